@@ -1,0 +1,74 @@
+//! The signed-in frame: navigation, who is signed in, sign-out. Pages inside it read `Me` from context.
+
+use crate::api::auth::{current_user, Logout};
+use crate::error::AppError;
+use crate::model::Me;
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, Redirect, A};
+use leptos_router::hooks::use_navigate;
+
+/// The signed-in user, for pages that adapt to the role.
+pub fn use_me() -> Option<Me> {
+    use_context::<Me>()
+}
+
+#[component]
+pub fn SignedIn() -> impl IntoView {
+    let who = Resource::new(|| (), |_| current_user());
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" aria-live="polite">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match who.await {
+                    Ok(me) => view! { <Frame me/> }.into_any(),
+                    Err(AppError::Unauthorized) => view! { <Redirect path="/login"/> }.into_any(),
+                    Err(e) => view! {
+                        <main class="centered"><p class="alert alert-error" role="alert">{e.to_string()}</p></main>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Frame(me: Me) -> impl IntoView {
+    provide_context(me.clone());
+    let logout = ServerAction::<Logout>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if logout.value().get().is_some() {
+            navigate("/login", Default::default());
+        }
+    });
+    let staff = me.role.is_staff();
+    let menu_open = RwSignal::new(false);
+    view! {
+        <div class="frame">
+            <header class="topbar">
+                <a href="/" class="brand" aria-label="Zenith home">
+                    <img src="/logo.svg" alt="" width="26" height="26"/>
+                    <span>"Zenith"</span>
+                </a>
+                <button type="button" class="icon-button menu-toggle" aria-label="Menu" aria-expanded=move || menu_open.get().to_string()
+                    aria-controls="main-nav" on:click=move |_| menu_open.update(|o| *o = !*o)>"☰"</button>
+                <nav id="main-nav" aria-label="Main" class:open=move || menu_open.get() on:click=move |_| menu_open.set(false)>
+                    <A href="/" exact=true>"Instances"</A>
+                    <A href="/firewall">"Firewall"</A>
+                    <A href="/keys">"SSH keys"</A>
+                    <A href="/billing">"Billing"</A>
+                    <A href="/account">"Account"</A>
+                    {staff.then(|| view! { <A href="/support">"Support"</A> })}
+                </nav>
+                <div class="who">
+                    <span class="email" title="Signed in as">{me.email.to_string()}</span>
+                    <button type="button" class="button subtle" on:click=move |_| { logout.dispatch(crate::api::auth::Logout {}); }>
+                        "Sign out"
+                    </button>
+                </div>
+            </header>
+            <main class="content">
+                <Outlet/>
+            </main>
+        </div>
+    }
+}

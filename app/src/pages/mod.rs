@@ -1,0 +1,28 @@
+//! One module per page.
+
+pub mod account;
+pub mod auth;
+pub mod deploy;
+pub mod instance;
+pub mod instances;
+pub mod later;
+pub mod layout;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(opts) = use_context::<leptos_axum::ResponseOptions>() {
+        opts.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found"/>
+        <main class="centered">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address."</p>
+            <a href="/" class="button">"Back to your instances"</a>
+        </main>
+    }
+}

@@ -1,0 +1,411 @@
+//! CloudStack's objects as the client reads them: every field optional or defaulted, unknown fields
+//! ignored, numbers and booleans accepted in their historic shapes (see `wire`).
+
+use super::wire::*;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Zone {
+    #[serde(deserialize_with = "id_string")]
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub networktype: String,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    pub securitygroupsenabled: bool,
+    #[serde(default)]
+    pub allocationstate: Option<String>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    pub localstorageenabled: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServiceOffering {
+    #[serde(deserialize_with = "id_string")]
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub displaytext: String,
+    #[serde(default, deserialize_with = "u32_or_zero")]
+    pub cpunumber: u32,
+    #[serde(default, deserialize_with = "u32_or_zero")]
+    pub cpuspeed: u32,
+    /// MB.
+    #[serde(default, deserialize_with = "u32_or_zero")]
+    pub memory: u32,
+    /// `local` | `shared`.
+    #[serde(default)]
+    pub storagetype: String,
+    /// GB; absent when the root disk takes the template's size.
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub rootdisksize: Option<i64>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    pub iscustomized: bool,
+    #[serde(default, deserialize_with = "opt_date")]
+    pub created: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DiskOffering {
+    #[serde(deserialize_with = "id_string")]
+    pub id: String,
+    pub name: String,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub disksize: Option<i64>,
+    #[serde(default)]
+    pub storagetype: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Template {
+    #[serde(deserialize_with = "id_string")]
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub displaytext: String,
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub zoneid: Option<String>,
+    #[serde(default)]
+    pub zonename: Option<String>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    pub isready: bool,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    pub passwordenabled: bool,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    pub sshkeyenabled: bool,
+    #[serde(default)]
+    pub ostypename: Option<String>,
+    /// Bytes.
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub size: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Nic {
+    #[serde(default, deserialize_with = "id_string")]
+    pub id: String,
+    #[serde(default)]
+    pub ipaddress: Option<String>,
+    #[serde(default)]
+    pub netmask: Option<String>,
+    #[serde(default)]
+    pub gateway: Option<String>,
+    #[serde(default)]
+    pub ip6address: Option<String>,
+    #[serde(default)]
+    pub ip6cidr: Option<String>,
+    #[serde(default)]
+    pub ip6gateway: Option<String>,
+    #[serde(default)]
+    pub macaddress: Option<String>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    pub isdefault: bool,
+    #[serde(default, rename = "type")]
+    pub nic_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct VirtualMachine {
+    #[serde(deserialize_with = "id_string")]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub displayname: Option<String>,
+    #[serde(default)]
+    pub account: Option<String>,
+    #[serde(default, deserialize_with = "opt_date")]
+    pub created: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub state: String,
+    #[serde(default, deserialize_with = "id_string")]
+    pub zoneid: String,
+    #[serde(default)]
+    pub zonename: String,
+    #[serde(default, deserialize_with = "id_string")]
+    pub templateid: String,
+    #[serde(default)]
+    pub templatename: String,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    pub passwordenabled: bool,
+    #[serde(default, deserialize_with = "id_string")]
+    pub serviceofferingid: String,
+    #[serde(default)]
+    pub serviceofferingname: String,
+    #[serde(default, deserialize_with = "u32_or_zero")]
+    pub cpunumber: u32,
+    #[serde(default, deserialize_with = "u32_or_zero")]
+    pub memory: u32,
+    #[serde(default, deserialize_with = "opt_f64")]
+    pub cpuused: Option<f64>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub networkkbsread: Option<i64>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub networkkbswrite: Option<i64>,
+    #[serde(default)]
+    pub nic: Vec<Nic>,
+    #[serde(default)]
+    pub securitygroup: Vec<SecurityGroup>,
+    /// ≤ 4.16 `keypair`; 4.17+ `keypairs` (comma-separated).
+    #[serde(default)]
+    pub keypair: Option<String>,
+    #[serde(default)]
+    pub keypairs: Option<String>,
+    /// Only in deploy / reset-password job results, for password-enabled templates.
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub jobid: Option<String>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub jobstatus: Option<i64>,
+}
+
+impl VirtualMachine {
+    /// The NIC the panel shows: the default one, else the first.
+    pub fn primary_nic(&self) -> Option<&Nic> {
+        self.nic
+            .iter()
+            .find(|n| n.isdefault)
+            .or_else(|| self.nic.first())
+    }
+
+    pub fn key_pair_name(&self) -> Option<&str> {
+        self.keypair
+            .as_deref()
+            .or(self.keypairs.as_deref())
+            .filter(|k| !k.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecurityGroupRule {
+    #[serde(default, deserialize_with = "id_string")]
+    pub ruleid: String,
+    #[serde(default)]
+    pub protocol: String,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub startport: Option<i64>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub endport: Option<i64>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub icmptype: Option<i64>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub icmpcode: Option<i64>,
+    #[serde(default)]
+    pub cidr: Option<String>,
+    #[serde(default)]
+    pub securitygroupname: Option<String>,
+    #[serde(default)]
+    pub account: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecurityGroup {
+    #[serde(deserialize_with = "id_string")]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub account: Option<String>,
+    #[serde(default)]
+    pub ingressrule: Vec<SecurityGroupRule>,
+    #[serde(default)]
+    pub egressrule: Vec<SecurityGroupRule>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SshKeyPair {
+    pub name: String,
+    #[serde(default)]
+    pub fingerprint: String,
+    /// Only from `createSSHKeyPair`, once.
+    #[serde(default)]
+    pub privatekey: Option<String>,
+    #[serde(default)]
+    pub account: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Volume {
+    #[serde(deserialize_with = "id_string")]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, rename = "type")]
+    pub volume_type: String,
+    /// Bytes.
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub size: Option<i64>,
+    #[serde(default)]
+    pub storagetype: Option<String>,
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub virtualmachineid: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub zoneid: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Nics {
+    #[serde(default)]
+    pub nic: Vec<Nic>,
+}
+
+/// `queryAsyncJobResult` / `listAsyncJobs` item.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AsyncJob {
+    #[serde(deserialize_with = "id_string")]
+    pub jobid: String,
+    /// 0 pending, 1 succeeded, 2 failed (3 cancelled, rarely).
+    #[serde(default, deserialize_with = "i64_or_zero")]
+    pub jobstatus: i64,
+    #[serde(default, deserialize_with = "i64_or_zero")]
+    pub jobprocstatus: i64,
+    #[serde(default, deserialize_with = "i64_or_zero")]
+    pub jobresultcode: i64,
+    #[serde(default)]
+    pub jobresult: Option<serde_json::Value>,
+    #[serde(default)]
+    pub jobinstancetype: Option<String>,
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub jobinstanceid: Option<String>,
+    #[serde(default)]
+    pub cmd: Option<String>,
+    #[serde(default, deserialize_with = "opt_date")]
+    pub created: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UsageRecord {
+    #[serde(default)]
+    pub account: String,
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub accountid: Option<String>,
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub zoneid: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub usage: String,
+    #[serde(default, deserialize_with = "i64_or_zero")]
+    pub usagetype: i64,
+    #[serde(default, deserialize_with = "opt_f64")]
+    pub rawusage: Option<f64>,
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub virtualmachineid: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub offeringid: Option<String>,
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub templateid: Option<String>,
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub usageid: Option<String>,
+    #[serde(default, deserialize_with = "opt_date")]
+    pub startdate: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "opt_date")]
+    pub enddate: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub cpunumber: Option<i64>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub memory: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UsageType {
+    #[serde(default, deserialize_with = "i64_or_zero")]
+    pub usagetypeid: i64,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Domain {
+    #[serde(deserialize_with = "id_string")]
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub parentdomainid: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct User {
+    #[serde(deserialize_with = "id_string")]
+    pub id: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub account: Option<String>,
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub accountid: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Account {
+    #[serde(deserialize_with = "id_string")]
+    pub id: String,
+    pub name: String,
+    #[serde(default, deserialize_with = "i64_or_zero")]
+    pub accounttype: i64,
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub domainid: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub user: Vec<User>,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct UserKeys {
+    #[serde(default)]
+    pub apikey: Option<String>,
+    #[serde(default)]
+    pub secretkey: Option<String>,
+}
+
+impl std::fmt::Debug for UserKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserKeys")
+            .field("apikey", &self.apikey)
+            .field("secretkey", &"<redacted>")
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Capabilities {
+    #[serde(default)]
+    pub cloudstackversion: Option<String>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    pub securitygroupsenabled: bool,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    pub allowuserexpungerecovervm: bool,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    pub allowuserviewdestroyedvm: bool,
+}
+
+/// The immediate answer of an async command (`id` only for create-style ones).
+#[derive(Debug, Clone, Deserialize)]
+pub struct AsyncAccepted {
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "id_string")]
+    pub jobid: String,
+}
+
+/// `{"success":"true"}` (4.x sync) or `{"success":true}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Success {
+    #[serde(default, deserialize_with = "flexible_bool")]
+    pub success: bool,
+    #[serde(default)]
+    pub displaytext: Option<String>,
+}

@@ -1,0 +1,256 @@
+//! Configuration: one clap tree, every option also a `ZENITH_*` environment variable, all of it
+//! documented by `zenith --help` (and `zenith <command> --help`).
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "zenith",
+    version,
+    about = "Zenith — a self-service control panel for Apache CloudStack clouds",
+    long_about = "Zenith — a self-service control panel for Apache CloudStack clouds.\n\n\
+        With no configuration it runs on embedded defaults: a SQLite database and an embedded CloudStack \
+        simulator (five zones) under ./data. Set ZENITH_CLOUDSTACK_URL and the admin keys to use a real cloud, \
+        and ZENITH_DATABASE_URL=postgres://… to share state between several servers.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// `zenith` alone is `zenith serve`.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the panel (the default).
+    Serve(ServeArgs),
+    /// Run the CloudStack simulator alone.
+    Sim(SimArgs),
+    /// Apply database migrations and exit.
+    Migrate(DbArgs),
+    /// Manage staff accounts.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StaffCommand {
+    /// Create a staff account, or reset its password and role. The password is read from stdin.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: StaffRole,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaffRole {
+    /// Finds customers and opens audited support sessions.
+    Support,
+    /// Support, plus billing administration.
+    Admin,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DbArgs {
+    /// Directory for the embedded database, the simulator's state and the generated secret key.
+    #[arg(long, env = "ZENITH_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Database URL, `sqlite://PATH` or `postgres://…` [default: SQLite file zenith.db in the data dir].
+    #[arg(long, env = "ZENITH_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+impl DbArgs {
+    pub fn url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            let path = std::path::absolute(self.data_dir.join("zenith.db"))
+                .unwrap_or_else(|_| self.data_dir.join("zenith.db"));
+            format!("sqlite://{}", path.display())
+        })
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Address to listen on.
+    #[arg(long, env = "ZENITH_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// The URL customers use to reach the panel. Decides the session cookie's Secure flag and
+    /// `__Host-` prefix (https) and the origin state-changing requests must come from [default: http://ADDR].
+    #[arg(long, env = "ZENITH_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Seed a demo customer (with instances) and a support user, and print their credentials.
+    #[arg(long, env = "ZENITH_DEMO")]
+    pub demo: bool,
+    /// 64 hex characters: the master key that encrypts CloudStack keys and TOTP secrets at rest.
+    /// Generated into DATA_DIR/secret.key on first run when unset; set it (the same on every server)
+    /// when several servers share one database.
+    #[arg(long, env = "ZENITH_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+    #[command(flatten)]
+    pub cloud: CloudArgs,
+    /// Where the embedded simulator listens when no cloud is configured [default: a free loopback port].
+    #[arg(long, env = "ZENITH_SIM_ADDR")]
+    pub sim_addr: Option<SocketAddr>,
+    #[command(flatten)]
+    pub sim: SimTuning,
+    /// Proxies whose X-Forwarded-For is trusted for the client address (comma-separated IPs).
+    #[arg(long, env = "ZENITH_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Staff must enable two-factor sign-in before using the support area.
+    #[arg(long, env = "ZENITH_STAFF_REQUIRE_2FA", default_value_t = true, action = ArgAction::Set)]
+    pub staff_require_2fa: bool,
+    /// Sessions end after this long without a request.
+    #[arg(long, env = "ZENITH_SESSION_IDLE_MINUTES", default_value_t = 720)]
+    pub session_idle_minutes: u64,
+    /// Sessions end this long after sign-in, however active.
+    #[arg(long, env = "ZENITH_SESSION_MAX_HOURS", default_value_t = 168)]
+    pub session_max_hours: u64,
+    /// How many password hashes may be computed at once (each takes ~19 MiB and a core for ~50 ms).
+    #[arg(long, env = "ZENITH_HASH_CONCURRENCY", default_value_t = 2)]
+    pub hash_concurrency: usize,
+    /// Currency of the price list.
+    #[arg(long, env = "ZENITH_CURRENCY", default_value = "EUR")]
+    pub currency: String,
+    /// Log format.
+    #[arg(long, env = "ZENITH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CloudArgs {
+    /// CloudStack API endpoint, e.g. https://cloud.example.com/client/api [default: the embedded simulator].
+    #[arg(long, env = "ZENITH_CLOUDSTACK_URL")]
+    pub cloudstack_url: Option<String>,
+    /// Root admin API key (onboarding, catalogue, usage).
+    #[arg(long, env = "ZENITH_CLOUDSTACK_API_KEY", hide_env_values = true)]
+    pub cloudstack_api_key: Option<String>,
+    /// Root admin secret key.
+    #[arg(long, env = "ZENITH_CLOUDSTACK_SECRET_KEY", hide_env_values = true)]
+    pub cloudstack_secret_key: Option<String>,
+    /// CloudStack domain customer accounts are created in.
+    #[arg(long, env = "ZENITH_CLOUDSTACK_DOMAIN", default_value = "customers")]
+    pub cloudstack_domain: String,
+    /// Seconds to wait for a connection to CloudStack.
+    #[arg(long, env = "ZENITH_CLOUDSTACK_CONNECT_TIMEOUT", default_value_t = 5)]
+    pub connect_timeout_secs: u64,
+    /// Seconds to wait for any one CloudStack answer.
+    #[arg(long, env = "ZENITH_CLOUDSTACK_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// Milliseconds a page waits for one zone before showing it as unavailable.
+    #[arg(long, env = "ZENITH_ZONE_DEADLINE_MS", default_value_t = 4000)]
+    pub zone_deadline_ms: u64,
+}
+
+/// Simulator knobs, read by `zenith serve` (embedded) and `zenith sim` alike.
+#[derive(Args, Debug, Clone)]
+pub struct SimTuning {
+    /// The simulator's root admin API key [default: generated, kept in its state].
+    #[arg(long, env = "ZENITH_SIM_API_KEY", hide_env_values = true)]
+    pub sim_api_key: Option<String>,
+    /// The simulator's root admin secret key.
+    #[arg(long, env = "ZENITH_SIM_SECRET_KEY", hide_env_values = true)]
+    pub sim_secret_key: Option<String>,
+    /// How long simulated async jobs take, in milliseconds.
+    #[arg(long, env = "ZENITH_SIM_JOB_MS", default_value_t = 2500)]
+    pub sim_job_ms: u64,
+    /// Milliseconds added to every simulated API call.
+    #[arg(long, env = "ZENITH_SIM_LATENCY_MS", default_value_t = 0)]
+    pub sim_latency_ms: u64,
+    /// Comma-separated zone names whose calls fail as an unreachable zone's would.
+    #[arg(long, env = "ZENITH_SIM_DOWN_ZONES", default_value = "")]
+    pub sim_down_zones: String,
+    /// Comma-separated IPv4 CIDRs, one pool per zone in turn [default: the RFC 5737 documentation ranges].
+    #[arg(long, env = "ZENITH_SIM_IPV4_POOLS", value_delimiter = ',')]
+    pub sim_ipv4_pools: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SimArgs {
+    /// Address the simulator listens on.
+    #[arg(long, env = "ZENITH_SIM_ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Directory for the simulator's state.
+    #[arg(long, env = "ZENITH_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    #[command(flatten)]
+    pub tuning: SimTuning,
+    /// Log format.
+    #[arg(long, env = "ZENITH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl SimTuning {
+    pub fn sim_config(&self, data_dir: &std::path::Path) -> crate::sim::SimConfig {
+        crate::sim::SimConfig {
+            state_file: Some(data_dir.join("cloudstack-sim.json")),
+            admin_key: self.sim_api_key.clone(),
+            admin_secret: self.sim_secret_key.clone(),
+            job_ms: self.sim_job_ms,
+            latency_ms: self.sim_latency_ms,
+            down_zones: crate::sim::zone_list(&self.sim_down_zones),
+            ipv4_pools: self
+                .sim_ipv4_pools
+                .iter()
+                .filter(|p| !p.trim().is_empty())
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_is_consistent_and_every_option_shows_its_environment_variable() {
+        Cli::command().debug_assert();
+        let help = Cli::command().render_long_help().to_string();
+        for var in [
+            "ZENITH_ADDR",
+            "ZENITH_DATA_DIR",
+            "ZENITH_DATABASE_URL",
+            "ZENITH_PUBLIC_URL",
+            "ZENITH_CLOUDSTACK_URL",
+            "ZENITH_SIM_JOB_MS",
+        ] {
+            assert!(help.contains(var), "{var} missing from --help");
+        }
+    }
+
+    #[test]
+    fn no_subcommand_means_serve_with_the_documented_defaults() {
+        let cli = Cli::try_parse_from(["zenith"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.serve.addr.to_string(), "127.0.0.1:3000");
+        assert!(
+            cli.serve.db.url().starts_with("sqlite://")
+                && cli.serve.db.url().ends_with("data/zenith.db")
+        );
+        let cli = Cli::try_parse_from([
+            "zenith", "staff", "add", "--email", "a@b.c", "--role", "support",
+        ])
+        .unwrap();
+        assert!(matches!(cli.command, Some(Command::Staff { .. })));
+    }
+}

@@ -1,0 +1,145 @@
+//! The database: SQLite (embedded default) or PostgreSQL (several servers), through one sqlx `Any`
+//! pool so every query is written once. SQL stays portable: `$N` placeholders (SQLite accepts them),
+//! TEXT ids, BIGINT millisecond timestamps (UTC), no engine-specific types.
+//!
+//! SQLite runs in WAL mode with a busy timeout, foreign keys on and `synchronous=FULL`: billing data
+//! must survive a power loss, and the write volume of a control panel is small.
+
+pub mod sessions;
+
+use anyhow::Context as _;
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
+use sqlx::Executor;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub kind: DbKind,
+    pub sessions: sessions::SessionBackend,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("kind", &self.kind).finish()
+    }
+}
+
+pub fn kind_of(url: &str) -> anyhow::Result<DbKind> {
+    if url.starts_with("sqlite:") {
+        Ok(DbKind::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(DbKind::Postgres)
+    } else {
+        anyhow::bail!("ZENITH_DATABASE_URL must start with sqlite:// or postgres://")
+    }
+}
+
+/// Opens (creating the SQLite file and its folder if needed) without migrating.
+pub async fn connect(url: &str) -> anyhow::Result<Db> {
+    sqlx::any::install_default_drivers();
+    let kind = kind_of(url)?;
+    let url = match kind {
+        DbKind::Sqlite => {
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
+            let path = path.split('?').next().unwrap_or(path);
+            if let Some(dir) = std::path::Path::new(path).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("creating {}", dir.display()))?;
+                }
+            }
+            format!("sqlite://{path}?mode=rwc")
+        }
+        DbKind::Postgres => url.to_string(),
+    };
+    let pool = AnyPoolOptions::new()
+        .max_connections(if kind == DbKind::Sqlite { 8 } else { 16 })
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if kind == DbKind::Sqlite {
+                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA synchronous = FULL").await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await
+        .context("opening the database")?;
+    if kind == DbKind::Sqlite {
+        // Persistent in the file; set once, before anything else writes.
+        pool.execute("PRAGMA journal_mode = WAL")
+            .await
+            .context("enabling WAL")?;
+    }
+    let sessions = sessions::SessionBackend::connect(kind, &url).await?;
+    Ok(Db {
+        pool,
+        kind,
+        sessions,
+    })
+}
+
+impl Db {
+    /// Applies pending migrations (embedded in the binary) and the session store's table.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        sqlx::migrate!("./migrations")
+            .run(&self.pool)
+            .await
+            .context("applying migrations")?;
+        self.sessions
+            .migrate()
+            .await
+            .context("creating the session table")?;
+        Ok(())
+    }
+
+    /// Readiness: the database answers within a second.
+    pub async fn ping(&self) -> bool {
+        matches!(
+            tokio::time::timeout(
+                Duration::from_secs(1),
+                sqlx::query("SELECT 1").execute(&self.pool)
+            )
+            .await,
+            Ok(Ok(_))
+        )
+    }
+}
+
+/// Now, in UTC milliseconds since the epoch (how Zenith stores time).
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// RFC 3339 for the API, from stored milliseconds.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Is this the database telling us a UNIQUE constraint was hit?
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            d.is_unique_violation()
+                || d.code()
+                    .is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
+                || d.message().contains("UNIQUE constraint failed")
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,809 @@
+//! Everything the simulated cloud knows, persisted as one JSON document.
+//!
+//! Entities mirror CloudStack's: domains, accounts with users and API keys, five Basic zones with an
+//! IPv4 pool from RFC 5737 and an IPv6 /64 from 2001:db8::/32 each, two offering families, templates,
+//! VMs with one NIC and a ROOT volume, security groups, SSH key pairs and async jobs. Rendering to
+//! CloudStack's JSON lives here too, so every command shows an object the same way.
+
+use crate::cloud::wire::format_date;
+use chrono::{DateTime, Utc};
+use rand::{distributions::Alphanumeric, Rng};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+pub fn random_token(len: usize) -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Domain {
+    pub id: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+    pub domain_id: String,
+    /// 0 user, 1 root admin.
+    pub account_type: i64,
+    pub state: String,
+    pub created: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub account_id: String,
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub api_key: Option<String>,
+    pub secret_key: Option<String>,
+    pub created: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Zone {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    /// First usable address, number of addresses, gateway, netmask.
+    pub ipv4_first: Ipv4Addr,
+    pub ipv4_count: u32,
+    pub ipv4_gateway: Ipv4Addr,
+    pub ipv4_netmask: Ipv4Addr,
+    pub ipv6_prefix: Ipv6Addr,
+    pub ipv6_gateway: Ipv6Addr,
+    pub network_id: String,
+}
+
+impl Zone {
+    pub fn ipv6_cidr(&self) -> String {
+        format!("{}/64", self.ipv6_prefix)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Offering {
+    pub id: String,
+    pub name: String,
+    pub display_text: String,
+    pub cpu: u32,
+    pub cpu_speed: u32,
+    pub memory_mb: u32,
+    /// `local` (Agile) or `shared` (Stamina).
+    pub storage_type: String,
+    pub root_disk_gb: u32,
+    pub created: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Template {
+    pub id: String,
+    pub name: String,
+    pub display_text: String,
+    pub os_type: String,
+    pub size_bytes: i64,
+    pub password_enabled: bool,
+    pub created: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Nic {
+    pub id: String,
+    pub mac: String,
+    pub ipv4: Ipv4Addr,
+    pub ipv6: Ipv6Addr,
+}
+
+/// A period of a VM's life, for usage records.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Span {
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+    pub offering_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Vm {
+    pub id: String,
+    pub name: String,
+    pub display_name: String,
+    pub account_id: String,
+    pub zone_id: String,
+    pub template_id: String,
+    pub offering_id: String,
+    pub state: String,
+    pub created: DateTime<Utc>,
+    pub nic: Nic,
+    pub root_volume_id: String,
+    pub security_group_ids: Vec<String>,
+    pub key_pair: Option<String>,
+    pub user_data: Option<String>,
+    /// When it was destroyed (expunged after `expunge.delay`).
+    pub destroyed_at: Option<DateTime<Utc>>,
+    /// The job currently acting on it.
+    pub pending_job: Option<String>,
+    pub running: Vec<Span>,
+    pub allocated: Span,
+    /// Expunged VMs stay here, hidden, so usage can still be reported for them.
+    pub expunged: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Volume {
+    pub id: String,
+    pub name: String,
+    pub vm_id: String,
+    pub zone_id: String,
+    pub account_id: String,
+    pub size_bytes: i64,
+    pub storage_type: String,
+    pub created: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Rule {
+    pub id: String,
+    pub protocol: String,
+    pub start_port: Option<i64>,
+    pub end_port: Option<i64>,
+    pub icmp_type: Option<i64>,
+    pub icmp_code: Option<i64>,
+    pub cidr: String,
+}
+
+impl Rule {
+    /// Same rule apart from its id (CloudStack silently skips duplicates).
+    pub fn same_as(&self, o: &Rule) -> bool {
+        self.protocol == o.protocol
+            && self.start_port == o.start_port
+            && self.end_port == o.end_port
+            && self.icmp_type == o.icmp_type
+            && self.icmp_code == o.icmp_code
+            && self.cidr == o.cidr
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SecurityGroup {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub description: String,
+    pub ingress: Vec<Rule>,
+    pub egress: Vec<Rule>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeyPair {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub fingerprint: String,
+    pub public_key: String,
+}
+
+/// What finishing a job does.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum JobAction {
+    Deploy {
+        vm: String,
+        start: bool,
+        password: Option<String>,
+    },
+    Start {
+        vm: String,
+    },
+    Stop {
+        vm: String,
+    },
+    Reboot {
+        vm: String,
+    },
+    Destroy {
+        vm: String,
+        expunge: bool,
+    },
+    Expunge {
+        vm: String,
+    },
+    Restore {
+        vm: String,
+        template: String,
+        password: Option<String>,
+        was: String,
+    },
+    Scale {
+        vm: String,
+        offering: String,
+    },
+    ResetPassword {
+        vm: String,
+        password: String,
+    },
+    Authorize {
+        group: String,
+        ingress: bool,
+        rules: Vec<Rule>,
+    },
+    Revoke {
+        group: String,
+        ingress: bool,
+        rule: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Job {
+    pub id: String,
+    pub account_id: String,
+    pub user_id: String,
+    pub cmd: String,
+    pub instance_type: String,
+    pub instance_id: Option<String>,
+    pub created: DateTime<Utc>,
+    pub due: DateTime<Utc>,
+    /// 0 pending, 1 succeeded, 2 failed.
+    pub status: i64,
+    pub result_code: i64,
+    pub result: Option<Value>,
+    pub action: JobAction,
+    pub fail: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct World {
+    /// Simulated time runs this many seconds ahead of the wall clock (`POST /sim/clock`).
+    pub clock_offset_secs: i64,
+    pub domains: Vec<Domain>,
+    pub accounts: Vec<Account>,
+    pub users: Vec<User>,
+    pub zones: Vec<Zone>,
+    pub offerings: Vec<Offering>,
+    pub templates: Vec<Template>,
+    pub vms: Vec<Vm>,
+    pub volumes: Vec<Volume>,
+    pub security_groups: Vec<SecurityGroup>,
+    pub key_pairs: Vec<KeyPair>,
+    pub jobs: Vec<Job>,
+    pub mac_counter: u64,
+}
+
+/// The five cities, in the order `listZones` returns them.
+pub const CITIES: [&str; 5] = ["Amsterdam", "Barcelona", "Miami", "Tokyo", "Los Angeles"];
+
+impl World {
+    /// A fresh cloud: ROOT domain with a root admin, five zones, the catalogue.
+    pub fn seeded(admin_key: &str, admin_secret: &str, ipv4_pools: &[(Ipv4Addr, u32)]) -> World {
+        let now = Utc::now();
+        let mut w = World::default();
+        let root = Domain {
+            id: new_id(),
+            name: "ROOT".into(),
+            parent_id: None,
+            path: "ROOT".into(),
+        };
+        let admin = Account {
+            id: new_id(),
+            name: "admin".into(),
+            domain_id: root.id.clone(),
+            account_type: 1,
+            state: "enabled".into(),
+            created: now,
+        };
+        w.users.push(User {
+            id: new_id(),
+            account_id: admin.id.clone(),
+            username: "admin".into(),
+            email: "admin@cloud.example".into(),
+            first_name: "Cloud".into(),
+            last_name: "Admin".into(),
+            api_key: Some(admin_key.into()),
+            secret_key: Some(admin_secret.into()),
+            created: now,
+        });
+        w.domains.push(root);
+        w.security_groups
+            .push(SecurityGroup::default_for(&admin.id));
+        w.accounts.push(admin);
+
+        for (i, city) in CITIES.iter().enumerate() {
+            let (first, count) = ipv4_pools[i % ipv4_pools.len()];
+            let n = i as u16 + 1;
+            // Pool: the block's .1 is the gateway, addresses from .2 up to before the broadcast address.
+            let base = u32::from(first);
+            w.zones.push(Zone {
+                id: new_id(),
+                name: city.to_string(),
+                description: format!("{city} — Basic networking, security groups"),
+                ipv4_first: Ipv4Addr::from(base + 2),
+                ipv4_count: count.saturating_sub(3),
+                ipv4_gateway: Ipv4Addr::from(base + 1),
+                ipv4_netmask: netmask_for(count),
+                ipv6_prefix: Ipv6Addr::new(0x2001, 0xdb8, n * 0x100, 0, 0, 0, 0, 0),
+                ipv6_gateway: Ipv6Addr::new(0x2001, 0xdb8, n * 0x100, 0, 0, 0, 0, 1),
+                network_id: new_id(),
+            });
+        }
+
+        let sizes: [(&str, u32, u32, u32); 6] = [
+            ("XS", 1, 1024, 20),
+            ("S", 1, 2048, 40),
+            ("M", 2, 4096, 80),
+            ("L", 4, 8192, 160),
+            ("XL", 8, 16384, 240),
+            ("XXL", 8, 32768, 320),
+        ];
+        for (family, storage, what) in [
+            ("Agile", "local", "local SSD"),
+            ("Stamina", "shared", "Ceph, 3 replicas"),
+        ] {
+            for (size, cpu, mem, disk) in sizes {
+                w.offerings.push(Offering {
+                    id: new_id(),
+                    name: format!("{family} {size}"),
+                    display_text: format!("{cpu} vCPU, {} GB RAM, {disk} GB {what}", mem / 1024),
+                    cpu,
+                    cpu_speed: 2400,
+                    memory_mb: mem,
+                    storage_type: storage.into(),
+                    root_disk_gb: disk,
+                    created: now,
+                });
+            }
+        }
+        for (name, os) in [
+            ("Debian 12", "Debian GNU/Linux 12 (64-bit)"),
+            ("Ubuntu 24.04 LTS", "Ubuntu 24.04 LTS (64-bit)"),
+            ("Rocky Linux 9", "Rocky Linux 9 (64-bit)"),
+            ("AlmaLinux 9", "AlmaLinux 9 (64-bit)"),
+            ("Fedora 41", "Fedora 41 (64-bit)"),
+        ] {
+            w.templates.push(Template {
+                id: new_id(),
+                name: name.into(),
+                display_text: format!("{name}, cloud-init enabled"),
+                os_type: os.into(),
+                size_bytes: 10 * 1024 * 1024 * 1024,
+                password_enabled: true,
+                created: now,
+            });
+        }
+        w
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::seconds(self.clock_offset_secs)
+    }
+
+    pub fn account(&self, id: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.id == id)
+    }
+
+    pub fn domain(&self, id: &str) -> Option<&Domain> {
+        self.domains.iter().find(|d| d.id == id)
+    }
+
+    pub fn zone(&self, id: &str) -> Option<&Zone> {
+        self.zones.iter().find(|z| z.id == id)
+    }
+
+    pub fn offering(&self, id: &str) -> Option<&Offering> {
+        self.offerings.iter().find(|o| o.id == id)
+    }
+
+    pub fn template(&self, id: &str) -> Option<&Template> {
+        self.templates.iter().find(|t| t.id == id)
+    }
+
+    pub fn vm(&self, id: &str) -> Option<&Vm> {
+        self.vms.iter().find(|v| v.id == id && !v.expunged)
+    }
+
+    pub fn vm_mut(&mut self, id: &str) -> Option<&mut Vm> {
+        self.vms.iter_mut().find(|v| v.id == id && !v.expunged)
+    }
+
+    pub fn group(&self, id: &str) -> Option<&SecurityGroup> {
+        self.security_groups.iter().find(|g| g.id == id)
+    }
+
+    /// A unique guest MAC in the `06:` range basic zones use.
+    pub fn next_mac(&mut self) -> String {
+        self.mac_counter += 1;
+        let n = self.mac_counter;
+        let salt: u8 = rand::thread_rng().gen();
+        format!(
+            "06:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            salt & 0x7f,
+            (n >> 24) as u8,
+            (n >> 16) as u8,
+            (n >> 8) as u8,
+            n as u8
+        )
+    }
+
+    /// The lowest free address of a zone's pool, never one a live VM holds.
+    pub fn free_ipv4(&self, zone: &Zone) -> Option<Ipv4Addr> {
+        let used: std::collections::HashSet<Ipv4Addr> = self
+            .vms
+            .iter()
+            .filter(|v| !v.expunged && v.zone_id == zone.id)
+            .map(|v| v.nic.ipv4)
+            .collect();
+        (0..zone.ipv4_count)
+            .map(|i| Ipv4Addr::from(u32::from(zone.ipv4_first) + i))
+            .find(|a| !used.contains(a))
+    }
+}
+
+fn netmask_for(count: u32) -> Ipv4Addr {
+    let bits = 32 - count.next_power_of_two().trailing_zeros();
+    Ipv4Addr::from(if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits)
+    })
+}
+
+/// SLAAC's EUI-64: flip the universal/local bit, insert `ff:fe` in the middle of the MAC.
+pub fn eui64(prefix: Ipv6Addr, mac: &str) -> Option<Ipv6Addr> {
+    let b: Vec<u8> = mac
+        .split(':')
+        .map(|x| u8::from_str_radix(x, 16))
+        .collect::<Result<_, _>>()
+        .ok()?;
+    if b.len() != 6 {
+        return None;
+    }
+    let iid = [b[0] ^ 0x02, b[1], b[2], 0xff, 0xfe, b[3], b[4], b[5]];
+    let mut octets = prefix.octets();
+    octets[8..].copy_from_slice(&iid);
+    Some(Ipv6Addr::from(octets))
+}
+
+impl SecurityGroup {
+    pub fn default_for(account_id: &str) -> SecurityGroup {
+        SecurityGroup {
+            id: new_id(),
+            account_id: account_id.into(),
+            name: "default".into(),
+            description: "Default Security Group".into(),
+            ingress: vec![],
+            egress: vec![],
+        }
+    }
+}
+
+// ---- rendering ----------------------------------------------------------------------------------
+
+impl World {
+    fn owner_fields(&self, account_id: &str) -> (String, String, String) {
+        let acct = self.account(account_id);
+        let domain = acct.and_then(|a| self.domain(&a.domain_id));
+        (
+            acct.map(|a| a.name.clone()).unwrap_or_default(),
+            domain.map(|d| d.id.clone()).unwrap_or_default(),
+            domain.map(|d| d.name.clone()).unwrap_or_default(),
+        )
+    }
+
+    pub fn zone_json(&self, z: &Zone) -> Value {
+        json!({
+            "id": z.id, "name": z.name, "description": z.description, "networktype": "Basic",
+            "securitygroupsenabled": true, "allocationstate": "Enabled", "zonetoken": z.network_id,
+            "dhcpprovider": "DhcpServer", "localstorageenabled": true, "tags": []
+        })
+    }
+
+    pub fn offering_json(&self, o: &Offering) -> Value {
+        json!({
+            "id": o.id, "name": o.name, "displaytext": o.display_text, "cpunumber": o.cpu, "cpuspeed": o.cpu_speed,
+            "memory": o.memory_mb, "created": format_date(o.created), "storagetype": o.storage_type,
+            "provisioningtype": "thin", "offerha": o.storage_type == "shared", "limitcpuuse": false, "isvolatile": false,
+            "issystem": false, "defaultuse": false, "iscustomized": false, "rootdisksize": o.root_disk_gb,
+            "tags": if o.storage_type == "shared" { "rbd" } else { "local-ssd" }
+        })
+    }
+
+    pub fn template_json(&self, t: &Template, z: &Zone) -> Value {
+        json!({
+            "id": t.id, "name": t.name, "displaytext": t.display_text, "ispublic": true, "isfeatured": true,
+            "isready": true, "status": "Download Complete", "created": format_date(t.created), "passwordenabled": t.password_enabled,
+            "sshkeyenabled": true, "isdynamicallyscalable": false, "format": "QCOW2", "hypervisor": "KVM",
+            "ostypeid": uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, t.os_type.as_bytes()).to_string(), "ostypename": t.os_type,
+            "account": "system", "domain": "ROOT", "zoneid": z.id, "zonename": z.name, "size": t.size_bytes,
+            "templatetype": "USER", "crossZones": false, "isextractable": false, "bootable": true, "tags": []
+        })
+    }
+
+    pub fn group_json(&self, g: &SecurityGroup, with_rules: bool) -> Value {
+        let (account, domainid, domain) = self.owner_fields(&g.account_id);
+        let rules = |rs: &[Rule]| {
+            if with_rules {
+                rs.iter().map(rule_json).collect::<Vec<_>>()
+            } else {
+                vec![]
+            }
+        };
+        let vm_ids: Vec<&str> = self
+            .vms
+            .iter()
+            .filter(|v| !v.expunged && v.security_group_ids.contains(&g.id))
+            .map(|v| v.id.as_str())
+            .collect();
+        json!({
+            "id": g.id, "name": g.name, "description": g.description, "account": account, "domainid": domainid,
+            "domain": domain, "ingressrule": rules(&g.ingress), "egressrule": rules(&g.egress), "tags": [],
+            "virtualmachinecount": vm_ids.len(), "virtualmachineids": vm_ids
+        })
+    }
+
+    pub fn vm_json(&self, v: &Vm) -> Value {
+        let (account, domainid, domain) = self.owner_fields(&v.account_id);
+        let zone = self.zone(&v.zone_id);
+        let tpl = self.template(&v.template_id);
+        let off = self.offering(&v.offering_id);
+        let groups: Vec<Value> = v
+            .security_group_ids
+            .iter()
+            .filter_map(|id| self.group(id))
+            .map(|g| json!({"id": g.id, "name": g.name, "description": g.description, "account": account, "ingressrule": [], "egressrule": [], "tags": []}))
+            .collect();
+        let running_secs: i64 = v
+            .running
+            .iter()
+            .map(|s| {
+                (s.end.unwrap_or_else(|| self.now()) - s.start)
+                    .num_seconds()
+                    .max(0)
+            })
+            .sum();
+        let h = fxhash(&v.id);
+        let mut o = json!({
+            "id": v.id, "name": v.name, "displayname": v.display_name, "account": account, "domainid": domainid,
+            "domain": domain, "created": format_date(v.created), "state": v.state, "haenable": off.is_some_and(|o| o.storage_type == "shared"),
+            "zoneid": v.zone_id, "zonename": zone.map(|z| z.name.clone()).unwrap_or_default(),
+            "templateid": v.template_id, "templatename": tpl.map(|t| t.name.clone()).unwrap_or_default(),
+            "templatedisplaytext": tpl.map(|t| t.display_text.clone()).unwrap_or_default(),
+            "passwordenabled": tpl.is_some_and(|t| t.password_enabled),
+            "serviceofferingid": v.offering_id, "serviceofferingname": off.map(|o| o.name.clone()).unwrap_or_default(),
+            "cpunumber": off.map(|o| o.cpu).unwrap_or(0), "cpuspeed": off.map(|o| o.cpu_speed).unwrap_or(0),
+            "memory": off.map(|o| o.memory_mb).unwrap_or(0),
+            "cpuused": if v.state == "Running" { format!("{:.2}%", (h % 3000) as f64 / 100.0 + (running_secs % 97) as f64 / 10.0) } else { "0%".into() },
+            "networkkbsread": running_secs * (3 + (h % 7) as i64), "networkkbswrite": running_secs * (1 + (h % 5) as i64),
+            "diskkbsread": running_secs * (2 + (h % 11) as i64), "diskkbswrite": running_secs * (4 + (h % 13) as i64),
+            "diskioread": running_secs / 2, "diskiowrite": running_secs / 3,
+            "guestosid": tpl.map(|t| uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, t.os_type.as_bytes()).to_string()),
+            "rootdeviceid": 0, "rootdevicetype": "ROOT", "securitygroup": groups, "hypervisor": "KVM",
+            "tags": [], "affinitygroup": [], "isdynamicallyscalable": false, "details": {},
+        });
+        let m = o.as_object_mut().expect("object");
+        if let Some(z) = zone {
+            m.insert(
+                "nic".into(),
+                json!([{
+                    "id": v.nic.id, "networkid": z.network_id, "networkname": "defaultGuestNetwork",
+                    "netmask": z.ipv4_netmask.to_string(), "gateway": z.ipv4_gateway.to_string(), "ipaddress": v.nic.ipv4.to_string(),
+                    "isolationuri": "ec2://untagged", "broadcasturi": "vlan://untagged", "traffictype": "Guest", "type": "Shared",
+                    "isdefault": true, "macaddress": v.nic.mac, "ip6address": v.nic.ipv6.to_string(), "ip6cidr": z.ipv6_cidr(),
+                    "ip6gateway": z.ipv6_gateway.to_string(), "deviceid": "0", "virtualmachineid": v.id, "secondaryip": [],
+                    "extradhcpoption": []
+                }]),
+            );
+        }
+        if let Some(k) = &v.key_pair {
+            m.insert("keypair".into(), json!(k));
+        }
+        if let Some(j) = &v.pending_job {
+            m.insert("jobid".into(), json!(j));
+            m.insert("jobstatus".into(), json!(0));
+        }
+        o
+    }
+
+    pub fn volume_json(&self, vol: &Volume) -> Value {
+        let (account, domainid, domain) = self.owner_fields(&vol.account_id);
+        let vm = self.vms.iter().find(|v| v.id == vol.vm_id);
+        let zone = self.zone(&vol.zone_id);
+        let off = vm.and_then(|v| self.offering(&v.offering_id));
+        json!({
+            "id": vol.id, "name": vol.name, "zoneid": vol.zone_id, "zonename": zone.map(|z| z.name.clone()), "type": "ROOT",
+            "deviceid": 0, "virtualmachineid": vol.vm_id, "vmname": vm.map(|v| v.name.clone()),
+            "vmdisplayname": vm.map(|v| v.display_name.clone()), "vmstate": vm.map(|v| v.state.clone()),
+            "size": vol.size_bytes, "created": format_date(vol.created), "attached": format_date(vol.created), "state": "Ready",
+            "account": account, "domainid": domainid, "domain": domain, "storagetype": vol.storage_type, "hypervisor": "KVM",
+            "serviceofferingid": off.map(|o| o.id.clone()), "serviceofferingname": off.map(|o| o.name.clone()),
+            "templateid": vm.map(|v| v.template_id.clone()), "destroyed": false, "isextractable": false,
+            "displayvolume": true, "provisioningtype": "thin", "tags": []
+        })
+    }
+
+    pub fn key_pair_json(&self, k: &KeyPair) -> Value {
+        let (account, domainid, domain) = self.owner_fields(&k.account_id);
+        json!({"id": k.id, "name": k.name, "fingerprint": k.fingerprint, "account": account, "domainid": domainid, "domain": domain})
+    }
+
+    pub fn account_json(&self, a: &Account) -> Value {
+        let domain = self.domain(&a.domain_id);
+        let users: Vec<Value> = self
+            .users
+            .iter()
+            .filter(|u| u.account_id == a.id)
+            .map(|u| self.user_json(u, a))
+            .collect();
+        let vms: Vec<&Vm> = self
+            .vms
+            .iter()
+            .filter(|v| v.account_id == a.id && !v.expunged && v.state != "Destroyed")
+            .collect();
+        json!({
+            "id": a.id, "name": a.name, "accounttype": a.account_type, "roletype": if a.account_type == 1 { "Admin" } else { "User" },
+            "domainid": a.domain_id, "domain": domain.map(|d| d.name.clone()), "state": a.state, "isdefault": false,
+            "user": users, "vmlimit": "Unlimited", "vmtotal": vms.len(), "vmavailable": "Unlimited",
+            "vmrunning": vms.iter().filter(|v| v.state == "Running").count(), "vmstopped": vms.iter().filter(|v| v.state == "Stopped").count(),
+            "iscleanuprequired": false, "groups": []
+        })
+    }
+
+    pub fn user_json(&self, u: &User, a: &Account) -> Value {
+        let domain = self.domain(&a.domain_id);
+        json!({
+            "id": u.id, "username": u.username, "firstname": u.first_name, "lastname": u.last_name, "email": u.email,
+            "created": format_date(u.created), "state": "enabled", "account": a.name, "accounttype": a.account_type,
+            "accountid": a.id, "domainid": a.domain_id, "domain": domain.map(|d| d.name.clone()), "timezone": "UTC",
+            "apikey": u.api_key, "isdefault": false
+        })
+    }
+
+    pub fn domain_json(&self, d: &Domain) -> Value {
+        let level = d.path.matches('/').count();
+        json!({
+            "id": d.id, "name": d.name, "level": level, "parentdomainid": d.parent_id,
+            "parentdomainname": d.parent_id.as_ref().and_then(|p| self.domain(p)).map(|p| p.name.clone()),
+            "haschild": self.domains.iter().any(|c| c.parent_id.as_deref() == Some(&d.id)), "path": d.path, "state": "Active"
+        })
+    }
+
+    pub fn job_json(&self, j: &Job) -> Value {
+        let mut o = json!({
+            "accountid": j.account_id, "userid": j.user_id, "cmd": j.cmd, "jobstatus": j.status, "jobprocstatus": 0,
+            "jobresultcode": j.result_code, "jobinstancetype": j.instance_type, "created": format_date(j.created), "jobid": j.id
+        });
+        let m = o.as_object_mut().expect("object");
+        if let Some(id) = &j.instance_id {
+            m.insert("jobinstanceid".into(), json!(id));
+        }
+        if j.status != 0 {
+            m.insert("jobresulttype".into(), json!("object"));
+            m.insert("completed".into(), json!(format_date(j.due)));
+            if let Some(r) = &j.result {
+                m.insert("jobresult".into(), r.clone());
+            }
+        }
+        o
+    }
+}
+
+pub fn rule_json(r: &Rule) -> Value {
+    let mut o = json!({"ruleid": r.id, "protocol": r.protocol, "cidr": r.cidr, "tags": []});
+    let m = o.as_object_mut().expect("object");
+    if r.protocol == "icmp" {
+        m.insert("icmptype".into(), json!(r.icmp_type.unwrap_or(-1)));
+        m.insert("icmpcode".into(), json!(r.icmp_code.unwrap_or(-1)));
+    } else {
+        m.insert("startport".into(), json!(r.start_port.unwrap_or(0)));
+        m.insert("endport".into(), json!(r.end_port.unwrap_or(0)));
+    }
+    o
+}
+
+/// A stable per-object number for statistics that look alive but are reproducible.
+fn fxhash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eui64_matches_cloudstacks_own_test_vectors() {
+        let cases = [
+            (
+                "2001:db8:100::",
+                "06:7a:88:00:00:8b",
+                "2001:db8:100::47a:88ff:fe00:8b",
+            ),
+            (
+                "2a00:f10:121:b00::",
+                "06:34:a0:00:1b:c7",
+                "2a00:f10:121:b00:434:a0ff:fe00:1bc7",
+            ),
+            (
+                "2001:980:7936::",
+                "e8:2a:ea:58:eb:98",
+                "2001:980:7936:0:ea2a:eaff:fe58:eb98",
+            ),
+        ];
+        for (prefix, mac, want) in cases {
+            assert_eq!(
+                eui64(prefix.parse().unwrap(), mac).unwrap(),
+                want.parse::<Ipv6Addr>().unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn five_zones_each_with_a_documentation_pool_and_a_64() {
+        let pools = default_ipv4_pools();
+        let w = World::seeded("k", "s", &pools);
+        assert_eq!(
+            w.zones.iter().map(|z| z.name.as_str()).collect::<Vec<_>>(),
+            CITIES
+        );
+        for z in &w.zones {
+            let first = z.ipv4_first.octets();
+            assert!(
+                matches!(
+                    (first[0], first[1], first[2]),
+                    (192, 0, 2) | (198, 51, 100) | (203, 0, 113)
+                ),
+                "{}",
+                z.ipv4_first
+            );
+            assert!(z.ipv6_prefix.segments()[0] == 0x2001 && z.ipv6_prefix.segments()[1] == 0xdb8);
+        }
+        assert_eq!(
+            w.offerings
+                .iter()
+                .filter(|o| o.storage_type == "local")
+                .count(),
+            6
+        );
+        assert_eq!(
+            w.offerings
+                .iter()
+                .filter(|o| o.storage_type == "shared")
+                .count(),
+            6
+        );
+    }
+
+    #[test]
+    fn macs_are_unique_and_in_the_guest_range() {
+        let mut w = World::default();
+        let macs: std::collections::HashSet<String> = (0..1000).map(|_| w.next_mac()).collect();
+        assert_eq!(macs.len(), 1000);
+        assert!(macs.iter().all(|m| m.starts_with("06:")));
+    }
+}
+
+/// RFC 5737's three documentation blocks, shared by the five zones (Amsterdam and Barcelona split
+/// 192.0.2.0/24, Miami and Tokyo 198.51.100.0/24, Los Angeles has 203.0.113.0/24).
+pub fn default_ipv4_pools() -> Vec<(Ipv4Addr, u32)> {
+    vec![
+        (Ipv4Addr::new(192, 0, 2, 0), 128),
+        (Ipv4Addr::new(192, 0, 2, 128), 128),
+        (Ipv4Addr::new(198, 51, 100, 0), 128),
+        (Ipv4Addr::new(198, 51, 100, 128), 128),
+        (Ipv4Addr::new(203, 0, 113, 0), 256),
+    ]
+}
