@@ -22,10 +22,7 @@ use serde::{Deserialize, Serialize};
 pub enum AppError {
     /// The request is understood but one of its values is not acceptable.
     #[error("{message}")]
-    Invalid {
-        field: Option<String>,
-        message: String,
-    },
+    Invalid { field: Option<String>, message: String },
     /// The body could not be decoded at all (not JSON, wrong shape, wrong types).
     #[error("The request body is not valid for this endpoint: {0}")]
     BadRequest(String),
@@ -59,10 +56,7 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        AppError::Invalid {
-            field: Some(field.to_string()),
-            message: message.into(),
-        }
+        AppError::Invalid { field: Some(field.to_string()), message: message.into() }
     }
 
     pub fn code(&self) -> &'static str {
@@ -121,12 +115,7 @@ impl AppError {
     }
 
     fn from_wire(w: WireError) -> Self {
-        let WireDetail {
-            code,
-            message,
-            field,
-            retry_after,
-        } = w.error;
+        let WireDetail { code, message, field, retry_after } = w.error;
         match code.as_str() {
             "invalid_input" => AppError::Invalid { field, message },
             "bad_request" => AppError::BadRequest(message),
@@ -135,9 +124,7 @@ impl AppError {
             "forbidden" => AppError::Forbidden(message),
             "not_found" => AppError::NotFound,
             "conflict" => AppError::Conflict(message),
-            "too_many_requests" => AppError::Throttled {
-                retry_after: retry_after.unwrap_or(60),
-            },
+            "too_many_requests" => AppError::Throttled { retry_after: retry_after.unwrap_or(60) },
             "unsupported_media_type" => AppError::UnsupportedMediaType,
             "cloud_error" => AppError::Cloud(message),
             "unavailable" => AppError::Unavailable(message),
@@ -180,9 +167,9 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             // The caller sent something we could not decode: their mistake, never a 500.
-            ServerFnErrorErr::Args(m)
-            | ServerFnErrorErr::Deserialization(m)
-            | ServerFnErrorErr::MissingArg(m) => AppError::BadRequest(first_line(&m)),
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) | ServerFnErrorErr::MissingArg(m) => {
+                AppError::BadRequest(first_line(&m))
+            }
             ServerFnErrorErr::Request(m) | ServerFnErrorErr::Response(m) => AppError::Network(m),
             other => {
                 #[cfg(feature = "ssr")]
@@ -202,8 +189,7 @@ impl FromServerFnError for AppError {
     }
 
     fn de(data: leptos::server_fn::Bytes) -> Self {
-        serde_json::from_slice(&data)
-            .unwrap_or_else(|e| AppError::Network(format!("unreadable answer: {e}")))
+        serde_json::from_slice(&data).unwrap_or_else(|e| AppError::Network(format!("unreadable answer: {e}")))
     }
 }
 
@@ -228,9 +214,7 @@ pub mod ssr {
 
     pub fn set_response_status(e: &AppError) {
         if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            opts.set_status(
-                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            );
+            opts.set_status(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
             if let AppError::Throttled { retry_after } = e {
                 opts.insert_header(header::RETRY_AFTER, HeaderValue::from(*retry_after));
             }
@@ -239,12 +223,10 @@ pub mod ssr {
 
     impl axum::response::IntoResponse for AppError {
         fn into_response(self) -> axum::response::Response {
-            let status =
-                StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut res = (status, axum::Json(&self)).into_response();
             if let AppError::Throttled { retry_after } = self {
-                res.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             }
             res
         }
@@ -274,13 +256,8 @@ mod tests {
 
     #[test]
     fn undecodable_input_is_the_callers_mistake_not_ours() {
-        let e = AppError::from_server_fn_error(ServerFnErrorErr::Args(
-            "expected value at line 1 column 2".into(),
-        ));
+        let e = AppError::from_server_fn_error(ServerFnErrorErr::Args("expected value at line 1 column 2".into()));
         assert_eq!(e.status(), 400);
-        assert_eq!(
-            e.to_string(),
-            "The request body is not valid for this endpoint: expected value"
-        );
+        assert_eq!(e.to_string(), "The request body is not valid for this endpoint: expected value");
     }
 }

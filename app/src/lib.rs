@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Zenith's user interface and the typed contract between browser and server.
 //!
 //! `model` is plain data shared by both sides; `api` holds the server functions (the JSON HTTP API);

@@ -52,26 +52,20 @@ pub struct Principal {
 impl Principal {
     /// The customer whose resources this request acts on. Staff outside a support session have none.
     pub fn customer(&self) -> Result<&str, AppError> {
-        self.customer_id.as_deref().ok_or_else(|| {
-            AppError::Forbidden("Staff accounts have no cloud resources of their own.".into())
-        })
+        self.customer_id.as_deref().ok_or_else(|| AppError::Forbidden("Staff accounts have no cloud resources of their own.".into()))
     }
 
     /// Changes are refused in a read-only support session.
     pub fn require_write(&self) -> Result<(), AppError> {
         if self.read_only {
-            return Err(AppError::Forbidden(
-                "This support session is read-only.".into(),
-            ));
+            return Err(AppError::Forbidden("This support session is read-only.".into()));
         }
         Ok(())
     }
 
     pub fn require_staff(&self) -> Result<(), AppError> {
         if !self.role.is_staff() {
-            return Err(AppError::Forbidden(
-                "This area is for support staff.".into(),
-            ));
+            return Err(AppError::Forbidden("This area is for support staff.".into()));
         }
         Ok(())
     }
@@ -93,18 +87,8 @@ pub struct DeploySpec {
 
 #[async_trait]
 pub trait AuthPort: Send + Sync {
-    async fn signup(
-        &self,
-        ctx: &RequestCtx,
-        email: Email,
-        password: NewPassword,
-    ) -> Result<Me, AppError>;
-    async fn login(
-        &self,
-        ctx: &RequestCtx,
-        email: &str,
-        password: &str,
-    ) -> Result<LoginOutcome, AppError>;
+    async fn signup(&self, ctx: &RequestCtx, email: Email, password: NewPassword) -> Result<Me, AppError>;
+    async fn login(&self, ctx: &RequestCtx, email: &str, password: &str) -> Result<LoginOutcome, AppError>;
     async fn login_second_factor(&self, ctx: &RequestCtx, code: &str) -> Result<Me, AppError>;
     async fn logout(&self, ctx: &RequestCtx) -> Result<(), AppError>;
     /// The signed-in principal, or `Unauthorized`.
@@ -119,19 +103,8 @@ pub trait CloudPort: Send + Sync {
     async fn templates(&self, p: &Principal, zone: &EntityId) -> Result<Vec<Template>, AppError>;
     async fn list_instances(&self, p: &Principal) -> Result<InstanceList, AppError>;
     async fn get_instance(&self, p: &Principal, id: &EntityId) -> Result<InstanceDetail, AppError>;
-    async fn deploy(
-        &self,
-        p: &Principal,
-        ctx: &RequestCtx,
-        spec: DeploySpec,
-    ) -> Result<DeployAccepted, AppError>;
-    async fn act(
-        &self,
-        p: &Principal,
-        ctx: &RequestCtx,
-        id: &EntityId,
-        action: Action,
-    ) -> Result<String, AppError>;
+    async fn deploy(&self, p: &Principal, ctx: &RequestCtx, spec: DeploySpec) -> Result<DeployAccepted, AppError>;
+    async fn act(&self, p: &Principal, ctx: &RequestCtx, id: &EntityId, action: Action) -> Result<String, AppError>;
     async fn job(&self, p: &Principal, id: &EntityId) -> Result<JobView, AppError>;
 }
 
@@ -144,38 +117,12 @@ pub enum RevokeWhich {
 
 #[async_trait]
 pub trait AccountPort: Send + Sync {
-    async fn two_factor_begin(
-        &self,
-        p: &Principal,
-        ctx: &RequestCtx,
-    ) -> Result<TwoFactorSetup, AppError>;
-    async fn two_factor_confirm(
-        &self,
-        p: &Principal,
-        ctx: &RequestCtx,
-        code: &str,
-    ) -> Result<RecoveryCodes, AppError>;
-    async fn two_factor_disable(
-        &self,
-        p: &Principal,
-        ctx: &RequestCtx,
-        password: &str,
-        code: &str,
-    ) -> Result<(), AppError>;
-    async fn change_password(
-        &self,
-        p: &Principal,
-        ctx: &RequestCtx,
-        current: &str,
-        new: NewPassword,
-    ) -> Result<(), AppError>;
+    async fn two_factor_begin(&self, p: &Principal, ctx: &RequestCtx) -> Result<TwoFactorSetup, AppError>;
+    async fn two_factor_confirm(&self, p: &Principal, ctx: &RequestCtx, code: &str) -> Result<RecoveryCodes, AppError>;
+    async fn two_factor_disable(&self, p: &Principal, ctx: &RequestCtx, password: &str, code: &str) -> Result<(), AppError>;
+    async fn change_password(&self, p: &Principal, ctx: &RequestCtx, current: &str, new: NewPassword) -> Result<(), AppError>;
     async fn sessions(&self, p: &Principal) -> Result<Vec<SessionView>, AppError>;
-    async fn revoke_sessions(
-        &self,
-        p: &Principal,
-        ctx: &RequestCtx,
-        which: RevokeWhich,
-    ) -> Result<Revoked, AppError>;
+    async fn revoke_sessions(&self, p: &Principal, ctx: &RequestCtx, which: RevokeWhich) -> Result<Revoked, AppError>;
     async fn security_log(&self, p: &Principal) -> Result<Vec<SecurityEvent>, AppError>;
 }
 

@@ -18,11 +18,7 @@ pub struct Actor {
 
 impl Actor {
     pub fn from_principal(p: &app::ports::Principal) -> Actor {
-        Actor {
-            user_id: p.user_id.clone(),
-            email: p.email.to_string(),
-            role: p.role,
-        }
+        Actor { user_id: p.user_id.clone(), email: p.email.to_string(), role: p.role }
     }
 }
 
@@ -89,33 +85,23 @@ pub async fn record_or_log(db: &Db, e: Entry<'_>) -> Option<String> {
     }
 }
 
-const COLUMNS: &str =
-    "id, at, actor_email, actor_role, category, action, target_id, outcome, detail, ip";
+const COLUMNS: &str = "id, at, actor_email, actor_role, category, action, target_id, outcome, detail, ip";
 
 /// Newest first.
 pub async fn for_subject(db: &Db, customer_id: &str, limit: i64) -> Result<Vec<Row>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM audit_log WHERE subject_customer_id = $1 ORDER BY at DESC LIMIT $2"
-    ))
-    .bind(customer_id)
-    .bind(limit)
-    .fetch_all(&db.pool)
-    .await
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM audit_log WHERE subject_customer_id = $1 ORDER BY at DESC LIMIT $2"))
+        .bind(customer_id)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await
 }
 
 /// Newest first; scoped to the customer so an id can never reveal someone else's history.
-pub async fn for_target(
-    db: &Db,
-    customer_id: &str,
-    target_id: &str,
-    limit: i64,
-) -> Result<Vec<Row>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM audit_log WHERE subject_customer_id = $1 AND target_id = $2 ORDER BY at DESC LIMIT $3"
-    ))
-    .bind(customer_id)
-    .bind(target_id)
-    .bind(limit)
-    .fetch_all(&db.pool)
-    .await
+pub async fn for_target(db: &Db, customer_id: &str, target_id: &str, limit: i64) -> Result<Vec<Row>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM audit_log WHERE subject_customer_id = $1 AND target_id = $2 ORDER BY at DESC LIMIT $3"))
+        .bind(customer_id)
+        .bind(target_id)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await
 }

@@ -73,8 +73,7 @@ pub struct DbArgs {
 impl DbArgs {
     pub fn url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
-            let path = std::path::absolute(self.data_dir.join("zenith.db"))
-                .unwrap_or_else(|_| self.data_dir.join("zenith.db"));
+            let path = std::path::absolute(self.data_dir.join("zenith.db")).unwrap_or_else(|_| self.data_dir.join("zenith.db"));
             format!("sqlite://{}", path.display())
         })
     }
@@ -175,6 +174,10 @@ pub struct SimTuning {
     /// Comma-separated IPv4 CIDRs, one pool per zone in turn [default: the RFC 5737 documentation ranges].
     #[arg(long, env = "ZENITH_SIM_IPV4_POOLS", value_delimiter = ',')]
     pub sim_ipv4_pools: Vec<String>,
+    /// The simulated cloud's `default.page.size` (largest page a list call may ask for). Below
+    /// CloudStack's 500 by default, so clients are exercised against a cloud that lowered it.
+    #[arg(long, env = "ZENITH_SIM_PAGE_SIZE", default_value_t = 200)]
+    pub sim_page_size: usize,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -207,12 +210,8 @@ impl SimTuning {
             job_ms: self.sim_job_ms,
             latency_ms: self.sim_latency_ms,
             down_zones: crate::sim::zone_list(&self.sim_down_zones),
-            ipv4_pools: self
-                .sim_ipv4_pools
-                .iter()
-                .filter(|p| !p.trim().is_empty())
-                .cloned()
-                .collect(),
+            page_size: self.sim_page_size,
+            ipv4_pools: self.sim_ipv4_pools.iter().filter(|p| !p.trim().is_empty()).cloned().collect(),
         }
     }
 }
@@ -226,14 +225,9 @@ mod tests {
     fn the_cli_is_consistent_and_every_option_shows_its_environment_variable() {
         Cli::command().debug_assert();
         let help = Cli::command().render_long_help().to_string();
-        for var in [
-            "ZENITH_ADDR",
-            "ZENITH_DATA_DIR",
-            "ZENITH_DATABASE_URL",
-            "ZENITH_PUBLIC_URL",
-            "ZENITH_CLOUDSTACK_URL",
-            "ZENITH_SIM_JOB_MS",
-        ] {
+        for var in
+            ["ZENITH_ADDR", "ZENITH_DATA_DIR", "ZENITH_DATABASE_URL", "ZENITH_PUBLIC_URL", "ZENITH_CLOUDSTACK_URL", "ZENITH_SIM_JOB_MS"]
+        {
             assert!(help.contains(var), "{var} missing from --help");
         }
     }
@@ -243,14 +237,8 @@ mod tests {
         let cli = Cli::try_parse_from(["zenith"]).unwrap();
         assert!(cli.command.is_none());
         assert_eq!(cli.serve.addr.to_string(), "127.0.0.1:3000");
-        assert!(
-            cli.serve.db.url().starts_with("sqlite://")
-                && cli.serve.db.url().ends_with("data/zenith.db")
-        );
-        let cli = Cli::try_parse_from([
-            "zenith", "staff", "add", "--email", "a@b.c", "--role", "support",
-        ])
-        .unwrap();
+        assert!(cli.serve.db.url().starts_with("sqlite://") && cli.serve.db.url().ends_with("data/zenith.db"));
+        let cli = Cli::try_parse_from(["zenith", "staff", "add", "--email", "a@b.c", "--role", "support"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Staff { .. })));
     }
 }

@@ -35,9 +35,7 @@ impl MasterKey {
         for (i, b) in key.iter_mut().enumerate() {
             *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("checked hex");
         }
-        Ok(MasterKey(std::sync::Arc::new(SecretBox::new(Box::new(
-            key,
-        )))))
+        Ok(MasterKey(std::sync::Arc::new(SecretBox::new(Box::new(key)))))
     }
 
     /// The configured key, or the one in `data_dir/secret.key` (created, mode 0600, when missing).
@@ -47,8 +45,7 @@ impl MasterKey {
         }
         let path = data_dir.join("secret.key");
         if path.exists() {
-            let hex = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
+            let hex = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
             return MasterKey::from_hex(&hex);
         }
         std::fs::create_dir_all(data_dir)?;
@@ -65,46 +62,22 @@ impl MasterKey {
 
     pub fn seal(&self, purpose: &str, plaintext: &str) -> String {
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
-        let ct = self
-            .cipher()
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: plaintext.as_bytes(),
-                    aad: purpose.as_bytes(),
-                },
-            )
-            .expect("encryption cannot fail");
+        let ct =
+            self.cipher().encrypt(&nonce, Payload { msg: plaintext.as_bytes(), aad: purpose.as_bytes() }).expect("encryption cannot fail");
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ct);
-        format!(
-            "v1:{}",
-            base64::engine::general_purpose::STANDARD.encode(out)
-        )
+        format!("v1:{}", base64::engine::general_purpose::STANDARD.encode(out))
     }
 
     pub fn open(&self, purpose: &str, sealed: &str) -> Result<SecretString, OpenError> {
         let raw = sealed.strip_prefix("v1:").ok_or(OpenError)?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(raw)
-            .map_err(|_| OpenError)?;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(raw).map_err(|_| OpenError)?;
         if bytes.len() < 24 {
             return Err(OpenError);
         }
         let (nonce, ct) = bytes.split_at(24);
-        let pt = self
-            .cipher()
-            .decrypt(
-                nonce.into(),
-                Payload {
-                    msg: ct,
-                    aad: purpose.as_bytes(),
-                },
-            )
-            .map_err(|_| OpenError)?;
-        String::from_utf8(pt)
-            .map(SecretString::from)
-            .map_err(|_| OpenError)
+        let pt = self.cipher().decrypt(nonce.into(), Payload { msg: ct, aad: purpose.as_bytes() }).map_err(|_| OpenError)?;
+        String::from_utf8(pt).map(SecretString::from).map_err(|_| OpenError)
     }
 }
 
@@ -131,20 +104,11 @@ mod tests {
         let k = MasterKey::from_hex(&"ab".repeat(32)).unwrap();
         let sealed = k.seal("cloudstack-secret", "s3cr3t");
         assert!(!sealed.contains("s3cr3t"));
-        assert_eq!(
-            k.open("cloudstack-secret", &sealed)
-                .unwrap()
-                .expose_secret(),
-            "s3cr3t"
-        );
+        assert_eq!(k.open("cloudstack-secret", &sealed).unwrap().expose_secret(), "s3cr3t");
         assert!(k.open("totp", &sealed).is_err());
         let other = MasterKey::from_hex(&"cd".repeat(32)).unwrap();
         assert!(other.open("cloudstack-secret", &sealed).is_err());
-        assert_ne!(
-            k.seal("p", "x"),
-            k.seal("p", "x"),
-            "a fresh nonce every time"
-        );
+        assert_ne!(k.seal("p", "x"), k.seal("p", "x"), "a fresh nonce every time");
     }
 
     #[test]
@@ -152,10 +116,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("zenith-key-{}", uuid::Uuid::new_v4()));
         let a = MasterKey::load_or_create(None, &dir).unwrap();
         let b = MasterKey::load_or_create(None, &dir).unwrap();
-        assert_eq!(
-            b.open("p", &a.seal("p", "same")).unwrap().expose_secret(),
-            "same"
-        );
+        assert_eq!(b.open("p", &a.seal("p", "same")).unwrap().expose_secret(), "same");
         assert!(MasterKey::from_hex("short").is_err());
         std::fs::remove_dir_all(dir).ok();
     }

@@ -13,18 +13,13 @@ pub const SUPPORT: &str = "support@zenith.test";
 /// Four random words and a number: strong, and easy to type from a terminal.
 fn passphrase() -> String {
     const WORDS: &[&str] = &[
-        "amber", "basalt", "cobalt", "delta", "ember", "fjord", "garnet", "harbor", "indigo",
-        "juniper", "kelp", "lagoon", "meadow", "nimbus", "orchid", "pebble", "quartz", "raven",
-        "saffron", "tundra", "umber", "violet", "willow", "zephyr", "canyon", "glacier", "lantern",
-        "marble",
+        "amber", "basalt", "cobalt", "delta", "ember", "fjord", "garnet", "harbor", "indigo", "juniper", "kelp", "lagoon", "meadow",
+        "nimbus", "orchid", "pebble", "quartz", "raven", "saffron", "tundra", "umber", "violet", "willow", "zephyr", "canyon", "glacier",
+        "lantern", "marble",
     ];
     let mut rng = rand::thread_rng();
     let words: Vec<&str> = WORDS.choose_multiple(&mut rng, 4).copied().collect();
-    format!(
-        "{}-{}",
-        words.join("-"),
-        rand::Rng::gen_range(&mut rng, 10..100)
-    )
+    format!("{}-{}", words.join("-"), rand::Rng::gen_range(&mut rng, 10..100))
 }
 
 pub async fn seed(app: &Application) -> anyhow::Result<()> {
@@ -54,14 +49,8 @@ pub async fn seed(app: &Application) -> anyhow::Result<()> {
         }
     };
     let support_email = Email::parse(SUPPORT).map_err(anyhow::Error::msg)?;
-    AuthService::upsert_staff(
-        db,
-        &hasher,
-        &support_email,
-        Role::Support,
-        &NewPassword::parse(&support_pw).map_err(anyhow::Error::msg)?,
-    )
-    .await?;
+    AuthService::upsert_staff(db, &hasher, &support_email, Role::Support, &NewPassword::parse(&support_pw).map_err(anyhow::Error::msg)?)
+        .await?;
 
     let principal = Principal {
         user_id: customer_id.clone(),
@@ -88,43 +77,21 @@ pub async fn seed(app: &Application) -> anyhow::Result<()> {
 }
 
 async fn deploy_examples(app: &Application, p: &Principal) -> anyhow::Result<()> {
-    let zones = app
-        .instances
-        .zones(p)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let zones = app.instances.zones(p).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     // The session layer is not involved here; a detached session satisfies the port's signature.
     let ctx = RequestCtx {
-        session: tower_sessions::Session::new(
-            None,
-            std::sync::Arc::new(tower_sessions::MemoryStore::default()),
-            None,
-        ),
+        session: tower_sessions::Session::new(None, std::sync::Arc::new(tower_sessions::MemoryStore::default()), None),
         client: Default::default(),
     };
-    for (name, city, tier) in [
-        ("web-ams", "Amsterdam", Tier::Agile),
-        ("db-tokyo", "Tokyo", Tier::Stamina),
-        ("cache-miami", "Miami", Tier::Agile),
-    ] {
+    for (name, city, tier) in
+        [("web-ams", "Amsterdam", Tier::Agile), ("db-tokyo", "Tokyo", Tier::Stamina), ("cache-miami", "Miami", Tier::Agile)]
+    {
         let Some(zone) = zones.iter().find(|z| z.name == city) else {
             continue;
         };
         let zone_id = EntityId::parse(&zone.id).map_err(anyhow::Error::msg)?;
-        let offering = app
-            .instances
-            .offerings(p, &zone_id)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-            .into_iter()
-            .find(|o| o.tier == tier);
-        let template = app
-            .instances
-            .templates(p, &zone_id)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-            .into_iter()
-            .next();
+        let offering = app.instances.offerings(p, &zone_id).await.map_err(|e| anyhow::anyhow!("{e}"))?.into_iter().find(|o| o.tier == tier);
+        let template = app.instances.templates(p, &zone_id).await.map_err(|e| anyhow::anyhow!("{e}"))?.into_iter().next();
         let (Some(o), Some(t)) = (offering, template) else {
             continue;
         };
@@ -136,13 +103,9 @@ async fn deploy_examples(app: &Application, p: &Principal) -> anyhow::Result<()>
             ssh_key_name: None,
             security_group_ids: vec![],
             user_data: None,
-            idempotency_key: IdempotencyKey::parse(&format!("demo-{name}"))
-                .map_err(anyhow::Error::msg)?,
+            idempotency_key: IdempotencyKey::parse(&format!("demo-{name}")).map_err(anyhow::Error::msg)?,
         };
-        app.instances
-            .deploy(p, &ctx, spec)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        app.instances.deploy(p, &ctx, spec).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     Ok(())
 }

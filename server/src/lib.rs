@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Zenith's server: everything with I/O, and the `zenith` binary's commands.
 //!
 //! `startup` composes the application from `config`; `http` is the web surface; `auth`, `tenancy`,

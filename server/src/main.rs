@@ -20,9 +20,7 @@ async fn main() -> anyhow::Result<()> {
                 // Shown once, to the operator who started it; also kept in the state file.
                 println!("Generated simulator admin credentials:\n  ZENITH_SIM_API_KEY={k}\n  ZENITH_SIM_SECRET_KEY={s}");
             }
-            let listener = tokio::net::TcpListener::bind(args.listen)
-                .await
-                .with_context(|| format!("binding {}", args.listen))?;
+            let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
             let running = server::sim::spawn(sim.clone(), listener).await?;
             println!("CloudStack simulator listening on {}", running.endpoint());
             server::startup::shutdown_signal().await;
@@ -37,17 +35,12 @@ async fn main() -> anyhow::Result<()> {
             println!("database is up to date");
             Ok(())
         }
-        Some(Command::Staff {
-            command: StaffCommand::Add { email, role, db },
-        }) => {
+        Some(Command::Staff { command: StaffCommand::Add { email, role, db } }) => {
             server::telemetry::init(server::config::LogFormat::Text);
             let email = Email::parse(&email).map_err(anyhow::Error::msg)?;
             let mut line = String::new();
-            std::io::stdin()
-                .read_line(&mut line)
-                .context("reading the password from stdin")?;
-            let password = NewPassword::parse(line.trim_end_matches(['\r', '\n']))
-                .map_err(anyhow::Error::msg)?;
+            std::io::stdin().read_line(&mut line).context("reading the password from stdin")?;
+            let password = NewPassword::parse(line.trim_end_matches(['\r', '\n'])).map_err(anyhow::Error::msg)?;
             let role = match role {
                 StaffRole::Support => Role::Support,
                 StaffRole::Admin => Role::Admin,
@@ -55,15 +48,8 @@ async fn main() -> anyhow::Result<()> {
             let db = server::db::connect(&db.url()).await?;
             db.migrate().await?;
             let hasher = server::auth::password::Hasher::new(1);
-            let created =
-                server::auth::AuthService::upsert_staff(&db, &hasher, &email, role, &password)
-                    .await?;
-            println!(
-                "{} {} ({})",
-                if created { "created" } else { "updated" },
-                email,
-                role.as_str()
-            );
+            let created = server::auth::AuthService::upsert_staff(&db, &hasher, &email, role, &password).await?;
+            println!("{} {} ({})", if created { "created" } else { "updated" }, email, role.as_str());
             Ok(())
         }
     }

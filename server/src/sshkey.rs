@@ -17,9 +17,7 @@ pub struct ParsedKey {
 pub enum KeyError {
     #[error("This looks like a private key. Paste the public key (the .pub file), and keep the private key to yourself.")]
     PrivateKey,
-    #[error(
-        "This is not an OpenSSH public key. It should look like \"ssh-ed25519 AAAA… comment\"."
-    )]
+    #[error("This is not an OpenSSH public key. It should look like \"ssh-ed25519 AAAA… comment\".")]
     Malformed,
 }
 
@@ -36,21 +34,13 @@ pub fn parse(text: &str) -> Result<ParsedKey, KeyError> {
         KeyData::Rsa(rsa) => Some(rsa.n.as_positive_bytes().map(|b| b.len() * 8).unwrap_or(0)),
         _ => None,
     };
-    Ok(ParsedKey {
-        algorithm: key.algorithm().as_str().to_string(),
-        key,
-        rsa_bits,
-    })
+    Ok(ParsedKey { algorithm: key.algorithm().as_str().to_string(), key, rsa_bits })
 }
 
 /// `aa:bb:…` — MD5 over the key blob.
 pub fn md5_fingerprint(key: &PublicKey) -> String {
     let blob = key.to_bytes().unwrap_or_default();
-    Md5::digest(&blob)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":")
+    Md5::digest(&blob).iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
 }
 
 /// `SHA256:…` as modern OpenSSH prints it.
@@ -71,33 +61,20 @@ mod tests {
         let k = parse(ED25519).unwrap();
         assert_eq!(k.algorithm, "ssh-ed25519");
         assert_eq!(k.rsa_bits, None);
-        assert_eq!(
-            md5_fingerprint(&k.key),
-            "b2:26:d3:43:4d:c0:4c:0e:92:86:e3:f5:ce:fe:7e:e7"
-        );
-        assert_eq!(
-            sha256_fingerprint(&k.key),
-            "SHA256:ojNN7+tbgDXgmP/2S7TBnyi1WTeadjZbiUlp/jsmK+4"
-        );
+        assert_eq!(md5_fingerprint(&k.key), "b2:26:d3:43:4d:c0:4c:0e:92:86:e3:f5:ce:fe:7e:e7");
+        assert_eq!(sha256_fingerprint(&k.key), "SHA256:ojNN7+tbgDXgmP/2S7TBnyi1WTeadjZbiUlp/jsmK+4");
         let r = parse(RSA_2048).unwrap();
         assert_eq!(r.rsa_bits, Some(2048));
-        assert_eq!(
-            md5_fingerprint(&r.key),
-            "b6:e0:c9:6f:c9:f0:c9:0d:8d:5e:41:63:3c:b0:0c:7b"
-        );
+        assert_eq!(md5_fingerprint(&r.key), "b6:e0:c9:6f:c9:f0:c9:0d:8d:5e:41:63:3c:b0:0c:7b");
     }
 
     #[test]
     fn private_keys_and_junk_are_refused_with_different_messages() {
         assert_eq!(
-            parse("-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----")
-                .unwrap_err(),
+            parse("-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n-----END OPENSSH PRIVATE KEY-----").unwrap_err(),
             KeyError::PrivateKey
         );
-        assert_eq!(
-            parse("ssh-rsa AAAAnotakey").unwrap_err(),
-            KeyError::Malformed
-        );
+        assert_eq!(parse("ssh-rsa AAAAnotakey").unwrap_err(), KeyError::Malformed);
         assert_eq!(parse("").unwrap_err(), KeyError::Malformed);
     }
 }

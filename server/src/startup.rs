@@ -35,13 +35,7 @@ pub struct Application {
 pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
     let mut opts = leptos::config::get_configuration(None)
         .map(|c| c.leptos_options)
-        .unwrap_or_else(|_| {
-            LeptosOptions::builder()
-                .output_name("zenith")
-                .site_root("target/site")
-                .site_pkg_dir("pkg")
-                .build()
-        });
+        .unwrap_or_else(|_| LeptosOptions::builder().output_name("zenith").site_root("target/site").site_pkg_dir("pkg").build());
     opts.site_addr = addr;
     opts
 }
@@ -61,58 +55,29 @@ impl Application {
         let (endpoint, creds, sim) = match &args.cloud.cloudstack_url {
             Some(url) => {
                 let key =
-                    args.cloud.cloudstack_api_key.clone().context(
-                        "ZENITH_CLOUDSTACK_API_KEY is required with ZENITH_CLOUDSTACK_URL",
-                    )?;
-                let secret = args.cloud.cloudstack_secret_key.clone().context(
-                    "ZENITH_CLOUDSTACK_SECRET_KEY is required with ZENITH_CLOUDSTACK_URL",
-                )?;
-                (
-                    url.clone(),
-                    Credentials {
-                        api_key: key,
-                        secret_key: SecretString::from(secret),
-                    },
-                    None,
-                )
+                    args.cloud.cloudstack_api_key.clone().context("ZENITH_CLOUDSTACK_API_KEY is required with ZENITH_CLOUDSTACK_URL")?;
+                let secret = args
+                    .cloud
+                    .cloudstack_secret_key
+                    .clone()
+                    .context("ZENITH_CLOUDSTACK_SECRET_KEY is required with ZENITH_CLOUDSTACK_URL")?;
+                (url.clone(), Credentials { api_key: key, secret_key: SecretString::from(secret) }, None)
             }
             None => {
                 let simulator = Simulator::open(args.sim.sim_config(&args.db.data_dir))?;
-                let bind = args
-                    .sim_addr
-                    .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
-                let listener = tokio::net::TcpListener::bind(bind)
-                    .await
-                    .with_context(|| format!("binding the simulator to {bind}"))?;
+                let bind = args.sim_addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+                let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding the simulator to {bind}"))?;
                 let running = sim::spawn(simulator, listener).await?;
                 tracing::info!(endpoint = %running.endpoint(), "embedded CloudStack simulator listening (admin keys in the data dir's cloudstack-sim.json)");
                 let (k, s) = running.sim.admin_credentials();
-                (
-                    running.endpoint(),
-                    Credentials {
-                        api_key: k,
-                        secret_key: SecretString::from(s),
-                    },
-                    Some(running),
-                )
+                (running.endpoint(), Credentials { api_key: k, secret_key: SecretString::from(s) }, Some(running))
             }
         };
         let admin = CloudStack::new(http_client, &endpoint, creds, cfg);
         let catalog = Arc::new(Catalog::new(admin.clone(), Duration::from_secs(60)));
-        let tenancy = Arc::new(Tenancy::new(
-            db.clone(),
-            admin,
-            key.clone(),
-            args.cloud.cloudstack_domain.clone(),
-        ));
-        let cores = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
-        let hasher = Hasher::new(if args.hash_concurrency == 0 {
-            (cores / 2).max(1)
-        } else {
-            args.hash_concurrency
-        });
+        let tenancy = Arc::new(Tenancy::new(db.clone(), admin, key.clone(), args.cloud.cloudstack_domain.clone()));
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let hasher = Hasher::new(if args.hash_concurrency == 0 { (cores / 2).max(1) } else { args.hash_concurrency });
         let auth = AuthService::new(
             db.clone(),
             hasher,
@@ -125,27 +90,12 @@ impl Application {
             tenancy.clone(),
         );
         let currency = Currency::parse(&args.currency).map_err(anyhow::Error::msg)?;
-        let instances = Instances::new(
-            db.clone(),
-            tenancy,
-            catalog,
-            Duration::from_millis(args.cloud.zone_deadline_ms),
-            currency,
-        );
-        let ports = Ports {
-            auth: Arc::new(auth.clone()),
-            account: Arc::new(auth.clone()),
-            cloud: Arc::new(instances.clone()),
-        };
+        let instances = Instances::new(db.clone(), tenancy, catalog, Duration::from_millis(args.cloud.zone_deadline_ms), currency);
+        let ports = Ports { auth: Arc::new(auth.clone()), account: Arc::new(auth.clone()), cloud: Arc::new(instances.clone()) };
 
-        let listener = tokio::net::TcpListener::bind(args.addr)
-            .await
-            .with_context(|| format!("binding {}", args.addr))?;
+        let listener = tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("binding {}", args.addr))?;
         let addr = listener.local_addr()?;
-        let public_url = args
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{addr}"));
+        let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
         let settings = Arc::new(HttpSettings {
             public_origin: origin_of(&public_url)?,
             secure_cookies: public_url.starts_with("https://"),
@@ -154,25 +104,9 @@ impl Application {
         });
         let mut site = site;
         site.site_addr = addr;
-        let router = http::router(
-            AppState {
-                leptos_options: site,
-                db: db.clone(),
-                ports,
-            },
-            settings,
-        );
+        let router = http::router(AppState { leptos_options: site, db: db.clone(), ports }, settings);
         let (shutdown, _) = tokio::sync::watch::channel(false);
-        Ok(Application {
-            listener,
-            router,
-            addr,
-            db,
-            sim,
-            instances,
-            auth,
-            shutdown,
-        })
+        Ok(Application { listener, router, addr, db, sim, instances, auth, shutdown })
     }
 
     /// Serves until SIGINT/SIGTERM (or the future passed completes), then stops cleanly.
@@ -180,27 +114,11 @@ impl Application {
         self.run_with_shutdown(shutdown_signal()).await
     }
 
-    pub async fn run_with_shutdown(
-        self,
-        stop: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
-        let Application {
-            listener,
-            router,
-            db,
-            sim,
-            instances,
-            shutdown,
-            ..
-        } = self;
+    pub async fn run_with_shutdown(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Application { listener, router, db, sim, instances, shutdown, .. } = self;
         let poller = tokio::spawn(instances::jobs::run_poller(instances, shutdown.subscribe()));
         let housekeeping = tokio::spawn(housekeeping(db.clone(), shutdown.subscribe()));
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop)
-        .await?;
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(stop).await?;
         let _ = shutdown.send(true);
         let _ = poller.await;
         let _ = housekeeping.await;
@@ -213,13 +131,8 @@ impl Application {
 }
 
 fn origin_of(url: &str) -> anyhow::Result<String> {
-    let (scheme, rest) = url
-        .split_once("://")
-        .context("ZENITH_PUBLIC_URL must start with http:// or https://")?;
-    anyhow::ensure!(
-        scheme == "http" || scheme == "https",
-        "ZENITH_PUBLIC_URL must start with http:// or https://"
-    );
+    let (scheme, rest) = url.split_once("://").context("ZENITH_PUBLIC_URL must start with http:// or https://")?;
+    anyhow::ensure!(scheme == "http" || scheme == "https", "ZENITH_PUBLIC_URL must start with http:// or https://");
     let host = rest.split('/').next().unwrap_or("");
     anyhow::ensure!(!host.is_empty(), "ZENITH_PUBLIC_URL has no host");
     Ok(format!("{scheme}://{host}"))
@@ -248,8 +161,7 @@ pub async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };
@@ -268,14 +180,8 @@ mod tests {
 
     #[test]
     fn the_public_url_reduces_to_its_origin() {
-        assert_eq!(
-            origin_of("https://panel.example.com/some/path").unwrap(),
-            "https://panel.example.com"
-        );
-        assert_eq!(
-            origin_of("http://127.0.0.1:3000").unwrap(),
-            "http://127.0.0.1:3000"
-        );
+        assert_eq!(origin_of("https://panel.example.com/some/path").unwrap(), "https://panel.example.com");
+        assert_eq!(origin_of("http://127.0.0.1:3000").unwrap(), "http://127.0.0.1:3000");
         assert!(origin_of("panel.example.com").is_err());
     }
 }

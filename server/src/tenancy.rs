@@ -64,10 +64,7 @@ pub fn account_name(customer_id: &str) -> String {
 }
 
 /// Records a new customer (inside the sign-up transaction); the cloud account comes later.
-pub async fn register(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    customer_id: &str,
-) -> Result<(), sqlx::Error> {
+pub async fn register(tx: &mut sqlx::Transaction<'_, sqlx::Any>, customer_id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO customers (user_id, cs_account_name) VALUES ($1, $2)")
         .bind(customer_id)
         .bind(account_name(customer_id))
@@ -98,13 +95,7 @@ impl Tenancy {
         if let Some(c) = self.clients.lock().expect("tenancy lock").get(customer_id) {
             return Ok(c.clone());
         }
-        let lock = self
-            .locks
-            .lock()
-            .expect("tenancy lock")
-            .entry(customer_id.to_string())
-            .or_default()
-            .clone();
+        let lock = self.locks.lock().expect("tenancy lock").entry(customer_id.to_string()).or_default().clone();
         let _guard = lock.lock().await;
         if let Some(c) = self.clients.lock().expect("tenancy lock").get(customer_id) {
             return Ok(c.clone());
@@ -120,17 +111,9 @@ impl Tenancy {
             (Some(k), Some(s)) => (k, self.key.open(SECRET_PURPOSE, s)?),
             _ => self.provision(customer_id, &row).await?,
         };
-        let cloud = CustomerCloud {
-            client: self.admin.as_user(Credentials {
-                api_key,
-                secret_key: secret,
-            }),
-            account_name: row.cs_account_name,
-        };
-        self.clients
-            .lock()
-            .expect("tenancy lock")
-            .insert(customer_id.to_string(), cloud.clone());
+        let cloud =
+            CustomerCloud { client: self.admin.as_user(Credentials { api_key, secret_key: secret }), account_name: row.cs_account_name };
+        self.clients.lock().expect("tenancy lock").insert(customer_id.to_string(), cloud.clone());
         Ok(cloud)
     }
 
@@ -160,19 +143,10 @@ impl Tenancy {
     }
 
     #[tracing::instrument(skip_all, fields(customer = %customer_id))]
-    async fn provision(
-        &self,
-        customer_id: &str,
-        row: &CustomerRow,
-    ) -> Result<(String, SecretString), TenancyError> {
+    async fn provision(&self, customer_id: &str, row: &CustomerRow) -> Result<(String, SecretString), TenancyError> {
         let domain_id = self.domain().await?;
         let name = &row.cs_account_name;
-        let existing = self
-            .admin
-            .list_accounts(name, &domain_id)
-            .await?
-            .into_iter()
-            .find(|a| &a.name == name);
+        let existing = self.admin.list_accounts(name, &domain_id).await?.into_iter().find(|a| &a.name == name);
         let account = match existing {
             Some(a) => a,
             None => {
@@ -222,10 +196,7 @@ impl Tenancy {
             (Some(k), Some(s)) if !k.is_empty() && !s.is_empty() => (k, s),
             _ => {
                 let fresh = self.admin.register_user_keys(&user_id).await?;
-                (
-                    fresh.apikey.ok_or(TenancyError::NoKeys)?,
-                    fresh.secretkey.ok_or(TenancyError::NoKeys)?,
-                )
+                (fresh.apikey.ok_or(TenancyError::NoKeys)?, fresh.secretkey.ok_or(TenancyError::NoKeys)?)
             }
         };
         sqlx::query("UPDATE customers SET cs_api_key = $1, cs_secret_sealed = $2, provisioned_at = $3 WHERE user_id = $4")
@@ -240,22 +211,11 @@ impl Tenancy {
     }
 
     /// The keys a customer may use with cloudmonkey or Terraform (their own account's).
-    pub async fn api_keys(
-        &self,
-        customer_id: &str,
-    ) -> Result<(String, SecretString), TenancyError> {
+    pub async fn api_keys(&self, customer_id: &str) -> Result<(String, SecretString), TenancyError> {
         let c = self.ensure(customer_id).await?;
         let row: (Option<String>,) =
-            sqlx::query_as("SELECT cs_secret_sealed FROM customers WHERE user_id = $1")
-                .bind(customer_id)
-                .fetch_one(&self.db.pool)
-                .await?;
-        let secret = self
-            .key
-            .open(SECRET_PURPOSE, row.0.as_deref().unwrap_or_default())?;
-        Ok((
-            c.client.api_key().to_string(),
-            SecretString::from(secret.expose_secret().to_string()),
-        ))
+            sqlx::query_as("SELECT cs_secret_sealed FROM customers WHERE user_id = $1").bind(customer_id).fetch_one(&self.db.pool).await?;
+        let secret = self.key.open(SECRET_PURPOSE, row.0.as_deref().unwrap_or_default())?;
+        Ok((c.client.api_key().to_string(), SecretString::from(secret.expose_secret().to_string())))
     }
 }

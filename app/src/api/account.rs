@@ -26,24 +26,15 @@ pub async fn two_factor_confirm(code: String) -> Result<RecoveryCodes, AppError>
 pub async fn two_factor_disable(password: String, code: String) -> Result<(), AppError> {
     let (ports, ctx, p) = super::ssr::signed_in().await?;
     p.require_write()?;
-    ports
-        .account
-        .two_factor_disable(&p, &ctx, &password, &code)
-        .await
+    ports.account.two_factor_disable(&p, &ctx, &password, &code).await
 }
 
 #[server(prefix = "/api", endpoint = "account/password", input = Json)]
-pub async fn change_password(
-    current_password: String,
-    new_password: String,
-) -> Result<(), AppError> {
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     let new = super::field("new_password", NewPassword::parse(&new_password))?;
     let (ports, ctx, p) = super::ssr::signed_in().await?;
     p.require_write()?;
-    ports
-        .account
-        .change_password(&p, &ctx, &current_password, new)
-        .await
+    ports.account.change_password(&p, &ctx, &current_password, new).await
 }
 
 #[server(prefix = "/api", endpoint = "account/sessions", input = Json)]
@@ -59,18 +50,10 @@ pub async fn revoke_sessions(
     #[server(default)] all_others: Option<bool>,
 ) -> Result<Revoked, AppError> {
     use crate::ports::RevokeWhich;
-    let which = match (
-        id.filter(|s| !s.trim().is_empty()),
-        all_others.unwrap_or(false),
-    ) {
+    let which = match (id.filter(|s| !s.trim().is_empty()), all_others.unwrap_or(false)) {
         (Some(id), false) => RevokeWhich::One(id),
         (None, true) => RevokeWhich::AllOthers,
-        _ => {
-            return Err(AppError::invalid(
-                "id",
-                "Send either {\"id\": …} or {\"all_others\": true}.",
-            ))
-        }
+        _ => return Err(AppError::invalid("id", "Send either {\"id\": …} or {\"all_others\": true}.")),
     };
     let (ports, ctx, p) = super::ssr::signed_in().await?;
     p.require_write()?;

@@ -48,11 +48,7 @@ pub async fn deploy(
         if u.len() > USER_DATA_MAX_BYTES {
             return Err(AppError::invalid(
                 "user_data",
-                format!(
-                    "User data is {} KiB; the limit is {} KiB.",
-                    u.len().div_ceil(1024),
-                    USER_DATA_MAX_BYTES / 1024
-                ),
+                format!("User data is {} KiB; the limit is {} KiB.", u.len().div_ceil(1024), USER_DATA_MAX_BYTES / 1024),
             ));
         }
     }
@@ -61,9 +57,7 @@ pub async fn deploy(
         offering_id: super::field("offering_id", EntityId::parse(&offering_id))?,
         template_id: super::field("template_id", EntityId::parse(&template_id))?,
         name: super::field("name", Hostname::parse(&name))?,
-        ssh_key_name: ssh_key_name
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()),
+        ssh_key_name: ssh_key_name.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
         security_group_ids: security_group_ids
             .unwrap_or_default()
             .iter()
@@ -90,19 +84,9 @@ pub async fn instance_action(
     #[server(default)] template_id: Option<String>,
     #[server(default)] offering_id: Option<String>,
 ) -> Result<ActionAccepted, AppError> {
-    let action = super::field(
-        "action",
-        Action::from_parts(&action, template_id, offering_id),
-    )?;
+    let action = super::field("action", Action::from_parts(&action, template_id, offering_id))?;
     if let Action::Reinstall { template_id: t } | Action::Resize { offering_id: t } = &action {
-        super::field(
-            if matches!(action, Action::Resize { .. }) {
-                "offering_id"
-            } else {
-                "template_id"
-            },
-            EntityId::parse(t),
-        )?;
+        super::field(if matches!(action, Action::Resize { .. }) { "offering_id" } else { "template_id" }, EntityId::parse(t))?;
     }
     let id = EntityId::parse(&id).map_err(|_| AppError::NotFound)?;
     let (ports, ctx, p) = super::ssr::signed_in().await?;

@@ -24,9 +24,7 @@ pub(crate) mod ssr {
             tracing::error!(error = %e, "no session on the request");
             AppError::Internal
         })?;
-        let client = use_context::<http::request::Parts>()
-            .and_then(|p| p.extensions.get::<ClientInfo>().cloned())
-            .unwrap_or_default();
+        let client = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<ClientInfo>().cloned()).unwrap_or_default();
         Ok((ports, RequestCtx { session, client }))
     }
 

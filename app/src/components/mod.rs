@@ -20,16 +20,9 @@ pub fn ErrorNote(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
 
 /// A message next to one input, when the error is about that input.
 #[component]
-pub fn FieldError(
-    #[prop(into)] error: Signal<Option<AppError>>,
-    field: &'static str,
-    id: &'static str,
-) -> impl IntoView {
+pub fn FieldError(#[prop(into)] error: Signal<Option<AppError>>, field: &'static str, id: &'static str) -> impl IntoView {
     move || {
-        error
-            .get()
-            .filter(|e| e.field() == Some(field))
-            .map(|e| view! { <p class="field-error" id=id role="alert">{e.to_string()}</p> })
+        error.get().filter(|e| e.field() == Some(field)).map(|e| view! { <p class="field-error" id=id role="alert">{e.to_string()}</p> })
     }
 }
 

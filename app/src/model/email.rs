@@ -30,21 +30,14 @@ impl Email {
             return Err("The part before the @ is not valid.".into());
         }
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-            return Err(
-                "The part before the @ cannot start or end with a dot, or have two dots in a row."
-                    .into(),
-            );
+            return Err("The part before the @ cannot start or end with a dot, or have two dots in a row.".into());
         }
         let labels: Vec<&str> = domain.split('.').collect();
         if labels.len() < 2 {
             return Err("The domain after the @ needs a dot, as in example.com.".into());
         }
         let label_ok = |l: &str| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_alphanumeric() || c == '-')
         };
         if !labels.iter().all(|l| label_ok(l)) {
             return Err("The domain after the @ is not valid.".into());
@@ -82,28 +75,16 @@ mod tests {
 
     #[test]
     fn addresses_are_trimmed_and_lower_cased() {
-        assert_eq!(
-            Email::parse("  Alice@Example.COM ").unwrap().as_str(),
-            "alice@example.com"
-        );
+        assert_eq!(Email::parse("  Alice@Example.COM ").unwrap().as_str(), "alice@example.com");
     }
 
     #[test]
     fn each_kind_of_typo_gets_its_own_message() {
         assert_eq!(Email::parse("").unwrap_err(), "Enter your email address.");
-        assert_eq!(
-            Email::parse("alice.example.com").unwrap_err(),
-            "That email address is missing an @."
-        );
-        assert!(Email::parse("alice@localhost")
-            .unwrap_err()
-            .contains("needs a dot"));
-        assert!(Email::parse("al ice@example.com")
-            .unwrap_err()
-            .contains("spaces"));
-        assert!(Email::parse("@example.com")
-            .unwrap_err()
-            .contains("before the @"));
+        assert_eq!(Email::parse("alice.example.com").unwrap_err(), "That email address is missing an @.");
+        assert!(Email::parse("alice@localhost").unwrap_err().contains("needs a dot"));
+        assert!(Email::parse("al ice@example.com").unwrap_err().contains("spaces"));
+        assert!(Email::parse("@example.com").unwrap_err().contains("before the @"));
         assert!(Email::parse("alice@-x.com").unwrap_err().contains("domain"));
         assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
     }

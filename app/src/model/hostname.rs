@@ -15,18 +15,10 @@ impl Hostname {
             return Err("Give the instance a name.".into());
         }
         if s.len() > 63 {
-            return Err(format!(
-                "Use at most 63 characters ({} now).",
-                s.chars().count()
-            ));
+            return Err(format!("Use at most 63 characters ({} now).", s.chars().count()));
         }
-        if let Some(c) = s
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
-        {
-            return Err(format!(
-                "Only letters a–z, digits and hyphens are allowed; '{c}' is not."
-            ));
+        if let Some(c) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+            return Err(format!("Only letters a–z, digits and hyphens are allowed; '{c}' is not."));
         }
         if s.starts_with('-') || s.ends_with('-') {
             return Err("The name cannot start or end with a hyphen.".into());
@@ -80,8 +72,6 @@ mod tests {
         assert!(Hostname::parse("web-").unwrap_err().contains("hyphen"));
         assert!(Hostname::parse("1web").unwrap_err().contains("digit"));
         assert!(Hostname::parse(&"x".repeat(64)).unwrap_err().contains("63"));
-        assert!(Hostname::parse("web.example.com")
-            .unwrap_err()
-            .contains("'.'"));
+        assert!(Hostname::parse("web.example.com").unwrap_err().contains("'.'"));
     }
 }

@@ -54,15 +54,8 @@ pub struct IdempotencyKey(String);
 impl IdempotencyKey {
     pub fn parse(raw: &str) -> Result<IdempotencyKey, String> {
         let s = raw.trim();
-        if s.len() < 8
-            || s.len() > 100
-            || !s
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
-        {
-            return Err(
-                "idempotency_key must be 8 to 100 letters, digits or -_.: (a UUID works).".into(),
-            );
+        if s.len() < 8 || s.len() > 100 || !s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c)) {
+            return Err("idempotency_key must be 8 to 100 letters, digits or -_.: (a UUID works).".into());
         }
         Ok(IdempotencyKey(s.to_string()))
     }
@@ -91,10 +84,7 @@ mod tests {
 
     #[test]
     fn ids_are_opaque_but_tame() {
-        assert_eq!(
-            EntityId::parse(" 6B0B5EA7-0a8a ").unwrap().as_str(),
-            "6b0b5ea7-0a8a"
-        );
+        assert_eq!(EntityId::parse(" 6B0B5EA7-0a8a ").unwrap().as_str(), "6b0b5ea7-0a8a");
         assert!(EntityId::parse("1234").is_ok());
         assert!(EntityId::parse("").is_err());
         assert!(EntityId::parse("x&command=deleteAccount").is_err());

@@ -19,8 +19,7 @@ pub enum InstanceState {
 
 impl InstanceState {
     pub fn parse(s: &str) -> InstanceState {
-        serde_json::from_value(serde_json::Value::String(s.to_string()))
-            .unwrap_or(InstanceState::Unknown)
+        serde_json::from_value(serde_json::Value::String(s.to_string())).unwrap_or(InstanceState::Unknown)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -40,13 +39,7 @@ impl InstanceState {
 
     /// States in which the cloud is in the middle of something: actions wait.
     pub fn is_transitional(self) -> bool {
-        matches!(
-            self,
-            InstanceState::Starting
-                | InstanceState::Stopping
-                | InstanceState::Migrating
-                | InstanceState::Expunging
-        )
+        matches!(self, InstanceState::Starting | InstanceState::Stopping | InstanceState::Migrating | InstanceState::Expunging)
     }
 
     /// Which actions make sense from this state (the cloud has the last word).
@@ -184,15 +177,9 @@ impl Action {
     }
 
     /// Builds an action from the API's flat form; the error names what is missing or wrong.
-    pub fn from_parts(
-        action: &str,
-        template_id: Option<String>,
-        offering_id: Option<String>,
-    ) -> Result<Action, String> {
-        let need = |v: Option<String>, what: &str| {
-            v.filter(|s| !s.trim().is_empty())
-                .ok_or_else(|| format!("The {action} action needs {what}."))
-        };
+    pub fn from_parts(action: &str, template_id: Option<String>, offering_id: Option<String>) -> Result<Action, String> {
+        let need =
+            |v: Option<String>, what: &str| v.filter(|s| !s.trim().is_empty()).ok_or_else(|| format!("The {action} action needs {what}."));
         Ok(match action {
             "start" => Action::Start,
             "stop" => Action::Stop,
@@ -223,24 +210,15 @@ mod tests {
 
     #[test]
     fn actions_come_from_the_flat_api_form_with_specific_errors() {
-        assert_eq!(
-            Action::from_parts("force_stop", None, None).unwrap(),
-            Action::ForceStop
-        );
-        assert!(Action::from_parts("resize", None, None)
-            .unwrap_err()
-            .contains("offering_id"));
-        assert!(Action::from_parts("explode", None, None)
-            .unwrap_err()
-            .contains("Unknown action"));
+        assert_eq!(Action::from_parts("force_stop", None, None).unwrap(), Action::ForceStop);
+        assert!(Action::from_parts("resize", None, None).unwrap_err().contains("offering_id"));
+        assert!(Action::from_parts("explode", None, None).unwrap_err().contains("Unknown action"));
     }
 
     #[test]
     fn password_reset_and_resize_need_a_stopped_instance() {
         assert!(!InstanceState::Running.allows(&Action::ResetPassword));
-        assert!(InstanceState::Stopped.allows(&Action::Resize {
-            offering_id: "x".into()
-        }));
+        assert!(InstanceState::Stopped.allows(&Action::Resize { offering_id: "x".into() }));
         assert!(!InstanceState::Stopped.allows(&Action::Reboot));
     }
 }

@@ -19,9 +19,7 @@ pub use catalog::{Offering, Template, Tier, Zone};
 pub use email::Email;
 pub use hostname::Hostname;
 pub use ids::{EntityId, IdempotencyKey};
-pub use instance::{
-    Action, DeployAccepted, Instance, InstanceDetail, InstanceList, InstanceState, ZoneError,
-};
+pub use instance::{Action, DeployAccepted, Instance, InstanceDetail, InstanceList, InstanceState, ZoneError};
 pub use job::{JobStatus, JobView};
 pub use money::{Currency, Money};
 pub use password::NewPassword;

@@ -53,18 +53,14 @@ impl Money {
     }
 
     pub fn checked_mul(self, n: i64) -> Option<Money> {
-        self.minor
-            .checked_mul(n)
-            .map(|minor| Money { minor, ..self })
+        self.minor.checked_mul(n).map(|minor| Money { minor, ..self })
     }
 
     pub fn checked_sub(self, other: Money) -> Option<Money> {
         if self.currency != other.currency {
             return None;
         }
-        self.minor
-            .checked_sub(other.minor)
-            .map(|minor| Money { minor, ..self })
+        self.minor.checked_sub(other.minor).map(|minor| Money { minor, ..self })
     }
 }
 
@@ -92,13 +88,8 @@ mod tests {
 
     #[test]
     fn arithmetic_refuses_to_mix_currencies_or_overflow() {
-        assert!(Money::new(1, Currency::Eur)
-            .checked_sub(Money::new(1, Currency::Usd))
-            .is_none());
+        assert!(Money::new(1, Currency::Eur).checked_sub(Money::new(1, Currency::Usd)).is_none());
         assert!(Money::new(i64::MAX, Currency::Eur).checked_mul(2).is_none());
-        assert_eq!(
-            Money::new(3, Currency::Eur).checked_mul(730).unwrap().minor,
-            2190
-        );
+        assert_eq!(Money::new(3, Currency::Eur).checked_mul(730).unwrap().minor, 2190);
     }
 }

@@ -68,10 +68,7 @@ mod tests {
     #[test]
     fn characters_not_bytes_are_counted_and_nothing_is_trimmed() {
         assert!(NewPassword::parse(&"é".repeat(15)).is_ok());
-        assert_eq!(
-            NewPassword::parse("  spaces count too  ").unwrap().expose(),
-            "  spaces count too  "
-        );
+        assert_eq!(NewPassword::parse("  spaces count too  ").unwrap().expose(), "  spaces count too  ");
         assert!(NewPassword::parse(&"x".repeat(257)).is_err());
         assert!(NewPassword::parse(&"x".repeat(256)).is_ok());
     }

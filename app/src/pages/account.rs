@@ -1,9 +1,6 @@
 //! `/account`: password, two-factor sign-in, signed-in sessions, the security log.
 
-use crate::api::account::{
-    security_log, sessions, ChangePassword, RevokeSessions, TwoFactorBegin, TwoFactorConfirm,
-    TwoFactorDisable,
-};
+use crate::api::account::{security_log, sessions, ChangePassword, RevokeSessions, TwoFactorBegin, TwoFactorConfirm, TwoFactorDisable};
 use crate::components::{general_error, ErrorNote, FieldError};
 use crate::model::NewPassword;
 use leptos::prelude::*;
@@ -49,9 +46,7 @@ fn PasswordForm(version: RwSignal<u32>) -> impl IntoView {
         if p.is_empty() {
             format!("At least {} characters.", NewPassword::MIN_CHARS)
         } else {
-            NewPassword::parse(&p)
-                .err()
-                .unwrap_or_else(|| "Good length.".into())
+            NewPassword::parse(&p).err().unwrap_or_else(|| "Good length.".into())
         }
     });
     view! {
@@ -156,10 +151,7 @@ fn TwoFactor(enabled: bool, version: RwSignal<u32>) -> impl IntoView {
 #[component]
 fn Sessions(version: RwSignal<u32>) -> impl IntoView {
     let revoke = ServerAction::<RevokeSessions>::new();
-    let list = Resource::new(
-        move || (version.get(), revoke.version().get()),
-        |_| sessions(),
-    );
+    let list = Resource::new(move || (version.get(), revoke.version().get()), |_| sessions());
     let error = Signal::derive(move || revoke.value().get().and_then(Result::err));
     view! {
         <section class="panel" aria-labelledby="sess-h">

@@ -26,13 +26,12 @@ pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let second = ServerAction::<LoginTwoFactor>::new();
     let navigate = use_navigate();
-    let needs_code =
-        Memo::new(move |_| matches!(login.value().get(), Some(Ok(ref o)) if o.two_factor_required));
+    let needs_code = Memo::new(move |_| matches!(login.value().get(), Some(Ok(ref o)) if o.two_factor_required));
     Effect::new({
         let navigate = navigate.clone();
         move |_| {
-            let done = matches!(login.value().get(), Some(Ok(ref o)) if !o.two_factor_required)
-                || matches!(second.value().get(), Some(Ok(_)));
+            let done =
+                matches!(login.value().get(), Some(Ok(ref o)) if !o.two_factor_required) || matches!(second.value().get(), Some(Ok(_)));
             if done {
                 navigate("/", Default::default());
             }
@@ -47,16 +46,11 @@ pub fn LoginPage() -> impl IntoView {
     });
     let submit_password = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        login.dispatch(Login {
-            email: email.get_untracked(),
-            password: password.get_untracked(),
-        });
+        login.dispatch(Login { email: email.get_untracked(), password: password.get_untracked() });
     };
     let submit_code = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        second.dispatch(LoginTwoFactor {
-            code: code.get_untracked(),
-        });
+        second.dispatch(LoginTwoFactor { code: code.get_untracked() });
     };
     view! {
         <Title text="Sign in"/>
@@ -108,18 +102,12 @@ pub fn SignupPage() -> impl IntoView {
         }
     });
     // Validated as you type, with the same rules the server applies.
-    let email_problem = Memo::new(move |_| {
-        (touched_email.get() && !email.get().is_empty())
-            .then(|| Email::parse(&email.get()).err())
-            .flatten()
-    });
+    let email_problem =
+        Memo::new(move |_| (touched_email.get() && !email.get().is_empty()).then(|| Email::parse(&email.get()).err()).flatten());
     let password_hint = Memo::new(move |_| {
         let p = password.get();
         if p.is_empty() {
-            format!(
-                "At least {} characters. A few unrelated words make a strong password.",
-                NewPassword::MIN_CHARS
-            )
+            format!("At least {} characters. A few unrelated words make a strong password.", NewPassword::MIN_CHARS)
         } else {
             match NewPassword::parse(&p) {
                 Ok(_) => format!("{} characters — good length.", p.chars().count()),
@@ -131,10 +119,7 @@ pub fn SignupPage() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         touched_email.set(true);
-        signup.dispatch(Signup {
-            email: email.get_untracked(),
-            password: password.get_untracked(),
-        });
+        signup.dispatch(Signup { email: email.get_untracked(), password: password.get_untracked() });
     };
     view! {
         <Title text="Create an account"/>

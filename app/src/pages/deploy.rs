@@ -38,16 +38,7 @@ pub fn DeployPage() -> impl IntoView {
     let key = RwSignal::new(new_idempotency_key());
     // A changed form is a new intent: it gets a new idempotency key.
     Effect::new(move |prev: Option<()>| {
-        let _ = (
-            zone.get(),
-            tier.get(),
-            offering.get(),
-            template.get(),
-            access.get(),
-            ssh_key.get(),
-            name.get(),
-            user_data.get(),
-        );
+        let _ = (zone.get(), tier.get(), offering.get(), template.get(), access.get(), ssh_key.get(), name.get(), user_data.get());
         if prev.is_some() {
             key.set(new_idempotency_key());
         }
@@ -75,29 +66,17 @@ pub fn DeployPage() -> impl IntoView {
         },
     );
 
-    let name_problem = Memo::new(move |_| {
-        (!name.get().is_empty())
-            .then(|| Hostname::parse(&name.get()).err())
-            .flatten()
-    });
+    let name_problem = Memo::new(move |_| (!name.get().is_empty()).then(|| Hostname::parse(&name.get()).err()).flatten());
     let user_data_bytes = Memo::new(move |_| user_data.get().len());
     let deploy = ServerAction::<Deploy>::new();
     let server_error = Signal::derive(move || deploy.value().get().and_then(Result::err));
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(a)) = deploy.value().get() {
-            navigate(
-                &format!("/instances/{}?job={}", a.instance_id, a.job_id),
-                Default::default(),
-            );
+            navigate(&format!("/instances/{}?job={}", a.instance_id, a.job_id), Default::default());
         }
     });
-    let chosen = move || {
-        zone_offerings
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|offs| offs.into_iter().find(|o| o.id == offering.get()))
-    };
+    let chosen = move || zone_offerings.get().and_then(|r| r.ok()).and_then(|offs| offs.into_iter().find(|o| o.id == offering.get()));
     let ready = move || {
         !zone.get().is_empty()
             && !offering.get().is_empty()

@@ -38,10 +38,7 @@ pub fn InstancePage() -> impl IntoView {
     let query = use_query_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     let version = RwSignal::new(0u32);
-    let detail = Resource::new(
-        move || (id.get(), version.get()),
-        |(id, _)| get_instance(id),
-    );
+    let detail = Resource::new(move || (id.get(), version.get()), |(id, _)| get_instance(id));
     let progress = RwSignal::new(Progress::Idle);
     let password = RwSignal::new(None::<String>);
 
@@ -56,9 +53,7 @@ pub fn InstancePage() -> impl IntoView {
                     }
                     progress.set(Progress::Idle);
                 }
-                Ok(j) => progress.set(Progress::Failed(
-                    j.error.unwrap_or_else(|| "The action failed.".into()),
-                )),
+                Ok(j) => progress.set(Progress::Failed(j.error.unwrap_or_else(|| "The action failed.".into()))),
                 Err(e) => progress.set(Progress::Failed(e.to_string())),
             }
             version.update(|v| *v += 1);
@@ -80,7 +75,7 @@ pub fn InstancePage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading" aria-live="polite">"Loading the instance…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <Detail d progress password track version/> }.into_any(),
+                    Ok(d) => view! { <Detail d progress password track/> }.into_any(),
                     Err(AppError::NotFound) => view! {
                         <Title text="Not found"/>
                         <h1>"Instance not found"</h1>
@@ -99,7 +94,6 @@ fn Detail(
     progress: RwSignal<Progress>,
     password: RwSignal<Option<String>>,
     track: impl Fn(String, String) + Copy + Send + Sync + 'static,
-    version: RwSignal<u32>,
 ) -> impl IntoView {
     let i = d.instance.clone();
     let state = i.state;
@@ -130,45 +124,6 @@ fn Detail(
             }
         });
     };
-    let allowed = move |a: &Action| state.allows(a) && !busy();
-
-    // Reinstall and resize choices load only when asked for.
-    let reinstall_open = RwSignal::new(false);
-    let resize_open = RwSignal::new(false);
-    let destroy_open = RwSignal::new(false);
-    let reinstall_template = RwSignal::new(String::new());
-    let reinstall_confirm = RwSignal::new(false);
-    let resize_to = RwSignal::new(String::new());
-    let destroy_typed = RwSignal::new(String::new());
-    let zone_for_templates = zone_id.clone();
-    let template_list = Resource::new(
-        move || reinstall_open.get(),
-        move |open| {
-            let z = zone_for_templates.clone();
-            async move {
-                if open {
-                    templates(z).await
-                } else {
-                    Ok(vec![])
-                }
-            }
-        },
-    );
-    let size_list = Resource::new(
-        move || resize_open.get(),
-        move |open| {
-            let z = zone_id.clone();
-            async move {
-                if open {
-                    offerings(z).await
-                } else {
-                    Ok(vec![])
-                }
-            }
-        },
-    );
-    let current_hourly = d.price_hourly;
-    let current_offering = StoredValue::new(i.offering_id.clone());
 
     view! {
         <Title text=i.name.clone()/>
@@ -224,6 +179,75 @@ fn Detail(
             </section>
         </div>
 
+        <ActionsPanel
+            state
+            name=name.get_value()
+            zone_id=zone_id
+            tier
+            password_enabled=d.password_enabled
+            current_offering=i.offering_id.clone()
+            current_hourly=d.price_hourly
+            busy=Signal::derive(busy)
+            run=Callback::new(run)
+        />
+        <Activity entries=d.activity.clone()/>
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+#[component]
+fn ActionsPanel(
+    state: InstanceState,
+    name: String,
+    zone_id: String,
+    tier: Option<crate::model::Tier>,
+    password_enabled: bool,
+    current_offering: String,
+    current_hourly: Option<crate::model::Money>,
+    #[prop(into)] busy: Signal<bool>,
+    run: Callback<Action>,
+) -> impl IntoView {
+    let name = StoredValue::new(name);
+    let current_offering = StoredValue::new(current_offering);
+    let allowed = move |a: &Action| state.allows(a) && !busy.get();
+    let run = move |a: Action| run.run(a);
+    let busy = move || busy.get();
+    // Reinstall and resize choices load only when asked for.
+    let reinstall_open = RwSignal::new(false);
+    let resize_open = RwSignal::new(false);
+    let destroy_open = RwSignal::new(false);
+    let reinstall_template = RwSignal::new(String::new());
+    let reinstall_confirm = RwSignal::new(false);
+    let resize_to = RwSignal::new(String::new());
+    let destroy_typed = RwSignal::new(String::new());
+    let zone_for_templates = zone_id.clone();
+    let template_list = Resource::new(
+        move || reinstall_open.get(),
+        move |open| {
+            let z = zone_for_templates.clone();
+            async move {
+                if open {
+                    templates(z).await
+                } else {
+                    Ok(vec![])
+                }
+            }
+        },
+    );
+    let size_list = Resource::new(
+        move || resize_open.get(),
+        move |open| {
+            let z = zone_id.clone();
+            async move {
+                if open {
+                    offerings(z).await
+                } else {
+                    Ok(vec![])
+                }
+            }
+        },
+    );
+    view! {
         <section class="panel" aria-labelledby="act-h">
             <h2 id="act-h">"Actions"</h2>
             <div class="action-row">
@@ -232,7 +256,7 @@ fn Detail(
                 <button type="button" class="button" disabled=move || !allowed(&Action::ForceStop) on:click=move |_| run(Action::ForceStop)
                     title="Cuts power: unsaved data may be lost">"Force stop"</button>
                 <button type="button" class="button" disabled=move || !allowed(&Action::Reboot) on:click=move |_| run(Action::Reboot)>"Reboot"</button>
-                <button type="button" class="button" disabled=move || !allowed(&Action::ResetPassword) || !d.password_enabled
+                <button type="button" class="button" disabled=move || !allowed(&Action::ResetPassword) || !password_enabled
                     title="Needs a stopped instance" on:click=move |_| run(Action::ResetPassword)>"Reset password"</button>
                 <button type="button" class="button" disabled=move || !allowed(&Action::Reinstall { template_id: String::new() })
                     aria-expanded=move || reinstall_open.get().to_string() on:click=move |_| reinstall_open.update(|o| *o = !*o)>"Reinstall…"</button>
@@ -310,16 +334,22 @@ fn Detail(
             </Show>
         </section>
 
+    }
+}
+
+#[component]
+fn Activity(entries: Vec<crate::model::instance::ActivityEntry>) -> impl IntoView {
+    view! {
         <section class="panel" aria-labelledby="log-h">
             <h2 id="log-h">"Activity"</h2>
-            {if d.activity.is_empty() {
+            {if entries.is_empty() {
                 view! { <p class="muted">"Nothing yet."</p> }.into_any()
             } else {
                 view! {
                     <table class="activity">
                         <thead><tr><th scope="col">"When"</th><th scope="col">"What"</th><th scope="col">"Who"</th><th scope="col">"Outcome"</th></tr></thead>
                         <tbody>
-                            {d.activity.iter().map(|a| view! {
+                            {entries.iter().map(|a| view! {
                                 <tr><td>{crate::components::when(&a.at)}</td><td>{a.action.replace('_', " ")}</td><td>{a.actor.clone()}</td><td>{a.outcome.clone()}</td></tr>
                             }).collect_view()}
                         </tbody>
@@ -327,6 +357,5 @@ fn Detail(
                 }.into_any()
             }}
         </section>
-        {move || { let _ = version.get(); }}
     }
 }

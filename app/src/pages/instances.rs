@@ -63,16 +63,10 @@ pub fn InstancesPage() -> impl IntoView {
 
 #[component]
 fn InstanceTable(list: InstanceList) -> impl IntoView {
-    let InstanceList {
-        instances,
-        zone_errors,
-    } = list;
+    let InstanceList { instances, zone_errors } = list;
     let empty = instances.is_empty() && zone_errors.is_empty();
-    let mut zones: Vec<String> = instances
-        .iter()
-        .map(|i| i.zone_name.clone())
-        .chain(zone_errors.iter().map(|z| z.zone_name.clone()))
-        .collect();
+    let mut zones: Vec<String> =
+        instances.iter().map(|i| i.zone_name.clone()).chain(zone_errors.iter().map(|z| z.zone_name.clone())).collect();
     zones.sort();
     zones.dedup();
     let all = StoredValue::new(instances);

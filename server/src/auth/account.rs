@@ -8,20 +8,10 @@ use app::ports::{AccountPort, RevokeWhich};
 
 impl AuthService {
     async fn user_of(&self, p: &Principal) -> Result<UserRow, AppError> {
-        users::by_id(&self.db, &p.user_id)
-            .await
-            .or_internal("reading a user")?
-            .ok_or(AppError::Unauthorized)
+        users::by_id(&self.db, &p.user_id).await.or_internal("reading a user")?.ok_or(AppError::Unauthorized)
     }
 
-    async fn audit_account(
-        &self,
-        p: &Principal,
-        action: &str,
-        outcome: &str,
-        detail: Option<&str>,
-        ctx: &RequestCtx,
-    ) {
+    async fn audit_account(&self, p: &Principal, action: &str, outcome: &str, detail: Option<&str>, ctx: &RequestCtx) {
         let actor = Actor::from_principal(p);
         audit::record_or_log(
             &self.db,
@@ -41,30 +31,18 @@ impl AuthService {
 
     /// After a change of factor: only this session survives, under a new cookie id.
     async fn end_other_sessions(&self, p: &Principal, ctx: &RequestCtx) -> Result<u64, AppError> {
-        let n = sessions::revoke_others(&self.db, &p.user_id, Some(&p.session_id))
-            .await
-            .or_internal("revoking sessions")?;
-        ctx.session
-            .cycle_id()
-            .await
-            .or_internal("cycling the session id")?;
+        let n = sessions::revoke_others(&self.db, &p.user_id, Some(&p.session_id)).await.or_internal("revoking sessions")?;
+        ctx.session.cycle_id().await.or_internal("cycling the session id")?;
         Ok(n)
     }
 }
 
 #[async_trait]
 impl AccountPort for AuthService {
-    async fn two_factor_begin(
-        &self,
-        p: &Principal,
-        ctx: &RequestCtx,
-    ) -> Result<TwoFactorSetup, AppError> {
+    async fn two_factor_begin(&self, p: &Principal, ctx: &RequestCtx) -> Result<TwoFactorSetup, AppError> {
         let user = self.user_of(p).await?;
         if user.totp_enabled_at.is_some() {
-            return Err(AppError::Conflict(
-                "Two-factor sign-in is already on. Turn it off first to move it to a new device."
-                    .into(),
-            ));
+            return Err(AppError::Conflict("Two-factor sign-in is already on. Turn it off first to move it to a new device.".into()));
         }
         let secret = totp::new_secret();
         sqlx::query("UPDATE users SET totp_pending_sealed = $1 WHERE id = $2")
@@ -73,55 +51,29 @@ impl AccountPort for AuthService {
             .execute(&self.db.pool)
             .await
             .or_internal("storing a pending TOTP secret")?;
-        self.audit_account(p, "two_factor_enrolment_started", "succeeded", None, ctx)
-            .await;
+        self.audit_account(p, "two_factor_enrolment_started", "succeeded", None, ctx).await;
         let uri = totp::otpauth_uri(&secret, &user.email, "Zenith");
-        Ok(TwoFactorSetup {
-            qr_svg: totp::qr_svg(&uri),
-            otpauth_uri: uri,
-            secret,
-        })
+        Ok(TwoFactorSetup { qr_svg: totp::qr_svg(&uri), otpauth_uri: uri, secret })
     }
 
-    async fn two_factor_confirm(
-        &self,
-        p: &Principal,
-        ctx: &RequestCtx,
-        code: &str,
-    ) -> Result<RecoveryCodes, AppError> {
+    async fn two_factor_confirm(&self, p: &Principal, ctx: &RequestCtx, code: &str) -> Result<RecoveryCodes, AppError> {
         let scope = format!("2fa:user:{}", p.user_id);
         self.throttled(&scope, throttle::ACCOUNT).await?;
         let user = self.user_of(p).await?;
         if user.totp_enabled_at.is_some() {
-            return Err(AppError::Conflict(
-                "Two-factor sign-in is already on.".into(),
-            ));
+            return Err(AppError::Conflict("Two-factor sign-in is already on.".into()));
         }
         let Some(sealed) = &user.totp_pending_sealed else {
-            return Err(AppError::invalid(
-                "code",
-                "Start setting up two-factor sign-in first.",
-            ));
+            return Err(AppError::invalid("code", "Start setting up two-factor sign-in first."));
         };
-        let secret = self
-            .key
-            .open(TOTP_PURPOSE, sealed)
-            .or_internal("opening a TOTP secret")?;
+        let secret = self.key.open(TOTP_PURPOSE, sealed).or_internal("opening a TOTP secret")?;
         let now_step = totp::step_at(chrono::Utc::now().timestamp());
         let Some(step) = totp::verify(secret.expose_secret(), code, now_step, 0) else {
             self.fail(&[Some(&scope)]).await;
-            return Err(AppError::invalid(
-                "code",
-                "That code is not right. Check the time on your phone and enter the newest code.",
-            ));
+            return Err(AppError::invalid("code", "That code is not right. Check the time on your phone and enter the newest code."));
         };
         let codes = totp::new_recovery_codes();
-        let mut tx = self
-            .db
-            .pool
-            .begin()
-            .await
-            .or_internal("starting a transaction")?;
+        let mut tx = self.db.pool.begin().await.or_internal("starting a transaction")?;
         let n = sqlx::query(
             "UPDATE users SET totp_secret_sealed = totp_pending_sealed, totp_pending_sealed = NULL, totp_enabled_at = $1, totp_last_step = $2
              WHERE id = $3 AND totp_enabled_at IS NULL AND totp_pending_sealed IS NOT NULL",
@@ -134,9 +86,7 @@ impl AccountPort for AuthService {
         .or_internal("enabling TOTP")?
         .rows_affected();
         if n != 1 {
-            return Err(AppError::Conflict(
-                "Two-factor sign-in changed meanwhile; reload and try again.".into(),
-            ));
+            return Err(AppError::Conflict("Two-factor sign-in changed meanwhile; reload and try again.".into()));
         }
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
             .bind(&user.id)
@@ -154,52 +104,24 @@ impl AccountPort for AuthService {
         tx.commit().await.or_internal("committing TOTP enrolment")?;
         let _ = throttle::clear(&self.db, &scope).await;
         let ended = self.end_other_sessions(p, ctx).await?;
-        self.audit_account(
-            p,
-            "two_factor_enabled",
-            "succeeded",
-            Some(&format!("{ended} other session(s) signed out")),
-            ctx,
-        )
-        .await;
-        Ok(RecoveryCodes {
-            recovery_codes: codes,
-        })
+        self.audit_account(p, "two_factor_enabled", "succeeded", Some(&format!("{ended} other session(s) signed out")), ctx).await;
+        Ok(RecoveryCodes { recovery_codes: codes })
     }
 
-    async fn two_factor_disable(
-        &self,
-        p: &Principal,
-        ctx: &RequestCtx,
-        password: &str,
-        code: &str,
-    ) -> Result<(), AppError> {
+    async fn two_factor_disable(&self, p: &Principal, ctx: &RequestCtx, password: &str, code: &str) -> Result<(), AppError> {
         let scope = format!("2fa:user:{}", p.user_id);
         self.throttled(&scope, throttle::ACCOUNT).await?;
         let user = self.user_of(p).await?;
         if user.totp_enabled_at.is_none() {
             return Err(AppError::Conflict("Two-factor sign-in is not on.".into()));
         }
-        let password_ok = password.len() <= MAX_PASSWORD_BYTES
-            && self
-                .hasher
-                .verify(password, Some(&user.password_hash))
-                .await;
+        let password_ok = password.len() <= MAX_PASSWORD_BYTES && self.hasher.verify(password, Some(&user.password_hash)).await;
         if !password_ok || !self.consume_second_factor(&user, code).await? {
             self.fail(&[Some(&scope)]).await;
-            self.audit_account(p, "two_factor_disable", "failed", None, ctx)
-                .await;
-            return Err(AppError::Invalid {
-                field: None,
-                message: "The password or the code is not correct.".into(),
-            });
+            self.audit_account(p, "two_factor_disable", "failed", None, ctx).await;
+            return Err(AppError::Invalid { field: None, message: "The password or the code is not correct.".into() });
         }
-        let mut tx = self
-            .db
-            .pool
-            .begin()
-            .await
-            .or_internal("starting a transaction")?;
+        let mut tx = self.db.pool.begin().await.or_internal("starting a transaction")?;
         sqlx::query("UPDATE users SET totp_secret_sealed = NULL, totp_pending_sealed = NULL, totp_enabled_at = NULL WHERE id = $1")
             .bind(&user.id)
             .execute(&mut *tx)
@@ -212,85 +134,40 @@ impl AccountPort for AuthService {
             .or_internal("clearing recovery codes")?;
         tx.commit().await.or_internal("committing")?;
         let ended = self.end_other_sessions(p, ctx).await?;
-        self.audit_account(
-            p,
-            "two_factor_disabled",
-            "succeeded",
-            Some(&format!("{ended} other session(s) signed out")),
-            ctx,
-        )
-        .await;
+        self.audit_account(p, "two_factor_disabled", "succeeded", Some(&format!("{ended} other session(s) signed out")), ctx).await;
         Ok(())
     }
 
-    async fn change_password(
-        &self,
-        p: &Principal,
-        ctx: &RequestCtx,
-        current: &str,
-        new: NewPassword,
-    ) -> Result<(), AppError> {
+    async fn change_password(&self, p: &Principal, ctx: &RequestCtx, current: &str, new: NewPassword) -> Result<(), AppError> {
         let scope = format!("password:user:{}", p.user_id);
         self.throttled(&scope, throttle::ACCOUNT).await?;
         let user = self.user_of(p).await?;
-        let ok = current.len() <= MAX_PASSWORD_BYTES
-            && self.hasher.verify(current, Some(&user.password_hash)).await;
+        let ok = current.len() <= MAX_PASSWORD_BYTES && self.hasher.verify(current, Some(&user.password_hash)).await;
         if !ok {
             self.fail(&[Some(&scope)]).await;
-            self.audit_account(
-                p,
-                "password_change",
-                "failed",
-                Some("wrong current password"),
-                ctx,
-            )
-            .await;
-            return Err(AppError::invalid(
-                "current_password",
-                "Your current password is not correct.",
-            ));
+            self.audit_account(p, "password_change", "failed", Some("wrong current password"), ctx).await;
+            return Err(AppError::invalid("current_password", "Your current password is not correct."));
         }
         if new.expose() == current {
-            return Err(AppError::invalid(
-                "new_password",
-                "Choose a password different from the current one.",
-            ));
+            return Err(AppError::invalid("new_password", "Choose a password different from the current one."));
         }
         Self::check_strength(&new, &user.email).map_err(|e| match e {
             AppError::Invalid { message, .. } => AppError::invalid("new_password", message),
             other => other,
         })?;
-        let hash = self
-            .hasher
-            .hash(new.expose())
-            .await
-            .or_internal("hashing a password")?;
-        users::set_password(&self.db, &user.id, &hash)
-            .await
-            .or_internal("storing a password")?;
+        let hash = self.hasher.hash(new.expose()).await.or_internal("hashing a password")?;
+        users::set_password(&self.db, &user.id, &hash).await.or_internal("storing a password")?;
         let _ = throttle::clear(&self.db, &scope).await;
         let ended = self.end_other_sessions(p, ctx).await?;
-        self.audit_account(
-            p,
-            "password_changed",
-            "succeeded",
-            Some(&format!("{ended} other session(s) signed out")),
-            ctx,
-        )
-        .await;
+        self.audit_account(p, "password_changed", "succeeded", Some(&format!("{ended} other session(s) signed out")), ctx).await;
         Ok(())
     }
 
     async fn sessions(&self, p: &Principal) -> Result<Vec<SessionView>, AppError> {
         let now = now_ms();
-        let rows = sessions::list(
-            &self.db,
-            &p.user_id,
-            now - self.cfg.absolute.as_millis() as i64,
-            now - self.cfg.idle.as_millis() as i64,
-        )
-        .await
-        .or_internal("listing sessions")?;
+        let rows = sessions::list(&self.db, &p.user_id, now - self.cfg.absolute.as_millis() as i64, now - self.cfg.idle.as_millis() as i64)
+            .await
+            .or_internal("listing sessions")?;
         Ok(rows
             .into_iter()
             .map(|r| SessionView {
@@ -304,49 +181,28 @@ impl AccountPort for AuthService {
             .collect())
     }
 
-    async fn revoke_sessions(
-        &self,
-        p: &Principal,
-        ctx: &RequestCtx,
-        which: RevokeWhich,
-    ) -> Result<Revoked, AppError> {
+    async fn revoke_sessions(&self, p: &Principal, ctx: &RequestCtx, which: RevokeWhich) -> Result<Revoked, AppError> {
         let revoked = match which {
             RevokeWhich::One(id) if id == p.session_id => {
-                return Err(AppError::invalid(
-                    "id",
-                    "That is the session you are using; sign out instead.",
-                ));
+                return Err(AppError::invalid("id", "That is the session you are using; sign out instead."));
             }
             RevokeWhich::One(id) => {
-                let n = sessions::revoke(&self.db, &p.user_id, &id)
-                    .await
-                    .or_internal("revoking a session")?;
+                let n = sessions::revoke(&self.db, &p.user_id, &id).await.or_internal("revoking a session")?;
                 if n == 0 {
                     return Err(AppError::NotFound);
                 }
                 n
             }
             RevokeWhich::AllOthers => {
-                sessions::revoke_others(&self.db, &p.user_id, Some(&p.session_id))
-                    .await
-                    .or_internal("revoking sessions")?
+                sessions::revoke_others(&self.db, &p.user_id, Some(&p.session_id)).await.or_internal("revoking sessions")?
             }
         };
-        self.audit_account(
-            p,
-            "sessions_revoked",
-            "succeeded",
-            Some(&format!("{revoked} session(s)")),
-            ctx,
-        )
-        .await;
+        self.audit_account(p, "sessions_revoked", "succeeded", Some(&format!("{revoked} session(s)")), ctx).await;
         Ok(Revoked { revoked })
     }
 
     async fn security_log(&self, p: &Principal) -> Result<Vec<SecurityEvent>, AppError> {
-        let rows = audit::for_subject(&self.db, &p.user_id, 200)
-            .await
-            .or_internal("reading the audit log")?;
+        let rows = audit::for_subject(&self.db, &p.user_id, 200).await.or_internal("reading the audit log")?;
         Ok(rows
             .into_iter()
             .filter(|r| matches!(r.category.as_str(), "auth" | "account" | "support"))
@@ -358,14 +214,7 @@ impl AccountPort for AuthService {
                     (Some(_), _) => "You".to_string(),
                     (None, _) => "Zenith".to_string(),
                 };
-                SecurityEvent {
-                    at: crate::db::rfc3339(r.at),
-                    action: r.action,
-                    outcome: r.outcome,
-                    actor,
-                    detail: r.detail,
-                    ip: r.ip,
-                }
+                SecurityEvent { at: crate::db::rfc3339(r.at), action: r.action, outcome: r.outcome, actor, detail: r.detail, ip: r.ip }
             })
             .collect())
     }

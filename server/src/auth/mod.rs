@@ -55,20 +55,8 @@ const MAX_PASSWORD_BYTES: usize = 1024;
 const TOTP_PURPOSE: &str = "totp-secret";
 
 impl AuthService {
-    pub fn new(
-        db: Db,
-        hasher: Hasher,
-        key: MasterKey,
-        cfg: AuthConfig,
-        tenancy: Arc<Tenancy>,
-    ) -> AuthService {
-        AuthService {
-            db,
-            hasher,
-            key,
-            cfg,
-            tenancy,
-        }
+    pub fn new(db: Db, hasher: Hasher, key: MasterKey, cfg: AuthConfig, tenancy: Arc<Tenancy>) -> AuthService {
+        AuthService { db, hasher, key, cfg, tenancy }
     }
 
     pub fn config(&self) -> &AuthConfig {
@@ -96,10 +84,7 @@ impl AuthService {
     }
 
     async fn throttled(&self, scope: &str, policy: throttle::Policy) -> Result<(), AppError> {
-        match throttle::wait_for(&self.db, scope, policy)
-            .await
-            .or_internal("reading throttle")?
-        {
+        match throttle::wait_for(&self.db, scope, policy).await.or_internal("reading throttle")? {
             Some(retry_after) => Err(AppError::Throttled { retry_after }),
             None => Ok(()),
         }
@@ -114,21 +99,10 @@ impl AuthService {
     }
 
     fn actor(user: &UserRow) -> Actor {
-        Actor {
-            user_id: user.id.clone(),
-            email: user.email.clone(),
-            role: Role::parse(&user.role).unwrap_or(Role::Customer),
-        }
+        Actor { user_id: user.id.clone(), email: user.email.clone(), role: Role::parse(&user.role).unwrap_or(Role::Customer) }
     }
 
-    async fn audit_auth(
-        &self,
-        user: Option<&UserRow>,
-        action: &str,
-        outcome: &str,
-        detail: Option<&str>,
-        client: &ClientInfo,
-    ) {
+    async fn audit_auth(&self, user: Option<&UserRow>, action: &str, outcome: &str, detail: Option<&str>, client: &ClientInfo) {
         let actor = user.map(Self::actor);
         audit::record_or_log(
             &self.db,
@@ -155,17 +129,9 @@ impl AuthService {
     }
 
     /// Second half of every sign-in: new cookie id, new session row, audit, provisioning.
-    async fn complete_login(
-        &self,
-        ctx: &RequestCtx,
-        user: &UserRow,
-        how: &str,
-    ) -> Result<Me, AppError> {
-        sessions::begin(&self.db, &ctx.session, &user.id, &ctx.client)
-            .await
-            .or_internal("starting a session")?;
-        self.audit_auth(Some(user), "sign_in", "succeeded", Some(how), &ctx.client)
-            .await;
+    async fn complete_login(&self, ctx: &RequestCtx, user: &UserRow, how: &str) -> Result<Me, AppError> {
+        sessions::begin(&self.db, &ctx.session, &user.id, &ctx.client).await.or_internal("starting a session")?;
+        self.audit_auth(Some(user), "sign_in", "succeeded", Some(how), &ctx.client).await;
         if user.role == Role::Customer.as_str() {
             // A sign-up whose cloud account was not finished gets it now, without holding up the sign-in.
             let tenancy = self.tenancy.clone();
@@ -195,44 +161,29 @@ impl AuthService {
         let Some(sealed) = &user.totp_secret_sealed else {
             return Ok(false);
         };
-        let secret = self
-            .key
-            .open(TOTP_PURPOSE, sealed)
-            .or_internal("opening a TOTP secret")?;
+        let secret = self.key.open(TOTP_PURPOSE, sealed).or_internal("opening a TOTP secret")?;
         let now_step = totp::step_at(chrono::Utc::now().timestamp());
-        let Some(step) = totp::verify(secret.expose_secret(), code, now_step, user.totp_last_step)
-        else {
+        let Some(step) = totp::verify(secret.expose_secret(), code, now_step, user.totp_last_step) else {
             return Ok(false);
         };
         // The conditional update is what stops a replay, even on another server at the same moment.
-        let n = sqlx::query(
-            "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
-        )
-        .bind(step)
-        .bind(&user.id)
-        .execute(&self.db.pool)
-        .await
-        .or_internal("recording a TOTP step")?
-        .rows_affected();
+        let n = sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
+            .bind(step)
+            .bind(&user.id)
+            .execute(&self.db.pool)
+            .await
+            .or_internal("recording a TOTP step")?
+            .rows_affected();
         Ok(n == 1)
     }
 
     /// Creates a staff account or resets its password and role (`zenith staff add`).
-    pub async fn upsert_staff(
-        db: &Db,
-        hasher: &Hasher,
-        email: &Email,
-        role: Role,
-        password: &NewPassword,
-    ) -> anyhow::Result<bool> {
+    pub async fn upsert_staff(db: &Db, hasher: &Hasher, email: &Email, role: Role, password: &NewPassword) -> anyhow::Result<bool> {
         anyhow::ensure!(role.is_staff(), "staff accounts are support or admin");
         Self::check_strength(password, email.as_str()).map_err(|e| anyhow::anyhow!("{e}"))?;
         let hash = hasher.hash(password.expose()).await?;
         if let Some(u) = users::by_email(db, email.as_str()).await? {
-            anyhow::ensure!(
-                u.role != "customer",
-                "{email} is a customer account; staff need their own address"
-            );
+            anyhow::ensure!(u.role != "customer", "{email} is a customer account; staff need their own address");
             sqlx::query("UPDATE users SET password_hash = $1, role = $2, password_changed_at = $3 WHERE id = $4")
                 .bind(&hash)
                 .bind(role.as_str())
@@ -243,14 +194,7 @@ impl AuthService {
             sessions::revoke_others(db, &u.id, None).await?;
             return Ok(false);
         }
-        users::insert(
-            db,
-            &uuid::Uuid::new_v4().to_string(),
-            email.as_str(),
-            &hash,
-            role.as_str(),
-        )
-        .await?;
+        users::insert(db, &uuid::Uuid::new_v4().to_string(), email.as_str(), &hash, role.as_str()).await?;
         Ok(true)
     }
 }
@@ -258,59 +202,38 @@ impl AuthService {
 #[async_trait]
 impl AuthPort for AuthService {
     #[tracing::instrument(skip_all, fields(email = %email))]
-    async fn signup(
-        &self,
-        ctx: &RequestCtx,
-        email: Email,
-        password: NewPassword,
-    ) -> Result<Me, AppError> {
+    async fn signup(&self, ctx: &RequestCtx, email: Email, password: NewPassword) -> Result<Me, AppError> {
         Self::check_strength(&password, email.as_str())?;
-        let hash = self
-            .hasher
-            .hash(password.expose())
-            .await
-            .or_internal("hashing a password")?;
+        let hash = self.hasher.hash(password.expose()).await.or_internal("hashing a password")?;
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self
-            .db
-            .pool
-            .begin()
-            .await
-            .or_internal("starting a transaction")?;
-        let inserted = sqlx::query("INSERT INTO users (id, email, password_hash, role, created_at, password_changed_at) VALUES ($1, $2, $3, 'customer', $4, $4)")
-            .bind(&id)
-            .bind(email.as_str())
-            .bind(&hash)
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await;
+        let mut tx = self.db.pool.begin().await.or_internal("starting a transaction")?;
+        let inserted = sqlx::query(
+            "INSERT INTO users (id, email, password_hash, role, created_at, password_changed_at) VALUES ($1, $2, $3, 'customer', $4, $4)",
+        )
+        .bind(&id)
+        .bind(email.as_str())
+        .bind(&hash)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await;
         match inserted {
             Err(e) if crate::db::is_unique_violation(&e) => {
-                return Err(AppError::Conflict("An account with this email already exists. Sign in instead, or use another address.".into()))
+                return Err(AppError::Conflict(
+                    "An account with this email already exists. Sign in instead, or use another address.".into(),
+                ))
             }
             other => other.or_internal("creating a user")?,
         };
-        crate::tenancy::register(&mut tx, &id)
-            .await
-            .or_internal("registering the customer")?;
+        crate::tenancy::register(&mut tx, &id).await.or_internal("registering the customer")?;
         tx.commit().await.or_internal("committing a sign-up")?;
-        let user = users::by_id(&self.db, &id)
-            .await
-            .or_internal("reading a new user")?
-            .ok_or(AppError::Internal)?;
-        self.audit_auth(Some(&user), "sign_up", "succeeded", None, &ctx.client)
-            .await;
+        let user = users::by_id(&self.db, &id).await.or_internal("reading a new user")?.ok_or(AppError::Internal)?;
+        self.audit_auth(Some(&user), "sign_up", "succeeded", None, &ctx.client).await;
         let me = self.complete_login(ctx, &user, "new account").await?;
         Ok(me)
     }
 
     #[tracing::instrument(skip_all)]
-    async fn login(
-        &self,
-        ctx: &RequestCtx,
-        email: &str,
-        password: &str,
-    ) -> Result<LoginOutcome, AppError> {
+    async fn login(&self, ctx: &RequestCtx, email: &str, password: &str) -> Result<LoginOutcome, AppError> {
         let email = email.trim().to_lowercase();
         let account_scope = format!("login:email:{email}");
         let address_scope = throttle::address_scope("login", ctx.client.ip);
@@ -319,154 +242,76 @@ impl AuthPort for AuthService {
         if let Some(s) = &address_scope {
             self.throttled(s, throttle::ADDRESS).await?;
         }
-        let user = users::by_email(&self.db, &email)
-            .await
-            .or_internal("looking up a user")?;
-        let candidate = user
-            .as_ref()
-            .filter(|_| password.len() <= MAX_PASSWORD_BYTES);
-        let ok = self
-            .hasher
-            .verify(password, candidate.map(|u| u.password_hash.as_str()))
-            .await;
+        let user = users::by_email(&self.db, &email).await.or_internal("looking up a user")?;
+        let candidate = user.as_ref().filter(|_| password.len() <= MAX_PASSWORD_BYTES);
+        let ok = self.hasher.verify(password, candidate.map(|u| u.password_hash.as_str())).await;
         let user = match user {
             Some(u) if ok && u.disabled_at.is_none() => u,
             other => {
-                self.fail(&[Some(&account_scope), address_scope.as_deref()])
-                    .await;
-                self.audit_auth(
-                    other.as_ref(),
-                    "sign_in",
-                    "failed",
-                    Some("wrong password"),
-                    &ctx.client,
-                )
-                .await;
+                self.fail(&[Some(&account_scope), address_scope.as_deref()]).await;
+                self.audit_auth(other.as_ref(), "sign_in", "failed", Some("wrong password"), &ctx.client).await;
                 return Err(AppError::BadCredentials);
             }
         };
         let _ = throttle::clear(&self.db, &account_scope).await;
         if user.totp_enabled_at.is_some() {
-            ctx.session
-                .cycle_id()
-                .await
-                .or_internal("cycling the session id")?;
-            let pending = sessions::Pending {
-                user_id: user.id.clone(),
-                at: now_ms(),
-                failures: 0,
-            };
-            ctx.session
-                .insert(sessions::PENDING, &pending)
-                .await
-                .or_internal("storing a pending sign-in")?;
-            return Ok(LoginOutcome {
-                two_factor_required: true,
-                me: None,
-            });
+            ctx.session.cycle_id().await.or_internal("cycling the session id")?;
+            let pending = sessions::Pending { user_id: user.id.clone(), at: now_ms(), failures: 0 };
+            ctx.session.insert(sessions::PENDING, &pending).await.or_internal("storing a pending sign-in")?;
+            return Ok(LoginOutcome { two_factor_required: true, me: None });
         }
         let me = self.complete_login(ctx, &user, "password").await?;
-        Ok(LoginOutcome {
-            two_factor_required: false,
-            me: Some(me),
-        })
+        Ok(LoginOutcome { two_factor_required: false, me: Some(me) })
     }
 
     #[tracing::instrument(skip_all)]
     async fn login_second_factor(&self, ctx: &RequestCtx, code: &str) -> Result<Me, AppError> {
-        let start_over =
-            || AppError::Forbidden("Sign in with your email and password first.".into());
-        let mut pending: sessions::Pending = ctx
-            .session
-            .get(sessions::PENDING)
-            .await
-            .or_internal("reading the session")?
-            .ok_or_else(start_over)?;
+        let start_over = || AppError::Forbidden("Sign in with your email and password first.".into());
+        let mut pending: sessions::Pending =
+            ctx.session.get(sessions::PENDING).await.or_internal("reading the session")?.ok_or_else(start_over)?;
         if now_ms() - pending.at > PENDING_2FA_MS {
-            let _ = ctx
-                .session
-                .remove::<sessions::Pending>(sessions::PENDING)
-                .await;
+            let _ = ctx.session.remove::<sessions::Pending>(sessions::PENDING).await;
             return Err(start_over());
         }
         let scope = format!("2fa:user:{}", pending.user_id);
         self.throttled(&scope, throttle::ACCOUNT).await?;
-        let user = users::by_id(&self.db, &pending.user_id)
-            .await
-            .or_internal("reading a user")?
-            .ok_or_else(start_over)?;
+        let user = users::by_id(&self.db, &pending.user_id).await.or_internal("reading a user")?.ok_or_else(start_over)?;
         if user.disabled_at.is_some() || !self.consume_second_factor(&user, code).await? {
             self.fail(&[Some(&scope)]).await;
             pending.failures += 1;
             if pending.failures >= PENDING_2FA_TRIES {
-                let _ = ctx
-                    .session
-                    .remove::<sessions::Pending>(sessions::PENDING)
-                    .await;
+                let _ = ctx.session.remove::<sessions::Pending>(sessions::PENDING).await;
             } else {
-                ctx.session
-                    .insert(sessions::PENDING, &pending)
-                    .await
-                    .or_internal("storing a pending sign-in")?;
+                ctx.session.insert(sessions::PENDING, &pending).await.or_internal("storing a pending sign-in")?;
             }
-            self.audit_auth(
-                Some(&user),
-                "sign_in",
-                "failed",
-                Some("wrong second factor"),
-                &ctx.client,
-            )
-            .await;
-            return Err(AppError::invalid("code", "That code is not valid. Codes change every 30 seconds: use the newest one, or one of your recovery codes."));
+            self.audit_auth(Some(&user), "sign_in", "failed", Some("wrong second factor"), &ctx.client).await;
+            return Err(AppError::invalid(
+                "code",
+                "That code is not valid. Codes change every 30 seconds: use the newest one, or one of your recovery codes.",
+            ));
         }
         let _ = throttle::clear(&self.db, &scope).await;
-        let how = if totp::is_recovery_shape(code) {
-            "password + recovery code"
-        } else {
-            "password + authenticator code"
-        };
+        let how = if totp::is_recovery_shape(code) { "password + recovery code" } else { "password + authenticator code" };
         self.complete_login(ctx, &user, how).await
     }
 
     async fn logout(&self, ctx: &RequestCtx) -> Result<(), AppError> {
-        if let Some(sid) = ctx
-            .session
-            .get::<String>(sessions::SID)
-            .await
-            .or_internal("reading the session")?
-        {
-            if let Some(r) = sessions::resolve(&self.db, &sid)
-                .await
-                .or_internal("reading a session")?
-            {
-                sessions::revoke(&self.db, &r.user_id, &sid)
-                    .await
-                    .or_internal("revoking a session")?;
+        if let Some(sid) = ctx.session.get::<String>(sessions::SID).await.or_internal("reading the session")? {
+            if let Some(r) = sessions::resolve(&self.db, &sid).await.or_internal("reading a session")? {
+                sessions::revoke(&self.db, &r.user_id, &sid).await.or_internal("revoking a session")?;
                 let user = users::by_id(&self.db, &r.user_id).await.ok().flatten();
-                self.audit_auth(user.as_ref(), "sign_out", "succeeded", None, &ctx.client)
-                    .await;
+                self.audit_auth(user.as_ref(), "sign_out", "succeeded", None, &ctx.client).await;
             }
         }
-        ctx.session
-            .flush()
-            .await
-            .or_internal("deleting the session")?;
+        ctx.session.flush().await.or_internal("deleting the session")?;
         Ok(())
     }
 
     async fn principal(&self, ctx: &RequestCtx) -> Result<Principal, AppError> {
-        let Some(sid) = ctx
-            .session
-            .get::<String>(sessions::SID)
-            .await
-            .or_internal("reading the session")?
-        else {
+        let Some(sid) = ctx.session.get::<String>(sessions::SID).await.or_internal("reading the session")? else {
             return Err(AppError::Unauthorized);
         };
-        let Some(r) = sessions::resolve(&self.db, &sid)
-            .await
-            .or_internal("reading a session")?
-        else {
+        let Some(r) = sessions::resolve(&self.db, &sid).await.or_internal("reading a session")? else {
             let _ = ctx.session.flush().await;
             return Err(AppError::Unauthorized);
         };
@@ -481,14 +326,9 @@ impl AuthPort for AuthService {
             return Err(AppError::Unauthorized);
         }
         if now - r.last_seen_at > 60_000 {
-            sessions::touch(&self.db, &r.id)
-                .await
-                .or_internal("touching a session")?;
+            sessions::touch(&self.db, &r.id).await.or_internal("touching a session")?;
             // Writing to the session also slides the cookie's and the store's expiry.
-            ctx.session
-                .insert("seen", now)
-                .await
-                .or_internal("touching the cookie")?;
+            ctx.session.insert("seen", now).await.or_internal("touching the cookie")?;
         }
         let role = Role::parse(&r.role).unwrap_or(Role::Customer);
         Ok(Principal {
@@ -503,10 +343,6 @@ impl AuthPort for AuthService {
     }
 
     async fn me(&self, p: &Principal) -> Result<Me, AppError> {
-        Ok(Me {
-            email: p.email.clone(),
-            role: p.role,
-            two_factor_enabled: p.two_factor,
-        })
+        Ok(Me { email: p.email.clone(), role: p.role, two_factor_enabled: p.two_factor })
     }
 }

@@ -20,10 +20,7 @@ pub struct Hasher {
 impl Hasher {
     pub fn new(concurrency: usize) -> Hasher {
         let dummy = hash_now(&uuid::Uuid::new_v4().to_string()).expect("hashing a random password");
-        Hasher {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
-            dummy: dummy.into(),
-        }
+        Hasher { permits: Arc::new(Semaphore::new(concurrency.max(1))), dummy: dummy.into() }
     }
 
     pub async fn hash(&self, password: &str) -> anyhow::Result<String> {
@@ -42,26 +39,19 @@ impl Hasher {
             Some(h) => (h.to_string(), true),
             None => (self.dummy.to_string(), false),
         };
-        let ok = tokio::task::spawn_blocking(move || verify_now(&pw, &phc))
-            .await
-            .unwrap_or(false);
+        let ok = tokio::task::spawn_blocking(move || verify_now(&pw, &phc)).await.unwrap_or(false);
         ok && real
     }
 }
 
 fn hash_now(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| anyhow::anyhow!("argon2: {e}"))?
-        .to_string())
+    Ok(Argon2::default().hash_password(password.as_bytes(), &salt).map_err(|e| anyhow::anyhow!("argon2: {e}"))?.to_string())
 }
 
 fn verify_now(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     }
 }
@@ -77,9 +67,6 @@ mod tests {
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
         assert!(h.verify("correct horse battery staple", Some(&phc)).await);
         assert!(!h.verify("correct horse battery stapl", Some(&phc)).await);
-        assert!(
-            !h.verify("correct horse battery staple", None).await,
-            "an unknown user never verifies"
-        );
+        assert!(!h.verify("correct horse battery staple", None).await, "an unknown user never verifies");
     }
 }

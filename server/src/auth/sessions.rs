@@ -42,20 +42,12 @@ pub struct Listed {
 }
 
 /// Records a completed sign-in: a fresh cookie id (no fixation) pointing at a new row.
-pub async fn begin(
-    db: &Db,
-    session: &Session,
-    user_id: &str,
-    client: &ClientInfo,
-) -> anyhow::Result<String> {
+pub async fn begin(db: &Db, session: &Session, user_id: &str, client: &ClientInfo) -> anyhow::Result<String> {
     session.cycle_id().await?;
     session.remove::<Pending>(PENDING).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let now = now_ms();
-    let ua: Option<String> = client
-        .user_agent
-        .as_ref()
-        .map(|u| u.chars().take(300).collect());
+    let ua: Option<String> = client.user_agent.as_ref().map(|u| u.chars().take(300).collect());
     sqlx::query("INSERT INTO auth_sessions (id, user_id, created_at, last_seen_at, ip, user_agent) VALUES ($1, $2, $3, $3, $4, $5)")
         .bind(&id)
         .bind(user_id)
@@ -79,11 +71,7 @@ pub async fn resolve(db: &Db, id: &str) -> Result<Option<Resolved>, sqlx::Error>
 }
 
 pub async fn touch(db: &Db, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE auth_sessions SET last_seen_at = $1 WHERE id = $2")
-        .bind(now_ms())
-        .bind(id)
-        .execute(&db.pool)
-        .await?;
+    sqlx::query("UPDATE auth_sessions SET last_seen_at = $1 WHERE id = $2").bind(now_ms()).bind(id).execute(&db.pool).await?;
     Ok(())
 }
 
@@ -109,12 +97,7 @@ pub async fn revoke_others(db: &Db, user_id: &str, keep: Option<&str>) -> Result
 }
 
 /// Live sessions, newest first.
-pub async fn list(
-    db: &Db,
-    user_id: &str,
-    not_before: i64,
-    idle_since: i64,
-) -> Result<Vec<Listed>, sqlx::Error> {
+pub async fn list(db: &Db, user_id: &str, not_before: i64, idle_since: i64) -> Result<Vec<Listed>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, created_at, last_seen_at, ip, user_agent FROM auth_sessions
          WHERE user_id = $1 AND revoked_at IS NULL AND created_at > $2 AND last_seen_at > $3 ORDER BY last_seen_at DESC",

@@ -18,19 +18,9 @@ pub struct Policy {
 }
 
 /// Per account (or per email, whether or not it exists): 5 failures in 15 minutes.
-pub const ACCOUNT: Policy = Policy {
-    free: 5,
-    window_ms: 15 * 60_000,
-    base_delay_ms: 30_000,
-    max_delay_ms: 15 * 60_000,
-};
+pub const ACCOUNT: Policy = Policy { free: 5, window_ms: 15 * 60_000, base_delay_ms: 30_000, max_delay_ms: 15 * 60_000 };
 /// Per client address (IPv6 per /64): generous enough for an office behind one NAT.
-pub const ADDRESS: Policy = Policy {
-    free: 30,
-    window_ms: 15 * 60_000,
-    base_delay_ms: 30_000,
-    max_delay_ms: 15 * 60_000,
-};
+pub const ADDRESS: Policy = Policy { free: 30, window_ms: 15 * 60_000, base_delay_ms: 30_000, max_delay_ms: 15 * 60_000 };
 
 /// The throttling key for a client address; IPv6 clients own a /64, so they are counted per /64.
 pub fn address_scope(kind: &str, ip: Option<IpAddr>) -> Option<String> {
@@ -38,10 +28,7 @@ pub fn address_scope(kind: &str, ip: Option<IpAddr>) -> Option<String> {
         IpAddr::V4(v4) => format!("{kind}:ip:{v4}"),
         IpAddr::V6(v6) => {
             let s = v6.segments();
-            format!(
-                "{kind}:ip6:{:x}:{:x}:{:x}:{:x}::/64",
-                s[0], s[1], s[2], s[3]
-            )
+            format!("{kind}:ip6:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
         }
     })
 }
@@ -50,20 +37,16 @@ pub fn address_scope(kind: &str, ip: Option<IpAddr>) -> Option<String> {
 pub async fn wait_for(db: &Db, scope: &str, policy: Policy) -> Result<Option<u64>, sqlx::Error> {
     let now = now_ms();
     let since = now - policy.window_ms;
-    let (count, last): (i64, Option<i64>) =
-        sqlx::query_as("SELECT COUNT(*), MAX(at) FROM auth_failures WHERE scope = $1 AND at > $2")
-            .bind(scope)
-            .bind(since)
-            .fetch_one(&db.pool)
-            .await?;
+    let (count, last): (i64, Option<i64>) = sqlx::query_as("SELECT COUNT(*), MAX(at) FROM auth_failures WHERE scope = $1 AND at > $2")
+        .bind(scope)
+        .bind(since)
+        .fetch_one(&db.pool)
+        .await?;
     if count < policy.free {
         return Ok(None);
     }
     let doublings = (count - policy.free).min(20) as u32;
-    let delay = policy
-        .base_delay_ms
-        .saturating_mul(1i64 << doublings)
-        .min(policy.max_delay_ms);
+    let delay = policy.base_delay_ms.saturating_mul(1i64 << doublings).min(policy.max_delay_ms);
     let until = last.unwrap_or(now) + delay;
     Ok((until > now).then(|| ((until - now) as u64).div_ceil(1000)))
 }
@@ -80,21 +63,14 @@ pub async fn record_failure(db: &Db, scope: &str) -> Result<(), sqlx::Error> {
 
 /// A success ends the run of consecutive failures.
 pub async fn clear(db: &Db, scope: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM auth_failures WHERE scope = $1")
-        .bind(scope)
-        .execute(&db.pool)
-        .await?;
+    sqlx::query("DELETE FROM auth_failures WHERE scope = $1").bind(scope).execute(&db.pool).await?;
     Ok(())
 }
 
 /// Old rows are useless once outside every window.
 pub async fn prune(db: &Db) -> Result<u64, sqlx::Error> {
     let cutoff = now_ms() - 24 * 3_600_000;
-    Ok(sqlx::query("DELETE FROM auth_failures WHERE at < $1")
-        .bind(cutoff)
-        .execute(&db.pool)
-        .await?
-        .rows_affected())
+    Ok(sqlx::query("DELETE FROM auth_failures WHERE at < $1").bind(cutoff).execute(&db.pool).await?.rows_affected())
 }
 
 #[cfg(test)]
@@ -107,9 +83,6 @@ mod tests {
         let b = address_scope("login", Some("2001:db8:1:2:bbbb::9".parse().unwrap()));
         assert_eq!(a, b);
         assert_eq!(a.unwrap(), "login:ip6:2001:db8:1:2::/64");
-        assert_eq!(
-            address_scope("login", Some("192.0.2.7".parse().unwrap())).unwrap(),
-            "login:ip:192.0.2.7"
-        );
+        assert_eq!(address_scope("login", Some("192.0.2.7".parse().unwrap())).unwrap(), "login:ip:192.0.2.7");
     }
 }

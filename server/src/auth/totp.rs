@@ -30,14 +30,8 @@ pub fn base32(bytes: &[u8]) -> String {
 pub fn base32_decode(s: &str) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     let (mut buf, mut bits) = (0u32, 0u32);
-    for c in s
-        .trim_end_matches('=')
-        .chars()
-        .filter(|c| !c.is_whitespace())
-    {
-        let v = ALPHABET
-            .iter()
-            .position(|&a| a as char == c.to_ascii_uppercase())? as u32;
+    for c in s.trim_end_matches('=').chars().filter(|c| !c.is_whitespace()) {
+        let v = ALPHABET.iter().position(|&a| a as char == c.to_ascii_uppercase())? as u32;
         buf = (buf << 5) | v;
         bits += 5;
         if bits >= 8 {
@@ -80,19 +74,12 @@ pub fn verify(secret_b32: &str, typed: &str, now_step: i64, last_step: i64) -> O
     [now_step - 1, now_step, now_step + 1]
         .into_iter()
         .filter(|s| *s > last_step)
-        .find(|s| {
-            code(secret_b32, *s).is_some_and(|c| bool::from(c.as_bytes().ct_eq(typed.as_bytes())))
-        })
+        .find(|s| code(secret_b32, *s).is_some_and(|c| bool::from(c.as_bytes().ct_eq(typed.as_bytes()))))
 }
 
 pub fn otpauth_uri(secret_b32: &str, email: &str, issuer: &str) -> String {
     let enc = |s: &str| crate::cloud::sign::java_urlencode(s);
-    format!(
-        "otpauth://totp/{}:{}?secret={secret_b32}&issuer={}&algorithm=SHA1&digits=6&period=30",
-        enc(issuer),
-        enc(email),
-        enc(issuer)
-    )
+    format!("otpauth://totp/{}:{}?secret={secret_b32}&issuer={}&algorithm=SHA1&digits=6&period=30", enc(issuer), enc(email), enc(issuer))
 }
 
 /// The QR code of `uri` as an SVG, drawn here (no external service ever sees the secret).
@@ -115,26 +102,15 @@ pub fn new_recovery_codes() -> Vec<String> {
             let mut b = [0u8; 16];
             rand::rngs::OsRng.fill_bytes(&mut b);
             let s = base32(&b).to_lowercase();
-            s.as_bytes()[..25]
-                .chunks(5)
-                .map(|c| std::str::from_utf8(c).expect("ascii"))
-                .collect::<Vec<_>>()
-                .join("-")
+            s.as_bytes()[..25].chunks(5).map(|c| std::str::from_utf8(c).expect("ascii")).collect::<Vec<_>>().join("-")
         })
         .collect()
 }
 
 /// How a recovery code is stored and looked up: normalised, then SHA-256.
 pub fn recovery_hash(code: &str) -> String {
-    let norm: String = code
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    Sha256::digest(norm.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let norm: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
+    Sha256::digest(norm.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Looks like a recovery code rather than a 6-digit TOTP code.
@@ -152,13 +128,9 @@ mod tests {
     #[test]
     fn codes_match_the_rfc_6238_test_vectors() {
         let s = base32(RFC_SECRET);
-        for (t, eight) in [
-            (59, "94287082"),
-            (1111111109, "07081804"),
-            (1111111111, "14050471"),
-            (1234567890, "89005924"),
-            (2000000000, "69279037"),
-        ] {
+        for (t, eight) in
+            [(59, "94287082"), (1111111109, "07081804"), (1111111111, "14050471"), (1234567890, "89005924"), (2000000000, "69279037")]
+        {
             assert_eq!(code(&s, step_at(t)).unwrap(), &eight[2..], "t={t}");
         }
     }
@@ -170,24 +142,10 @@ mod tests {
         let c = code(&s, now).unwrap();
         assert_eq!(verify(&s, &c, now, 0), Some(now));
         assert_eq!(verify(&s, &c, now, now), None, "replay refused");
-        assert_eq!(
-            verify(&s, &code(&s, now - 1).unwrap(), now, 0),
-            Some(now - 1)
-        );
-        assert_eq!(
-            verify(&s, &code(&s, now + 1).unwrap(), now, 0),
-            Some(now + 1)
-        );
-        assert_eq!(
-            verify(&s, &code(&s, now - 2).unwrap(), now, 0),
-            None,
-            "two steps old"
-        );
-        assert_eq!(
-            verify(&s, &code(&s, now + 2).unwrap(), now, 0),
-            None,
-            "two steps ahead"
-        );
+        assert_eq!(verify(&s, &code(&s, now - 1).unwrap(), now, 0), Some(now - 1));
+        assert_eq!(verify(&s, &code(&s, now + 1).unwrap(), now, 0), Some(now + 1));
+        assert_eq!(verify(&s, &code(&s, now - 2).unwrap(), now, 0), None, "two steps old");
+        assert_eq!(verify(&s, &code(&s, now + 2).unwrap(), now, 0), None, "two steps ahead");
         assert_eq!(verify(&s, "12345", now, 0), None);
     }
 
@@ -203,15 +161,9 @@ mod tests {
     fn recovery_codes_are_distinct_and_hash_the_same_however_typed() {
         let codes = new_recovery_codes();
         assert_eq!(codes.len(), 10);
-        assert_eq!(
-            codes.iter().collect::<std::collections::HashSet<_>>().len(),
-            10
-        );
+        assert_eq!(codes.iter().collect::<std::collections::HashSet<_>>().len(), 10);
         assert!(is_recovery_shape(&codes[0]));
-        assert_eq!(
-            recovery_hash(&codes[0]),
-            recovery_hash(&codes[0].to_uppercase().replace('-', " "))
-        );
+        assert_eq!(recovery_hash(&codes[0]), recovery_hash(&codes[0].to_uppercase().replace('-', " ")));
     }
 
     #[test]

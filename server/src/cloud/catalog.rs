@@ -18,10 +18,7 @@ pub struct Cached<T> {
 
 impl<T> Cached<T> {
     pub fn new(ttl: Duration) -> Self {
-        Cached {
-            ttl,
-            slot: tokio::sync::Mutex::new(None),
-        }
+        Cached { ttl, slot: tokio::sync::Mutex::new(None) }
     }
 
     pub async fn get_or_load<F, Fut>(&self, load: F) -> Result<Arc<T>, CloudError>
@@ -56,13 +53,7 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn new(admin: CloudStack, ttl: Duration) -> Catalog {
-        Catalog {
-            admin,
-            ttl,
-            zones: Cached::new(ttl),
-            offerings: Cached::new(ttl),
-            templates: Mutex::new(HashMap::new()),
-        }
+        Catalog { admin, ttl, zones: Cached::new(ttl), offerings: Cached::new(ttl), templates: Mutex::new(HashMap::new()) }
     }
 
     /// Zones open for deployment, in the cloud's order.
@@ -75,9 +66,7 @@ impl Catalog {
     }
 
     pub async fn offerings(&self) -> Result<Arc<Vec<ServiceOffering>>, CloudError> {
-        self.offerings
-            .get_or_load(|| self.admin.list_service_offerings())
-            .await
+        self.offerings.get_or_load(|| self.admin.list_service_offerings()).await
     }
 
     pub async fn offering(&self, id: &str) -> Result<Option<ServiceOffering>, CloudError> {
@@ -88,9 +77,7 @@ impl Catalog {
     pub async fn templates(&self, zone_id: &str) -> Result<Arc<Vec<Template>>, CloudError> {
         let cell = {
             let mut map = self.templates.lock().expect("catalog lock");
-            map.entry(zone_id.to_string())
-                .or_insert_with(|| Arc::new(Cached::new(self.ttl)))
-                .clone()
+            map.entry(zone_id.to_string()).or_insert_with(|| Arc::new(Cached::new(self.ttl))).clone()
         };
         cell.get_or_load(|| async {
             let all = self.admin.list_templates("featured", Some(zone_id)).await?;
@@ -133,14 +120,7 @@ mod tests {
     #[tokio::test]
     async fn a_failed_load_is_not_cached_and_an_expired_value_reloads() {
         let cache = Cached::<u32>::new(Duration::from_millis(10));
-        let err = cache
-            .get_or_load(|| async {
-                Err(CloudError::Http {
-                    command: "listZones".into(),
-                    status: 503,
-                })
-            })
-            .await;
+        let err = cache.get_or_load(|| async { Err(CloudError::Http { command: "listZones".into(), status: 503 }) }).await;
         assert!(err.is_err());
         assert_eq!(*cache.get_or_load(|| async { Ok(1) }).await.unwrap(), 1);
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -6,6 +6,7 @@ use rand::Rng;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::{fmt, sync::Arc, time::Duration, time::Instant};
 use tracing::Instrument;
 
@@ -18,10 +19,7 @@ pub struct Credentials {
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("api_key", &self.api_key)
-            .field("secret_key", &"<redacted>")
-            .finish()
+        f.debug_struct("Credentials").field("api_key", &self.api_key).field("secret_key", &"<redacted>").finish()
     }
 }
 
@@ -68,40 +66,27 @@ pub struct CloudStack {
     creds: Arc<Credentials>,
     http: reqwest::Client,
     cfg: Arc<ClientConfig>,
+    /// Starts at `cfg.page_size`; lowered to the cloud's `default.page.size` if it refuses ours.
+    page_size: Arc<AtomicU32>,
 }
 
 impl fmt::Debug for CloudStack {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CloudStack")
-            .field("endpoint", &self.endpoint)
-            .field("api_key", &self.creds.api_key)
-            .finish()
+        f.debug_struct("CloudStack").field("endpoint", &self.endpoint).field("api_key", &self.creds.api_key).finish()
     }
 }
 
 pub type Params = Vec<(&'static str, String)>;
 
 impl CloudStack {
-    pub fn new(
-        http: reqwest::Client,
-        endpoint: &str,
-        creds: Credentials,
-        cfg: Arc<ClientConfig>,
-    ) -> CloudStack {
-        CloudStack {
-            endpoint: endpoint.into(),
-            creds: Arc::new(creds),
-            http,
-            cfg,
-        }
+    pub fn new(http: reqwest::Client, endpoint: &str, creds: Credentials, cfg: Arc<ClientConfig>) -> CloudStack {
+        let page_size = Arc::new(AtomicU32::new(cfg.page_size.max(1)));
+        CloudStack { endpoint: endpoint.into(), creds: Arc::new(creds), http, cfg, page_size }
     }
 
     /// The same endpoint and connection pool, signing as someone else.
     pub fn as_user(&self, creds: Credentials) -> CloudStack {
-        CloudStack {
-            creds: Arc::new(creds),
-            ..self.clone()
-        }
+        CloudStack { creds: Arc::new(creds), ..self.clone() }
     }
 
     pub fn api_key(&self) -> &str {
@@ -116,23 +101,9 @@ impl CloudStack {
     ///
     /// Reads (`list*`, `query*`, `get*`) are retried twice with jitter on connection errors and 5xx.
     /// Writes never are: a retried `deployVirtualMachine` is a second instance.
-    pub async fn request(
-        &self,
-        command: &str,
-        params: &[(&str, String)],
-    ) -> Result<Value, CloudError> {
-        let zone = params
-            .iter()
-            .find(|(k, _)| *k == "zoneid")
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("-");
-        let span = tracing::info_span!(
-            "cloud",
-            command,
-            zone,
-            duration_ms = tracing::field::Empty,
-            outcome = tracing::field::Empty
-        );
+    pub async fn request(&self, command: &str, params: &[(&str, String)]) -> Result<Value, CloudError> {
+        let zone = params.iter().find(|(k, _)| *k == "zoneid").map(|(_, v)| v.as_str()).unwrap_or("-");
+        let span = tracing::info_span!("cloud", command, zone, duration_ms = tracing::field::Empty, outcome = tracing::field::Empty);
         async move {
             let started = Instant::now();
             let is_read = is_read(command);
@@ -167,11 +138,7 @@ impl CloudStack {
         .await
     }
 
-    async fn request_once(
-        &self,
-        command: &str,
-        params: &[(&str, String)],
-    ) -> Result<Value, CloudError> {
+    async fn request_once(&self, command: &str, params: &[(&str, String)]) -> Result<Value, CloudError> {
         let mut all: Vec<(&str, String)> = Vec::with_capacity(params.len() + 6);
         all.push(("command", command.to_string()));
         all.push(("response", "json".to_string()));
@@ -182,102 +149,88 @@ impl CloudStack {
             all.push(("expires", sign::expires_at(at)));
         }
         all.extend(params.iter().map(|(k, v)| (*k, v.clone())));
-        let signature = sign::signature(
-            all.iter().map(|(k, v)| (*k, v.as_str())),
-            self.creds.secret_key.expose_secret(),
-        );
+        let signature = sign::signature(all.iter().map(|(k, v)| (*k, v.as_str())), self.creds.secret_key.expose_secret());
         all.push(("signature", signature));
         // POST keeps parameters (user data, public keys) out of URLs and proxy logs.
-        let body = all
-            .iter()
-            .map(|(k, v)| format!("{}={}", sign::java_urlencode(k), sign::java_urlencode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let body =
+            all.iter().map(|(k, v)| format!("{}={}", sign::java_urlencode(k), sign::java_urlencode(v))).collect::<Vec<_>>().join("&");
 
         let resp = self
             .http
             .post(&*self.endpoint)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(reqwest::header::ACCEPT, "application/json")
             .body(body)
             .send()
             .await
             .map_err(|e| transport_error(command, e, self.cfg.request_timeout))?;
         let status = resp.status().as_u16();
-        let bytes = read_limited(
-            command,
-            resp,
-            self.cfg.max_body_bytes,
-            self.cfg.request_timeout,
-        )
-        .await?;
+        let bytes = read_limited(command, resp, self.cfg.max_body_bytes, self.cfg.request_timeout).await?;
         unwrap_envelope(command, status, &bytes)
     }
 
     /// The envelope's content decoded as `T`.
-    pub async fn call<T: DeserializeOwned>(
-        &self,
-        command: &str,
-        params: &[(&str, String)],
-    ) -> Result<T, CloudError> {
+    pub async fn call<T: DeserializeOwned>(&self, command: &str, params: &[(&str, String)]) -> Result<T, CloudError> {
         let v = self.request(command, params).await?;
         decode(command, v)
     }
 
     /// One named object out of the envelope (`{"keypair":{…}}` → `keypair`).
-    pub async fn call_object<T: DeserializeOwned>(
-        &self,
-        command: &str,
-        key: &str,
-        params: &[(&str, String)],
-    ) -> Result<T, CloudError> {
+    pub async fn call_object<T: DeserializeOwned>(&self, command: &str, key: &str, params: &[(&str, String)]) -> Result<T, CloudError> {
         let mut v = self.request(command, params).await?;
         let obj = v
             .get_mut(key)
             .map(Value::take)
-            .ok_or_else(|| CloudError::Decode {
-                command: command.to_string(),
-                detail: format!("no `{key}` in the answer"),
-            })?;
+            .ok_or_else(|| CloudError::Decode { command: command.to_string(), detail: format!("no `{key}` in the answer") })?;
         decode(command, obj)
     }
 
-    /// Every item of a list command, across all pages (`pagesize` = the configured page size).
-    pub async fn list<T: DeserializeOwned>(
-        &self,
-        command: &str,
-        item_key: &str,
-        params: &[(&str, String)],
-    ) -> Result<Vec<T>, CloudError> {
-        let page_size = self.cfg.page_size.max(1);
-        let mut items: Vec<T> = Vec::new();
-        let mut page = 1u32;
-        loop {
-            let mut p: Vec<(&str, String)> = params.to_vec();
-            p.push(("page", page.to_string()));
-            p.push(("pagesize", page_size.to_string()));
-            let v = self.request(command, &p).await?;
-            let count = v.get("count").and_then(|c| {
-                c.as_u64()
-                    .or_else(|| c.as_str().and_then(|s| s.parse().ok()))
-            });
-            let batch: Vec<T> = match v.get(item_key) {
-                None | Some(Value::Null) => Vec::new(),
-                Some(arr) => decode(command, arr.clone())?,
-            };
-            let got = batch.len();
-            items.extend(batch);
-            let done = got == 0
-                || got < page_size as usize
-                || count.is_some_and(|c| items.len() as u64 >= c);
-            if done || page >= 10_000 {
-                return Ok(items);
+    /// Every item of a list command, across all pages (`pagesize` = the configured page size, or the
+    /// cloud's own maximum once it has said it is lower).
+    pub async fn list<T: DeserializeOwned>(&self, command: &str, item_key: &str, params: &[(&str, String)]) -> Result<Vec<T>, CloudError> {
+        'restart: loop {
+            let page_size = self.page_size.load(Ordering::Relaxed);
+            let mut items: Vec<T> = Vec::new();
+            let mut page = 1u32;
+            loop {
+                let mut p: Vec<(&str, String)> = params.to_vec();
+                p.push(("page", page.to_string()));
+                p.push(("pagesize", page_size.to_string()));
+                let v = match self.request(command, &p).await {
+                    Ok(v) => v,
+                    Err(e) => match max_page_size(&e) {
+                        Some(max) if max < page_size => {
+                            tracing::info!(max, "the cloud's default.page.size is lower than ours; adopting it");
+                            self.page_size.store(max.max(1), Ordering::Relaxed);
+                            continue 'restart;
+                        }
+                        _ => return Err(e),
+                    },
+                };
+                let count = v.get("count").and_then(|c| c.as_u64().or_else(|| c.as_str().and_then(|s| s.parse().ok())));
+                let batch: Vec<T> = match v.get(item_key) {
+                    None | Some(Value::Null) => Vec::new(),
+                    Some(arr) => decode(command, arr.clone())?,
+                };
+                let got = batch.len();
+                items.extend(batch);
+                let done = got == 0 || got < page_size as usize || count.is_some_and(|c| items.len() as u64 >= c);
+                if done || page >= 100_000 {
+                    return Ok(items);
+                }
+                page += 1;
             }
-            page += 1;
         }
+    }
+}
+
+/// CloudStack's refusal of a page size above its `default.page.size`, and that maximum.
+fn max_page_size(e: &CloudError) -> Option<u32> {
+    match e {
+        CloudError::Api { errorcode: 431, errortext, .. } => {
+            errortext.split("max allowed page size value:").nth(1).and_then(|n| n.trim().trim_end_matches('.').parse().ok())
+        }
+        _ => None,
     }
 }
 
@@ -287,20 +240,14 @@ fn is_read(command: &str) -> bool {
 }
 
 fn decode<T: DeserializeOwned>(command: &str, v: Value) -> Result<T, CloudError> {
-    serde_json::from_value(v).map_err(|e| CloudError::Decode {
-        command: command.to_string(),
-        detail: e.to_string(),
-    })
+    serde_json::from_value(v).map_err(|e| CloudError::Decode { command: command.to_string(), detail: e.to_string() })
 }
 
 fn transport_error(command: &str, e: reqwest::Error, timeout: Duration) -> CloudError {
     // reqwest's Display names the URL; ours carries no secrets, but keep logs tidy anyway.
     let e = e.without_url();
     if e.is_timeout() {
-        CloudError::Timeout {
-            command: command.to_string(),
-            after: timeout,
-        }
+        CloudError::Timeout { command: command.to_string(), after: timeout }
     } else {
         let mut detail = e.to_string();
         let mut src = std::error::Error::source(&e);
@@ -308,36 +255,18 @@ fn transport_error(command: &str, e: reqwest::Error, timeout: Duration) -> Cloud
             detail = format!("{detail}: {s}");
             src = s.source();
         }
-        CloudError::Connect {
-            command: command.to_string(),
-            detail,
-        }
+        CloudError::Connect { command: command.to_string(), detail }
     }
 }
 
-async fn read_limited(
-    command: &str,
-    mut resp: reqwest::Response,
-    limit: usize,
-    timeout: Duration,
-) -> Result<Vec<u8>, CloudError> {
+async fn read_limited(command: &str, mut resp: reqwest::Response, limit: usize, timeout: Duration) -> Result<Vec<u8>, CloudError> {
     if resp.content_length().is_some_and(|n| n as usize > limit) {
-        return Err(CloudError::TooLarge {
-            command: command.to_string(),
-            limit,
-        });
+        return Err(CloudError::TooLarge { command: command.to_string(), limit });
     }
     let mut buf = Vec::new();
-    while let Some(chunk) = resp
-        .chunk()
-        .await
-        .map_err(|e| transport_error(command, e, timeout))?
-    {
+    while let Some(chunk) = resp.chunk().await.map_err(|e| transport_error(command, e, timeout))? {
         if buf.len() + chunk.len() > limit {
-            return Err(CloudError::TooLarge {
-                command: command.to_string(),
-                limit,
-            });
+            return Err(CloudError::TooLarge { command: command.to_string(), limit });
         }
         buf.extend_from_slice(&chunk);
     }
@@ -349,65 +278,37 @@ pub fn unwrap_envelope(command: &str, status: u16, body: &[u8]) -> Result<Value,
     let parsed: Result<Value, _> = serde_json::from_slice(body);
     let Ok(Value::Object(mut top)) = parsed else {
         return Err(if status != 200 {
-            CloudError::Http {
-                command: command.to_string(),
-                status,
-            }
+            CloudError::Http { command: command.to_string(), status }
         } else {
-            CloudError::Decode {
-                command: command.to_string(),
-                detail: "not a JSON object".into(),
-            }
+            CloudError::Decode { command: command.to_string(), detail: "not a JSON object".into() }
         });
     };
     let expected = envelope_name(command);
     let key = top
         .keys()
         .find(|k| k.eq_ignore_ascii_case(&expected))
-        .or_else(|| {
-            top.keys()
-                .find(|k| k.to_ascii_lowercase().ends_with("response"))
-        })
+        .or_else(|| top.keys().find(|k| k.to_ascii_lowercase().ends_with("response")))
         .cloned();
     let Some(key) = key else {
         return Err(if status != 200 {
-            CloudError::Http {
-                command: command.to_string(),
-                status,
-            }
+            CloudError::Http { command: command.to_string(), status }
         } else {
-            CloudError::Decode {
-                command: command.to_string(),
-                detail: "no response envelope".into(),
-            }
+            CloudError::Decode { command: command.to_string(), detail: "no response envelope".into() }
         });
     };
     let inner = top.remove(&key).unwrap_or(Value::Null);
     if let Some(code) = inner.get("errorcode") {
-        let errorcode = code
-            .as_u64()
-            .or_else(|| code.as_str().and_then(|s| s.parse().ok()))
-            .unwrap_or(status as u64) as u16;
+        let errorcode = code.as_u64().or_else(|| code.as_str().and_then(|s| s.parse().ok())).unwrap_or(status as u64) as u16;
         return Err(CloudError::Api {
             command: command.to_string(),
             http_status: status,
             errorcode,
-            cserrorcode: inner
-                .get("cserrorcode")
-                .and_then(|c| c.as_u64())
-                .map(|c| c as u32),
-            errortext: inner
-                .get("errortext")
-                .and_then(|t| t.as_str())
-                .unwrap_or("")
-                .to_string(),
+            cserrorcode: inner.get("cserrorcode").and_then(|c| c.as_u64()).map(|c| c as u32),
+            errortext: inner.get("errortext").and_then(|t| t.as_str()).unwrap_or("").to_string(),
         });
     }
     if status != 200 {
-        return Err(CloudError::Http {
-            command: command.to_string(),
-            status,
-        });
+        return Err(CloudError::Http { command: command.to_string(), status });
     }
     Ok(match inner {
         Value::Null => Value::Object(Default::default()),
@@ -431,37 +332,19 @@ mod tests {
 
     #[test]
     fn envelopes_unwrap_including_irregular_names_and_4x_whitespace() {
-        let v = unwrap_envelope(
-            "listZones",
-            200,
-            br#"{ "listzonesresponse" : { "count":1 ,"zone" : [ {"id":"z1","name":"Tokyo"} ] } }"#,
-        )
-        .unwrap();
+        let v = unwrap_envelope("listZones", 200, br#"{ "listzonesresponse" : { "count":1 ,"zone" : [ {"id":"z1","name":"Tokyo"} ] } }"#)
+            .unwrap();
         assert_eq!(v["zone"][0]["name"], "Tokyo");
-        let v = unwrap_envelope(
-            "restoreVirtualMachine",
-            200,
-            br#"{"restorevmresponse":{"jobid":"j1"}}"#,
-        )
-        .unwrap();
+        let v = unwrap_envelope("restoreVirtualMachine", 200, br#"{"restorevmresponse":{"jobid":"j1"}}"#).unwrap();
         assert_eq!(v["jobid"], "j1");
-        let v = unwrap_envelope(
-            "resetSSHKeyForVirtualMachine",
-            200,
-            br#"{"resetSSHKeyforvirtualmachineresponse":{"jobid":"j2"}}"#,
-        )
-        .unwrap();
+        let v =
+            unwrap_envelope("resetSSHKeyForVirtualMachine", 200, br#"{"resetSSHKeyforvirtualmachineresponse":{"jobid":"j2"}}"#).unwrap();
         assert_eq!(v["jobid"], "j2");
     }
 
     #[test]
     fn an_empty_list_is_an_empty_object() {
-        let v = unwrap_envelope(
-            "listVirtualMachines",
-            200,
-            br#"{"listvirtualmachinesresponse":{}}"#,
-        )
-        .unwrap();
+        let v = unwrap_envelope("listVirtualMachines", 200, br#"{"listvirtualmachinesresponse":{}}"#).unwrap();
         assert!(v.get("virtualmachine").is_none());
     }
 
@@ -474,17 +357,8 @@ mod tests {
         )
         .unwrap_err();
         match e {
-            CloudError::Api {
-                errorcode,
-                cserrorcode,
-                errortext,
-                http_status,
-                ..
-            } => {
-                assert_eq!(
-                    (errorcode, cserrorcode, errortext.as_str(), http_status),
-                    (431, Some(4350), "Public key is invalid", 431)
-                );
+            CloudError::Api { errorcode, cserrorcode, errortext, http_status, .. } => {
+                assert_eq!((errorcode, cserrorcode, errortext.as_str(), http_status), (431, Some(4350), "Public key is invalid", 431));
             }
             other => panic!("{other:?}"),
         }
@@ -502,11 +376,21 @@ mod tests {
     }
 
     #[test]
-    fn credentials_never_print_their_secret() {
-        let c = Credentials {
-            api_key: "key".into(),
-            secret_key: SecretString::from("hunter2hunter2"),
+    fn a_lower_page_size_limit_is_read_from_the_refusal() {
+        let e = CloudError::Api {
+            command: "listVirtualMachines".into(),
+            http_status: 431,
+            errorcode: 431,
+            cserrorcode: Some(4350),
+            errortext: "Page size can't exceed max allowed page size value: 200".into(),
         };
+        assert_eq!(max_page_size(&e), Some(200));
+        assert_eq!(max_page_size(&CloudError::Http { command: "x".into(), status: 431 }), None);
+    }
+
+    #[test]
+    fn credentials_never_print_their_secret() {
+        let c = Credentials { api_key: "key".into(), secret_key: SecretString::from("hunter2hunter2") };
         assert!(!format!("{c:?}").contains("hunter2"));
     }
 }

@@ -76,27 +76,16 @@ impl CloudStack {
     // ---- §5.1 catalogue -------------------------------------------------------------------------
 
     pub async fn list_zones(&self) -> R<Vec<Zone>> {
-        self.list("listZones", "zone", &[("available", "true".into())])
-            .await
+        self.list("listZones", "zone", &[("available", "true".into())]).await
     }
 
     pub async fn list_service_offerings(&self) -> R<Vec<ServiceOffering>> {
-        self.list(
-            "listServiceOfferings",
-            "serviceoffering",
-            &[("issystem", "false".into())],
-        )
-        .await
+        self.list("listServiceOfferings", "serviceoffering", &[("issystem", "false".into())]).await
     }
 
     /// The offerings this VM may change to (same storage type; CloudStack decides).
     pub async fn list_service_offerings_for_vm(&self, vm_id: &str) -> R<Vec<ServiceOffering>> {
-        self.list(
-            "listServiceOfferings",
-            "serviceoffering",
-            &[("virtualmachineid", vm_id.into())],
-        )
-        .await
+        self.list("listServiceOfferings", "serviceoffering", &[("virtualmachineid", vm_id.into())]).await
     }
 
     pub async fn list_disk_offerings(&self) -> R<Vec<DiskOffering>> {
@@ -119,23 +108,16 @@ impl CloudStack {
     }
 
     pub async fn register_ssh_key_pair(&self, name: &str, public_key: &str) -> R<SshKeyPair> {
-        self.call_object(
-            "registerSSHKeyPair",
-            "keypair",
-            &[("name", name.into()), ("publickey", public_key.into())],
-        )
-        .await
+        self.call_object("registerSSHKeyPair", "keypair", &[("name", name.into()), ("publickey", public_key.into())]).await
     }
 
     /// The private key is in the answer, once.
     pub async fn create_ssh_key_pair(&self, name: &str) -> R<SshKeyPair> {
-        self.call_object("createSSHKeyPair", "keypair", &[("name", name.into())])
-            .await
+        self.call_object("createSSHKeyPair", "keypair", &[("name", name.into())]).await
     }
 
     pub async fn delete_ssh_key_pair(&self, name: &str) -> R<Success> {
-        self.call("deleteSSHKeyPair", &[("name", name.into())])
-            .await
+        self.call("deleteSSHKeyPair", &[("name", name.into())]).await
     }
 
     // ---- §5.3 / §5.4 instances ------------------------------------------------------------------
@@ -155,13 +137,7 @@ impl CloudStack {
 
     /// One VM, or `None` when it does not exist or is not the caller's.
     pub async fn get_virtual_machine(&self, id: &str) -> R<Option<VirtualMachine>> {
-        match self
-            .list_virtual_machines(&VmQuery {
-                id: Some(id.into()),
-                ..Default::default()
-            })
-            .await
-        {
+        match self.list_virtual_machines(&VmQuery { id: Some(id.into()), ..Default::default() }).await {
             Ok(mut v) => Ok(v.pop()),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
@@ -174,10 +150,7 @@ impl CloudStack {
             ("serviceofferingid", d.service_offering_id.clone()),
             ("templateid", d.template_id.clone()),
             ("name", d.name.clone()),
-            (
-                "displayname",
-                d.display_name.clone().unwrap_or_else(|| d.name.clone()),
-            ),
+            ("displayname", d.display_name.clone().unwrap_or_else(|| d.name.clone())),
             ("startvm", d.start.to_string()),
         ];
         opt(&mut p, "keypair", d.key_pair.as_deref());
@@ -193,58 +166,35 @@ impl CloudStack {
     }
 
     pub async fn stop_virtual_machine(&self, id: &str, forced: bool) -> R<AsyncAccepted> {
-        self.call(
-            "stopVirtualMachine",
-            &[("id", id.into()), ("forced", forced.to_string())],
-        )
-        .await
+        self.call("stopVirtualMachine", &[("id", id.into()), ("forced", forced.to_string())]).await
     }
 
     pub async fn reboot_virtual_machine(&self, id: &str) -> R<AsyncAccepted> {
-        self.call("rebootVirtualMachine", &[("id", id.into())])
-            .await
+        self.call("rebootVirtualMachine", &[("id", id.into())]).await
     }
 
     pub async fn destroy_virtual_machine(&self, id: &str, expunge: bool) -> R<AsyncAccepted> {
-        self.call(
-            "destroyVirtualMachine",
-            &[("id", id.into()), ("expunge", expunge.to_string())],
-        )
-        .await
+        self.call("destroyVirtualMachine", &[("id", id.into()), ("expunge", expunge.to_string())]).await
     }
 
     pub async fn expunge_virtual_machine(&self, id: &str) -> R<AsyncAccepted> {
-        self.call("expungeVirtualMachine", &[("id", id.into())])
-            .await
+        self.call("expungeVirtualMachine", &[("id", id.into())]).await
     }
 
     /// Sync: the VM comes back `Stopped`.
     pub async fn recover_virtual_machine(&self, id: &str) -> R<VirtualMachine> {
-        self.call_object(
-            "recoverVirtualMachine",
-            "virtualmachine",
-            &[("id", id.into())],
-        )
-        .await
+        self.call_object("recoverVirtualMachine", "virtualmachine", &[("id", id.into())]).await
     }
 
     /// Reinstall: a fresh root disk from `template_id` (or the current template).
-    pub async fn restore_virtual_machine(
-        &self,
-        id: &str,
-        template_id: Option<&str>,
-    ) -> R<AsyncAccepted> {
+    pub async fn restore_virtual_machine(&self, id: &str, template_id: Option<&str>) -> R<AsyncAccepted> {
         let mut p: Params = vec![("virtualmachineid", id.into())];
         opt(&mut p, "templateid", template_id);
         self.call("restoreVirtualMachine", &p).await
     }
 
     /// Sync, VM stopped, same storage type.
-    pub async fn change_service_for_virtual_machine(
-        &self,
-        id: &str,
-        offering_id: &str,
-    ) -> R<VirtualMachine> {
+    pub async fn change_service_for_virtual_machine(&self, id: &str, offering_id: &str) -> R<VirtualMachine> {
         self.call_object(
             "changeServiceForVirtualMachine",
             "virtualmachine",
@@ -255,35 +205,20 @@ impl CloudStack {
 
     /// Async resize of a running VM, where the cloud supports dynamic scaling.
     pub async fn scale_virtual_machine(&self, id: &str, offering_id: &str) -> R<AsyncAccepted> {
-        self.call(
-            "scaleVirtualMachine",
-            &[("id", id.into()), ("serviceofferingid", offering_id.into())],
-        )
-        .await
+        self.call("scaleVirtualMachine", &[("id", id.into()), ("serviceofferingid", offering_id.into())]).await
     }
 
     /// Async, VM stopped; the job result carries the new password.
     pub async fn reset_password_for_virtual_machine(&self, id: &str) -> R<AsyncAccepted> {
-        self.call("resetPasswordForVirtualMachine", &[("id", id.into())])
-            .await
+        self.call("resetPasswordForVirtualMachine", &[("id", id.into())]).await
     }
 
-    pub async fn update_virtual_machine_display_name(
-        &self,
-        id: &str,
-        display_name: &str,
-    ) -> R<VirtualMachine> {
-        self.call_object(
-            "updateVirtualMachine",
-            "virtualmachine",
-            &[("id", id.into()), ("displayname", display_name.into())],
-        )
-        .await
+    pub async fn update_virtual_machine_display_name(&self, id: &str, display_name: &str) -> R<VirtualMachine> {
+        self.call_object("updateVirtualMachine", "virtualmachine", &[("id", id.into()), ("displayname", display_name.into())]).await
     }
 
     pub async fn list_nics(&self, vm_id: &str) -> R<Vec<Nic>> {
-        self.list("listNics", "nic", &[("virtualmachineid", vm_id.into())])
-            .await
+        self.list("listNics", "nic", &[("virtualmachineid", vm_id.into())]).await
     }
 
     pub async fn list_volumes(&self, vm_id: Option<&str>) -> R<Vec<Volume>> {
@@ -300,30 +235,18 @@ impl CloudStack {
         self.list("listSecurityGroups", "securitygroup", &p).await
     }
 
-    pub async fn create_security_group(
-        &self,
-        name: &str,
-        description: Option<&str>,
-    ) -> R<SecurityGroup> {
+    pub async fn create_security_group(&self, name: &str, description: Option<&str>) -> R<SecurityGroup> {
         let mut p: Params = vec![("name", name.into())];
         opt(&mut p, "description", description);
-        self.call_object("createSecurityGroup", "securitygroup", &p)
-            .await
+        self.call_object("createSecurityGroup", "securitygroup", &p).await
     }
 
     pub async fn delete_security_group(&self, id: &str) -> R<Success> {
         self.call("deleteSecurityGroup", &[("id", id.into())]).await
     }
 
-    pub async fn authorize_security_group(
-        &self,
-        direction: Direction,
-        rule: &RuleSpec,
-    ) -> R<AsyncAccepted> {
-        let mut p: Params = vec![
-            ("securitygroupid", rule.security_group_id.clone()),
-            ("protocol", rule.protocol.clone()),
-        ];
+    pub async fn authorize_security_group(&self, direction: Direction, rule: &RuleSpec) -> R<AsyncAccepted> {
+        let mut p: Params = vec![("securitygroupid", rule.security_group_id.clone()), ("protocol", rule.protocol.clone())];
         opt(&mut p, "startport", rule.start_port);
         opt(&mut p, "endport", rule.end_port);
         opt(&mut p, "icmptype", rule.icmp_type);
@@ -336,11 +259,7 @@ impl CloudStack {
         self.call(command, &p).await
     }
 
-    pub async fn revoke_security_group_rule(
-        &self,
-        direction: Direction,
-        rule_id: &str,
-    ) -> R<AsyncAccepted> {
+    pub async fn revoke_security_group_rule(&self, direction: Direction, rule_id: &str) -> R<AsyncAccepted> {
         let command = match direction {
             Direction::Ingress => "revokeSecurityGroupIngress",
             Direction::Egress => "revokeSecurityGroupEgress",
@@ -351,16 +270,8 @@ impl CloudStack {
     // ---- §5.7 usage, capabilities, jobs, accounts -----------------------------------------------
 
     /// Admin. Both dates inclusive, `yyyy-MM-dd`.
-    pub async fn list_usage_records(
-        &self,
-        start: NaiveDate,
-        end: NaiveDate,
-        usage_type: Option<i64>,
-    ) -> R<Vec<UsageRecord>> {
-        let mut p: Params = vec![
-            ("startdate", start.format("%Y-%m-%d").to_string()),
-            ("enddate", end.format("%Y-%m-%d").to_string()),
-        ];
+    pub async fn list_usage_records(&self, start: NaiveDate, end: NaiveDate, usage_type: Option<i64>) -> R<Vec<UsageRecord>> {
+        let mut p: Params = vec![("startdate", start.format("%Y-%m-%d").to_string()), ("enddate", end.format("%Y-%m-%d").to_string())];
         opt(&mut p, "type", usage_type);
         self.list("listUsageRecords", "usagerecord", &p).await
     }
@@ -370,14 +281,12 @@ impl CloudStack {
     }
 
     pub async fn list_capabilities(&self) -> R<Capabilities> {
-        self.call_object("listCapabilities", "capability", &[])
-            .await
+        self.call_object("listCapabilities", "capability", &[]).await
     }
 
     /// The job itself is the envelope's content.
     pub async fn query_async_job_result(&self, job_id: &str) -> R<AsyncJob> {
-        self.call("queryAsyncJobResult", &[("jobid", job_id.into())])
-            .await
+        self.call("queryAsyncJobResult", &[("jobid", job_id.into())]).await
     }
 
     pub async fn list_async_jobs(&self) -> R<Vec<AsyncJob>> {
@@ -391,8 +300,7 @@ impl CloudStack {
     }
 
     pub async fn create_domain(&self, name: &str) -> R<Domain> {
-        self.call_object("createDomain", "domain", &[("name", name.into())])
-            .await
+        self.call_object("createDomain", "domain", &[("name", name.into())]).await
     }
 
     pub async fn create_account(&self, a: &NewAccount) -> R<Account> {
@@ -410,39 +318,19 @@ impl CloudStack {
     }
 
     pub async fn list_accounts(&self, name: &str, domain_id: &str) -> R<Vec<Account>> {
-        self.list(
-            "listAccounts",
-            "account",
-            &[
-                ("name", name.into()),
-                ("domainid", domain_id.into()),
-                ("listall", "true".into()),
-            ],
-        )
-        .await
+        self.list("listAccounts", "account", &[("name", name.into()), ("domainid", domain_id.into()), ("listall", "true".into())]).await
     }
 
     pub async fn list_users(&self, account: &str, domain_id: &str) -> R<Vec<User>> {
-        self.list(
-            "listUsers",
-            "user",
-            &[
-                ("account", account.into()),
-                ("domainid", domain_id.into()),
-                ("listall", "true".into()),
-            ],
-        )
-        .await
+        self.list("listUsers", "user", &[("account", account.into()), ("domainid", domain_id.into()), ("listall", "true".into())]).await
     }
 
     /// New keys for a user; the old pair stops working.
     pub async fn register_user_keys(&self, user_id: &str) -> R<UserKeys> {
-        self.call_object("registerUserKeys", "userkeys", &[("id", user_id.into())])
-            .await
+        self.call_object("registerUserKeys", "userkeys", &[("id", user_id.into())]).await
     }
 
     pub async fn get_user_keys(&self, user_id: &str) -> R<UserKeys> {
-        self.call_object("getUserKeys", "userkeys", &[("id", user_id.into())])
-            .await
+        self.call_object("getUserKeys", "userkeys", &[("id", user_id.into())]).await
     }
 }

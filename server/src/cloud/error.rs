@@ -9,13 +9,7 @@ use std::time::Duration;
 pub enum CloudError {
     /// The cloud answered with its error envelope (`errorcode`, `cserrorcode`, `errortext`).
     #[error("{command}: CloudStack error {errorcode} (cs {cserrorcode:?}): {errortext}")]
-    Api {
-        command: String,
-        http_status: u16,
-        errorcode: u16,
-        cserrorcode: Option<u32>,
-        errortext: String,
-    },
+    Api { command: String, http_status: u16, errorcode: u16, cserrorcode: Option<u32>, errortext: String },
     /// An HTTP status without a CloudStack body (a proxy, a load balancer, a dead management server).
     #[error("{command}: HTTP {status} without a CloudStack answer")]
     Http { command: String, status: u16 },
@@ -29,18 +23,9 @@ pub enum CloudError {
     TooLarge { command: String, limit: usize },
     /// An async job ended in failure.
     #[error("{command}: job {job_id} failed ({errorcode:?}): {errortext}")]
-    JobFailed {
-        command: String,
-        job_id: String,
-        errorcode: Option<u16>,
-        errortext: String,
-    },
+    JobFailed { command: String, job_id: String, errorcode: Option<u16>, errortext: String },
     #[error("{command}: job {job_id} still running after {after:?}")]
-    JobTimeout {
-        command: String,
-        job_id: String,
-        after: Duration,
-    },
+    JobTimeout { command: String, job_id: String, after: Duration },
 }
 
 impl CloudError {
@@ -73,15 +58,9 @@ impl CloudError {
     /// not exist", or a permission error on someone else's object).
     pub fn is_not_found(&self) -> bool {
         match self {
-            CloudError::Api {
-                errorcode: 431,
-                errortext,
-                ..
-            } => {
+            CloudError::Api { errorcode: 431, errortext, .. } => {
                 let t = errortext.to_ascii_lowercase();
-                t.contains("entity does not exist")
-                    || t.contains("unable to find")
-                    || t.contains("invalid parameter id")
+                t.contains("entity does not exist") || t.contains("unable to find") || t.contains("invalid parameter id")
             }
             CloudError::Api { errorcode: 531, .. } => true,
             _ => false,
@@ -90,20 +69,12 @@ impl CloudError {
 
     /// The cloud did not get or did not answer the request: its outcome is unknown.
     pub fn outcome_unknown(&self) -> bool {
-        matches!(
-            self,
-            CloudError::Timeout { .. }
-                | CloudError::Connect { .. }
-                | CloudError::Http { .. }
-                | CloudError::Decode { .. }
-        )
+        matches!(self, CloudError::Timeout { .. } | CloudError::Connect { .. } | CloudError::Http { .. } | CloudError::Decode { .. })
     }
 
     /// One sentence a customer can act on. `zone` names the place when the call was scoped to one.
     pub fn customer_message(&self, zone: Option<&str>) -> String {
-        let place = zone
-            .map(|z| format!("The {z} zone"))
-            .unwrap_or_else(|| "The cloud".to_string());
+        let place = zone.map(|z| format!("The {z} zone")).unwrap_or_else(|| "The cloud".to_string());
         match self {
             CloudError::Timeout { .. } | CloudError::JobTimeout { .. } => {
                 format!("{place} did not answer in time. Your request may still complete; check again in a minute.")
@@ -114,16 +85,9 @@ impl CloudError {
             CloudError::Decode { .. } | CloudError::TooLarge { .. } => {
                 format!("{place} sent an answer we could not read. Please try again; support has the details.")
             }
-            CloudError::Api {
-                errorcode,
-                errortext,
-                ..
+            CloudError::Api { errorcode, errortext, .. } | CloudError::JobFailed { errorcode: Some(errorcode), errortext, .. } => {
+                api_message(&place, *errorcode, errortext)
             }
-            | CloudError::JobFailed {
-                errorcode: Some(errorcode),
-                errortext,
-                ..
-            } => api_message(&place, *errorcode, errortext),
             CloudError::JobFailed { errortext, .. } => api_message(&place, 530, errortext),
         }
     }
@@ -148,10 +112,7 @@ fn api_message(place: &str, code: u16, text: &str) -> String {
 /// CloudStack texts can be long and mention Java classes; keep the first sentence.
 fn tidy(text: &str) -> String {
     let t = text.trim();
-    let t = t
-        .strip_prefix("Unable to execute API command ")
-        .map(|r| r.split_once(" due to ").map(|x| x.1).unwrap_or(r))
-        .unwrap_or(t);
+    let t = t.strip_prefix("Unable to execute API command ").map(|r| r.split_once(" due to ").map(|x| x.1).unwrap_or(r)).unwrap_or(t);
     let mut s: String = t.chars().take(240).collect();
     if !s.ends_with('.') {
         s.push('.');
@@ -176,10 +137,7 @@ mod tests {
     #[test]
     fn parameter_errors_keep_cloudstacks_explanation() {
         let m = api(431, "Vm abc should be stopped to do password reset").customer_message(None);
-        assert_eq!(
-            m,
-            "The cloud refused the request: Vm abc should be stopped to do password reset."
-        );
+        assert_eq!(m, "The cloud refused the request: Vm abc should be stopped to do password reset.");
     }
 
     #[test]
@@ -187,13 +145,8 @@ mod tests {
         assert!(api(533, "Unable to create a deployment")
             .customer_message(Some("Tokyo"))
             .starts_with("The Tokyo zone has no free capacity"));
-        let down = CloudError::Connect {
-            command: "listVirtualMachines".into(),
-            detail: "refused".into(),
-        };
-        assert!(down
-            .customer_message(Some("Miami"))
-            .contains("The Miami zone is unreachable"));
+        let down = CloudError::Connect { command: "listVirtualMachines".into(), detail: "refused".into() };
+        assert!(down.customer_message(Some("Miami")).contains("The Miami zone is unreachable"));
         assert!(down.is_transient() && down.outcome_unknown());
     }
 

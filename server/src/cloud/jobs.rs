@@ -10,33 +10,21 @@ use std::time::{Duration, Instant};
 /// A job as the panel cares about it.
 #[derive(Debug, Clone)]
 pub enum JobState {
-    Pending {
-        progress: Option<u8>,
-    },
+    Pending { progress: Option<u8> },
     Succeeded(Value),
-    Failed {
-        errorcode: Option<u16>,
-        errortext: String,
-    },
+    Failed { errorcode: Option<u16>, errortext: String },
 }
 
 impl AsyncJob {
     pub fn state(&self) -> JobState {
         match self.jobstatus {
-            0 => JobState::Pending {
-                progress: (self.jobprocstatus > 0).then(|| self.jobprocstatus.clamp(0, 100) as u8),
-            },
-            1 if self.jobresultcode == 0 => {
-                JobState::Succeeded(self.jobresult.clone().unwrap_or(Value::Null))
-            }
+            0 => JobState::Pending { progress: (self.jobprocstatus > 0).then(|| self.jobprocstatus.clamp(0, 100) as u8) },
+            1 if self.jobresultcode == 0 => JobState::Succeeded(self.jobresult.clone().unwrap_or(Value::Null)),
             _ => {
                 // Failure results are `{"errorcode":…,"errortext":…}`; some clouds send none at all.
                 let r = self.jobresult.as_ref();
                 JobState::Failed {
-                    errorcode: r
-                        .and_then(|r| r.get("errorcode"))
-                        .and_then(Value::as_u64)
-                        .map(|c| c as u16),
+                    errorcode: r.and_then(|r| r.get("errorcode")).and_then(Value::as_u64).map(|c| c as u16),
                     errortext: r
                         .and_then(|r| r.get("errortext"))
                         .and_then(Value::as_str)
@@ -77,12 +65,7 @@ impl Backoff {
 
 impl CloudStack {
     /// Polls until the job ends or `backoff.deadline` passes; `on_poll` sees every answer (for progress).
-    pub async fn wait_job(
-        &self,
-        job_id: &str,
-        backoff: Backoff,
-        mut on_poll: impl FnMut(&AsyncJob),
-    ) -> Result<Value, CloudError> {
+    pub async fn wait_job(&self, job_id: &str, backoff: Backoff, mut on_poll: impl FnMut(&AsyncJob)) -> Result<Value, CloudError> {
         let started = Instant::now();
         let mut interval = backoff.initial;
         loop {
@@ -90,10 +73,7 @@ impl CloudStack {
             on_poll(&job);
             match job.state() {
                 JobState::Succeeded(v) => return Ok(v),
-                JobState::Failed {
-                    errorcode,
-                    errortext,
-                } => {
+                JobState::Failed { errorcode, errortext } => {
                     return Err(CloudError::JobFailed {
                         command: job.cmd.clone().unwrap_or_else(|| "asyncJob".into()),
                         job_id: job_id.to_string(),
@@ -105,11 +85,7 @@ impl CloudStack {
             }
             let elapsed = started.elapsed();
             if elapsed >= backoff.deadline {
-                return Err(CloudError::JobTimeout {
-                    command: "queryAsyncJobResult".into(),
-                    job_id: job_id.to_string(),
-                    after: elapsed,
-                });
+                return Err(CloudError::JobTimeout { command: "queryAsyncJobResult".into(), job_id: job_id.to_string(), after: elapsed });
             }
             tokio::time::sleep(interval.min(backoff.deadline - elapsed)).await;
             interval = backoff.next(interval);
@@ -117,35 +93,23 @@ impl CloudStack {
     }
 
     /// Waits and decodes `jobresult[key]`, e.g. the `virtualmachine` of a deploy.
-    pub async fn wait_for<T: DeserializeOwned>(
-        &self,
-        job_id: &str,
-        key: &str,
-        backoff: Backoff,
-    ) -> Result<T, CloudError> {
+    pub async fn wait_for<T: DeserializeOwned>(&self, job_id: &str, key: &str, backoff: Backoff) -> Result<T, CloudError> {
         let v = self.wait_job(job_id, backoff, |_| {}).await?;
         job_result(&v, key)
     }
 
-    pub async fn wait_vm(
-        &self,
-        job_id: &str,
-        backoff: Backoff,
-    ) -> Result<VirtualMachine, CloudError> {
+    pub async fn wait_vm(&self, job_id: &str, backoff: Backoff) -> Result<VirtualMachine, CloudError> {
         self.wait_for(job_id, "virtualmachine", backoff).await
     }
 }
 
 /// `jobresult[key]` decoded.
 pub fn job_result<T: DeserializeOwned>(v: &Value, key: &str) -> Result<T, CloudError> {
-    let item = v.get(key).cloned().ok_or_else(|| CloudError::Decode {
-        command: "queryAsyncJobResult".into(),
-        detail: format!("no `{key}` in the job result"),
-    })?;
-    serde_json::from_value(item).map_err(|e| CloudError::Decode {
-        command: "queryAsyncJobResult".into(),
-        detail: e.to_string(),
-    })
+    let item = v
+        .get(key)
+        .cloned()
+        .ok_or_else(|| CloudError::Decode { command: "queryAsyncJobResult".into(), detail: format!("no `{key}` in the job result") })?;
+    serde_json::from_value(item).map_err(|e| CloudError::Decode { command: "queryAsyncJobResult".into(), detail: e.to_string() })
 }
 
 #[cfg(test)]
@@ -158,30 +122,14 @@ mod tests {
 
     #[test]
     fn the_three_job_states_and_a_failure_without_a_result() {
-        assert!(matches!(
-            job(r#"{"jobid":"j","jobstatus":0}"#).state(),
-            JobState::Pending { progress: None }
-        ));
-        let ok =
-            job(r#"{"jobid":"j","jobstatus":1,"jobresultcode":0,"jobresult":{"success":true}}"#);
+        assert!(matches!(job(r#"{"jobid":"j","jobstatus":0}"#).state(), JobState::Pending { progress: None }));
+        let ok = job(r#"{"jobid":"j","jobstatus":1,"jobresultcode":0,"jobresult":{"success":true}}"#);
         assert!(matches!(ok.state(), JobState::Succeeded(v) if v["success"] == true));
         let failed = job(
             r#"{"jobid":34,"jobstatus":2,"jobresultcode":530,"jobresulttype":"object","jobresult":{"errorcode":431,"errortext":"Please provide either a volume id"}}"#,
         );
-        assert!(matches!(
-            failed.state(),
-            JobState::Failed {
-                errorcode: Some(431),
-                ..
-            }
-        ));
-        assert!(matches!(
-            job(r#"{"jobid":17177,"jobstatus":2}"#).state(),
-            JobState::Failed {
-                errorcode: None,
-                ..
-            }
-        ));
+        assert!(matches!(failed.state(), JobState::Failed { errorcode: Some(431), .. }));
+        assert!(matches!(job(r#"{"jobid":17177,"jobstatus":2}"#).state(), JobState::Failed { errorcode: None, .. }));
     }
 
     #[test]

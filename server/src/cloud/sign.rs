@@ -16,9 +16,7 @@ pub fn java_urlencode(value: &str) -> String {
     let mut out = String::with_capacity(value.len() * 3 / 2);
     for &b in value.as_bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => {
-                out.push(b as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => out.push(b as char),
             _ => {
                 out.push('%');
                 out.push(char::from(HEX[(b >> 4) as usize]));
@@ -42,28 +40,19 @@ pub fn string_to_sign<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>) 
     }
     // Java compares UTF-16 code units; parameter names are ASCII, where that equals byte order.
     pairs.sort_by(|a, b| a.0.cmp(b.0));
-    let joined = pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", java_urlencode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
+    let joined = pairs.iter().map(|(k, v)| format!("{k}={}", java_urlencode(v))).collect::<Vec<_>>().join("&");
     joined.to_lowercase()
 }
 
 /// base64(HMAC-SHA1(secret, string_to_sign(params))).
 pub fn signature<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>, secret: &str) -> String {
-    let mut mac =
-        Hmac::<Sha1>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(string_to_sign(params).as_bytes());
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
 /// Constant-time check of a received signature (the simulator's side).
-pub fn verify<'a>(
-    params: impl IntoIterator<Item = (&'a str, &'a str)>,
-    secret: &str,
-    received: &str,
-) -> bool {
+pub fn verify<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>, secret: &str, received: &str) -> bool {
     use subtle::ConstantTimeEq;
     let expected = signature(params, secret);
     expected.as_bytes().ct_eq(received.as_bytes()).into()
@@ -105,11 +94,7 @@ mod tests {
     fn the_developer_guide_python_example_signs_to_its_published_signature() {
         let key = "plgWJfZK4gyS3mOMTVmjUVg-X-jlWlnfaUJ9GAbBbf9EdM-kAYMmAiLqzzq1ElZLYq_u38zCm0bewzGUdP66mg";
         let secret = "VDaACYb0LV9eNjTetIOElcVQkvJck_J_QljX_FcHRj87ZKiy0z0ty0ZsYBkoXkY9b7eq1EhwJaw7FF3akA3KBQ";
-        let params = [
-            ("command", "listUsers"),
-            ("response", "json"),
-            ("apikey", key),
-        ];
+        let params = [("command", "listUsers"), ("response", "json"), ("apikey", key)];
         assert_eq!(sig(&params, secret), "TTpdDq/7j/J58XCRHomKoQXEQds=");
     }
 
@@ -121,10 +106,7 @@ mod tests {
             v.extend_from_slice(extra);
             sig(&v, "abracadabra")
         };
-        assert_eq!(
-            with(&[("command", "listVirtualMachines")]),
-            "z/a9Y7J52u48VpqIgiwaGUMCso0="
-        );
+        assert_eq!(with(&[("command", "listVirtualMachines")]), "z/a9Y7J52u48VpqIgiwaGUMCso0=");
         let deploy = [
             ("command", "deployVirtualMachine"),
             ("name", "fred"),
@@ -161,23 +143,11 @@ mod tests {
 
     #[test]
     fn non_ascii_empty_and_map_style_parameters() {
-        let unicode = [
-            ("apiKey", "foo"),
-            ("command", "listVirtualMachines"),
-            ("response", "json"),
-            ("listall", "1"),
-            ("unicode_param", "éèààû"),
-        ];
-        assert!(string_to_sign(unicode.iter().copied())
-            .contains("unicode_param=%c3%a9%c3%a8%c3%a0%c3%a0%c3%bb"));
+        let unicode =
+            [("apiKey", "foo"), ("command", "listVirtualMachines"), ("response", "json"), ("listall", "1"), ("unicode_param", "éèààû")];
+        assert!(string_to_sign(unicode.iter().copied()).contains("unicode_param=%c3%a9%c3%a8%c3%a0%c3%a0%c3%bb"));
         assert_eq!(sig(&unicode, "bar"), "gABU/KFJKD3FLAgKDuxQoryu4sA=");
-        let empty = [
-            ("apiKey", "foo"),
-            ("command", "createNetwork"),
-            ("response", "json"),
-            ("name", ""),
-            ("display_text", ""),
-        ];
+        let empty = [("apiKey", "foo"), ("command", "createNetwork"), ("response", "json"), ("name", ""), ("display_text", "")];
         assert_eq!(sig(&empty, "bar"), "CistTEiPt/4Rv1v4qSyILvPbhmg=");
         let map = [
             ("apiKey", "foo"),
@@ -193,16 +163,8 @@ mod tests {
     #[test]
     fn spaces_plus_star_slash_equals_and_tilde_encode_like_java() {
         assert_eq!(java_urlencode("a b+c*~/="), "a%20b%2Bc*%7E%2F%3D");
-        let p = [
-            ("apiKey", "foo"),
-            ("command", "listZones"),
-            ("response", "json"),
-            ("keyword", "a b+c*~"),
-        ];
-        assert_eq!(
-            string_to_sign(p.iter().copied()),
-            "apikey=foo&command=listzones&keyword=a%20b%2bc*%7e&response=json"
-        );
+        let p = [("apiKey", "foo"), ("command", "listZones"), ("response", "json"), ("keyword", "a b+c*~")];
+        assert_eq!(string_to_sign(p.iter().copied()), "apikey=foo&command=listzones&keyword=a%20b%2bc*%7e&response=json");
         assert_eq!(sig(&p, "bar"), "7+7oqrW8gM6NkigBFc8RfZlqMBg=");
         let cidrs = [
             ("apiKey", "foo"),
@@ -227,33 +189,15 @@ mod tests {
             ("expires", "2030-01-01T00:00:00+0000"),
         ];
         assert_eq!(sig(&p, "bar"), "S0OtoIAS+Tu8ylB/nsQh4B370TM=");
-        let t = chrono::DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z")
-            .unwrap()
-            .with_timezone(&chrono::Utc);
+        let t = chrono::DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z").unwrap().with_timezone(&chrono::Utc);
         assert_eq!(expires_at(t), "2030-01-01T00:00:00+0000");
     }
 
     #[test]
     fn the_signature_parameter_itself_and_repeats_are_left_out() {
-        let p = [
-            ("apiKey", "foo"),
-            ("command", "listZones"),
-            ("Signature", "zzz"),
-            ("command", "deleteAccount"),
-        ];
-        assert_eq!(
-            string_to_sign(p.iter().copied()),
-            "apikey=foo&command=listzones"
-        );
-        assert!(verify(
-            p.iter().copied(),
-            "bar",
-            "vRCL4rttwUS7s3a3m53Py1iHaAw="
-        ));
-        assert!(!verify(
-            p.iter().copied(),
-            "baz",
-            "vRCL4rttwUS7s3a3m53Py1iHaAw="
-        ));
+        let p = [("apiKey", "foo"), ("command", "listZones"), ("Signature", "zzz"), ("command", "deleteAccount")];
+        assert_eq!(string_to_sign(p.iter().copied()), "apikey=foo&command=listzones");
+        assert!(verify(p.iter().copied(), "bar", "vRCL4rttwUS7s3a3m53Py1iHaAw="));
+        assert!(!verify(p.iter().copied(), "baz", "vRCL4rttwUS7s3a3m53Py1iHaAw="));
     }
 }

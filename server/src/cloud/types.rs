@@ -164,17 +164,11 @@ pub struct VirtualMachine {
 impl VirtualMachine {
     /// The NIC the panel shows: the default one, else the first.
     pub fn primary_nic(&self) -> Option<&Nic> {
-        self.nic
-            .iter()
-            .find(|n| n.isdefault)
-            .or_else(|| self.nic.first())
+        self.nic.iter().find(|n| n.isdefault).or_else(|| self.nic.first())
     }
 
     pub fn key_pair_name(&self) -> Option<&str> {
-        self.keypair
-            .as_deref()
-            .or(self.keypairs.as_deref())
-            .filter(|k| !k.is_empty())
+        self.keypair.as_deref().or(self.keypairs.as_deref()).filter(|k| !k.is_empty())
     }
 }
 
@@ -373,10 +367,7 @@ pub struct UserKeys {
 
 impl std::fmt::Debug for UserKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserKeys")
-            .field("apikey", &self.apikey)
-            .field("secretkey", &"<redacted>")
-            .finish()
+        f.debug_struct("UserKeys").field("apikey", &self.apikey).field("secretkey", &"<redacted>").finish()
     }
 }
 

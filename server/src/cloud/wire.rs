@@ -27,10 +27,7 @@ fn parse_num<E: de::Error>(v: NumOrString) -> Result<Option<f64>, E> {
             if t.is_empty() {
                 None
             } else {
-                Some(
-                    t.parse::<f64>()
-                        .map_err(|_| E::custom(format!("not a number: {s:?}")))?,
-                )
+                Some(t.parse::<f64>().map_err(|_| E::custom(format!("not a number: {s:?}")))?)
             }
         }
     })
@@ -100,9 +97,7 @@ pub fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>
     match Option::<String>::deserialize(d)? {
         None => Ok(None),
         Some(s) if s.trim().is_empty() => Ok(None),
-        Some(s) => parse_date(&s)
-            .map(Some)
-            .ok_or_else(|| de::Error::custom(format!("unrecognised date {s:?}"))),
+        Some(s) => parse_date(&s).map(Some).ok_or_else(|| de::Error::custom(format!("unrecognised date {s:?}"))),
     }
 }
 
@@ -116,11 +111,7 @@ pub fn parse_date(raw: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(&s) {
         return Some(t.with_timezone(&Utc));
     }
-    for fmt in [
-        "%Y-%m-%dT%H:%M:%S%z",
-        "%Y-%m-%dT%H:%M:%S%.f%z",
-        "%Y-%m-%d %H:%M:%S%z",
-    ] {
+    for fmt in ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%z"] {
         if let Ok(t) = DateTime::<FixedOffset>::parse_from_str(&s, fmt) {
             return Some(t.with_timezone(&Utc));
         }
@@ -130,10 +121,7 @@ pub fn parse_date(raw: &str) -> Option<DateTime<Utc>> {
             return Some(Utc.from_utc_datetime(&t));
         }
     }
-    NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| Utc.from_utc_datetime(&t))
+    NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| Utc.from_utc_datetime(&t))
 }
 
 /// The date format CloudStack's API emits (`2011-06-23T05:48:31+0000`).
@@ -199,15 +187,9 @@ mod tests {
         ] {
             assert_eq!(parse_date(s), Some(want), "{s}");
         }
-        assert_eq!(
-            parse_date("2018-03-01"),
-            Some(Utc.with_ymd_and_hms(2018, 3, 1, 0, 0, 0).unwrap())
-        );
+        assert_eq!(parse_date("2018-03-01"), Some(Utc.with_ymd_and_hms(2018, 3, 1, 0, 0, 0).unwrap()));
         assert_eq!(parse_date("yesterday"), None);
-        assert_eq!(
-            parse(r#"{"at":"2013-09-05T15:45:11+0200"}"#).at,
-            Some(Utc.with_ymd_and_hms(2013, 9, 5, 13, 45, 11).unwrap())
-        );
+        assert_eq!(parse(r#"{"at":"2013-09-05T15:45:11+0200"}"#).at, Some(Utc.with_ymd_and_hms(2013, 9, 5, 13, 45, 11).unwrap()));
     }
 
     #[test]

@@ -15,12 +15,7 @@ pub struct ZoneOutcome<Z, T> {
 
 /// Calls `f` for every zone concurrently; a zone that exceeds `deadline` yields `CloudError::Timeout`
 /// without holding up the others. Results come back in the order of `zones`.
-pub async fn across_zones<Z, T, F, Fut>(
-    zones: Vec<Z>,
-    deadline: Duration,
-    label: &str,
-    f: F,
-) -> Vec<ZoneOutcome<Z, T>>
+pub async fn across_zones<Z, T, F, Fut>(zones: Vec<Z>, deadline: Duration, label: &str, f: F) -> Vec<ZoneOutcome<Z, T>>
 where
     Z: Clone,
     F: Fn(Z) -> Fut,
@@ -32,16 +27,9 @@ where
             let started = Instant::now();
             let result = match tokio::time::timeout(deadline, fut).await {
                 Ok(r) => r,
-                Err(_) => Err(CloudError::Timeout {
-                    command: label.to_string(),
-                    after: deadline,
-                }),
+                Err(_) => Err(CloudError::Timeout { command: label.to_string(), after: deadline }),
             };
-            ZoneOutcome {
-                zone,
-                result,
-                elapsed: started.elapsed(),
-            }
+            ZoneOutcome { zone, result, elapsed: started.elapsed() }
         }
     });
     futures::future::join_all(calls).await

@@ -48,14 +48,11 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
     let kind = kind_of(url)?;
     let url = match kind {
         DbKind::Sqlite => {
-            let path = url
-                .trim_start_matches("sqlite://")
-                .trim_start_matches("sqlite:");
+            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
             let path = path.split('?').next().unwrap_or(path);
             if let Some(dir) = std::path::Path::new(path).parent() {
                 if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir)
-                        .with_context(|| format!("creating {}", dir.display()))?;
+                    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
                 }
             }
             format!("sqlite://{path}?mode=rwc")
@@ -80,42 +77,23 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         .context("opening the database")?;
     if kind == DbKind::Sqlite {
         // Persistent in the file; set once, before anything else writes.
-        pool.execute("PRAGMA journal_mode = WAL")
-            .await
-            .context("enabling WAL")?;
+        pool.execute("PRAGMA journal_mode = WAL").await.context("enabling WAL")?;
     }
     let sessions = sessions::SessionBackend::connect(kind, &url).await?;
-    Ok(Db {
-        pool,
-        kind,
-        sessions,
-    })
+    Ok(Db { pool, kind, sessions })
 }
 
 impl Db {
     /// Applies pending migrations (embedded in the binary) and the session store's table.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        sqlx::migrate!("./migrations")
-            .run(&self.pool)
-            .await
-            .context("applying migrations")?;
-        self.sessions
-            .migrate()
-            .await
-            .context("creating the session table")?;
+        sqlx::migrate!("./migrations").run(&self.pool).await.context("applying migrations")?;
+        self.sessions.migrate().await.context("creating the session table")?;
         Ok(())
     }
 
     /// Readiness: the database answers within a second.
     pub async fn ping(&self) -> bool {
-        matches!(
-            tokio::time::timeout(
-                Duration::from_secs(1),
-                sqlx::query("SELECT 1").execute(&self.pool)
-            )
-            .await,
-            Ok(Ok(_))
-        )
+        matches!(tokio::time::timeout(Duration::from_secs(1), sqlx::query("SELECT 1").execute(&self.pool)).await, Ok(Ok(_)))
     }
 }
 
@@ -126,9 +104,7 @@ pub fn now_ms() -> i64 {
 
 /// RFC 3339 for the API, from stored milliseconds.
 pub fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Is this the database telling us a UNIQUE constraint was hit?
@@ -136,8 +112,7 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(d) => {
             d.is_unique_violation()
-                || d.code()
-                    .is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
+                || d.code().is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
                 || d.message().contains("UNIQUE constraint failed")
         }
         _ => false,

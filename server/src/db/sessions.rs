@@ -25,21 +25,11 @@ impl SessionBackend {
                     .journal_mode(SqliteJournalMode::Wal)
                     .busy_timeout(std::time::Duration::from_secs(5))
                     .foreign_keys(true);
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(4)
-                    .connect_with(opts)
-                    .await?;
-                SessionBackend::Sqlite(
-                    SqliteStore::new(pool)
-                        .with_table_name("tower_sessions")
-                        .map_err(anyhow::Error::msg)?,
-                )
+                let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+                SessionBackend::Sqlite(SqliteStore::new(pool).with_table_name("tower_sessions").map_err(anyhow::Error::msg)?)
             }
             DbKind::Postgres => {
-                let pool = sqlx::postgres::PgPoolOptions::new()
-                    .max_connections(8)
-                    .connect(url)
-                    .await?;
+                let pool = sqlx::postgres::PgPoolOptions::new().max_connections(8).connect(url).await?;
                 SessionBackend::Postgres(PostgresStore::new(pool))
             }
         })

@@ -35,10 +35,7 @@ pub fn allowed(method: &Method, headers: &axum::http::HeaderMap, public_origin: 
     if origin.eq_ignore_ascii_case(public_origin) {
         return true;
     }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
     let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
     !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
 }
@@ -51,22 +48,12 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
-pub async fn same_origin_json_only(
-    State(settings): State<Arc<HttpSettings>>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn same_origin_json_only(State(settings): State<Arc<HttpSettings>>, req: Request, next: Next) -> Response {
     if !allowed(req.method(), req.headers(), &settings.public_origin) {
         tracing::warn!(path = %req.uri().path(), "refused a cross-origin request");
-        return AppError::Forbidden(
-            "This request did not come from the Zenith panel and was refused.".into(),
-        )
-        .into_response();
+        return AppError::Forbidden("This request did not come from the Zenith panel and was refused.".into()).into_response();
     }
-    if req.method() == Method::POST
-        && req.uri().path().starts_with("/api/")
-        && !is_json(req.headers())
-    {
+    if req.method() == Method::POST && req.uri().path().starts_with("/api/") && !is_json(req.headers()) {
         return AppError::UnsupportedMediaType.into_response();
     }
     next.run(req).await
@@ -89,66 +76,24 @@ mod tests {
 
     #[test]
     fn fetch_metadata_decides_when_the_browser_sends_it() {
-        assert!(allowed(
-            &Method::POST,
-            &h(&[("sec-fetch-site", "same-origin")]),
-            PUBLIC
-        ));
-        assert!(allowed(
-            &Method::POST,
-            &h(&[("sec-fetch-site", "none")]),
-            PUBLIC
-        ));
-        assert!(!allowed(
-            &Method::POST,
-            &h(&[("sec-fetch-site", "cross-site")]),
-            PUBLIC
-        ));
+        assert!(allowed(&Method::POST, &h(&[("sec-fetch-site", "same-origin")]), PUBLIC));
+        assert!(allowed(&Method::POST, &h(&[("sec-fetch-site", "none")]), PUBLIC));
+        assert!(!allowed(&Method::POST, &h(&[("sec-fetch-site", "cross-site")]), PUBLIC));
         // A customer's VM under a sibling domain is same-site, not same-origin.
-        assert!(!allowed(
-            &Method::POST,
-            &h(&[("sec-fetch-site", "same-site")]),
-            PUBLIC
-        ));
+        assert!(!allowed(&Method::POST, &h(&[("sec-fetch-site", "same-site")]), PUBLIC));
     }
 
     #[test]
     fn origin_must_be_ours_when_fetch_metadata_is_missing() {
-        assert!(allowed(
-            &Method::POST,
-            &h(&[("origin", "https://panel.example.com")]),
-            PUBLIC
-        ));
-        assert!(!allowed(
-            &Method::POST,
-            &h(&[
-                ("origin", "https://evil.example"),
-                ("host", "panel.example.com")
-            ]),
-            PUBLIC
-        ));
-        assert!(allowed(
-            &Method::POST,
-            &h(&[
-                ("origin", "http://127.0.0.1:3000"),
-                ("host", "127.0.0.1:3000")
-            ]),
-            PUBLIC
-        ));
-        assert!(!allowed(
-            &Method::POST,
-            &h(&[("origin", "null"), ("host", "panel.example.com")]),
-            PUBLIC
-        ));
+        assert!(allowed(&Method::POST, &h(&[("origin", "https://panel.example.com")]), PUBLIC));
+        assert!(!allowed(&Method::POST, &h(&[("origin", "https://evil.example"), ("host", "panel.example.com")]), PUBLIC));
+        assert!(allowed(&Method::POST, &h(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]), PUBLIC));
+        assert!(!allowed(&Method::POST, &h(&[("origin", "null"), ("host", "panel.example.com")]), PUBLIC));
     }
 
     #[test]
     fn non_browser_clients_and_safe_methods_pass() {
         assert!(allowed(&Method::POST, &h(&[]), PUBLIC));
-        assert!(allowed(
-            &Method::GET,
-            &h(&[("sec-fetch-site", "cross-site")]),
-            PUBLIC
-        ));
+        assert!(allowed(&Method::GET, &h(&[("sec-fetch-site", "cross-site")]), PUBLIC));
     }
 }

@@ -15,9 +15,6 @@ pub async fn readyz(State(db): State<crate::db::Db>) -> (StatusCode, Json<Value>
     if db.ping().await {
         (StatusCode::OK, Json(json!({"status": "ready"})))
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"status": "unavailable", "reason": "database"})),
-        )
+        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "reason": "database"})))
     }
 }

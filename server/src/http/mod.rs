@@ -77,29 +77,18 @@ pub fn router(state: AppState, settings: Arc<HttpSettings>) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(
-            tower_sessions::cookie::time::Duration::seconds(settings.session_idle.as_secs() as i64),
-        ));
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::seconds(settings.session_idle.as_secs() as i64)));
 
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/{*rest}", any(unknown_api))
         .leptos_routes_with_context(&state, routes, context.clone(), shell)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(context, app::shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(sessions)
-        .layer(middleware::from_fn_with_state(
-            settings.clone(),
-            guard::same_origin_json_only,
-        ))
-        .layer(middleware::from_fn_with_state(
-            settings.clone(),
-            headers::security_headers,
-        ))
+        .layer(middleware::from_fn_with_state(settings.clone(), guard::same_origin_json_only))
+        .layer(middleware::from_fn_with_state(settings.clone(), headers::security_headers))
         .layer(middleware::from_fn_with_state(settings, client_info))
         .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .layer(CompressionLayer::new())
@@ -115,40 +104,24 @@ async fn unknown_api() -> Response {
 }
 
 async fn method_not_allowed() -> Response {
-    let mut r = AppError::BadRequest("this endpoint only accepts POST with a JSON body".into())
-        .into_response();
+    let mut r = AppError::BadRequest("this endpoint only accepts POST with a JSON body".into()).into_response();
     *r.status_mut() = axum::http::StatusCode::METHOD_NOT_ALLOWED;
     r
 }
 
 /// Who is asking: the peer address, or the client a trusted proxy names in X-Forwarded-For.
-async fn client_info(
-    axum::extract::State(settings): axum::extract::State<Arc<HttpSettings>>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+async fn client_info(axum::extract::State(settings): axum::extract::State<Arc<HttpSettings>>, mut req: Request, next: Next) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let forwarded = req
         .headers()
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.rsplit(',')
-                .map(str::trim)
-                .find_map(|s| s.parse::<IpAddr>().ok())
-        });
+        .and_then(|v| v.rsplit(',').map(str::trim).find_map(|s| s.parse::<IpAddr>().ok()));
     let ip = match (peer, forwarded) {
         (Some(p), Some(f)) if settings.trusted_proxies.contains(&p) => Some(f),
         (p, _) => p,
     };
-    let user_agent = req
-        .headers()
-        .get(axum::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.chars().take(300).collect());
+    let user_agent = req.headers().get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(300).collect());
     req.extensions_mut().insert(ClientInfo { ip, user_agent });
     next.run(req).await
 }

@@ -42,10 +42,7 @@ fn request_hash(spec: &DeploySpec) -> String {
     let mut s = spec.clone();
     s.idempotency_key = app::model::IdempotencyKey::parse("--------").expect("valid placeholder");
     let json = serde_json::to_vec(&s).unwrap_or_default();
-    Sha256::digest(json)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(json).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn claim(db: &Db, customer: &str, key: &str, hash: &str) -> Result<Claim, AppError> {
@@ -70,30 +67,16 @@ async fn claim(db: &Db, customer: &str, key: &str, hash: &str) -> Result<Claim, 
             .await
             .or_internal("reading a deploy request")?;
         if row.request_hash != hash {
-            return Err(AppError::Conflict("This idempotency_key was already used for a different deploy; use a new key for a new instance.".into()));
+            return Err(AppError::Conflict(
+                "This idempotency_key was already used for a different deploy; use a new key for a new instance.".into(),
+            ));
         }
         match (row.state.as_str(), row.instance_id, row.job_id) {
-            ("accepted", Some(instance_id), Some(job_id)) => {
-                return Ok(Claim::Done(DeployAccepted {
-                    instance_id,
-                    job_id,
-                }))
-            }
-            ("unknown", ..) => {
-                return Ok(Claim::Unknown {
-                    since: row.created_at,
-                })
-            }
-            ("pending", ..) if now_ms() - row.created_at > STALE_PENDING_MS => {
-                return Ok(Claim::Unknown {
-                    since: row.created_at,
-                })
-            }
+            ("accepted", Some(instance_id), Some(job_id)) => return Ok(Claim::Done(DeployAccepted { instance_id, job_id })),
+            ("unknown", ..) => return Ok(Claim::Unknown { since: row.created_at }),
+            ("pending", ..) if now_ms() - row.created_at > STALE_PENDING_MS => return Ok(Claim::Unknown { since: row.created_at }),
             _ if waited_since.elapsed() > Duration::from_secs(20) => {
-                return Err(AppError::Conflict(
-                    "This deploy is still being submitted; check your instances in a moment."
-                        .into(),
-                ))
+                return Err(AppError::Conflict("This deploy is still being submitted; check your instances in a moment.".into()))
             }
             _ => tokio::time::sleep(Duration::from_millis(150)).await,
         }
@@ -109,45 +92,26 @@ async fn record_accepted(
     cloud_job: Option<&str>,
     audit_id: Option<&str>,
 ) -> Result<DeployAccepted, AppError> {
-    let mut tx = svc
-        .db
-        .pool
-        .begin()
+    let mut tx = svc.db.pool.begin().await.or_internal("starting a transaction")?;
+    let job_id = jobs::insert(&mut tx, customer, "deploy", Some(instance_id), Some(zone_id), cloud_job, audit_id)
         .await
-        .or_internal("starting a transaction")?;
-    let job_id = jobs::insert(
-        &mut tx,
-        customer,
-        "deploy",
-        Some(instance_id),
-        Some(zone_id),
-        cloud_job,
-        audit_id,
+        .or_internal("recording a job")?;
+    sqlx::query(
+        "UPDATE deploy_requests SET state = 'accepted', instance_id = $1, job_id = $2 WHERE customer_id = $3 AND idempotency_key = $4",
     )
+    .bind(instance_id)
+    .bind(&job_id)
+    .bind(customer)
+    .bind(key)
+    .execute(&mut *tx)
     .await
-    .or_internal("recording a job")?;
-    sqlx::query("UPDATE deploy_requests SET state = 'accepted', instance_id = $1, job_id = $2 WHERE customer_id = $3 AND idempotency_key = $4")
-        .bind(instance_id)
-        .bind(&job_id)
-        .bind(customer)
-        .bind(key)
-        .execute(&mut *tx)
-        .await
-        .or_internal("recording a deploy")?;
+    .or_internal("recording a deploy")?;
     tx.commit().await.or_internal("committing a deploy")?;
-    Ok(DeployAccepted {
-        instance_id: instance_id.to_string(),
-        job_id,
-    })
+    Ok(DeployAccepted { instance_id: instance_id.to_string(), job_id })
 }
 
 #[tracing::instrument(skip_all, fields(zone = %spec.zone_id, name = %spec.name))]
-pub async fn deploy(
-    svc: &Instances,
-    p: &Principal,
-    ctx: &RequestCtx,
-    spec: DeploySpec,
-) -> Result<DeployAccepted, AppError> {
+pub async fn deploy(svc: &Instances, p: &Principal, ctx: &RequestCtx, spec: DeploySpec) -> Result<DeployAccepted, AppError> {
     let customer = p.customer()?.to_string();
     let zone = svc
         .catalog
@@ -161,16 +125,9 @@ pub async fn deploy(
         .await
         .map_err(|e| cloud_error(&e, None))?
         .ok_or_else(|| AppError::invalid("offering_id", "There is no such size."))?;
-    let templates = svc
-        .catalog
-        .templates(&zone.id)
-        .await
-        .map_err(|e| cloud_error(&e, Some(&zone.name)))?;
+    let templates = svc.catalog.templates(&zone.id).await.map_err(|e| cloud_error(&e, Some(&zone.name)))?;
     if !templates.iter().any(|t| t.id == spec.template_id.as_str()) {
-        return Err(AppError::invalid(
-            "template_id",
-            format!("That image is not available in {}.", zone.name),
-        ));
+        return Err(AppError::invalid("template_id", format!("That image is not available in {}.", zone.name)));
     }
     let cloud = svc.cloud_for(p).await?;
     let key = spec.idempotency_key.as_str().to_string();
@@ -180,19 +137,12 @@ pub async fn deploy(
         Claim::Unknown { since } => {
             let found = cloud
                 .client
-                .list_virtual_machines(&VmQuery {
-                    zone_id: Some(zone.id.clone()),
-                    name: Some(spec.name.to_string()),
-                    ..Default::default()
-                })
+                .list_virtual_machines(&VmQuery { zone_id: Some(zone.id.clone()), name: Some(spec.name.to_string()), ..Default::default() })
                 .await
                 .map_err(|e| cloud_error(&e, Some(&zone.name)))?;
-            let adopted = found.into_iter().find(|vm| {
-                vm.name == spec.name.as_str()
-                    && vm
-                        .created
-                        .is_none_or(|c| c.timestamp_millis() >= since - 120_000)
-            });
+            let adopted = found
+                .into_iter()
+                .find(|vm| vm.name == spec.name.as_str() && vm.created.is_none_or(|c| c.timestamp_millis() >= since - 120_000));
             if let Some(vm) = adopted {
                 tracing::info!(instance = %vm.id, "adopting the instance an earlier attempt created");
                 return record_accepted(
@@ -222,40 +172,21 @@ pub async fn deploy(
         name: spec.name.to_string(),
         display_name: None,
         key_pair: spec.ssh_key_name.clone(),
-        security_group_ids: spec
-            .security_group_ids
-            .iter()
-            .map(|g| g.to_string())
-            .collect(),
-        user_data_base64: spec
-            .user_data
-            .as_ref()
-            .map(|u| base64::engine::general_purpose::STANDARD.encode(u.as_bytes())),
+        security_group_ids: spec.security_group_ids.iter().map(|g| g.to_string()).collect(),
+        user_data_base64: spec.user_data.as_ref().map(|u| base64::engine::general_purpose::STANDARD.encode(u.as_bytes())),
         start: true,
     };
     match cloud.client.deploy_virtual_machine(&request).await {
         Ok(accepted) => {
             let Some(instance_id) = accepted.id.clone() else {
                 tracing::error!("deploy answered without an instance id");
-                return Err(AppError::Cloud("The cloud accepted the deploy but did not say which instance it is; it will appear in your list.".into()));
+                return Err(AppError::Cloud(
+                    "The cloud accepted the deploy but did not say which instance it is; it will appear in your list.".into(),
+                ));
             };
-            let detail = format!(
-                "{} in {} ({}), image {}",
-                spec.name, zone.name, offering.name, spec.template_id
-            );
-            let audit_id = svc
-                .audit_instance(p, ctx, "deploy", &instance_id, Some(&detail))
-                .await;
-            record_accepted(
-                svc,
-                &customer,
-                &key,
-                &instance_id,
-                &zone.id,
-                Some(&accepted.jobid),
-                audit_id.as_deref(),
-            )
-            .await
+            let detail = format!("{} in {} ({}), image {}", spec.name, zone.name, offering.name, spec.template_id);
+            let audit_id = svc.audit_instance(p, ctx, "deploy", &instance_id, Some(&detail)).await;
+            record_accepted(svc, &customer, &key, &instance_id, &zone.id, Some(&accepted.jobid), audit_id.as_deref()).await
         }
         Err(e) if e.outcome_unknown() => {
             let _ = sqlx::query("UPDATE deploy_requests SET state = 'unknown' WHERE customer_id = $1 AND idempotency_key = $2")
@@ -267,13 +198,11 @@ pub async fn deploy(
         }
         Err(e) => {
             // A definite refusal: nothing was made, so the same key may be tried again.
-            let _ = sqlx::query(
-                "DELETE FROM deploy_requests WHERE customer_id = $1 AND idempotency_key = $2",
-            )
-            .bind(&customer)
-            .bind(&key)
-            .execute(&svc.db.pool)
-            .await;
+            let _ = sqlx::query("DELETE FROM deploy_requests WHERE customer_id = $1 AND idempotency_key = $2")
+                .bind(&customer)
+                .bind(&key)
+                .execute(&svc.db.pool)
+                .await;
             Err(cloud_error(&e, Some(&zone.name)))
         }
     }

@@ -54,11 +54,7 @@ pub async fn insert(
     let id = uuid::Uuid::new_v4().to_string();
     let now = now_ms();
     // A job the cloud finished synchronously (no cloud job) is recorded as done.
-    let status = if cloud_job_id.is_some() {
-        "pending"
-    } else {
-        "succeeded"
-    };
+    let status = if cloud_job_id.is_some() { "pending" } else { "succeeded" };
     sqlx::query(
         "INSERT INTO jobs (id, customer_id, kind, instance_id, zone_id, cloud_job_id, status, audit_id, next_poll_at, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9)",
@@ -79,48 +75,30 @@ pub async fn insert(
 
 fn conflict_for(action: &Action, state: InstanceState) -> AppError {
     let msg = match action {
-        Action::Start if state == InstanceState::Running => {
-            "The instance is already running.".to_string()
-        }
-        Action::ResetPassword => {
-            "Stop the instance first: its password can only be reset while it is stopped."
-                .to_string()
-        }
-        Action::Resize { .. } => {
-            "Stop the instance first: it can only be resized while it is stopped.".to_string()
-        }
+        Action::Start if state == InstanceState::Running => "The instance is already running.".to_string(),
+        Action::ResetPassword => "Stop the instance first: its password can only be reset while it is stopped.".to_string(),
+        Action::Resize { .. } => "Stop the instance first: it can only be resized while it is stopped.".to_string(),
         Action::Reboot => "Only a running instance can be rebooted.".to_string(),
-        a => format!(
-            "{} is not possible while the instance is {}.",
-            a.label(),
-            state.as_str()
-        ),
+        a => format!("{} is not possible while the instance is {}.", a.label(), state.as_str()),
     };
     AppError::Conflict(msg)
 }
 
 #[tracing::instrument(skip_all, fields(instance = %id, action = action.name()))]
-pub async fn act(
-    svc: &Instances,
-    p: &Principal,
-    ctx: &RequestCtx,
-    id: &EntityId,
-    action: Action,
-) -> Result<String, AppError> {
+pub async fn act(svc: &Instances, p: &Principal, ctx: &RequestCtx, id: &EntityId, action: Action) -> Result<String, AppError> {
     let customer = p.customer()?.to_string();
     let cloud = svc.cloud_for(p).await?;
     let vm = svc.owned_vm(&cloud, id).await?;
     let zone_name = svc.zone_name(&vm.zoneid).await;
-    let busy: Option<(String,)> = sqlx::query_as("SELECT id FROM jobs WHERE customer_id = $1 AND instance_id = $2 AND status = 'pending' LIMIT 1")
-        .bind(&customer)
-        .bind(&vm.id)
-        .fetch_optional(&svc.db.pool)
-        .await
-        .or_internal("reading jobs")?;
+    let busy: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM jobs WHERE customer_id = $1 AND instance_id = $2 AND status = 'pending' LIMIT 1")
+            .bind(&customer)
+            .bind(&vm.id)
+            .fetch_optional(&svc.db.pool)
+            .await
+            .or_internal("reading jobs")?;
     if busy.is_some() || vm.jobstatus == Some(0) && vm.jobid.is_some() {
-        return Err(AppError::Conflict(
-            "Another action is still running on this instance; wait for it to finish.".into(),
-        ));
+        return Err(AppError::Conflict("Another action is still running on this instance; wait for it to finish.".into()));
     }
     let state = InstanceState::parse(&vm.state);
     if !state.allows(&action) {
@@ -129,75 +107,24 @@ pub async fn act(
     let c = &cloud.client;
     let err = |e: crate::cloud::CloudError| cloud_error(&e, Some(&zone_name));
     let (cloud_job, detail): (Option<String>, Option<String>) = match &action {
-        Action::Start => (
-            Some(c.start_virtual_machine(&vm.id).await.map_err(err)?.jobid),
-            None,
-        ),
-        Action::Stop => (
-            Some(
-                c.stop_virtual_machine(&vm.id, false)
-                    .await
-                    .map_err(err)?
-                    .jobid,
-            ),
-            None,
-        ),
-        Action::ForceStop => (
-            Some(
-                c.stop_virtual_machine(&vm.id, true)
-                    .await
-                    .map_err(err)?
-                    .jobid,
-            ),
-            None,
-        ),
-        Action::Reboot => (
-            Some(c.reboot_virtual_machine(&vm.id).await.map_err(err)?.jobid),
-            None,
-        ),
-        Action::Destroy => (
-            Some(
-                c.destroy_virtual_machine(&vm.id, true)
-                    .await
-                    .map_err(err)?
-                    .jobid,
-            ),
-            None,
-        ),
+        Action::Start => (Some(c.start_virtual_machine(&vm.id).await.map_err(err)?.jobid), None),
+        Action::Stop => (Some(c.stop_virtual_machine(&vm.id, false).await.map_err(err)?.jobid), None),
+        Action::ForceStop => (Some(c.stop_virtual_machine(&vm.id, true).await.map_err(err)?.jobid), None),
+        Action::Reboot => (Some(c.reboot_virtual_machine(&vm.id).await.map_err(err)?.jobid), None),
+        Action::Destroy => (Some(c.destroy_virtual_machine(&vm.id, true).await.map_err(err)?.jobid), None),
         Action::ResetPassword => {
             if !vm.passwordenabled {
                 return Err(AppError::Conflict("This instance's image does not support password reset; sign in with your SSH key.".into()));
             }
-            (
-                Some(
-                    c.reset_password_for_virtual_machine(&vm.id)
-                        .await
-                        .map_err(err)?
-                        .jobid,
-                ),
-                None,
-            )
+            (Some(c.reset_password_for_virtual_machine(&vm.id).await.map_err(err)?.jobid), None)
         }
         Action::Reinstall { template_id } => {
             let templates = svc.catalog.templates(&vm.zoneid).await.map_err(err)?;
             let t = templates
                 .iter()
                 .find(|t| t.id == *template_id)
-                .ok_or_else(|| {
-                    AppError::invalid(
-                        "template_id",
-                        format!("That image is not available in {zone_name}."),
-                    )
-                })?;
-            (
-                Some(
-                    c.restore_virtual_machine(&vm.id, Some(&t.id))
-                        .await
-                        .map_err(err)?
-                        .jobid,
-                ),
-                Some(format!("with {}", t.name)),
-            )
+                .ok_or_else(|| AppError::invalid("template_id", format!("That image is not available in {zone_name}.")))?;
+            (Some(c.restore_virtual_machine(&vm.id, Some(&t.id)).await.map_err(err)?.jobid), Some(format!("with {}", t.name)))
         }
         Action::Resize { offering_id } => {
             let offerings = svc.catalog.offerings().await.map_err(err)?;
@@ -213,53 +140,28 @@ pub async fn act(
                 ));
             }
             if new.id == vm.serviceofferingid {
-                return Err(AppError::invalid(
-                    "offering_id",
-                    "The instance already has this size.",
-                ));
+                return Err(AppError::invalid("offering_id", "The instance already has this size."));
             }
-            c.change_service_for_virtual_machine(&vm.id, &new.id)
-                .await
-                .map_err(err)?;
-            (
-                None,
-                Some(format!("from {} to {}", vm.serviceofferingname, new.name)),
-            )
+            c.change_service_for_virtual_machine(&vm.id, &new.id).await.map_err(err)?;
+            (None, Some(format!("from {} to {}", vm.serviceofferingname, new.name)))
         }
     };
-    let audit_id = svc
-        .audit_instance(p, ctx, action.name(), &vm.id, detail.as_deref())
-        .await;
-    let mut tx = svc
-        .db
-        .pool
-        .begin()
+    let audit_id = svc.audit_instance(p, ctx, action.name(), &vm.id, detail.as_deref()).await;
+    let mut tx = svc.db.pool.begin().await.or_internal("starting a transaction")?;
+    let job = insert(&mut tx, &customer, action.name(), Some(&vm.id), Some(&vm.zoneid), cloud_job.as_deref(), audit_id.as_deref())
         .await
-        .or_internal("starting a transaction")?;
-    let job = insert(
-        &mut tx,
-        &customer,
-        action.name(),
-        Some(&vm.id),
-        Some(&vm.zoneid),
-        cloud_job.as_deref(),
-        audit_id.as_deref(),
-    )
-    .await
-    .or_internal("recording a job")?;
+        .or_internal("recording a job")?;
     tx.commit().await.or_internal("committing a job")?;
     Ok(job)
 }
 
 async fn load(svc: &Instances, customer: &str, id: &str) -> Result<Option<JobRow>, AppError> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM jobs WHERE id = $1 AND customer_id = $2"
-    ))
-    .bind(id)
-    .bind(customer)
-    .fetch_optional(&svc.db.pool)
-    .await
-    .or_internal("reading a job")
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1 AND customer_id = $2"))
+        .bind(id)
+        .bind(customer)
+        .fetch_optional(&svc.db.pool)
+        .await
+        .or_internal("reading a job")
 }
 
 fn backoff_ms(attempts: i64) -> i64 {
@@ -288,16 +190,7 @@ async fn refresh(svc: &Instances, row: &JobRow) -> Result<Option<String>, AppErr
                 .await
                 .or_internal("updating a job")?;
             if now - row.created_at > GIVE_UP_MS {
-                finish(
-                    svc,
-                    row,
-                    "failed",
-                    Some(
-                        "The cloud did not report an outcome in time; check the instance's state.",
-                    ),
-                    None,
-                )
-                .await?;
+                finish(svc, row, "failed", Some("The cloud did not report an outcome in time; check the instance's state."), None).await?;
             }
             return Err(cloud_error(&e, None));
         }
@@ -305,16 +198,7 @@ async fn refresh(svc: &Instances, row: &JobRow) -> Result<Option<String>, AppErr
     match job.state() {
         JobState::Pending { progress } => {
             if now - row.created_at > GIVE_UP_MS {
-                finish(
-                    svc,
-                    row,
-                    "failed",
-                    Some(
-                        "The cloud did not finish this within an hour; check the instance's state.",
-                    ),
-                    None,
-                )
-                .await?;
+                finish(svc, row, "failed", Some("The cloud did not finish this within an hour; check the instance's state."), None).await?;
                 return Ok(None);
             }
             sqlx::query("UPDATE jobs SET progress = $1, attempts = attempts + 1, next_poll_at = $2, updated_at = $3 WHERE id = $4 AND status = 'pending'")
@@ -329,70 +213,43 @@ async fn refresh(svc: &Instances, row: &JobRow) -> Result<Option<String>, AppErr
         }
         JobState::Succeeded(v) => {
             let vm = v.get("virtualmachine");
-            let state = vm
-                .and_then(|vm| vm.get("state"))
-                .and_then(|s| s.as_str())
-                .map(str::to_string);
-            let password = vm
-                .and_then(|vm| vm.get("password"))
-                .and_then(|s| s.as_str())
-                .map(str::to_string);
+            let state = vm.and_then(|vm| vm.get("state")).and_then(|s| s.as_str()).map(str::to_string);
+            let password = vm.and_then(|vm| vm.get("password")).and_then(|s| s.as_str()).map(str::to_string);
             finish(svc, row, "succeeded", None, state.as_deref()).await?;
             Ok(password)
         }
-        JobState::Failed {
-            errorcode,
-            errortext,
-        } => {
-            let e = crate::cloud::CloudError::JobFailed {
-                command: row.kind.clone(),
-                job_id: cloud_job.clone(),
-                errorcode,
-                errortext,
-            };
+        JobState::Failed { errorcode, errortext } => {
+            let e = crate::cloud::CloudError::JobFailed { command: row.kind.clone(), job_id: cloud_job.clone(), errorcode, errortext };
             tracing::info!(error = %e, "a cloud job failed");
             let zone = match &row.zone_id {
                 Some(z) => Some(svc.zone_name(z).await),
                 None => None,
             };
-            finish(
-                svc,
-                row,
-                "failed",
-                Some(&e.customer_message(zone.as_deref())),
-                None,
-            )
-            .await?;
+            finish(svc, row, "failed", Some(&e.customer_message(zone.as_deref())), None).await?;
             Ok(None)
         }
     }
 }
 
-async fn finish(
-    svc: &Instances,
-    row: &JobRow,
-    status: &str,
-    error: Option<&str>,
-    state: Option<&str>,
-) -> Result<(), AppError> {
-    sqlx::query("UPDATE jobs SET status = $1, error = $2, result_state = $3, progress = NULL, updated_at = $4 WHERE id = $5 AND status = 'pending'")
-        .bind(status)
-        .bind(error)
-        .bind(state)
-        .bind(now_ms())
-        .bind(&row.id)
-        .execute(&svc.db.pool)
-        .await
-        .or_internal("finishing a job")?;
+async fn finish(svc: &Instances, row: &JobRow, status: &str, error: Option<&str>, state: Option<&str>) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE jobs SET status = $1, error = $2, result_state = $3, progress = NULL, updated_at = $4 WHERE id = $5 AND status = 'pending'",
+    )
+    .bind(status)
+    .bind(error)
+    .bind(state)
+    .bind(now_ms())
+    .bind(&row.id)
+    .execute(&svc.db.pool)
+    .await
+    .or_internal("finishing a job")?;
     Ok(())
 }
 
 /// `/api/jobs/get`: the job, freshly polled when still pending.
 pub async fn view(svc: &Instances, p: &Principal, id: &EntityId) -> Result<JobView, AppError> {
     let customer = p.customer()?.to_string();
-    let mut row = load(svc, &customer, id.as_str())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let mut row = load(svc, &customer, id.as_str()).await?.ok_or(AppError::NotFound)?;
     let mut password = None;
     if row.status == "pending" {
         match refresh(svc, &row).await {
@@ -401,22 +258,12 @@ pub async fn view(svc: &Instances, p: &Principal, id: &EntityId) -> Result<JobVi
                 tracing::debug!(error = %e, "job poll failed; answering with the last known state")
             }
         }
-        row = load(svc, &customer, id.as_str())
-            .await?
-            .ok_or(AppError::NotFound)?;
-    } else if row.status == "succeeded"
-        && carries_password(&row.kind)
-        && row.secret_delivered == 0
-        && !p.read_only
-    {
+        row = load(svc, &customer, id.as_str()).await?.ok_or(AppError::NotFound)?;
+    } else if row.status == "succeeded" && carries_password(&row.kind) && row.secret_delivered == 0 && !p.read_only {
         if let (Some(cj), Ok(cloud)) = (&row.cloud_job_id, svc.cloud_for(p).await) {
             if let Ok(job) = cloud.client.query_async_job_result(cj).await {
                 if let JobState::Succeeded(v) = job.state() {
-                    password = v
-                        .get("virtualmachine")
-                        .and_then(|vm| vm.get("password"))
-                        .and_then(|s| s.as_str())
-                        .map(str::to_string);
+                    password = v.get("virtualmachine").and_then(|vm| vm.get("password")).and_then(|s| s.as_str()).map(str::to_string);
                 }
             }
         }
@@ -424,14 +271,12 @@ pub async fn view(svc: &Instances, p: &Principal, id: &EntityId) -> Result<JobVi
     // Exactly once, and never into a read-only support session.
     let password = match password {
         Some(pw) if row.status == "succeeded" && !p.read_only => {
-            let n = sqlx::query(
-                "UPDATE jobs SET secret_delivered = 1 WHERE id = $1 AND secret_delivered = 0",
-            )
-            .bind(&row.id)
-            .execute(&svc.db.pool)
-            .await
-            .or_internal("marking a password delivered")?
-            .rows_affected();
+            let n = sqlx::query("UPDATE jobs SET secret_delivered = 1 WHERE id = $1 AND secret_delivered = 0")
+                .bind(&row.id)
+                .execute(&svc.db.pool)
+                .await
+                .or_internal("marking a password delivered")?
+                .rows_affected();
             (n == 1).then_some(pw)
         }
         _ => None,
@@ -462,10 +307,12 @@ pub async fn run_poller(svc: Instances, mut shutdown: tokio::sync::watch::Receiv
             _ = shutdown.changed() => return,
         }
         let now = now_ms();
-        let due: Vec<JobRow> = match sqlx::query_as(&format!("SELECT {COLUMNS} FROM jobs WHERE status = 'pending' AND next_poll_at <= $1 ORDER BY next_poll_at LIMIT 50"))
-            .bind(now)
-            .fetch_all(&svc.db.pool)
-            .await
+        let due: Vec<JobRow> = match sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM jobs WHERE status = 'pending' AND next_poll_at <= $1 ORDER BY next_poll_at LIMIT 50"
+        ))
+        .bind(now)
+        .fetch_all(&svc.db.pool)
+        .await
         {
             Ok(rows) => rows,
             Err(e) => {

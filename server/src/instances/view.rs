@@ -10,10 +10,7 @@ pub fn canonical_ipv6(s: &str) -> Option<String> {
 }
 
 pub fn tier_of(offering_id: &str, offerings: &[ServiceOffering]) -> Option<Tier> {
-    offerings
-        .iter()
-        .find(|o| o.id == offering_id)
-        .and_then(|o| Tier::from_storage_type(&o.storagetype))
+    offerings.iter().find(|o| o.id == offering_id).and_then(|o| Tier::from_storage_type(&o.storagetype))
 }
 
 pub fn instance(vm: &VirtualMachine, zone_name: &str, offerings: &[ServiceOffering]) -> Instance {
@@ -22,25 +19,14 @@ pub fn instance(vm: &VirtualMachine, zone_name: &str, offerings: &[ServiceOfferi
         id: vm.id.clone(),
         name: vm.name.clone(),
         zone_id: vm.zoneid.clone(),
-        zone_name: if vm.zonename.is_empty() {
-            zone_name.to_string()
-        } else {
-            vm.zonename.clone()
-        },
+        zone_name: if vm.zonename.is_empty() { zone_name.to_string() } else { vm.zonename.clone() },
         state: InstanceState::parse(&vm.state),
-        ipv4: nic
-            .and_then(|n| n.ipaddress.clone())
-            .filter(|a| !a.is_empty()),
-        ipv6: nic
-            .and_then(|n| n.ip6address.as_deref())
-            .and_then(canonical_ipv6),
+        ipv4: nic.and_then(|n| n.ipaddress.clone()).filter(|a| !a.is_empty()),
+        ipv6: nic.and_then(|n| n.ip6address.as_deref()).and_then(canonical_ipv6),
         offering_id: vm.serviceofferingid.clone(),
         offering_name: vm.serviceofferingname.clone(),
         tier: tier_of(&vm.serviceofferingid, offerings),
-        created: vm
-            .created
-            .map(|c| c.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-            .unwrap_or_default(),
+        created: vm.created.map(|c| c.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_default(),
     }
 }
 
@@ -64,14 +50,8 @@ mod tests {
     #[test]
     fn ipv6_is_shown_canonically_whatever_the_cloud_sent() {
         // RFC 5952: `::` never stands for a single zero group.
-        assert_eq!(
-            canonical_ipv6("2001:0db8:0100:0000:047a:88ff:fe00:008b").unwrap(),
-            "2001:db8:100:0:47a:88ff:fe00:8b"
-        );
-        assert_eq!(
-            canonical_ipv6("2001:0db8:0000:0000:0000:0000:0000:0001").unwrap(),
-            "2001:db8::1"
-        );
+        assert_eq!(canonical_ipv6("2001:0db8:0100:0000:047a:88ff:fe00:008b").unwrap(), "2001:db8:100:0:47a:88ff:fe00:8b");
+        assert_eq!(canonical_ipv6("2001:0db8:0000:0000:0000:0000:0000:0001").unwrap(), "2001:db8::1");
         assert_eq!(canonical_ipv6("2001:DB8::1").unwrap(), "2001:db8::1");
         assert_eq!(canonical_ipv6("not an address"), None);
     }
@@ -87,10 +67,8 @@ mod tests {
             ]
         }))
         .unwrap();
-        let offs: Vec<ServiceOffering> = serde_json::from_value(
-            serde_json::json!([{"id": "o1", "name": "Agile S", "storagetype": "local"}]),
-        )
-        .unwrap();
+        let offs: Vec<ServiceOffering> =
+            serde_json::from_value(serde_json::json!([{"id": "o1", "name": "Agile S", "storagetype": "local"}])).unwrap();
         let i = instance(&vm, "Tokyo", &offs);
         assert_eq!(i.ipv4.as_deref(), Some("198.51.100.23"));
         assert_eq!(i.ipv6.as_deref(), Some("2001:db8:100:1:4d2:5cff:fe00:17"));

@@ -12,13 +12,8 @@ impl World {
     /// Finishes every job that is due and expunges VMs destroyed long enough ago.
     pub fn tick(&mut self) {
         let now = self.now();
-        let mut due: Vec<(DateTime<Utc>, usize)> = self
-            .jobs
-            .iter()
-            .enumerate()
-            .filter(|(_, j)| j.status == 0 && j.due <= now)
-            .map(|(i, j)| (j.due, i))
-            .collect();
+        let mut due: Vec<(DateTime<Utc>, usize)> =
+            self.jobs.iter().enumerate().filter(|(_, j)| j.status == 0 && j.due <= now).map(|(i, j)| (j.due, i)).collect();
         due.sort();
         for (_, i) in due {
             self.complete_job(i);
@@ -27,10 +22,7 @@ impl World {
             .vms
             .iter()
             .filter(|v| {
-                !v.expunged
-                    && v.state == "Destroyed"
-                    && v.destroyed_at
-                        .is_some_and(|t| now - t >= Duration::hours(EXPUNGE_DELAY_HOURS))
+                !v.expunged && v.state == "Destroyed" && v.destroyed_at.is_some_and(|t| now - t >= Duration::hours(EXPUNGE_DELAY_HOURS))
             })
             .map(|v| v.id.clone())
             .collect();
@@ -41,11 +33,7 @@ impl World {
 
     fn complete_job(&mut self, i: usize) {
         let job = self.jobs[i].clone();
-        let outcome = if job.fail {
-            Err(self.fail_job(&job.action))
-        } else {
-            self.apply(&job.action)
-        };
+        let outcome = if job.fail { Err(self.fail_job(&job.action)) } else { self.apply(&job.action) };
         let j = &mut self.jobs[i];
         match outcome {
             Ok(result) => {
@@ -60,22 +48,13 @@ impl World {
             }
         }
         let job_id = j.id.clone();
-        for v in self
-            .vms
-            .iter_mut()
-            .filter(|v| v.pending_job.as_deref() == Some(job_id.as_str()))
-        {
+        for v in self.vms.iter_mut().filter(|v| v.pending_job.as_deref() == Some(job_id.as_str())) {
             v.pending_job = None;
         }
     }
 
     fn vm_result(&self, id: &str, password: Option<&str>) -> Value {
-        let vm = self
-            .vms
-            .iter()
-            .find(|v| v.id == id)
-            .map(|v| self.vm_json(v))
-            .unwrap_or(json!({}));
+        let vm = self.vms.iter().find(|v| v.id == id).map(|v| self.vm_json(v)).unwrap_or(json!({}));
         let mut vm = vm;
         if let (Some(p), Some(m)) = (password, vm.as_object_mut()) {
             m.insert("password".into(), json!(p));
@@ -89,11 +68,7 @@ impl World {
             let was_running = v.state == "Running";
             v.state = state.to_string();
             if state == "Running" && !was_running {
-                v.running.push(Span {
-                    start: now,
-                    end: None,
-                    offering_id: v.offering_id.clone(),
-                });
+                v.running.push(Span { start: now, end: None, offering_id: v.offering_id.clone() });
             }
             if state != "Running" && was_running {
                 if let Some(s) = v.running.last_mut() {
@@ -120,11 +95,7 @@ impl World {
 
     fn apply(&mut self, action: &JobAction) -> Result<Value, String> {
         Ok(match action {
-            JobAction::Deploy {
-                vm,
-                start,
-                password,
-            } => {
+            JobAction::Deploy { vm, start, password } => {
                 self.set_state(vm, if *start { "Running" } else { "Stopped" });
                 self.vm_result(vm, password.as_deref())
             }
@@ -152,12 +123,7 @@ impl World {
                 self.expunge(vm);
                 json!({"success": true})
             }
-            JobAction::Restore {
-                vm,
-                template,
-                password,
-                was,
-            } => {
+            JobAction::Restore { vm, template, password, was } => {
                 if let Some(v) = self.vm_mut(vm) {
                     v.template_id = template.clone();
                 }
@@ -171,19 +137,11 @@ impl World {
                 self.vm_result(vm, None)
             }
             JobAction::ResetPassword { vm, password } => self.vm_result(vm, Some(password)),
-            JobAction::Authorize {
-                group,
-                ingress,
-                rules,
-            } => {
+            JobAction::Authorize { group, ingress, rules } => {
                 let Some(g) = self.security_groups.iter_mut().find(|g| &g.id == group) else {
                     return Err("security group no longer exists".into());
                 };
-                let list = if *ingress {
-                    &mut g.ingress
-                } else {
-                    &mut g.egress
-                };
+                let list = if *ingress { &mut g.ingress } else { &mut g.egress };
                 let mut added = Vec::new();
                 for r in rules {
                     if !list.iter().any(|x| x.same_as(r)) {
@@ -191,11 +149,7 @@ impl World {
                         added.push(r.clone());
                     }
                 }
-                let g = self
-                    .security_groups
-                    .iter()
-                    .find(|g| &g.id == group)
-                    .expect("just found");
+                let g = self.security_groups.iter().find(|g| &g.id == group).expect("just found");
                 let mut shown = g.clone();
                 if *ingress {
                     shown.ingress = added;
@@ -206,11 +160,7 @@ impl World {
                 }
                 json!({ "securitygroup": self.group_json(&shown, true) })
             }
-            JobAction::Revoke {
-                group,
-                ingress,
-                rule,
-            } => {
+            JobAction::Revoke { group, ingress, rule } => {
                 if let Some(g) = self.security_groups.iter_mut().find(|g| &g.id == group) {
                     if *ingress {
                         g.ingress.retain(|r| &r.id != rule);

@@ -23,7 +23,7 @@ use axum::{
 use cmd::{Caller, JobFaults};
 use protocol::{ApiError, Params};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -43,6 +43,8 @@ pub struct SimConfig {
     pub down_zones: Vec<String>,
     /// IPv4 pools as CIDRs, one per zone in turn; the RFC 5737 blocks by default.
     pub ipv4_pools: Vec<String>,
+    /// The cloud's `default.page.size`: the largest `pagesize` a list accepts.
+    pub page_size: usize,
 }
 
 /// Faults injected on demand (`/sim/faults`), reset at start from `ZENITH_SIM_*`.
@@ -80,21 +82,16 @@ pub struct Simulator {
     faults: Mutex<Faults>,
     stats: Mutex<Stats>,
     state_file: Option<PathBuf>,
+    max_page: usize,
     dirty: AtomicBool,
     admin: (String, String),
     generated_admin: bool,
 }
 
 fn parse_pool(cidr: &str) -> anyhow::Result<(Ipv4Addr, u32)> {
-    let (addr, len) = cidr
-        .trim()
-        .split_once('/')
-        .ok_or_else(|| anyhow::anyhow!("{cidr:?} is not a CIDR"))?;
+    let (addr, len) = cidr.trim().split_once('/').ok_or_else(|| anyhow::anyhow!("{cidr:?} is not a CIDR"))?;
     let len: u32 = len.parse()?;
-    anyhow::ensure!(
-        (8..=30).contains(&len),
-        "pool {cidr} must be between /8 and /30"
-    );
+    anyhow::ensure!((8..=30).contains(&len), "pool {cidr} must be between /8 and /30");
     let base = u32::from(addr.parse::<Ipv4Addr>()?) & (u32::MAX << (32 - len));
     Ok((Ipv4Addr::from(base), 1u32 << (32 - len)))
 }
@@ -105,17 +102,12 @@ impl Simulator {
         let pools = if cfg.ipv4_pools.is_empty() {
             world::default_ipv4_pools()
         } else {
-            cfg.ipv4_pools
-                .iter()
-                .map(|p| parse_pool(p))
-                .collect::<anyhow::Result<Vec<_>>>()?
+            cfg.ipv4_pools.iter().map(|p| parse_pool(p)).collect::<anyhow::Result<Vec<_>>>()?
         };
         let loaded: Option<World> = match &cfg.state_file {
             Some(path) if path.exists() => {
                 let text = std::fs::read_to_string(path)?;
-                Some(serde_json::from_str(&text).map_err(|e| {
-                    anyhow::anyhow!("simulator state {} is unreadable: {e}", path.display())
-                })?)
+                Some(serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("simulator state {} is unreadable: {e}", path.display()))?)
             }
             _ => None,
         };
@@ -127,20 +119,12 @@ impl Simulator {
                     generated = true;
                     world::random_token(86)
                 });
-                let secret = cfg
-                    .admin_secret
-                    .clone()
-                    .unwrap_or_else(|| world::random_token(86));
+                let secret = cfg.admin_secret.clone().unwrap_or_else(|| world::random_token(86));
                 World::seeded(&key, &secret, &pools)
             }
         };
         // Keys given in the environment win over saved ones, so a configured client always works.
-        let admin_account = world
-            .accounts
-            .iter()
-            .find(|a| a.account_type == 1)
-            .map(|a| a.id.clone())
-            .unwrap_or_default();
+        let admin_account = world.accounts.iter().find(|a| a.account_type == 1).map(|a| a.id.clone()).unwrap_or_default();
         let admin_user = world
             .users
             .iter_mut()
@@ -150,21 +134,14 @@ impl Simulator {
             admin_user.api_key = Some(k.clone());
             admin_user.secret_key = Some(s.clone());
         }
-        let admin = (
-            admin_user.api_key.clone().unwrap_or_default(),
-            admin_user.secret_key.clone().unwrap_or_default(),
-        );
-        let faults = Faults {
-            latency_ms: cfg.latency_ms,
-            down_zones: cfg.down_zones.clone(),
-            job_ms: cfg.job_ms,
-            ..Default::default()
-        };
+        let admin = (admin_user.api_key.clone().unwrap_or_default(), admin_user.secret_key.clone().unwrap_or_default());
+        let faults = Faults { latency_ms: cfg.latency_ms, down_zones: cfg.down_zones.clone(), job_ms: cfg.job_ms, ..Default::default() };
         let sim = Arc::new(Simulator {
             world: Mutex::new(world),
             faults: Mutex::new(faults),
             stats: Mutex::new(Stats::default()),
             state_file: cfg.state_file,
+            max_page: cfg.page_size.max(1),
             dirty: AtomicBool::new(true),
             admin,
             generated_admin: generated,
@@ -226,10 +203,7 @@ impl Simulator {
             loop {
                 tick.tick().await;
                 let s = sim.clone();
-                if let Err(e) = tokio::task::spawn_blocking(move || s.save())
-                    .await
-                    .unwrap_or(Ok(()))
-                {
+                if let Err(e) = tokio::task::spawn_blocking(move || s.save()).await.unwrap_or(Ok(())) {
                     tracing::error!(error = %e, "could not save simulator state");
                 }
             }
@@ -264,22 +238,13 @@ impl Simulator {
 
     fn authenticate(w: &World, p: &Params) -> Result<Caller, ApiError> {
         let key = p.value("apiKey").ok_or_else(ApiError::unauthorized)?;
-        let user = w
-            .users
-            .iter()
-            .find(|u| u.api_key.as_deref() == Some(key))
-            .ok_or_else(ApiError::unauthorized)?;
-        let account = w
-            .account(&user.account_id)
-            .ok_or_else(ApiError::unauthorized)?;
+        let user = w.users.iter().find(|u| u.api_key.as_deref() == Some(key)).ok_or_else(ApiError::unauthorized)?;
+        let account = w.account(&user.account_id).ok_or_else(ApiError::unauthorized)?;
         if account.state != "enabled" {
             return Err(ApiError::unauthorized());
         }
         if p.get("signatureVersion") == Some("3") {
-            let expires = p
-                .value("expires")
-                .and_then(crate::cloud::wire::parse_date)
-                .ok_or_else(ApiError::unauthorized)?;
+            let expires = p.value("expires").and_then(crate::cloud::wire::parse_date).ok_or_else(ApiError::unauthorized)?;
             if expires <= chrono::Utc::now() {
                 return Err(ApiError::unauthorized());
             }
@@ -287,11 +252,7 @@ impl Simulator {
         if !p.signature_ok(user.secret_key.as_deref().unwrap_or_default()) {
             return Err(ApiError::unauthorized());
         }
-        Ok(Caller {
-            user_id: user.id.clone(),
-            account_id: account.id.clone(),
-            is_admin: account.account_type == 1,
-        })
+        Ok(Caller { user_id: user.id.clone(), account_id: account.id.clone(), is_admin: account.account_type == 1 })
     }
 
     /// Handles one API request; returns the HTTP status and body.
@@ -309,31 +270,14 @@ impl Simulator {
         let (delay, down, fail_now, job_faults) = {
             let mut f = self.faults.lock().expect("sim lock");
             let zone_lc = zone.as_deref().map(str::to_lowercase);
-            let zone_delay = zone_lc
-                .as_ref()
-                .and_then(|z| {
-                    f.zone_latency_ms
-                        .iter()
-                        .find(|(k, _)| k.to_lowercase() == *z)
-                        .map(|(_, v)| *v)
-                })
-                .unwrap_or(0);
-            let down = zone_lc
-                .as_ref()
-                .is_some_and(|z| f.down_zones.iter().any(|d| d.trim().to_lowercase() == *z));
+            let zone_delay =
+                zone_lc.as_ref().and_then(|z| f.zone_latency_ms.iter().find(|(k, _)| k.to_lowercase() == *z).map(|(_, v)| *v)).unwrap_or(0);
+            let down = zone_lc.as_ref().is_some_and(|z| f.down_zones.iter().any(|d| d.trim().to_lowercase() == *z));
             let fail_now = f.fail_next_calls > 0;
             if fail_now {
                 f.fail_next_calls -= 1;
             }
-            (
-                f.latency_ms + zone_delay,
-                down,
-                fail_now,
-                JobFaults {
-                    job_ms: f.job_ms,
-                    fail_next_jobs: f.fail_next_jobs,
-                },
-            )
+            (f.latency_ms + zone_delay, down, fail_now, JobFaults { job_ms: f.job_ms, fail_next_jobs: f.fail_next_jobs })
         };
         if delay > 0 {
             tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -345,10 +289,7 @@ impl Simulator {
             let e = ApiError::unsupported("no command specified");
             return (status(&e), e.body(""));
         };
-        if !p
-            .get("response")
-            .is_some_and(|r| r.eq_ignore_ascii_case("json"))
-        {
+        if !p.get("response").is_some_and(|r| r.eq_ignore_ascii_case("json")) {
             let e = ApiError::unsupported("This simulator answers JSON only: send response=json");
             return (status(&e), e.body(command));
         }
@@ -357,17 +298,12 @@ impl Simulator {
             Ok(c) => c,
             Err(e) => return (status(&e), e.body(command)),
         };
-        let Some((canonical, mutating)) = cmd::known(command) else {
+        let Some(canonical) = cmd::known(command) else {
             let e = ApiError::unknown_command(command);
             return (status(&e), e.body(command));
         };
         let mut faults = job_faults;
-        let mut call = cmd::Call {
-            command: canonical,
-            p: &p,
-            caller,
-            faults: &mut faults,
-        };
+        let mut call = cmd::Call { command: canonical, p: &p, caller, faults: &mut faults, max_page: self.max_page };
         let answer = cmd::dispatch(&mut w, &mut call);
         drop(w);
         {
@@ -376,7 +312,6 @@ impl Simulator {
         }
         // Reads finish due jobs too, so any call may have changed state.
         self.dirty.store(true, Ordering::SeqCst);
-        let _ = mutating;
         match answer {
             Ok(body) => (StatusCode::OK, body),
             Err(e) => (status(&e), e.body(canonical)),
@@ -388,12 +323,7 @@ fn status(e: &ApiError) -> StatusCode {
     StatusCode::from_u16(e.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-async fn api(
-    State(sim): State<Arc<Simulator>>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn api(State(sim): State<Arc<Simulator>>, RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -408,25 +338,10 @@ async fn api(
         )
             .into_response();
     }
-    let mut res = (
-        status,
-        [(header::CONTENT_TYPE, "application/json; charset=UTF-8")],
-        body.to_string(),
-    )
-        .into_response();
+    let mut res = (status, [(header::CONTENT_TYPE, "application/json; charset=UTF-8")], body.to_string()).into_response();
     if !status.is_success() {
-        if let Some(text) = body
-            .as_object()
-            .and_then(|o| o.values().next())
-            .and_then(|v| v.get("errortext"))
-            .and_then(|t| t.as_str())
-        {
-            if let Ok(v) = header::HeaderValue::from_str(
-                &text
-                    .chars()
-                    .filter(|c| c.is_ascii() && !c.is_control())
-                    .collect::<String>(),
-            ) {
+        if let Some(text) = body.as_object().and_then(|o| o.values().next()).and_then(|v| v.get("errortext")).and_then(|t| t.as_str()) {
+            if let Ok(v) = header::HeaderValue::from_str(&text.chars().filter(|c| c.is_ascii() && !c.is_control()).collect::<String>()) {
                 res.headers_mut().insert("X-Description", v);
             }
         }
@@ -441,18 +356,10 @@ struct ClockMove {
 
 async fn advance_clock(State(sim): State<Arc<Simulator>>, body: Bytes) -> Response {
     let Ok(m) = serde_json::from_slice::<ClockMove>(&body) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(serde_json::json!({"error": "send {\"advance_hours\": N}"})),
-        )
-            .into_response();
+        return (StatusCode::BAD_REQUEST, Json(serde_json::json!({"error": "send {\"advance_hours\": N}"}))).into_response();
     };
     if !(0..=24 * 366 * 5).contains(&m.advance_hours) {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(serde_json::json!({"error": "advance_hours must be between 0 and 43920"})),
-        )
-            .into_response();
+        return (StatusCode::BAD_REQUEST, Json(serde_json::json!({"error": "advance_hours must be between 0 and 43920"}))).into_response();
     }
     let now = {
         let mut w = sim.world.lock().expect("sim lock");
@@ -471,13 +378,8 @@ async fn get_faults(State(sim): State<Arc<Simulator>>) -> Json<Faults> {
 async fn set_faults(State(sim): State<Arc<Simulator>>, body: Bytes) -> Response {
     // A partial update: only the fields sent change.
     let mut current = serde_json::to_value(sim.faults()).expect("serialisable");
-    let Ok(serde_json::Value::Object(patch)) = serde_json::from_slice::<serde_json::Value>(&body)
-    else {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(serde_json::json!({"error": "send a JSON object of fault fields"})),
-        )
-            .into_response();
+    let Ok(serde_json::Value::Object(patch)) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return (StatusCode::BAD_REQUEST, Json(serde_json::json!({"error": "send a JSON object of fault fields"}))).into_response();
     };
     for (k, v) in patch {
         current[k] = v;
@@ -487,11 +389,7 @@ async fn set_faults(State(sim): State<Arc<Simulator>>, body: Bytes) -> Response 
             sim.set_fault_config(f.clone());
             Json(f).into_response()
         }
-        Err(e) => (
-            StatusCode::BAD_REQUEST,
-            Json(serde_json::json!({"error": e.to_string()})),
-        )
-            .into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, Json(serde_json::json!({"error": e.to_string()}))).into_response(),
     }
 }
 
@@ -519,10 +417,7 @@ impl RunningSim {
 }
 
 /// Starts a simulator on `listener` (saving state in the background).
-pub async fn spawn(
-    sim: Arc<Simulator>,
-    listener: tokio::net::TcpListener,
-) -> std::io::Result<RunningSim> {
+pub async fn spawn(sim: Arc<Simulator>, listener: tokio::net::TcpListener) -> std::io::Result<RunningSim> {
     let addr = listener.local_addr()?;
     let app = sim.router();
     sim.spawn_saver();
@@ -536,15 +431,5 @@ pub async fn spawn(
 
 /// Parses `ZENITH_SIM_DOWN_ZONES`-style lists.
 pub fn zone_list(s: &str) -> Vec<String> {
-    s.split(',')
-        .map(|z| z.trim().to_string())
-        .filter(|z| !z.is_empty())
-        .collect()
-}
-
-#[allow(dead_code)]
-fn _assert_send_sync() {
-    fn is<T: Send + Sync>() {}
-    is::<Simulator>();
-    let _: HashMap<(), ()> = HashMap::new();
+    s.split(',').map(|z| z.trim().to_string()).filter(|z| !z.is_empty()).collect()
 }

@@ -15,9 +15,7 @@ impl Params {
     pub fn parse(query: Option<&str>, form_body: Option<&[u8]>) -> Params {
         let mut pairs = Vec::new();
         if let Some(q) = query {
-            pairs.extend(
-                form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())),
-            );
+            pairs.extend(form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())));
         }
         if let Some(b) = form_body {
             pairs.extend(form_urlencoded::parse(b).map(|(k, v)| (k.into_owned(), v.into_owned())));
@@ -30,10 +28,7 @@ impl Params {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.pairs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// A non-empty value.
@@ -42,8 +37,7 @@ impl Params {
     }
 
     pub fn flag(&self, name: &str) -> bool {
-        self.get(name)
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        self.get(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
     }
 
     /// Map-style parameters `name[i].key=value`, grouped by index.
@@ -55,10 +49,7 @@ impl Params {
             if let Some(rest) = lk.strip_prefix(&prefix) {
                 if let Some((idx, key)) = rest.split_once("].") {
                     if let Ok(i) = idx.parse() {
-                        groups
-                            .entry(i)
-                            .or_default()
-                            .push((key.to_string(), v.clone()));
+                        groups.entry(i).or_default().push((key.to_string(), v.clone()));
                     }
                 }
             }
@@ -71,11 +62,7 @@ impl Params {
         let Some(received) = self.get("signature") else {
             return false;
         };
-        sign::verify(
-            self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            secret,
-            received,
-        )
+        sign::verify(self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), secret, received)
     }
 }
 
@@ -91,20 +78,11 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(code: u16, cs: Option<u32>, text: impl Into<String>) -> ApiError {
-        ApiError {
-            code,
-            cs,
-            text: text.into(),
-            generic_envelope: false,
-        }
+        ApiError { code, cs, text: text.into(), generic_envelope: false }
     }
 
     pub fn unauthorized() -> ApiError {
-        ApiError::new(
-            401,
-            None,
-            "unable to verify user credentials and/or request signature",
-        )
+        ApiError::new(401, None, "unable to verify user credentials and/or request signature")
     }
 
     pub fn unknown_command(command: &str) -> ApiError {
@@ -115,20 +93,14 @@ impl ApiError {
     }
 
     pub fn unsupported(text: impl Into<String>) -> ApiError {
-        ApiError {
-            generic_envelope: true,
-            ..ApiError::new(432, Some(9999), text)
-        }
+        ApiError { generic_envelope: true, ..ApiError::new(432, Some(9999), text) }
     }
 
     pub fn missing(command: &str, param: &str) -> ApiError {
         ApiError::new(
             431,
             Some(9999),
-            format!(
-                "Unable to execute API command {} due to missing parameter {param}",
-                command.to_ascii_lowercase()
-            ),
+            format!("Unable to execute API command {} due to missing parameter {param}", command.to_ascii_lowercase()),
         )
     }
 
@@ -178,11 +150,7 @@ impl ApiError {
             inner.insert("cserrorcode".into(), json!(cs));
         }
         inner.insert("errortext".into(), json!(self.text));
-        let key = if self.generic_envelope {
-            "errorresponse".to_string()
-        } else {
-            envelope(command)
-        };
+        let key = if self.generic_envelope { "errorresponse".to_string() } else { envelope(command) };
         json!({ key: Value::Object(inner) })
     }
 }
@@ -192,61 +160,31 @@ pub fn envelope(command: &str) -> String {
     crate::cloud::client::envelope_name(command)
 }
 
-/// CloudStack's `default.page.size`.
-pub const MAX_PAGE_SIZE: usize = 500;
-
 /// Applies `page`/`pagesize` as `BaseListCmd` does and builds the list body: `count` is the total,
 /// and an empty result is `{}`.
-pub fn list_body(
-    command: &str,
-    item_key: &str,
-    p: &Params,
-    items: Vec<Value>,
-) -> Result<Value, ApiError> {
+pub fn list_body(command: &str, item_key: &str, p: &Params, items: Vec<Value>, max: usize) -> Result<Value, ApiError> {
     let page = p.value("page");
     let size = p.value("pagesize");
     let total = items.len();
     let window: Vec<Value> = match (page, size) {
-        (None, None) => items.into_iter().take(MAX_PAGE_SIZE).collect(),
-        (Some(_), None) => {
-            return Err(ApiError::param(
-                "\"pagesize\" parameter is required when \"page\" is specified",
-            ))
-        }
+        (None, None) => items.into_iter().take(max).collect(),
+        (Some(_), None) => return Err(ApiError::param("\"pagesize\" parameter is required when \"page\" is specified")),
         (None, Some("-1")) => items,
-        (Some(_), Some("-1")) => {
-            return Err(ApiError::param(
-                "Can't specify page parameter when pagesize is -1",
-            ))
-        }
-        (None, Some(_)) => {
-            return Err(ApiError::param(
-                "\"page\" parameter is required when \"pagesize\" is specified",
-            ))
-        }
+        (Some(_), Some("-1")) => return Err(ApiError::param("Can't specify page parameter when pagesize is -1")),
+        (None, Some(_)) => return Err(ApiError::param("\"page\" parameter is required when \"pagesize\" is specified")),
         (Some(page), Some(size)) => {
-            let page: usize = page
-                .parse()
-                .map_err(|_| ApiError::no_entity(command, "page", page))?;
-            let size: usize = size
-                .parse()
-                .map_err(|_| ApiError::no_entity(command, "pagesize", size))?;
-            if size > MAX_PAGE_SIZE {
-                return Err(ApiError::param(format!(
-                    "Page size can't exceed max allowed page size value: {MAX_PAGE_SIZE}"
-                )));
+            let page: usize = page.parse().map_err(|_| ApiError::no_entity(command, "page", page))?;
+            let size: usize = size.parse().map_err(|_| ApiError::no_entity(command, "pagesize", size))?;
+            if size > max {
+                return Err(ApiError::param(format!("Page size can't exceed max allowed page size value: {max}")));
             }
             if page == 0 || size == 0 {
                 return Err(ApiError::param("page and pagesize must be positive"));
             }
-            items
-                .into_iter()
-                .skip(size * (page - 1))
-                .take(size)
-                .collect()
+            items.into_iter().skip(size * (page - 1)).take(size).collect()
         }
     };
-    let inner = if total == 0 || window.is_empty() && total == 0 {
+    let inner = if total == 0 {
         json!({})
     } else if window.is_empty() {
         // Past the last page: CloudStack still reports the total.
@@ -280,19 +218,21 @@ mod tests {
     #[test]
     fn paging_follows_base_list_cmd() {
         let items: Vec<Value> = (0..7).map(|i| json!({ "id": i })).collect();
-        let page2 = list_body("listZones", "zone", &p("page=2&pagesize=3"), items.clone()).unwrap();
+        let page2 = list_body("listZones", "zone", &p("page=2&pagesize=3"), items.clone(), 500).unwrap();
         assert_eq!(page2["listzonesresponse"]["count"], 7);
         assert_eq!(page2["listzonesresponse"]["zone"][0]["id"], 3);
-        assert!(list_body("listZones", "zone", &p("page=1"), items.clone()).is_err());
-        assert!(list_body("listZones", "zone", &p("pagesize=3"), items.clone()).is_err());
-        assert!(list_body(
-            "listZones",
-            "zone",
-            &p("page=1&pagesize=501"),
-            items.clone()
-        )
-        .is_err());
-        let empty = list_body("listZones", "zone", &p(""), vec![]).unwrap();
+        assert!(list_body("listZones", "zone", &p("page=1"), items.clone(), 500).is_err());
+        assert!(list_body("listZones", "zone", &p("pagesize=3"), items.clone(), 500).is_err());
+        assert!(list_body("listZones", "zone", &p("page=1&pagesize=501"), items.clone(), 500).is_err());
+        assert!(
+            list_body("listZones", "zone", &p("page=1&pagesize=500"), items.clone(), 200).is_err(),
+            "a cloud with a lower default.page.size"
+        );
+        assert_eq!(
+            list_body("listZones", "zone", &p(""), items.clone(), 5).unwrap()["listzonesresponse"]["zone"].as_array().unwrap().len(),
+            5
+        );
+        let empty = list_body("listZones", "zone", &p(""), vec![], 500).unwrap();
         assert_eq!(empty, json!({"listzonesresponse": {}}));
     }
 
@@ -300,13 +240,7 @@ mod tests {
     fn map_parameters_group_by_index() {
         let g = p("details[0].cpuNumber=2&details[0].memory=512&details[1].x=y").indexed("details");
         assert_eq!(g.len(), 2);
-        assert_eq!(
-            g[0],
-            vec![
-                ("cpunumber".to_string(), "2".to_string()),
-                ("memory".to_string(), "512".to_string())
-            ]
-        );
+        assert_eq!(g[0], vec![("cpunumber".to_string(), "2".to_string()), ("memory".to_string(), "512".to_string())]);
     }
 
     #[test]
@@ -319,9 +253,6 @@ mod tests {
         );
         let u = ApiError::unauthorized().body("listZones");
         assert!(u["listzonesresponse"].get("cserrorcode").is_none());
-        assert!(ApiError::unknown_command("fooBar")
-            .body("fooBar")
-            .get("errorresponse")
-            .is_some());
+        assert!(ApiError::unknown_command("fooBar").body("fooBar").get("errorresponse").is_some());
     }
 }

@@ -17,11 +17,7 @@ pub fn new_id() -> String {
 }
 
 pub fn random_token(len: usize) -> String {
-    rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
+    rand::thread_rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -201,51 +197,17 @@ pub struct KeyPair {
 /// What finishing a job does.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum JobAction {
-    Deploy {
-        vm: String,
-        start: bool,
-        password: Option<String>,
-    },
-    Start {
-        vm: String,
-    },
-    Stop {
-        vm: String,
-    },
-    Reboot {
-        vm: String,
-    },
-    Destroy {
-        vm: String,
-        expunge: bool,
-    },
-    Expunge {
-        vm: String,
-    },
-    Restore {
-        vm: String,
-        template: String,
-        password: Option<String>,
-        was: String,
-    },
-    Scale {
-        vm: String,
-        offering: String,
-    },
-    ResetPassword {
-        vm: String,
-        password: String,
-    },
-    Authorize {
-        group: String,
-        ingress: bool,
-        rules: Vec<Rule>,
-    },
-    Revoke {
-        group: String,
-        ingress: bool,
-        rule: String,
-    },
+    Deploy { vm: String, start: bool, password: Option<String> },
+    Start { vm: String },
+    Stop { vm: String },
+    Reboot { vm: String },
+    Destroy { vm: String, expunge: bool },
+    Expunge { vm: String },
+    Restore { vm: String, template: String, password: Option<String>, was: String },
+    Scale { vm: String, offering: String },
+    ResetPassword { vm: String, password: String },
+    Authorize { group: String, ingress: bool, rules: Vec<Rule> },
+    Revoke { group: String, ingress: bool, rule: String },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -292,12 +254,7 @@ impl World {
     pub fn seeded(admin_key: &str, admin_secret: &str, ipv4_pools: &[(Ipv4Addr, u32)]) -> World {
         let now = Utc::now();
         let mut w = World::default();
-        let root = Domain {
-            id: new_id(),
-            name: "ROOT".into(),
-            parent_id: None,
-            path: "ROOT".into(),
-        };
+        let root = Domain { id: new_id(), name: "ROOT".into(), parent_id: None, path: "ROOT".into() };
         let admin = Account {
             id: new_id(),
             name: "admin".into(),
@@ -318,8 +275,7 @@ impl World {
             created: now,
         });
         w.domains.push(root);
-        w.security_groups
-            .push(SecurityGroup::default_for(&admin.id));
+        w.security_groups.push(SecurityGroup::default_for(&admin.id));
         w.accounts.push(admin);
 
         for (i, city) in CITIES.iter().enumerate() {
@@ -349,10 +305,7 @@ impl World {
             ("XL", 8, 16384, 240),
             ("XXL", 8, 32768, 320),
         ];
-        for (family, storage, what) in [
-            ("Agile", "local", "local SSD"),
-            ("Stamina", "shared", "Ceph, 3 replicas"),
-        ] {
+        for (family, storage, what) in [("Agile", "local", "local SSD"), ("Stamina", "shared", "Ceph, 3 replicas")] {
             for (size, cpu, mem, disk) in sizes {
                 w.offerings.push(Offering {
                     id: new_id(),
@@ -428,46 +381,25 @@ impl World {
         self.mac_counter += 1;
         let n = self.mac_counter;
         let salt: u8 = rand::thread_rng().gen();
-        format!(
-            "06:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-            salt & 0x7f,
-            (n >> 24) as u8,
-            (n >> 16) as u8,
-            (n >> 8) as u8,
-            n as u8
-        )
+        format!("06:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", salt & 0x7f, (n >> 24) as u8, (n >> 16) as u8, (n >> 8) as u8, n as u8)
     }
 
     /// The lowest free address of a zone's pool, never one a live VM holds.
     pub fn free_ipv4(&self, zone: &Zone) -> Option<Ipv4Addr> {
-        let used: std::collections::HashSet<Ipv4Addr> = self
-            .vms
-            .iter()
-            .filter(|v| !v.expunged && v.zone_id == zone.id)
-            .map(|v| v.nic.ipv4)
-            .collect();
-        (0..zone.ipv4_count)
-            .map(|i| Ipv4Addr::from(u32::from(zone.ipv4_first) + i))
-            .find(|a| !used.contains(a))
+        let used: std::collections::HashSet<Ipv4Addr> =
+            self.vms.iter().filter(|v| !v.expunged && v.zone_id == zone.id).map(|v| v.nic.ipv4).collect();
+        (0..zone.ipv4_count).map(|i| Ipv4Addr::from(u32::from(zone.ipv4_first) + i)).find(|a| !used.contains(a))
     }
 }
 
 fn netmask_for(count: u32) -> Ipv4Addr {
     let bits = 32 - count.next_power_of_two().trailing_zeros();
-    Ipv4Addr::from(if bits == 0 {
-        0
-    } else {
-        u32::MAX << (32 - bits)
-    })
+    Ipv4Addr::from(if bits == 0 { 0 } else { u32::MAX << (32 - bits) })
 }
 
 /// SLAAC's EUI-64: flip the universal/local bit, insert `ff:fe` in the middle of the MAC.
 pub fn eui64(prefix: Ipv6Addr, mac: &str) -> Option<Ipv6Addr> {
-    let b: Vec<u8> = mac
-        .split(':')
-        .map(|x| u8::from_str_radix(x, 16))
-        .collect::<Result<_, _>>()
-        .ok()?;
+    let b: Vec<u8> = mac.split(':').map(|x| u8::from_str_radix(x, 16)).collect::<Result<_, _>>().ok()?;
     if b.len() != 6 {
         return None;
     }
@@ -541,12 +473,8 @@ impl World {
                 vec![]
             }
         };
-        let vm_ids: Vec<&str> = self
-            .vms
-            .iter()
-            .filter(|v| !v.expunged && v.security_group_ids.contains(&g.id))
-            .map(|v| v.id.as_str())
-            .collect();
+        let vm_ids: Vec<&str> =
+            self.vms.iter().filter(|v| !v.expunged && v.security_group_ids.contains(&g.id)).map(|v| v.id.as_str()).collect();
         json!({
             "id": g.id, "name": g.name, "description": g.description, "account": account, "domainid": domainid,
             "domain": domain, "ingressrule": rules(&g.ingress), "egressrule": rules(&g.egress), "tags": [],
@@ -565,15 +493,7 @@ impl World {
             .filter_map(|id| self.group(id))
             .map(|g| json!({"id": g.id, "name": g.name, "description": g.description, "account": account, "ingressrule": [], "egressrule": [], "tags": []}))
             .collect();
-        let running_secs: i64 = v
-            .running
-            .iter()
-            .map(|s| {
-                (s.end.unwrap_or_else(|| self.now()) - s.start)
-                    .num_seconds()
-                    .max(0)
-            })
-            .sum();
+        let running_secs: i64 = v.running.iter().map(|s| (s.end.unwrap_or_else(|| self.now()) - s.start).num_seconds().max(0)).sum();
         let h = fxhash(&v.id);
         let mut o = json!({
             "id": v.id, "name": v.name, "displayname": v.display_name, "account": account, "domainid": domainid,
@@ -641,17 +561,8 @@ impl World {
 
     pub fn account_json(&self, a: &Account) -> Value {
         let domain = self.domain(&a.domain_id);
-        let users: Vec<Value> = self
-            .users
-            .iter()
-            .filter(|u| u.account_id == a.id)
-            .map(|u| self.user_json(u, a))
-            .collect();
-        let vms: Vec<&Vm> = self
-            .vms
-            .iter()
-            .filter(|v| v.account_id == a.id && !v.expunged && v.state != "Destroyed")
-            .collect();
+        let users: Vec<Value> = self.users.iter().filter(|u| u.account_id == a.id).map(|u| self.user_json(u, a)).collect();
+        let vms: Vec<&Vm> = self.vms.iter().filter(|v| v.account_id == a.id && !v.expunged && v.state != "Destroyed").collect();
         json!({
             "id": a.id, "name": a.name, "accounttype": a.account_type, "roletype": if a.account_type == 1 { "Admin" } else { "User" },
             "domainid": a.domain_id, "domain": domain.map(|d| d.name.clone()), "state": a.state, "isdefault": false,
@@ -715,9 +626,7 @@ pub fn rule_json(r: &Rule) -> Value {
 
 /// A stable per-object number for statistics that look alive but are reproducible.
 fn fxhash(s: &str) -> u64 {
-    s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x100000001b3)
-    })
+    s.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
 }
 
 #[cfg(test)]
@@ -727,27 +636,12 @@ mod tests {
     #[test]
     fn eui64_matches_cloudstacks_own_test_vectors() {
         let cases = [
-            (
-                "2001:db8:100::",
-                "06:7a:88:00:00:8b",
-                "2001:db8:100::47a:88ff:fe00:8b",
-            ),
-            (
-                "2a00:f10:121:b00::",
-                "06:34:a0:00:1b:c7",
-                "2a00:f10:121:b00:434:a0ff:fe00:1bc7",
-            ),
-            (
-                "2001:980:7936::",
-                "e8:2a:ea:58:eb:98",
-                "2001:980:7936:0:ea2a:eaff:fe58:eb98",
-            ),
+            ("2001:db8:100::", "06:7a:88:00:00:8b", "2001:db8:100::47a:88ff:fe00:8b"),
+            ("2a00:f10:121:b00::", "06:34:a0:00:1b:c7", "2a00:f10:121:b00:434:a0ff:fe00:1bc7"),
+            ("2001:980:7936::", "e8:2a:ea:58:eb:98", "2001:980:7936:0:ea2a:eaff:fe58:eb98"),
         ];
         for (prefix, mac, want) in cases {
-            assert_eq!(
-                eui64(prefix.parse().unwrap(), mac).unwrap(),
-                want.parse::<Ipv6Addr>().unwrap()
-            );
+            assert_eq!(eui64(prefix.parse().unwrap(), mac).unwrap(), want.parse::<Ipv6Addr>().unwrap());
         }
     }
 
@@ -755,36 +649,14 @@ mod tests {
     fn five_zones_each_with_a_documentation_pool_and_a_64() {
         let pools = default_ipv4_pools();
         let w = World::seeded("k", "s", &pools);
-        assert_eq!(
-            w.zones.iter().map(|z| z.name.as_str()).collect::<Vec<_>>(),
-            CITIES
-        );
+        assert_eq!(w.zones.iter().map(|z| z.name.as_str()).collect::<Vec<_>>(), CITIES);
         for z in &w.zones {
             let first = z.ipv4_first.octets();
-            assert!(
-                matches!(
-                    (first[0], first[1], first[2]),
-                    (192, 0, 2) | (198, 51, 100) | (203, 0, 113)
-                ),
-                "{}",
-                z.ipv4_first
-            );
+            assert!(matches!((first[0], first[1], first[2]), (192, 0, 2) | (198, 51, 100) | (203, 0, 113)), "{}", z.ipv4_first);
             assert!(z.ipv6_prefix.segments()[0] == 0x2001 && z.ipv6_prefix.segments()[1] == 0xdb8);
         }
-        assert_eq!(
-            w.offerings
-                .iter()
-                .filter(|o| o.storage_type == "local")
-                .count(),
-            6
-        );
-        assert_eq!(
-            w.offerings
-                .iter()
-                .filter(|o| o.storage_type == "shared")
-                .count(),
-            6
-        );
+        assert_eq!(w.offerings.iter().filter(|o| o.storage_type == "local").count(), 6);
+        assert_eq!(w.offerings.iter().filter(|o| o.storage_type == "shared").count(), 6);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `SecurityGroupManagerImpl` validates them (one rule row per CIDR, IPv4 and IPv6 alike).
 
 use super::{Answer, Call};
-use crate::sim::protocol::{list_body, object_body, ApiError};
+use crate::sim::protocol::{object_body, ApiError};
 use crate::sim::world::*;
 use serde_json::json;
 use std::net::IpAddr;
@@ -11,18 +11,14 @@ pub fn list(w: &mut World, c: &mut Call) -> Answer {
     let scope = c.scope(w)?;
     let vm_groups: Option<Vec<String>> = match c.p.value("virtualmachineid") {
         Some(id) => {
-            let vm = w
-                .vm(id)
-                .ok_or_else(|| ApiError::no_entity(c.command, "virtualmachineid", id))?;
+            let vm = w.vm(id).ok_or_else(|| ApiError::no_entity(c.command, "virtualmachineid", id))?;
             c.check_owner(&vm.account_id, "the virtual machine")?;
             Some(vm.security_group_ids.clone())
         }
         None => None,
     };
     if let Some(id) = c.p.value("id") {
-        let g = w
-            .group(id)
-            .ok_or_else(|| ApiError::no_entity(c.command, "id", id))?;
+        let g = w.group(id).ok_or_else(|| ApiError::no_entity(c.command, "id", id))?;
         c.check_owner(&g.account_id, "the security group")?;
     }
     let items = w
@@ -35,20 +31,14 @@ pub fn list(w: &mut World, c: &mut Call) -> Answer {
         .filter(|g| vm_groups.as_ref().is_none_or(|ids| ids.contains(&g.id)))
         .map(|g| w.group_json(g, true))
         .collect();
-    list_body(c.command, "securitygroup", c.p, items)
+    c.list("securitygroup", items)
 }
 
 pub fn create(w: &mut World, c: &mut Call) -> Answer {
     let name = c.required("name")?.to_string();
     let owner = c.owner(w)?;
-    if name.eq_ignore_ascii_case("default")
-        || w.security_groups
-            .iter()
-            .any(|g| g.account_id == owner && g.name == name)
-    {
-        return Err(ApiError::param(format!(
-            "Unable to create security group, a group with name {name} already exists."
-        )));
+    if name.eq_ignore_ascii_case("default") || w.security_groups.iter().any(|g| g.account_id == owner && g.name == name) {
+        return Err(ApiError::param(format!("Unable to create security group, a group with name {name} already exists.")));
     }
     let g = SecurityGroup {
         id: new_id(),
@@ -64,29 +54,17 @@ pub fn create(w: &mut World, c: &mut Call) -> Answer {
 }
 
 fn find_group(w: &World, c: &Call) -> Result<SecurityGroup, ApiError> {
-    let g = match (
-        c.p.value("id").or(c.p.value("securitygroupid")),
-        c.p.value("name").or(c.p.value("securitygroupname")),
-    ) {
-        (Some(id), _) => w
-            .group(id)
-            .cloned()
-            .ok_or_else(|| ApiError::no_entity(c.command, "id", id))?,
+    let g = match (c.p.value("id").or(c.p.value("securitygroupid")), c.p.value("name").or(c.p.value("securitygroupname"))) {
+        (Some(id), _) => w.group(id).cloned().ok_or_else(|| ApiError::no_entity(c.command, "id", id))?,
         (None, Some(name)) => {
             let owner = c.owner(w)?;
             w.security_groups
                 .iter()
                 .find(|g| g.account_id == owner && g.name == name)
                 .cloned()
-                .ok_or_else(|| {
-                    ApiError::param(format!("Unable to find security group by name {name}"))
-                })?
+                .ok_or_else(|| ApiError::param(format!("Unable to find security group by name {name}")))?
         }
-        (None, None) => {
-            return Err(ApiError::param(
-                "Either id or name of the security group is required",
-            ))
-        }
+        (None, None) => return Err(ApiError::param("Either id or name of the security group is required")),
     };
     c.check_owner(&g.account_id, "the security group")?;
     Ok(g)
@@ -95,17 +73,10 @@ fn find_group(w: &World, c: &Call) -> Result<SecurityGroup, ApiError> {
 pub fn delete(w: &mut World, c: &mut Call) -> Answer {
     let g = find_group(w, c)?;
     if g.name == "default" {
-        return Err(ApiError::param(
-            "The network group default is reserved and cannot be deleted",
-        ));
+        return Err(ApiError::param("The network group default is reserved and cannot be deleted"));
     }
-    if w.vms
-        .iter()
-        .any(|v| !v.expunged && v.security_group_ids.contains(&g.id))
-    {
-        return Err(ApiError::in_use(
-            "Cannot delete group when it's in use by virtual machines",
-        ));
+    if w.vms.iter().any(|v| !v.expunged && v.security_group_ids.contains(&g.id)) {
+        return Err(ApiError::in_use("Cannot delete group when it's in use by virtual machines"));
     }
     w.security_groups.retain(|x| x.id != g.id);
     Ok(object_body(c.command, json!({"success": "true"})))
@@ -114,48 +85,23 @@ pub fn delete(w: &mut World, c: &mut Call) -> Answer {
 /// One rule per CIDR, after CloudStack's checks of protocol, ports and ICMP type/code.
 pub fn parse_rules(c: &Call) -> Result<Vec<Rule>, ApiError> {
     if !c.p.indexed("usersecuritygrouplist").is_empty() {
-        return Err(ApiError::param(
-            "Rules that reference other security groups are not supported by this cloud; use CIDRs",
-        ));
+        return Err(ApiError::param("Rules that reference other security groups are not supported by this cloud; use CIDRs"));
     }
     let cidrs: Vec<&str> =
-        c.p.value("cidrlist")
-            .map(|l| {
-                l.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
+        c.p.value("cidrlist").map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
     if cidrs.is_empty() {
-        return Err(ApiError::param(
-            "At least one cidr or at least one security group needs to be specified",
-        ));
+        return Err(ApiError::param("At least one cidr or at least one security group needs to be specified"));
     }
     for cidr in &cidrs {
         if !valid_cidr(cidr) {
             return Err(ApiError::param(format!("Invalid cidr {cidr}")));
         }
     }
-    let mut protocol =
-        c.p.value("protocol")
-            .unwrap_or("tcp")
-            .trim()
-            .to_ascii_lowercase();
+    let mut protocol = c.p.value("protocol").unwrap_or("tcp").trim().to_ascii_lowercase();
     let num = |name: &str| -> Result<Option<i64>, ApiError> {
-        c.p.value(name)
-            .map(|v| {
-                v.parse::<i64>()
-                    .map_err(|_| ApiError::no_entity(c.command, name, v))
-            })
-            .transpose()
+        c.p.value(name).map(|v| v.parse::<i64>().map_err(|_| ApiError::no_entity(c.command, name, v))).transpose()
     };
-    let (mut start, mut end, mut itype, mut icode) = (
-        num("startport")?,
-        num("endport")?,
-        num("icmptype")?,
-        num("icmpcode")?,
-    );
+    let (mut start, mut end, mut itype, mut icode) = (num("startport")?, num("endport")?, num("icmptype")?, num("icmpcode")?);
     if let Ok(n) = protocol.parse::<i64>() {
         if !(0..=255).contains(&n) {
             return Err(ApiError::param(format!("Invalid protocol number {n}")));
@@ -171,9 +117,7 @@ pub fn parse_rules(c: &Call) -> Result<Vec<Rule>, ApiError> {
     match protocol.as_str() {
         "tcp" | "udp" => {
             let (Some(s), Some(e)) = (start, end) else {
-                return Err(ApiError::param(format!(
-                    "Invalid port range specified: startPort={start:?} endPort={end:?}"
-                )));
+                return Err(ApiError::param(format!("Invalid port range specified: startPort={start:?} endPort={end:?}")));
             };
             let (s, e) = if s == 0 && e == 0 { (0, 65535) } else { (s, e) };
             if !(0..=65535).contains(&s) || !(0..=65535).contains(&e) || s > e {
@@ -181,26 +125,18 @@ pub fn parse_rules(c: &Call) -> Result<Vec<Rule>, ApiError> {
             }
             (start, end) = (Some(s), Some(e));
             if itype.is_some() || icode.is_some() {
-                return Err(ApiError::param(
-                    "Can specify icmpType and icmpCode only for the icmp protocol",
-                ));
+                return Err(ApiError::param("Can specify icmpType and icmpCode only for the icmp protocol"));
             }
         }
         "icmp" => {
             let (Some(t), Some(code)) = (itype, icode) else {
-                return Err(ApiError::param(format!(
-                    "Invalid ICMP type/code specified, icmpType = {itype:?}, icmpCode = {icode:?}"
-                )));
+                return Err(ApiError::param(format!("Invalid ICMP type/code specified, icmpType = {itype:?}, icmpCode = {icode:?}")));
             };
             if t == -1 && code != -1 || t != -1 && code < 0 || t > 255 || code > 255 || t < -1 {
-                return Err(ApiError::param(format!(
-                    "Invalid icmp type/code specified: {t}/{code}"
-                )));
+                return Err(ApiError::param(format!("Invalid icmp type/code specified: {t}/{code}")));
             }
             if start.is_some() || end.is_some() {
-                return Err(ApiError::param(
-                    "Cannot specify startPort or endPort for the icmp protocol",
-                ));
+                return Err(ApiError::param("Cannot specify startPort or endPort for the icmp protocol"));
             }
         }
         _ => {
@@ -241,22 +177,8 @@ fn valid_cidr(s: &str) -> bool {
 pub fn authorize(w: &mut World, c: &mut Call, ingress: bool) -> Answer {
     let g = find_group(w, c)?;
     let rules = parse_rules(c)?;
-    let class = if ingress {
-        "securitygroup.AuthorizeSecurityGroupIngressCmd"
-    } else {
-        "securitygroup.AuthorizeSecurityGroupEgressCmd"
-    };
-    let job = c.start_job(
-        w,
-        class,
-        "SecurityGroup",
-        Some(&g.id),
-        JobAction::Authorize {
-            group: g.id.clone(),
-            ingress,
-            rules,
-        },
-    );
+    let class = if ingress { "securitygroup.AuthorizeSecurityGroupIngressCmd" } else { "securitygroup.AuthorizeSecurityGroupEgressCmd" };
+    let job = c.start_job(w, class, "SecurityGroup", Some(&g.id), JobAction::Authorize { group: g.id.clone(), ingress, rules });
     Ok(object_body(c.command, json!({"jobid": job})))
 }
 
@@ -277,26 +199,9 @@ pub fn revoke(w: &mut World, c: &mut Call, ingress: bool) -> Answer {
         .ok_or_else(|| ApiError::no_entity(c.command, "id", &id))?;
     c.check_owner(&group.account_id, "the security group")?;
     if in_ingress != ingress {
-        return Err(ApiError::param(format!(
-            "Unable to find {} rule with id {id}",
-            if ingress { "ingress" } else { "egress" }
-        )));
+        return Err(ApiError::param(format!("Unable to find {} rule with id {id}", if ingress { "ingress" } else { "egress" })));
     }
-    let class = if ingress {
-        "securitygroup.RevokeSecurityGroupIngressCmd"
-    } else {
-        "securitygroup.RevokeSecurityGroupEgressCmd"
-    };
-    let job = c.start_job(
-        w,
-        class,
-        "SecurityGroup",
-        Some(&group.id),
-        JobAction::Revoke {
-            group: group.id.clone(),
-            ingress,
-            rule: id,
-        },
-    );
+    let class = if ingress { "securitygroup.RevokeSecurityGroupIngressCmd" } else { "securitygroup.RevokeSecurityGroupEgressCmd" };
+    let job = c.start_job(w, class, "SecurityGroup", Some(&group.id), JobAction::Revoke { group: group.id.clone(), ingress, rule: id });
     Ok(object_body(c.command, json!({"jobid": job})))
 }

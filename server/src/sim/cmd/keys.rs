@@ -2,17 +2,14 @@
 //! private half returned once), list, delete. Names are unique per account.
 
 use super::{Answer, Call};
-use crate::sim::protocol::{list_body, object_body, ApiError};
+use crate::sim::protocol::{object_body, ApiError};
 use crate::sim::world::*;
 use crate::sshkey;
 use serde_json::json;
 
 fn account_label(w: &World, account_id: &str) -> (String, String) {
     let a = w.account(account_id);
-    (
-        a.map(|a| a.name.clone()).unwrap_or_default(),
-        a.map(|a| a.domain_id.clone()).unwrap_or_default(),
-    )
+    (a.map(|a| a.name.clone()).unwrap_or_default(), a.map(|a| a.domain_id.clone()).unwrap_or_default())
 }
 
 pub fn list(w: &mut World, c: &mut Call) -> Answer {
@@ -26,17 +23,16 @@ pub fn list(w: &mut World, c: &mut Call) -> Answer {
         .filter(|k| c.p.value("keyword").is_none_or(|kw| k.name.contains(kw)))
         .map(|k| w.key_pair_json(k))
         .collect();
-    list_body(c.command, "sshkeypair", c.p, items)
+    c.list("sshkeypair", items)
 }
 
 fn check_new_name(w: &World, c: &Call, owner: &str) -> Result<String, ApiError> {
     let name = c.required("name")?.to_string();
-    if w.key_pairs
-        .iter()
-        .any(|k| k.account_id == owner && k.name == name)
-    {
+    if w.key_pairs.iter().any(|k| k.account_id == owner && k.name == name) {
         let (acct, dom) = account_label(w, owner);
-        return Err(ApiError::param(format!("A key pair with name '{name}' already exists for account {acct} in specified domain id {dom}")));
+        return Err(ApiError::param(format!(
+            "A key pair with name '{name}' already exists for account {acct} in specified domain id {dom}"
+        )));
     }
     Ok(name)
 }
@@ -61,11 +57,9 @@ pub fn register(w: &mut World, c: &mut Call) -> Answer {
 pub fn create(w: &mut World, c: &mut Call) -> Answer {
     let owner = c.owner(w)?;
     let name = check_new_name(w, c, &owner)?;
-    let private = ssh_key::PrivateKey::random(&mut rand::rngs::OsRng, ssh_key::Algorithm::Ed25519)
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    let pem = private
-        .to_openssh(ssh_key::LineEnding::LF)
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let private =
+        ssh_key::PrivateKey::random(&mut rand::rngs::OsRng, ssh_key::Algorithm::Ed25519).map_err(|e| ApiError::internal(e.to_string()))?;
+    let pem = private.to_openssh(ssh_key::LineEnding::LF).map_err(|e| ApiError::internal(e.to_string()))?;
     let public = private.public_key().clone();
     let kp = KeyPair {
         id: new_id(),
@@ -75,9 +69,7 @@ pub fn create(w: &mut World, c: &mut Call) -> Answer {
         public_key: public.to_openssh().unwrap_or_default(),
     };
     let mut j = w.key_pair_json(&kp);
-    j.as_object_mut()
-        .expect("object")
-        .insert("privatekey".into(), json!(pem.as_str()));
+    j.as_object_mut().expect("object").insert("privatekey".into(), json!(pem.as_str()));
     w.key_pairs.push(kp);
     Ok(object_body(c.command, json!({"keypair": j})))
 }
@@ -86,11 +78,12 @@ pub fn delete(w: &mut World, c: &mut Call) -> Answer {
     let owner = c.owner(w)?;
     let name = c.required("name")?.to_string();
     let before = w.key_pairs.len();
-    w.key_pairs
-        .retain(|k| !(k.account_id == owner && k.name == name));
+    w.key_pairs.retain(|k| !(k.account_id == owner && k.name == name));
     if w.key_pairs.len() == before {
         let (acct, dom) = account_label(w, &owner);
-        return Err(ApiError::param(format!("A key pair with name '{name}' does not exist for account {acct} in specified domain id {dom}")));
+        return Err(ApiError::param(format!(
+            "A key pair with name '{name}' does not exist for account {acct} in specified domain id {dom}"
+        )));
     }
     Ok(object_body(c.command, json!({"success": "true"})))
 }

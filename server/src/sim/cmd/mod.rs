@@ -36,67 +36,66 @@ pub struct Call<'a> {
     pub p: &'a Params,
     pub caller: Caller,
     pub faults: &'a mut JobFaults,
+    /// The cloud's `default.page.size`.
+    pub max_page: usize,
 }
 
 pub type Answer = Result<Value, ApiError>;
 
-/// Every command the simulator answers, with whether it changes state (for persistence).
-pub const COMMANDS: &[(&str, bool)] = &[
-    ("listZones", false),
-    ("listServiceOfferings", false),
-    ("listDiskOfferings", false),
-    ("listTemplates", false),
-    ("listOsTypes", false),
-    ("listVirtualMachines", false),
-    ("listVirtualMachinesMetrics", false),
-    ("deployVirtualMachine", true),
-    ("startVirtualMachine", true),
-    ("stopVirtualMachine", true),
-    ("rebootVirtualMachine", true),
-    ("destroyVirtualMachine", true),
-    ("expungeVirtualMachine", true),
-    ("recoverVirtualMachine", true),
-    ("restoreVirtualMachine", true),
-    ("changeServiceForVirtualMachine", true),
-    ("scaleVirtualMachine", true),
-    ("resetPasswordForVirtualMachine", true),
-    ("updateVirtualMachine", true),
-    ("listNics", false),
-    ("listVolumes", false),
-    ("listSecurityGroups", false),
-    ("createSecurityGroup", true),
-    ("deleteSecurityGroup", true),
-    ("authorizeSecurityGroupIngress", true),
-    ("authorizeSecurityGroupEgress", true),
-    ("revokeSecurityGroupIngress", true),
-    ("revokeSecurityGroupEgress", true),
-    ("listSSHKeyPairs", false),
-    ("registerSSHKeyPair", true),
-    ("createSSHKeyPair", true),
-    ("deleteSSHKeyPair", true),
-    ("queryAsyncJobResult", false),
-    ("listAsyncJobs", false),
-    ("listUsageRecords", false),
-    ("listUsageTypes", false),
-    ("listCapabilities", false),
-    ("createAccount", true),
-    ("listAccounts", false),
-    ("listUsers", false),
-    ("registerUserKeys", true),
-    ("getUserKeys", false),
-    ("listDomains", false),
-    ("createDomain", true),
-    ("listPublicIpAddresses", false),
-    ("listPortForwardingRules", false),
-    ("listIpForwardingRules", false),
+/// Every command the simulator answers.
+pub const COMMANDS: &[&str] = &[
+    "listZones",
+    "listServiceOfferings",
+    "listDiskOfferings",
+    "listTemplates",
+    "listOsTypes",
+    "listVirtualMachines",
+    "listVirtualMachinesMetrics",
+    "deployVirtualMachine",
+    "startVirtualMachine",
+    "stopVirtualMachine",
+    "rebootVirtualMachine",
+    "destroyVirtualMachine",
+    "expungeVirtualMachine",
+    "recoverVirtualMachine",
+    "restoreVirtualMachine",
+    "changeServiceForVirtualMachine",
+    "scaleVirtualMachine",
+    "resetPasswordForVirtualMachine",
+    "updateVirtualMachine",
+    "listNics",
+    "listVolumes",
+    "listSecurityGroups",
+    "createSecurityGroup",
+    "deleteSecurityGroup",
+    "authorizeSecurityGroupIngress",
+    "authorizeSecurityGroupEgress",
+    "revokeSecurityGroupIngress",
+    "revokeSecurityGroupEgress",
+    "listSSHKeyPairs",
+    "registerSSHKeyPair",
+    "createSSHKeyPair",
+    "deleteSSHKeyPair",
+    "queryAsyncJobResult",
+    "listAsyncJobs",
+    "listUsageRecords",
+    "listUsageTypes",
+    "listCapabilities",
+    "createAccount",
+    "listAccounts",
+    "listUsers",
+    "registerUserKeys",
+    "getUserKeys",
+    "listDomains",
+    "createDomain",
+    "listPublicIpAddresses",
+    "listPortForwardingRules",
+    "listIpForwardingRules",
 ];
 
 /// The canonical spelling of a command, if the simulator knows it.
-pub fn known(command: &str) -> Option<(&'static str, bool)> {
-    COMMANDS
-        .iter()
-        .copied()
-        .find(|(c, _)| c.eq_ignore_ascii_case(command))
+pub fn known(command: &str) -> Option<&'static str> {
+    COMMANDS.iter().copied().find(|c| c.eq_ignore_ascii_case(command))
 }
 
 pub fn dispatch(w: &mut World, c: &mut Call) -> Answer {
@@ -147,28 +146,28 @@ pub fn dispatch(w: &mut World, c: &mut Call) -> Answer {
         "listDomains" => accounts::list_domains(w, c),
         "createDomain" => accounts::create_domain(w, c),
         // Asked by some clients even in a Basic zone, where there are none.
-        "listPublicIpAddresses" => list_body(c.command, "publicipaddress", c.p, vec![]),
-        "listPortForwardingRules" => list_body(c.command, "portforwardingrule", c.p, vec![]),
-        "listIpForwardingRules" => list_body(c.command, "ipforwardingrule", c.p, vec![]),
+        "listPublicIpAddresses" => c.list("publicipaddress", vec![]),
+        "listPortForwardingRules" => c.list("portforwardingrule", vec![]),
+        "listIpForwardingRules" => c.list("ipforwardingrule", vec![]),
         other => Err(ApiError::unknown_command(other)),
     }
 }
 
 impl Call<'_> {
+    /// A list answer, paged by `page`/`pagesize` within the cloud's `default.page.size`.
+    pub fn list(&self, item_key: &str, items: Vec<Value>) -> Answer {
+        list_body(self.command, item_key, self.p, items, self.max_page)
+    }
+
     pub fn required(&self, name: &str) -> Result<&str, ApiError> {
-        self.p
-            .value(name)
-            .ok_or_else(|| ApiError::missing(self.command, name))
+        self.p.value(name).ok_or_else(|| ApiError::missing(self.command, name))
     }
 
     pub fn require_admin(&self) -> Result<(), ApiError> {
         if self.caller.is_admin {
             Ok(())
         } else {
-            Err(ApiError::denied(format!(
-                "The API [{}] does not exist or is not available for the account.",
-                self.command
-            )))
+            Err(ApiError::denied(format!("The API [{}] does not exist or is not available for the account.", self.command)))
         }
     }
 
@@ -180,11 +179,7 @@ impl Call<'_> {
                     .accounts
                     .iter()
                     .find(|a| a.name == name && a.domain_id == domain)
-                    .ok_or_else(|| {
-                        ApiError::param(format!(
-                            "Unable to find account {name} in domain id={domain}"
-                        ))
-                    })?;
+                    .ok_or_else(|| ApiError::param(format!("Unable to find account {name} in domain id={domain}")))?;
                 if !self.caller.is_admin && acct.id != self.caller.account_id {
                     return Err(ApiError::denied(format!(
                         "Account {} does not have permission to access account {name}",
@@ -193,9 +188,7 @@ impl Call<'_> {
                 }
                 Ok(Scope::Account(acct.id.clone()))
             }
-            (Some(_), None) => Err(ApiError::param(
-                "Account and domainId are needed for resource listing by account",
-            )),
+            (Some(_), None) => Err(ApiError::param("Account and domainId are needed for resource listing by account")),
             _ if self.caller.is_admin && self.p.flag("listall") => Ok(Scope::All),
             _ => Ok(Scope::Account(self.caller.account_id.clone())),
         }
@@ -214,9 +207,7 @@ impl Call<'_> {
         if self.caller.is_admin || self.caller.account_id == account_id {
             Ok(())
         } else {
-            Err(ApiError::denied(format!(
-                "Account does not have permission to operate on {what}"
-            )))
+            Err(ApiError::denied(format!("Account does not have permission to operate on {what}")))
         }
     }
 
@@ -249,15 +240,7 @@ impl Call<'_> {
             id: id.clone(),
             account_id,
             user_id: self.caller.user_id.clone(),
-            cmd: format!(
-                "org.apache.cloudstack.api.command.{}{}",
-                if self.caller.is_admin {
-                    "admin."
-                } else {
-                    "user."
-                },
-                cmd_class
-            ),
+            cmd: format!("org.apache.cloudstack.api.command.{}{}", if self.caller.is_admin { "admin." } else { "user." }, cmd_class),
             instance_type: instance_type.into(),
             instance_id: instance_id.map(str::to_string),
             created: now,
@@ -291,30 +274,15 @@ impl Scope {
 
 fn query_job(w: &mut World, c: &mut Call) -> Answer {
     let id = c.required("jobid")?;
-    let job = w
-        .jobs
-        .iter()
-        .find(|j| j.id == id)
-        .ok_or_else(|| ApiError::no_entity(c.command, "jobid", id))?;
-    if !c.caller.is_admin
-        && job.user_id != c.caller.user_id
-        && job.account_id != c.caller.account_id
-    {
-        return Err(ApiError::denied(
-            "Account does not have permission to query this job",
-        ));
+    let job = w.jobs.iter().find(|j| j.id == id).ok_or_else(|| ApiError::no_entity(c.command, "jobid", id))?;
+    if !c.caller.is_admin && job.user_id != c.caller.user_id && job.account_id != c.caller.account_id {
+        return Err(ApiError::denied("Account does not have permission to query this job"));
     }
     Ok(super::protocol::object_body(c.command, w.job_json(job)))
 }
 
 fn list_jobs(w: &mut World, c: &mut Call) -> Answer {
     let scope = c.scope(w)?;
-    let items = w
-        .jobs
-        .iter()
-        .filter(|j| scope.includes(&j.account_id))
-        .rev()
-        .map(|j| w.job_json(j))
-        .collect();
-    list_body(c.command, "asyncjobs", c.p, items)
+    let items = w.jobs.iter().filter(|j| scope.includes(&j.account_id)).rev().map(|j| w.job_json(j)).collect();
+    c.list("asyncjobs", items)
 }

@@ -7,7 +7,7 @@
 
 use super::{Answer, Call};
 use crate::cloud::wire::{format_usage_date, parse_date};
-use crate::sim::protocol::{list_body, ApiError};
+use crate::sim::protocol::ApiError;
 use crate::sim::world::*;
 use chrono::{DateTime, Duration, DurationRound, NaiveDate, TimeZone, Utc};
 use serde_json::{json, Value};
@@ -21,11 +21,7 @@ fn parse_bound(c: &Call, name: &str, end: bool) -> Result<DateTime<Utc>, ApiErro
         let day = Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"));
         return Ok(if end { day + Duration::days(1) } else { day });
     }
-    parse_date(raw).ok_or_else(|| {
-        ApiError::param(format!(
-            "Unable to parse {name} {raw}: use yyyy-MM-dd or yyyy-MM-dd HH:mm:ss"
-        ))
-    })
+    parse_date(raw).ok_or_else(|| ApiError::param(format!("Unable to parse {name} {raw}: use yyyy-MM-dd or yyyy-MM-dd HH:mm:ss")))
 }
 
 fn hours(d: Duration) -> f64 {
@@ -53,22 +49,10 @@ pub fn list_records(w: &mut World, c: &mut Call) -> Answer {
     let from = parse_bound(c, "startdate", false)?;
     let to = parse_bound(c, "enddate", true)?;
     if to <= from {
-        return Err(ApiError::param(
-            "The start date should be before the end date",
-        ));
+        return Err(ApiError::param("The start date should be before the end date"));
     }
-    let want_type: Option<i64> =
-        c.p.value("type")
-            .map(|t| {
-                t.parse()
-                    .map_err(|_| ApiError::no_entity(c.command, "type", t))
-            })
-            .transpose()?;
-    let account_filter: Option<String> = match (
-        c.p.value("accountid"),
-        c.p.value("account"),
-        c.p.value("domainid"),
-    ) {
+    let want_type: Option<i64> = c.p.value("type").map(|t| t.parse().map_err(|_| ApiError::no_entity(c.command, "type", t))).transpose()?;
+    let account_filter: Option<String> = match (c.p.value("accountid"), c.p.value("account"), c.p.value("domainid")) {
         (Some(id), _, _) => Some(id.to_string()),
         (None, Some(name), Some(dom)) => Some(
             w.accounts
@@ -80,10 +64,7 @@ pub fn list_records(w: &mut World, c: &mut Call) -> Answer {
         _ => None,
     };
     // Only hours that have fully passed are aggregated.
-    let horizon = w
-        .now()
-        .duration_trunc(Duration::hours(1))
-        .expect("hour truncation");
+    let horizon = w.now().duration_trunc(Duration::hours(1)).expect("hour truncation");
     let to = to.min(horizon);
     let mut items: Vec<Value> = Vec::new();
     for vm in &w.vms {
@@ -94,10 +75,7 @@ pub fn list_records(w: &mut World, c: &mut Call) -> Answer {
             continue;
         };
         let alloc = (vm.allocated.start, vm.allocated.end.unwrap_or(horizon));
-        let first = from
-            .max(alloc.0)
-            .duration_trunc(Duration::hours(1))
-            .expect("hour truncation");
+        let first = from.max(alloc.0).duration_trunc(Duration::hours(1)).expect("hour truncation");
         let mut h = first;
         while h < to && h < alloc.1 {
             let bucket = (h.max(from), (h + Duration::hours(1)).min(to));
@@ -115,12 +93,7 @@ pub fn list_records(w: &mut World, c: &mut Call) -> Answer {
             };
             let alloc_h = hours(overlap(alloc, bucket));
             if alloc_h > 0.0 && want_type.is_none_or(|t| t == ALLOCATED_VM) {
-                items.push(base(
-                    ALLOCATED_VM,
-                    alloc_h,
-                    &vm.allocated.offering_id,
-                    "allocated time",
-                ));
+                items.push(base(ALLOCATED_VM, alloc_h, &vm.allocated.offering_id, "allocated time"));
             }
             if want_type.is_none_or(|t| t == RUNNING_VM) {
                 let mut per_offering: Vec<(String, f64)> = Vec::new();
@@ -140,7 +113,7 @@ pub fn list_records(w: &mut World, c: &mut Call) -> Answer {
             h += Duration::hours(1);
         }
     }
-    list_body(c.command, "usagerecord", c.p, items)
+    c.list("usagerecord", items)
 }
 
 pub fn list_types(_w: &mut World, c: &mut Call) -> Answer {
@@ -156,9 +129,6 @@ pub fn list_types(_w: &mut World, c: &mut Call) -> Answer {
         (9, "Snapshot Usage"),
         (10, "Security Group Usage"),
     ];
-    let items = types
-        .iter()
-        .map(|(id, d)| json!({"usagetypeid": id, "description": d}))
-        .collect();
-    list_body(c.command, "usagetype", c.p, items)
+    let items = types.iter().map(|(id, d)| json!({"usagetypeid": id, "description": d})).collect();
+    c.list("usagetype", items)
 }

@@ -6,7 +6,7 @@
 //! takes no other action until it finishes.
 
 use super::{Answer, Call};
-use crate::sim::protocol::{list_body, object_body, ApiError};
+use crate::sim::protocol::{object_body, ApiError};
 use crate::sim::world::*;
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -16,19 +16,16 @@ const USER_DATA_MAX: usize = 32768;
 
 fn owned_vm<'w>(w: &'w World, c: &Call, param: &str) -> Result<&'w Vm, ApiError> {
     let id = c.required(param)?;
-    let vm = w
-        .vm(id)
-        .ok_or_else(|| ApiError::no_entity(c.command, param, id))?;
+    let vm = w.vm(id).ok_or_else(|| ApiError::no_entity(c.command, param, id))?;
     c.check_owner(&vm.account_id, "the virtual machine")?;
     Ok(vm)
 }
 
 fn idle(vm: &Vm) -> Result<(), ApiError> {
     match &vm.pending_job {
-        Some(j) => Err(ApiError::param(format!(
-            "VM {} has a pending job ({j}); wait for it to complete before acting on it again",
-            vm.name
-        ))),
+        Some(j) => {
+            Err(ApiError::param(format!("VM {} has a pending job ({j}); wait for it to complete before acting on it again", vm.name)))
+        }
         None => Ok(()),
     }
 }
@@ -45,9 +42,7 @@ fn generated_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
     use rand::Rng;
     let mut rng = rand::thread_rng();
-    (0..12)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect()
+    (0..12).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
 }
 
 /// CloudStack's hostname rule for `name`.
@@ -64,14 +59,10 @@ pub fn list(w: &mut World, c: &mut Call, metrics: bool) -> Answer {
     let scope = c.scope(w)?;
     if let Some(id) = c.p.value("id") {
         // An unknown or expunged id is an error, not an empty list.
-        let vm = w
-            .vm(id)
-            .ok_or_else(|| ApiError::no_entity(c.command, "id", id))?;
+        let vm = w.vm(id).ok_or_else(|| ApiError::no_entity(c.command, "id", id))?;
         c.check_owner(&vm.account_id, "the virtual machine")?;
     }
-    let ids: Option<Vec<&str>> =
-        c.p.value("ids")
-            .map(|s| s.split(',').map(str::trim).collect());
+    let ids: Option<Vec<&str>> = c.p.value("ids").map(|s| s.split(',').map(str::trim).collect());
     let state = c.p.value("state");
     let items: Vec<Value> = w
         .vms
@@ -82,10 +73,7 @@ pub fn list(w: &mut World, c: &mut Call, metrics: bool) -> Answer {
         .filter(|v| c.p.value("zoneid").is_none_or(|z| z == v.zone_id))
         .filter(|v| c.p.value("templateid").is_none_or(|t| t == v.template_id))
         .filter(|v| c.p.value("name").is_none_or(|n| v.name.contains(n)))
-        .filter(|v| {
-            c.p.value("keyword")
-                .is_none_or(|k| v.name.contains(k) || v.display_name.contains(k))
-        })
+        .filter(|v| c.p.value("keyword").is_none_or(|k| v.name.contains(k) || v.display_name.contains(k)))
         .filter(|v| match state {
             None => c.caller.is_admin || v.state != "Destroyed" || c.p.value("id").is_some(),
             Some(s) if s.eq_ignore_ascii_case("present") => v.state != "Destroyed",
@@ -97,27 +85,12 @@ pub fn list(w: &mut World, c: &mut Call, metrics: bool) -> Answer {
                 let off = w.offering(&v.offering_id);
                 let m = j.as_object_mut().expect("object");
                 let kb = |k: &str| m.get(k).and_then(Value::as_i64).unwrap_or(0) as f64 / 1024.0;
-                let (nr, nw, dr, dw) = (
-                    kb("networkkbsread"),
-                    kb("networkkbswrite"),
-                    kb("diskkbsread"),
-                    kb("diskkbswrite"),
-                );
+                let (nr, nw, dr, dw) = (kb("networkkbsread"), kb("networkkbswrite"), kb("diskkbsread"), kb("diskkbswrite"));
                 m.insert(
                     "cputotal".into(),
-                    json!(format!(
-                        "{:.1} Ghz",
-                        off.map(|o| o.cpu as f64 * o.cpu_speed as f64 / 1000.0)
-                            .unwrap_or(0.0)
-                    )),
+                    json!(format!("{:.1} Ghz", off.map(|o| o.cpu as f64 * o.cpu_speed as f64 / 1000.0).unwrap_or(0.0))),
                 );
-                m.insert(
-                    "memorytotal".into(),
-                    json!(format!(
-                        "{:.2} GiB",
-                        off.map(|o| o.memory_mb as f64 / 1024.0).unwrap_or(0.0)
-                    )),
-                );
+                m.insert("memorytotal".into(), json!(format!("{:.2} GiB", off.map(|o| o.memory_mb as f64 / 1024.0).unwrap_or(0.0))));
                 m.insert("networkread".into(), json!(format!("{nr:.2} MiB")));
                 m.insert("networkwrite".into(), json!(format!("{nw:.2} MiB")));
                 m.insert("diskread".into(), json!(format!("{dr:.2} MiB")));
@@ -127,48 +100,28 @@ pub fn list(w: &mut World, c: &mut Call, metrics: bool) -> Answer {
             j
         })
         .collect();
-    list_body(c.command, "virtualmachine", c.p, items)
+    c.list("virtualmachine", items)
 }
 
 pub fn deploy(w: &mut World, c: &mut Call) -> Answer {
     let zone_id = c.required("zoneid")?.to_string();
     let offering_id = c.required("serviceofferingid")?.to_string();
     let template_id = c.required("templateid")?.to_string();
-    let zone = w
-        .zone(&zone_id)
-        .cloned()
-        .ok_or_else(|| ApiError::no_entity(c.command, "zoneid", &zone_id))?;
-    let offering = w
-        .offering(&offering_id)
-        .cloned()
-        .ok_or_else(|| ApiError::no_entity(c.command, "serviceofferingid", &offering_id))?;
-    let template = w
-        .template(&template_id)
-        .cloned()
-        .ok_or_else(|| ApiError::no_entity(c.command, "templateid", &template_id))?;
+    let zone = w.zone(&zone_id).cloned().ok_or_else(|| ApiError::no_entity(c.command, "zoneid", &zone_id))?;
+    let offering = w.offering(&offering_id).cloned().ok_or_else(|| ApiError::no_entity(c.command, "serviceofferingid", &offering_id))?;
+    let template = w.template(&template_id).cloned().ok_or_else(|| ApiError::no_entity(c.command, "templateid", &template_id))?;
     if c.p.value("networkids").is_some() || c.p.value("ipaddress").is_some() {
         return Err(ApiError::param("Can't specify network Ids in Basic zone"));
     }
     let owner = c.owner(w)?;
-    let account = w
-        .account(&owner)
-        .cloned()
-        .ok_or_else(|| ApiError::param("account not found"))?;
-    let name =
-        c.p.value("name")
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("VM-{}", new_id()));
+    let account = w.account(&owner).cloned().ok_or_else(|| ApiError::param("account not found"))?;
+    let name = c.p.value("name").map(str::to_string).unwrap_or_else(|| format!("VM-{}", new_id()));
     if !valid_hostname(&name) {
         return Err(ApiError::param(
             "Invalid name. Vm name can contain ASCII letters 'a' through 'z', the digits '0' through '9', and the hyphen ('-'), must be between 1 and 63 characters long, and can't start or end with \"-\" and can't start with digit",
         ));
     }
-    if w.vms.iter().any(|v| {
-        !v.expunged
-            && v.zone_id == zone.id
-            && v.name.eq_ignore_ascii_case(&name)
-            && v.account_id == owner
-    }) {
+    if w.vms.iter().any(|v| !v.expunged && v.zone_id == zone.id && v.name.eq_ignore_ascii_case(&name) && v.account_id == owner) {
         return Err(ApiError::param(format!(
             "The vm with hostName {name} already exists in the network domain: cs{}cloud.internal; network=defaultGuestNetwork",
             &account.id[..4]
@@ -176,34 +129,26 @@ pub fn deploy(w: &mut World, c: &mut Call) -> Answer {
     }
     let key_pair = match c.p.value("keypair") {
         Some(k) => {
-            if !w
-                .key_pairs
-                .iter()
-                .any(|kp| kp.account_id == owner && kp.name == k)
-            {
-                return Err(ApiError::param(format!("A key pair with name '{k}' was not found for account {} in specified domain id {}", account.name, account.domain_id)));
+            if !w.key_pairs.iter().any(|kp| kp.account_id == owner && kp.name == k) {
+                return Err(ApiError::param(format!(
+                    "A key pair with name '{k}' was not found for account {} in specified domain id {}",
+                    account.name, account.domain_id
+                )));
             }
             Some(k.to_string())
         }
         None => None,
     };
-    let groups: Vec<String> = match (
-        c.p.value("securitygroupids"),
-        c.p.value("securitygroupnames"),
-    ) {
-        (Some(_), Some(_)) => return Err(ApiError::param(
-            "securitygroupids parameter is mutually exclusive with securitygroupnames parameter",
-        )),
+    let groups: Vec<String> = match (c.p.value("securitygroupids"), c.p.value("securitygroupnames")) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::param("securitygroupids parameter is mutually exclusive with securitygroupnames parameter"))
+        }
         (Some(ids), None) => {
             let mut out = Vec::new();
             for id in ids.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                let g = w
-                    .group(id)
-                    .ok_or_else(|| ApiError::no_entity(c.command, "securitygroupids", id))?;
+                let g = w.group(id).ok_or_else(|| ApiError::no_entity(c.command, "securitygroupids", id))?;
                 if g.account_id != owner {
-                    return Err(ApiError::denied(format!(
-                        "Security group {id} does not belong to the account"
-                    )));
+                    return Err(ApiError::denied(format!("Security group {id} does not belong to the account")));
                 }
                 out.push(id.to_string());
             }
@@ -221,19 +166,12 @@ pub fn deploy(w: &mut World, c: &mut Call) -> Answer {
             }
             out
         }
-        (None, None) => w
-            .security_groups
-            .iter()
-            .filter(|g| g.account_id == owner && g.name == "default")
-            .map(|g| g.id.clone())
-            .collect(),
+        (None, None) => w.security_groups.iter().filter(|g| g.account_id == owner && g.name == "default").map(|g| g.id.clone()).collect(),
     };
     let user_data = match c.p.value("userdata") {
         Some(u) => {
             if u.len() > USER_DATA_MAX {
-                return Err(ApiError::param(format!(
-                    "User data is too long. Max length is {USER_DATA_MAX}"
-                )));
+                return Err(ApiError::param(format!("User data is too long. Max length is {USER_DATA_MAX}")));
             }
             if base64::engine::general_purpose::STANDARD.decode(u).is_err() {
                 return Err(ApiError::param("User data is not base64 encoded"));
@@ -248,9 +186,7 @@ pub fn deploy(w: &mut World, c: &mut Call) -> Answer {
             zone.name
         )));
     };
-    let start =
-        c.p.get("startvm")
-            .is_none_or(|s| !s.eq_ignore_ascii_case("false"));
+    let start = c.p.get("startvm").is_none_or(|s| !s.eq_ignore_ascii_case("false"));
     let now = w.now();
     let mac = w.next_mac();
     let ipv6 = eui64(zone.ipv6_prefix, &mac).ok_or_else(|| ApiError::internal("bad MAC"))?;
@@ -264,18 +200,9 @@ pub fn deploy(w: &mut World, c: &mut Call) -> Answer {
         zone_id: zone.id.clone(),
         template_id: template.id.clone(),
         offering_id: offering.id.clone(),
-        state: if start {
-            "Starting".into()
-        } else {
-            "Stopped".into()
-        },
+        state: if start { "Starting".into() } else { "Stopped".into() },
         created: now,
-        nic: Nic {
-            id: new_id(),
-            mac,
-            ipv4,
-            ipv6,
-        },
+        nic: Nic { id: new_id(), mac, ipv4, ipv6 },
         root_volume_id: volume_id.clone(),
         security_group_ids: groups,
         key_pair,
@@ -283,11 +210,7 @@ pub fn deploy(w: &mut World, c: &mut Call) -> Answer {
         destroyed_at: None,
         pending_job: None,
         running: vec![],
-        allocated: Span {
-            start: now,
-            end: None,
-            offering_id: offering.id.clone(),
-        },
+        allocated: Span { start: now, end: None, offering_id: offering.id.clone() },
         expunged: false,
     };
     w.vms.push(vm);
@@ -302,17 +225,7 @@ pub fn deploy(w: &mut World, c: &mut Call) -> Answer {
         created: now,
     });
     let password = template.password_enabled.then(generated_password);
-    let job = c.start_job(
-        w,
-        "vm.DeployVMCmd",
-        "VirtualMachine",
-        Some(&vm_id),
-        JobAction::Deploy {
-            vm: vm_id.clone(),
-            start,
-            password,
-        },
-    );
+    let job = c.start_job(w, "vm.DeployVMCmd", "VirtualMachine", Some(&vm_id), JobAction::Deploy { vm: vm_id.clone(), start, password });
     w.vm_mut(&vm_id).expect("just added").pending_job = Some(job.clone());
     Ok(async_answer(c.command, &job, Some(&vm_id)))
 }
@@ -355,14 +268,8 @@ pub fn start(w: &mut World, c: &mut Call) -> Answer {
         "vm.StartVMCmd",
         |v| match v.state.as_str() {
             "Stopped" => Ok(()),
-            "Running" => Err(ApiError::param(format!(
-                "Unable to start VM {} as it is already running",
-                v.name
-            ))),
-            s => Err(ApiError::param(format!(
-                "Unable to start VM {} in state {s}",
-                v.name
-            ))),
+            "Running" => Err(ApiError::param(format!("Unable to start VM {} as it is already running", v.name))),
+            s => Err(ApiError::param(format!("Unable to start VM {} in state {s}", v.name))),
         },
         Some("Starting"),
         |v| JobAction::Start { vm: v.id.clone() },
@@ -377,10 +284,7 @@ pub fn stop(w: &mut World, c: &mut Call) -> Answer {
         "vm.StopVMCmd",
         |v| match v.state.as_str() {
             "Running" | "Stopped" | "Error" => Ok(()),
-            s => Err(ApiError::param(format!(
-                "Unable to stop VM {} in state {s}",
-                v.name
-            ))),
+            s => Err(ApiError::param(format!("Unable to stop VM {} in state {s}", v.name))),
         },
         Some("Stopping"),
         |v| JobAction::Stop { vm: v.id.clone() },
@@ -397,10 +301,7 @@ pub fn reboot(w: &mut World, c: &mut Call) -> Answer {
             if v.state == "Running" {
                 Ok(())
             } else {
-                Err(ApiError::param(format!(
-                    "Unable to reboot VM {} since it is not in Running state (it is {})",
-                    v.name, v.state
-                )))
+                Err(ApiError::param(format!("Unable to reboot VM {} since it is not in Running state (it is {})", v.name, v.state)))
             }
         },
         None,
@@ -417,19 +318,13 @@ pub fn destroy(w: &mut World, c: &mut Call) -> Answer {
         "vm.DestroyVMCmd",
         |v| {
             if v.state == "Destroyed" {
-                Err(ApiError::param(format!(
-                    "VM {} is already destroyed",
-                    v.name
-                )))
+                Err(ApiError::param(format!("VM {} is already destroyed", v.name)))
             } else {
                 Ok(())
             }
         },
         Some("Stopping"),
-        move |v| JobAction::Destroy {
-            vm: v.id.clone(),
-            expunge,
-        },
+        move |v| JobAction::Destroy { vm: v.id.clone(), expunge },
     )
 }
 
@@ -443,10 +338,7 @@ pub fn expunge(w: &mut World, c: &mut Call) -> Answer {
             if v.state == "Destroyed" {
                 Ok(())
             } else {
-                Err(ApiError::param(format!(
-                    "Please destroy vm {} before expunging it",
-                    v.name
-                )))
+                Err(ApiError::param(format!("Please destroy vm {} before expunging it", v.name)))
             }
         },
         Some("Expunging"),
@@ -457,37 +349,24 @@ pub fn expunge(w: &mut World, c: &mut Call) -> Answer {
 pub fn recover(w: &mut World, c: &mut Call) -> Answer {
     let vm = owned_vm(w, c, "id")?.clone();
     if vm.state != "Destroyed" {
-        return Err(ApiError::param(format!(
-            "vm {} is not in the right state: {}",
-            vm.name, vm.state
-        )));
+        return Err(ApiError::param(format!("vm {} is not in the right state: {}", vm.name, vm.state)));
     }
     let v = w.vm_mut(&vm.id).expect("exists");
     v.state = "Stopped".into();
     v.destroyed_at = None;
     let v = w.vm(&vm.id).expect("exists");
-    Ok(object_body(
-        c.command,
-        json!({"virtualmachine": w.vm_json(v)}),
-    ))
+    Ok(object_body(c.command, json!({"virtualmachine": w.vm_json(v)})))
 }
 
 pub fn restore(w: &mut World, c: &mut Call) -> Answer {
     let template = match c.p.value("templateid") {
-        Some(t) => Some(
-            w.template(t)
-                .cloned()
-                .ok_or_else(|| ApiError::no_entity(c.command, "templateid", t))?,
-        ),
+        Some(t) => Some(w.template(t).cloned().ok_or_else(|| ApiError::no_entity(c.command, "templateid", t))?),
         None => None,
     };
     let current_template = owned_vm(w, c, "virtualmachineid")?.template_id.clone();
     let template = match template {
         Some(t) => t,
-        None => w
-            .template(&current_template)
-            .cloned()
-            .ok_or_else(|| ApiError::internal("template gone"))?,
+        None => w.template(&current_template).cloned().ok_or_else(|| ApiError::internal("template gone"))?,
     };
     let password = template.password_enabled.then(generated_password);
     vm_job(
@@ -497,29 +376,17 @@ pub fn restore(w: &mut World, c: &mut Call) -> Answer {
         "vm.RestoreVMCmd",
         |v| match v.state.as_str() {
             "Running" | "Stopped" => Ok(()),
-            s => Err(ApiError::param(format!(
-                "Unable to restore VM {} in state {s}; it must be Running or Stopped",
-                v.name
-            ))),
+            s => Err(ApiError::param(format!("Unable to restore VM {} in state {s}; it must be Running or Stopped", v.name))),
         },
         None,
-        move |v| JobAction::Restore {
-            vm: v.id.clone(),
-            template: template.id.clone(),
-            password: password.clone(),
-            was: v.state.clone(),
-        },
+        move |v| JobAction::Restore { vm: v.id.clone(), template: template.id.clone(), password: password.clone(), was: v.state.clone() },
     )
 }
 
 fn check_new_offering<'w>(w: &'w World, c: &Call, vm: &Vm) -> Result<&'w Offering, ApiError> {
     let new_id = c.required("serviceofferingid")?;
-    let new = w
-        .offering(new_id)
-        .ok_or_else(|| ApiError::no_entity(c.command, "serviceofferingid", new_id))?;
-    let cur = w
-        .offering(&vm.offering_id)
-        .ok_or_else(|| ApiError::internal("offering gone"))?;
+    let new = w.offering(new_id).ok_or_else(|| ApiError::no_entity(c.command, "serviceofferingid", new_id))?;
+    let cur = w.offering(&vm.offering_id).ok_or_else(|| ApiError::internal("offering gone"))?;
     if new.id == cur.id {
         return Err(ApiError::param(format!(
             "Not upgrading vm {} since it already has the requested service offering ({})",
@@ -539,19 +406,13 @@ pub fn change_service(w: &mut World, c: &mut Call) -> Answer {
     let vm = owned_vm(w, c, "id")?.clone();
     idle(&vm)?;
     if vm.state != "Stopped" {
-        return Err(ApiError::param(format!(
-            "Unable to upgrade virtual machine {}; it must be stopped (it is {})",
-            vm.name, vm.state
-        )));
+        return Err(ApiError::param(format!("Unable to upgrade virtual machine {}; it must be stopped (it is {})", vm.name, vm.state)));
     }
     let new = check_new_offering(w, c, &vm)?.id.clone();
     let v = w.vm_mut(&vm.id).expect("exists");
     v.offering_id = new;
     let v = w.vm(&vm.id).expect("exists");
-    Ok(object_body(
-        c.command,
-        json!({"virtualmachine": w.vm_json(v)}),
-    ))
+    Ok(object_body(c.command, json!({"virtualmachine": w.vm_json(v)})))
 }
 
 pub fn scale(w: &mut World, c: &mut Call) -> Answer {
@@ -564,30 +425,27 @@ pub fn scale(w: &mut World, c: &mut Call) -> Answer {
         "vm.ScaleVMCmd",
         |v| {
             match v.state.as_str() {
-            "Stopped" => Ok(()),
-            // None of the simulator's templates is dynamically scalable, as on most KVM clouds.
-            "Running" => Err(ApiError::param(format!(
-                "Unable to scale VM {}: the template is not dynamically scalable; stop the VM first",
-                v.name
-            ))),
-            s => Err(ApiError::param(format!("Unable to scale VM {} in state {s}", v.name))),
-        }
+                "Stopped" => Ok(()),
+                // None of the simulator's templates is dynamically scalable, as on most KVM clouds.
+                "Running" => Err(ApiError::param(format!(
+                    "Unable to scale VM {}: the template is not dynamically scalable; stop the VM first",
+                    v.name
+                ))),
+                s => Err(ApiError::param(format!("Unable to scale VM {} in state {s}", v.name))),
+            }
         },
         None,
-        move |v| JobAction::Scale {
-            vm: v.id.clone(),
-            offering: new.clone(),
-        },
+        move |v| JobAction::Scale { vm: v.id.clone(), offering: new.clone() },
     )
 }
 
 pub fn reset_password(w: &mut World, c: &mut Call) -> Answer {
     let vm = owned_vm(w, c, "id")?.clone();
-    if !w
-        .template(&vm.template_id)
-        .is_some_and(|t| t.password_enabled)
-    {
-        return Err(ApiError::param(format!("Fail to reset password for the virtual machine {}, the template is not password enabled", vm.name)));
+    if !w.template(&vm.template_id).is_some_and(|t| t.password_enabled) {
+        return Err(ApiError::param(format!(
+            "Fail to reset password for the virtual machine {}, the template is not password enabled",
+            vm.name
+        )));
     }
     let password = generated_password();
     vm_job(
@@ -599,17 +457,11 @@ pub fn reset_password(w: &mut World, c: &mut Call) -> Answer {
             if v.state == "Stopped" {
                 Ok(())
             } else {
-                Err(ApiError::param(format!(
-                    "Vm {} should be stopped to do password reset",
-                    v.id
-                )))
+                Err(ApiError::param(format!("Vm {} should be stopped to do password reset", v.id)))
             }
         },
         None,
-        move |v| JobAction::ResetPassword {
-            vm: v.id.clone(),
-            password: password.clone(),
-        },
+        move |v| JobAction::ResetPassword { vm: v.id.clone(), password: password.clone() },
     )
 }
 
@@ -630,24 +482,20 @@ pub fn update(w: &mut World, c: &mut Call) -> Answer {
         v.user_data = Some(u);
     }
     let v = w.vm(&vm.id).expect("exists");
-    Ok(object_body(
-        c.command,
-        json!({"virtualmachine": w.vm_json(v)}),
-    ))
+    Ok(object_body(c.command, json!({"virtualmachine": w.vm_json(v)})))
 }
 
 pub fn list_nics(w: &mut World, c: &mut Call) -> Answer {
     let vm = owned_vm(w, c, "virtualmachineid")?;
     let nics = w.vm_json(vm).get("nic").cloned().unwrap_or(json!([]));
     let items = nics.as_array().cloned().unwrap_or_default();
-    list_body(c.command, "nic", c.p, items)
+    c.list("nic", items)
 }
 
 pub fn list_volumes(w: &mut World, c: &mut Call) -> Answer {
     let scope = c.scope(w)?;
     if let Some(id) = c.p.value("virtualmachineid") {
-        owned_vm(w, c, "virtualmachineid")
-            .map_err(|_| ApiError::no_entity(c.command, "virtualmachineid", id))?;
+        owned_vm(w, c, "virtualmachineid").map_err(|_| ApiError::no_entity(c.command, "virtualmachineid", id))?;
     }
     let items = w
         .volumes
@@ -656,11 +504,8 @@ pub fn list_volumes(w: &mut World, c: &mut Call) -> Answer {
         .filter(|v| c.p.value("id").is_none_or(|id| id == v.id))
         .filter(|v| c.p.value("virtualmachineid").is_none_or(|id| id == v.vm_id))
         .filter(|v| c.p.value("zoneid").is_none_or(|id| id == v.zone_id))
-        .filter(|_| {
-            c.p.value("type")
-                .is_none_or(|t| t.eq_ignore_ascii_case("ROOT"))
-        })
+        .filter(|_| c.p.value("type").is_none_or(|t| t.eq_ignore_ascii_case("ROOT")))
         .map(|v| w.volume_json(v))
         .collect();
-    list_body(c.command, "volume", c.p, items)
+    c.list("volume", items)
 }
