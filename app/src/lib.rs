@@ -17,7 +17,7 @@ pub mod ports;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -49,7 +49,8 @@ pub fn App() -> impl IntoView {
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/login") view=pages::auth::LoginPage/>
                 <Route path=path!("/signup") view=pages::auth::SignupPage/>
-                <ParentRoute path=path!("") view=pages::layout::SignedIn>
+                // Rendered whole before answering, so a signed-out visitor gets a real redirect.
+                <ParentRoute path=path!("") view=pages::layout::SignedIn ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::instances::InstancesPage/>
                     <Route path=path!("instances/new") view=pages::deploy::DeployPage/>
                     <Route path=path!("instances/:id") view=pages::instance::InstancePage/>

@@ -36,6 +36,10 @@ pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
     let mut opts = leptos::config::get_configuration(None)
         .map(|c| c.leptos_options)
         .unwrap_or_else(|_| LeptosOptions::builder().output_name("zenith").site_root("target/site").site_pkg_dir("pkg").build());
+    // A binary built without cargo-leptos has no output name baked in; ours is always `zenith`.
+    if opts.output_name.is_empty() {
+        opts.output_name = "zenith".into();
+    }
     opts.site_addr = addr;
     opts
 }

@@ -130,6 +130,13 @@ pub async fn deploy(svc: &Instances, p: &Principal, ctx: &RequestCtx, spec: Depl
         return Err(AppError::invalid("template_id", format!("That image is not available in {}.", zone.name)));
     }
     let cloud = svc.cloud_for(p).await?;
+    if !spec.security_group_ids.is_empty() {
+        // Only the caller's own groups; anyone else's id answers like an id that does not exist.
+        let own = cloud.client.list_security_groups(None).await.map_err(|e| cloud_error(&e, None))?;
+        if spec.security_group_ids.iter().any(|g| !own.iter().any(|o| o.id == g.as_str())) {
+            return Err(AppError::NotFound);
+        }
+    }
     let key = spec.idempotency_key.as_str().to_string();
     match claim(&svc.db, &customer, &key, &request_hash(&spec)).await? {
         Claim::Done(done) => return Ok(done),

@@ -84,6 +84,8 @@ pub struct Simulator {
     state_file: Option<PathBuf>,
     max_page: usize,
     dirty: AtomicBool,
+    /// One writer at a time: saves share the temporary file.
+    save_lock: Mutex<()>,
     admin: (String, String),
     generated_admin: bool,
 }
@@ -143,6 +145,7 @@ impl Simulator {
             state_file: cfg.state_file,
             max_page: cfg.page_size.max(1),
             dirty: AtomicBool::new(true),
+            save_lock: Mutex::new(()),
             admin,
             generated_admin: generated,
         });

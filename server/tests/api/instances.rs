@@ -1,0 +1,311 @@
+//! Instances across zones through the JSON API: deploys in every zone and family, every action,
+//! double submits, a zone down, and a second customer who can touch nothing of the first.
+
+use crate::helpers::*;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+crate::on_both_databases!(
+    an_instance_deploys_in_every_zone_and_family_with_ipv4_and_ipv6,
+    every_action_ends_in_its_state_and_the_password_is_shown_once,
+    the_list_survives_a_zone_that_is_down_and_names_it,
+    submitting_the_same_deploy_twice_makes_one_instance,
+    bad_deploy_input_gets_specific_400s,
+    a_second_customer_gets_404_for_every_id_of_the_first_and_changes_nothing,
+    jobs_nobody_watches_are_followed_to_the_end,
+);
+
+pub struct Catalog {
+    pub zones: Vec<Value>,
+}
+
+pub async fn catalog(c: &Client) -> Catalog {
+    let r = c.post("/api/catalog/zones", json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    Catalog { zones: r.body.as_array().unwrap().clone() }
+}
+
+pub fn zone_id(cat: &Catalog, name: &str) -> String {
+    cat.zones.iter().find(|z| z["name"] == name).unwrap()["id"].as_str().unwrap().to_string()
+}
+
+pub async fn offering(c: &Client, zone: &str, tier: &str) -> Value {
+    let r = c.post("/api/catalog/offerings", json!({"zone_id": zone})).await;
+    r.body.as_array().unwrap().iter().find(|o| o["tier"] == tier).cloned().expect("an offering of this tier")
+}
+
+pub async fn template(c: &Client, zone: &str) -> String {
+    let r = c.post("/api/catalog/templates", json!({"zone_id": zone})).await;
+    r.body[0]["id"].as_str().unwrap().to_string()
+}
+
+pub async fn wait_job(c: &Client, job: &str) -> Value {
+    for _ in 0..200 {
+        let r = c.post("/api/jobs/get", json!({"id": job})).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        if r.body["status"] != "pending" {
+            return r.body;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("job {job} never finished");
+}
+
+/// Deploys and waits; returns (instance id, finished job).
+pub async fn deploy(c: &Client, zone: &str, tier: &str, name: &str) -> (String, Value) {
+    let off = offering(c, zone, tier).await;
+    let tpl = template(c, zone).await;
+    let r = c
+        .post("/api/instances/deploy", json!({"zone_id": zone, "offering_id": off["id"], "template_id": tpl, "name": name, "idempotency_key": uuid::Uuid::new_v4().to_string()}))
+        .await;
+    assert_eq!(r.status, 200, "deploy {name}: {}", r.body);
+    let job = wait_job(c, r.body["job_id"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    (r.body["instance_id"].as_str().unwrap().to_string(), job)
+}
+
+async fn act(c: &Client, id: &str, action: Value) -> Value {
+    let mut body = action;
+    body["id"] = json!(id);
+    let r = c.post("/api/instances/action", body.clone()).await;
+    assert_eq!(r.status, 200, "{body} → {}", r.body);
+    wait_job(c, r.body["job_id"].as_str().unwrap()).await
+}
+
+async fn state_of(c: &Client, id: &str) -> String {
+    c.post("/api/instances/get", json!({"id": id})).await.body["state"].as_str().unwrap_or("").to_string()
+}
+
+async fn an_instance_deploys_in_every_zone_and_family_with_ipv4_and_ipv6(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let c = app.customer("everywhere@example.com").await;
+    let cat = catalog(&c).await;
+    assert_eq!(cat.zones.len(), 5);
+    for z in &cat.zones {
+        let zid = z["id"].as_str().unwrap();
+        let offs = c.post("/api/catalog/offerings", json!({"zone_id": zid})).await.body;
+        let tiers: std::collections::HashSet<&str> = offs.as_array().unwrap().iter().map(|o| o["tier"].as_str().unwrap()).collect();
+        assert_eq!(tiers, ["agile", "stamina"].into());
+        assert!(offs
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["price_hourly"]["minor"].as_i64().is_some() && o["price_monthly"]["currency"] == "EUR"));
+        for tier in ["agile", "stamina"] {
+            let name = format!("{tier}-{}", z["name"].as_str().unwrap().to_lowercase().replace(' ', ""));
+            deploy(&c, zid, tier, &name).await;
+        }
+    }
+    let list = c.post("/api/instances/list", json!({})).await.body;
+    let instances = list["instances"].as_array().unwrap();
+    assert_eq!(instances.len(), 10);
+    assert_eq!(list["zone_errors"], json!([]));
+    for i in instances {
+        let v4: std::net::Ipv4Addr = i["ipv4"].as_str().unwrap().parse().unwrap();
+        let v6: std::net::Ipv6Addr = i["ipv6"].as_str().unwrap().parse().unwrap();
+        assert_eq!(i["ipv6"].as_str().unwrap(), v6.to_string(), "IPv6 in canonical compressed form");
+        assert!(!v4.is_unspecified());
+        assert_eq!(i["state"], "Running");
+        assert!(i["name"].as_str().unwrap().starts_with(i["tier"].as_str().unwrap()), "{i}");
+    }
+}
+
+async fn every_action_ends_in_its_state_and_the_password_is_shown_once(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let c = app.customer("actions@example.com").await;
+    let cat = catalog(&c).await;
+    let ams = zone_id(&cat, "Amsterdam");
+    let (id, deployed) = deploy(&c, &ams, "agile", "worker").await;
+    assert!(deployed["result"]["password"].as_str().is_some_and(|p| p.len() >= 8), "the generated password comes with the deploy");
+    let again = c.post("/api/jobs/get", json!({"id": deployed["id"]})).await.body;
+    assert!(again["result"]["password"].is_null(), "…and only once");
+
+    let r = c.post("/api/instances/action", json!({"id": id, "action": "reset_password"})).await;
+    assert_eq!((r.status, r.error_code()), (409, "conflict"), "needs a stopped instance: {}", r.body);
+    assert!(r.error_message().contains("Stop the instance first"));
+
+    act(&c, &id, json!({"action": "stop"})).await;
+    assert_eq!(state_of(&c, &id).await, "Stopped");
+    let reset = act(&c, &id, json!({"action": "reset_password"})).await;
+    assert!(reset["result"]["password"].is_string());
+
+    let bigger = c
+        .post("/api/catalog/offerings", json!({"zone_id": ams}))
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["tier"] == "agile")
+        .nth(2)
+        .cloned()
+        .unwrap();
+    act(&c, &id, json!({"action": "resize", "offering_id": bigger["id"]})).await;
+    assert_eq!(c.post("/api/instances/get", json!({"id": id})).await.body["offering_id"], bigger["id"]);
+    let stamina = offering(&c, &ams, "stamina").await;
+    let r = c.post("/api/instances/action", json!({"id": id, "action": "resize", "offering_id": stamina["id"]})).await;
+    assert_eq!((r.status, r.body["error"]["field"].as_str()), (400, Some("offering_id")), "Agile to Stamina is not a resize");
+
+    act(&c, &id, json!({"action": "start"})).await;
+    assert_eq!(state_of(&c, &id).await, "Running");
+    act(&c, &id, json!({"action": "reboot"})).await;
+    assert_eq!(state_of(&c, &id).await, "Running");
+    let other_template = c.post("/api/catalog/templates", json!({"zone_id": ams})).await.body[1]["id"].clone();
+    act(&c, &id, json!({"action": "reinstall", "template_id": other_template})).await;
+    assert_eq!(c.post("/api/instances/get", json!({"id": id})).await.body["template_id"], other_template);
+    act(&c, &id, json!({"action": "force_stop"})).await;
+    assert_eq!(state_of(&c, &id).await, "Stopped");
+
+    let detail = c.post("/api/instances/get", json!({"id": id})).await.body;
+    let actions: Vec<&str> = detail["activity"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["force_stop", "reinstall", "reboot", "start", "resize", "reset_password", "stop", "deploy"]);
+    assert!(detail["activity"].as_array().unwrap().iter().all(|a| a["actor"] == "actions@example.com" && a["outcome"] == "succeeded"));
+    assert!(detail["ipv6_prefix"].as_str().unwrap().ends_with("/64") && detail["ipv6_gateway"].is_string());
+
+    let r = c.post("/api/instances/action", json!({"id": id, "action": "explode"})).await;
+    assert_eq!((r.status, r.body["error"]["field"].as_str()), (400, Some("action")));
+    act(&c, &id, json!({"action": "destroy"})).await;
+    assert_eq!(c.post("/api/instances/get", json!({"id": id})).await.status, 404);
+    assert_eq!(c.post("/api/instances/list", json!({})).await.body["instances"], json!([]));
+}
+
+async fn the_list_survives_a_zone_that_is_down_and_names_it(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let c = app.customer("partial@example.com").await;
+    let cat = catalog(&c).await;
+    deploy(&c, &zone_id(&cat, "Tokyo"), "agile", "in-tokyo").await;
+    deploy(&c, &zone_id(&cat, "Amsterdam"), "stamina", "in-amsterdam").await;
+    app.set_faults(json!({"down_zones": ["Tokyo"]})).await;
+    let r = c.post("/api/instances/list", json!({})).await;
+    assert_eq!(r.status, 200);
+    let names: Vec<&str> = r.body["instances"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["in-amsterdam"]);
+    let errors = r.body["zone_errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["zone_name"], "Tokyo");
+    assert!(errors[0]["message"].as_str().unwrap().contains("Tokyo zone is unreachable"), "{}", errors[0]);
+}
+
+async fn submitting_the_same_deploy_twice_makes_one_instance(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let c = app.customer("twice@example.com").await;
+    let cat = catalog(&c).await;
+    let zone = zone_id(&cat, "Miami");
+    let off = offering(&c, &zone, "agile").await;
+    let body = json!({"zone_id": zone, "offering_id": off["id"], "template_id": template(&c, &zone).await, "name": "once", "idempotency_key": "double-click-1234"});
+    let (a, b) = tokio::join!(c.post("/api/instances/deploy", body.clone()), c.post("/api/instances/deploy", body.clone()));
+    assert_eq!((a.status, b.status), (200, 200), "{} / {}", a.body, b.body);
+    assert_eq!(a.body, b.body, "both answers name the same instance and job");
+    let retry = c.post("/api/instances/deploy", body.clone()).await;
+    assert_eq!(retry.body, a.body, "a retry later gets the first answer too");
+    let list = c.post("/api/instances/list", json!({})).await.body;
+    assert_eq!(list["instances"].as_array().unwrap().len(), 1);
+
+    let mut changed = body.clone();
+    changed["name"] = json!("other");
+    let r = c.post("/api/instances/deploy", changed).await;
+    assert_eq!(r.status, 409, "a key reused for a different deploy is refused");
+}
+
+async fn bad_deploy_input_gets_specific_400s(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let c = app.customer("inputs@example.com").await;
+    let cat = catalog(&c).await;
+    let zone = zone_id(&cat, "Barcelona");
+    let off = offering(&c, &zone, "agile").await;
+    let tpl = template(&c, &zone).await;
+    let base =
+        json!({"zone_id": zone, "offering_id": off["id"], "template_id": tpl, "name": "ok-name", "idempotency_key": "inputs-12345678"});
+    for (patch, field) in [
+        (json!({"name": "bad_name!"}), "name"),
+        (json!({"name": "9lives"}), "name"),
+        (json!({"zone_id": "no-such-zone"}), "zone_id"),
+        (json!({"offering_id": "no-such-size"}), "offering_id"),
+        (json!({"template_id": "no-such-image"}), "template_id"),
+        (json!({"idempotency_key": "short"}), "idempotency_key"),
+        (json!({"user_data": "x".repeat(30 * 1024)}), "user_data"),
+    ] {
+        let mut body = base.clone();
+        for (k, v) in patch.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let r = c.post("/api/instances/deploy", body).await;
+        assert_eq!((r.status, r.body["error"]["field"].as_str()), (400, Some(field)), "{patch} → {}", r.body);
+        assert!(!r.error_message().is_empty());
+    }
+    assert_eq!(c.post("/api/instances/list", json!({})).await.body["instances"], json!([]), "nothing was created");
+}
+
+async fn a_second_customer_gets_404_for_every_id_of_the_first_and_changes_nothing(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let owner = app.customer("owner@example.com").await;
+    let cat = catalog(&owner).await;
+    let zone = zone_id(&cat, "Los Angeles");
+    let (id, job) = deploy(&owner, &zone, "stamina", "precious").await;
+    let intruder = app.customer("intruder@example.com").await;
+    let unknown = intruder.post("/api/instances/get", json!({"id": uuid::Uuid::new_v4().to_string()})).await;
+    assert_eq!(unknown.status, 404);
+
+    let r = intruder.post("/api/instances/get", json!({"id": id})).await;
+    assert_eq!((r.status, &r.body), (404, &unknown.body), "exactly like an id that does not exist");
+    for action in ["start", "stop", "force_stop", "reboot", "reset_password", "destroy"] {
+        let r = intruder.post("/api/instances/action", json!({"id": id, "action": action})).await;
+        assert_eq!((r.status, &r.body), (404, &unknown.body), "{action}");
+    }
+    for (action, extra) in [("reinstall", "template_id"), ("resize", "offering_id")] {
+        let r = intruder.post("/api/instances/action", json!({"id": id, "action": action, extra: "whatever"})).await;
+        assert_eq!(r.status, 404, "{action}: {}", r.body);
+    }
+    let r = intruder.post("/api/jobs/get", json!({"id": job["id"]})).await;
+    assert_eq!((r.status, &r.body), (404, &unknown.body));
+    let default_group = owner.post("/api/instances/get", json!({"id": id})).await.body["security_groups"][0]["id"].clone();
+    let off = offering(&intruder, &zone, "agile").await;
+    let r = intruder
+        .post("/api/instances/deploy", json!({"zone_id": zone, "offering_id": off["id"], "template_id": template(&intruder, &zone).await, "name": "sneaky", "security_group_ids": [default_group], "idempotency_key": "sneaky-12345678"}))
+        .await;
+    assert_eq!(r.status, 404, "another customer's security group: {}", r.body);
+    assert_eq!(intruder.post("/api/instances/list", json!({})).await.body["instances"], json!([]));
+    assert_eq!(state_of(&owner, &id).await, "Running", "the owner's instance is untouched");
+    assert_eq!(owner.post("/api/instances/get", json!({"id": id})).await.body["activity"].as_array().unwrap().len(), 1);
+}
+
+async fn jobs_nobody_watches_are_followed_to_the_end(store: Store) {
+    let app = TestApp::spawn_with(Options::new(store).arg("--sim-job-ms", "300")).await;
+    let c = app.customer("unwatched@example.com").await;
+    let cat = catalog(&c).await;
+    let zone = zone_id(&cat, "Tokyo");
+    let off = offering(&c, &zone, "agile").await;
+    let r = c
+        .post("/api/instances/deploy", json!({"zone_id": zone, "offering_id": off["id"], "template_id": template(&c, &zone).await, "name": "alone", "idempotency_key": "unwatched-1234"}))
+        .await;
+    let job = r.body["job_id"].as_str().unwrap().to_string();
+    let mut status = String::new();
+    for _ in 0..100 {
+        let (s,): (String,) = sqlx::query_as("SELECT status FROM jobs WHERE id = $1").bind(&job).fetch_one(&app.db.pool).await.unwrap();
+        status = s;
+        if status != "pending" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "succeeded", "the background poller finished the job without anyone asking");
+}
+
+#[tokio::test]
+async fn the_instances_page_renders_on_the_server_with_the_list() {
+    let app = TestApp::spawn().await;
+    let c = app.customer("ssr@example.com").await;
+    let cat = catalog(&c).await;
+    deploy(&c, &zone_id(&cat, "Amsterdam"), "agile", "rendered").await;
+    let page = c.get("/").await;
+    assert_eq!(page.status, 200);
+    let html = page.body.as_str().unwrap();
+    assert!(html.contains("rendered") && html.contains("Amsterdam"), "the list is in the server-rendered HTML");
+    assert!(html.contains("/pkg/zenith.js") && html.contains("/pkg/zenith.css"), "the page loads the app's script and styles");
+    let anonymous = into_resp(app.client().http.get(format!("{}/", app.base)).header("accept", "text/html").send().await.unwrap()).await;
+    assert_eq!(
+        (anonymous.status, anonymous.headers.get("location").map(|l| l.to_str().unwrap())),
+        (302, Some("/login")),
+        "signed-out visitors are sent to sign in"
+    );
+}

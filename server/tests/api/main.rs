@@ -1,0 +1,9 @@
+//! Integration tests: the real server on a random port, the embedded simulator, a temporary data
+//! dir, SQLite (and PostgreSQL when `ZENITH_TEST_POSTGRES_URL` is set).
+
+mod accounts;
+mod cloud_client;
+mod helpers;
+mod instances;
+mod security;
+mod simulator;
