@@ -151,7 +151,7 @@ fn InstanceTable(list: InstanceList) -> impl IntoView {
                         else { format!("{}–{} of {}", page.get() * PAGE + 1, ((page.get() + 1) * PAGE).min(n), n) }
                     }}</span>
                     <button type="button" class="button subtle" disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Previous"</button>
-                    <button type="button" class="button subtle" disabled=move || (page.get() + 1) * PAGE >= filtered.with(Vec::len) on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
+                    <button type="button" class="button subtle" disabled=move || { (page.get() + 1) * PAGE >= filtered.with(Vec::len) } on:click=move |_| page.update(|p| *p += 1)>"Next"</button>
                 </nav>
             }.into_any()
         }}

@@ -10,6 +10,8 @@ pub mod client;
 pub mod commands;
 pub mod error;
 pub mod jobs;
+#[cfg(test)]
+mod samples;
 pub mod sign;
 pub mod types;
 pub mod wire;

@@ -1,0 +1,74 @@
+import { expect, Page, test } from "@playwright/test";
+import { newEmail, signUp, watchConsole } from "./helpers";
+
+async function deploy(page: Page, zone: string, family: "Agile" | "Stamina", name: string) {
+  await page.getByRole("link", { name: "Deploy an instance" }).first().click();
+  await expect(page.getByRole("heading", { name: "Deploy an instance" })).toBeVisible();
+  await page.getByRole("radio", { name: zone, exact: true }).check();
+  await page.getByRole("group", { name: /Storage family/ }).getByRole("radio", { name: new RegExp(`^${family}`) }).check();
+  await page.getByRole("radiogroup", { name: "Size" }).getByRole("radio", { name: new RegExp(`^${family} S\\b`) }).check();
+  await expect(page.getByText(/\/hour, at most .*\/month/).last()).toBeVisible();
+  await page.getByLabel("Operating system").selectOption({ label: "Debian 12" });
+  await page.getByLabel("Hostname").fill("bad_name");
+  await expect(page.getByText("Only letters a–z, digits and hyphens are allowed; '_' is not.")).toBeVisible();
+  await page.getByLabel("Hostname").fill(name);
+  await page.screenshot({ path: `screenshots/deploy-${zone.toLowerCase()}.png`, fullPage: true });
+  await page.getByRole("button", { name: "Deploy", exact: true }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  await expect(page.getByRole("status")).toContainText("Deploying");
+  await expect(page.locator(".state").first()).toHaveText("Running");
+}
+
+async function addresses(page: Page) {
+  const v4 = await page.getByRole("button", { name: "Copy IPv4 address" }).locator("xpath=preceding-sibling::code").innerText();
+  const v6 = await page.getByRole("button", { name: "Copy IPv6 address" }).locator("xpath=preceding-sibling::code").innerText();
+  return { v4, v6 };
+}
+
+test("an Agile instance in Tokyo: deploy, follow, see its addresses, stop, start, destroy", async ({ page }) => {
+  // After the destroy, the page's last look at the instance is answered 404 on purpose.
+  const errors = watchConsole(page, [404]);
+  await signUp(page, newEmail("tokyo"));
+  await deploy(page, "Tokyo", "Agile", "web-tokyo");
+
+  await expect(page.getByText("Root password:")).toBeVisible();
+  const { v4, v6 } = await addresses(page);
+  expect(v4).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+  expect(v6).toMatch(/^2001:db8:/);
+  await expect(page.getByText("Local SSD on the host").first()).toBeVisible();
+  await page.screenshot({ path: "screenshots/instance.png", fullPage: true });
+
+  await page.getByRole("button", { name: "Stop", exact: true }).click();
+  await expect(page.locator(".state").first()).toHaveText("Stopped");
+  await page.getByRole("button", { name: "Start", exact: true }).click();
+  await expect(page.locator(".state").first()).toHaveText("Running");
+
+  await page.getByRole("button", { name: "Destroy…" }).click();
+  const confirm = page.getByRole("button", { name: "Destroy this instance" });
+  await expect(confirm).toBeDisabled();
+  await page.getByLabel("Type web-tokyo to confirm").fill("web-tokyo");
+  await confirm.click();
+  await expect(page.getByRole("heading", { name: "Instance not found" })).toBeVisible();
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Instances" }).click();
+  await expect(page.getByRole("heading", { name: "No instances yet" })).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test("a Stamina instance in Amsterdam appears in the list with both addresses", async ({ page }) => {
+  const errors = watchConsole(page);
+  await signUp(page, newEmail("amsterdam"));
+  await deploy(page, "Amsterdam", "Stamina", "db-ams");
+  const { v6 } = await addresses(page);
+  await expect(page.getByText("Ceph storage with three copies").first()).toBeVisible();
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Instances" }).click();
+  const row = page.getByRole("row", { name: /db-ams/ });
+  await expect(row).toContainText("Amsterdam");
+  await expect(row).toContainText("Stamina");
+  await expect(row).toContainText(v6);
+  await page.getByLabel("Search").fill(v6.toUpperCase());
+  await expect(page.getByRole("row", { name: /db-ams/ })).toBeVisible();
+  await page.screenshot({ path: "screenshots/instances.png", fullPage: true });
+  expect(errors).toEqual([]);
+});
