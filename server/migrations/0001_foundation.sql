@@ -23,7 +23,7 @@ CREATE TABLE recovery_codes (
     PRIMARY KEY (user_id, code_hash)
 );
 
--- Each customer is a CloudStack account; its API keys are sealed with the master key.
+-- Each customer is a CloudStack account; its API key and secret are sealed with the master key.
 CREATE TABLE customers (
     user_id           TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
     cs_account_name   TEXT NOT NULL UNIQUE,

@@ -52,6 +52,12 @@ pub struct Row {
 }
 
 pub async fn record(db: &Db, e: Entry<'_>) -> Result<String, sqlx::Error> {
+    let mut conn = db.pool.acquire().await?;
+    record_in(&mut conn, e).await
+}
+
+/// As [`record`], on a connection or inside a transaction the caller holds.
+pub async fn record_in(conn: &mut sqlx::AnyConnection, e: Entry<'_>) -> Result<String, sqlx::Error> {
     let id = uuid::Uuid::new_v4().to_string();
     sqlx::query(
         "INSERT INTO audit_log (id, at, actor_user_id, actor_email, actor_role, subject_customer_id, category, action, target_id, outcome, detail, ip)
@@ -69,7 +75,7 @@ pub async fn record(db: &Db, e: Entry<'_>) -> Result<String, sqlx::Error> {
     .bind(e.outcome)
     .bind(e.detail)
     .bind(e.ip.map(|i| i.to_string()))
-    .execute(&db.pool)
+    .execute(&mut *conn)
     .await?;
     Ok(id)
 }

@@ -20,3 +20,4 @@ pub mod sshkey;
 pub mod startup;
 pub mod telemetry;
 pub mod tenancy;
+pub mod worker;

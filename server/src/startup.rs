@@ -7,7 +7,7 @@ use crate::config::ServeArgs;
 use crate::crypto::MasterKey;
 use crate::db::{self, Db};
 use crate::http::{self, AppState, HttpSettings};
-use crate::instances::{self, Instances};
+use crate::instances::Instances;
 use crate::sim::{self, RunningSim, Simulator};
 use crate::tenancy::Tenancy;
 use anyhow::Context as _;
@@ -120,12 +120,12 @@ impl Application {
 
     pub async fn run_with_shutdown(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let Application { listener, router, db, sim, instances, shutdown, .. } = self;
-        let poller = tokio::spawn(instances::jobs::run_poller(instances, shutdown.subscribe()));
-        let housekeeping = tokio::spawn(housekeeping(db.clone(), shutdown.subscribe()));
+        let workers = crate::worker::spawn(db, instances, &shutdown);
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(stop).await?;
         let _ = shutdown.send(true);
-        let _ = poller.await;
-        let _ = housekeeping.await;
+        for w in workers {
+            let _ = w.await;
+        }
         if let Some(s) = sim {
             s.sim.save().context("saving the simulator's state")?;
         }
@@ -140,23 +140,6 @@ fn origin_of(url: &str) -> anyhow::Result<String> {
     let host = rest.split('/').next().unwrap_or("");
     anyhow::ensure!(!host.is_empty(), "ZENITH_PUBLIC_URL has no host");
     Ok(format!("{scheme}://{host}"))
-}
-
-/// Prunes old throttle rows and expired sessions.
-async fn housekeeping(db: Db, mut stop: tokio::sync::watch::Receiver<bool>) {
-    use tower_sessions::session_store::ExpiredDeletion;
-    loop {
-        if let Err(e) = crate::auth::throttle::prune(&db).await {
-            tracing::warn!(error = %e, "pruning throttle records");
-        }
-        if let Err(e) = db.sessions.delete_expired().await {
-            tracing::warn!(error = %e, "deleting expired sessions");
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(300)) => {}
-            _ = stop.changed() => return,
-        }
-    }
 }
 
 pub async fn shutdown_signal() {

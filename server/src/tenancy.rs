@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 const SECRET_PURPOSE: &str = "cloudstack-secret";
+const KEY_PURPOSE: &str = "cloudstack-key";
 
 #[derive(Debug, thiserror::Error)]
 pub enum TenancyError {
@@ -107,8 +108,8 @@ impl Tenancy {
         .fetch_optional(&self.db.pool)
         .await?
         .ok_or(TenancyError::UnknownCustomer)?;
-        let (api_key, secret) = match (row.cs_api_key.clone(), row.cs_secret_sealed.as_deref()) {
-            (Some(k), Some(s)) => (k, self.key.open(SECRET_PURPOSE, s)?),
+        let (api_key, secret) = match (row.cs_api_key.as_deref(), row.cs_secret_sealed.as_deref()) {
+            (Some(k), Some(s)) => (self.key.open(KEY_PURPOSE, k)?.expose_secret().to_string(), self.key.open(SECRET_PURPOSE, s)?),
             _ => self.provision(customer_id, &row).await?,
         };
         let cloud =
@@ -200,7 +201,7 @@ impl Tenancy {
             }
         };
         sqlx::query("UPDATE customers SET cs_api_key = $1, cs_secret_sealed = $2, provisioned_at = $3 WHERE user_id = $4")
-            .bind(&keys.0)
+            .bind(self.key.seal(KEY_PURPOSE, &keys.0))
             .bind(self.key.seal(SECRET_PURPOSE, &keys.1))
             .bind(now_ms())
             .bind(customer_id)
@@ -208,14 +209,5 @@ impl Tenancy {
             .await?;
         tracing::info!(account = %name, "cloud account ready");
         Ok((keys.0, SecretString::from(keys.1)))
-    }
-
-    /// The keys a customer may use with cloudmonkey or Terraform (their own account's).
-    pub async fn api_keys(&self, customer_id: &str) -> Result<(String, SecretString), TenancyError> {
-        let c = self.ensure(customer_id).await?;
-        let row: (Option<String>,) =
-            sqlx::query_as("SELECT cs_secret_sealed FROM customers WHERE user_id = $1").bind(customer_id).fetch_one(&self.db.pool).await?;
-        let secret = self.key.open(SECRET_PURPOSE, row.0.as_deref().unwrap_or_default())?;
-        Ok((c.client.api_key().to_string(), SecretString::from(secret.expose_secret().to_string())))
     }
 }

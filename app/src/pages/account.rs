@@ -8,20 +8,26 @@ use leptos_meta::Title;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let me = super::layout::use_me();
+    let who = super::layout::use_who();
     let version = RwSignal::new(0u32);
     view! {
         <Title text="Account"/>
         <h1>"Account"</h1>
-        <section class="panel" aria-labelledby="profile-h">
-            <h2 id="profile-h">"Profile"</h2>
-            <dl>
-                <dt>"Email"</dt><dd>{me.as_ref().map(|m| m.email.to_string())}</dd>
-                <dt>"Role"</dt><dd>{me.as_ref().map(|m| m.role.as_str())}</dd>
-            </dl>
-        </section>
-        <PasswordForm version/>
-        <TwoFactor enabled=me.as_ref().is_some_and(|m| m.two_factor_enabled) version/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                who.await.ok().map(|me| view! {
+                    <section class="panel" aria-labelledby="profile-h">
+                        <h2 id="profile-h">"Profile"</h2>
+                        <dl>
+                            <dt>"Email"</dt><dd>{me.email.to_string()}</dd>
+                            <dt>"Role"</dt><dd>{me.role.as_str()}</dd>
+                        </dl>
+                    </section>
+                    <PasswordForm version/>
+                    <TwoFactor enabled=me.two_factor_enabled version/>
+                })
+            })}
+        </Suspense>
         <Sessions version/>
         <SecurityLog version/>
     }

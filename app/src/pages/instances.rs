@@ -3,6 +3,7 @@
 
 use crate::api::instances::list_instances;
 use crate::components::{Copyable, StateBadge, TierBadge};
+use crate::error::AppError;
 use crate::model::{Instance, InstanceList};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -29,15 +30,6 @@ pub fn matches_query(i: &Instance, q: &str) -> bool {
 
 #[component]
 pub fn InstancesPage() -> impl IntoView {
-    let me = super::layout::use_me();
-    if me.as_ref().is_some_and(|m| m.role.is_staff()) {
-        return view! {
-            <Title text="Instances"/>
-            <h1>"Instances"</h1>
-            <p class="panel">"Staff accounts have no instances of their own. Open a customer's view from " <a href="/support">"Support"</a> "."</p>
-        }
-        .into_any();
-    }
     let refresh = RwSignal::new(0u32);
     let list = Resource::new(move || refresh.get(), |_| list_instances());
     view! {
@@ -53,12 +45,16 @@ pub fn InstancesPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(l) => view! { <InstanceTable list=l/> }.into_any(),
+                    // Staff have no instances of their own; signed-out visitors are being redirected.
+                    Err(AppError::Forbidden(_)) => view! {
+                        <p class="panel">"Staff accounts have no instances of their own. Open a customer's view from " <a href="/support">"Support"</a> "."</p>
+                    }.into_any(),
+                    Err(AppError::Unauthorized) => ().into_any(),
                     Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
         </Transition>
     }
-    .into_any()
 }
 
 #[component]

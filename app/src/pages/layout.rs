@@ -1,4 +1,8 @@
-//! The signed-in frame: navigation, who is signed in, sign-out. Pages inside it read `Me` from context.
+//! The signed-in frame: navigation, who is signed in, sign-out.
+//!
+//! The page itself (`<Outlet/>`) renders straight away, beside the header rather than inside its
+//! `Suspense`, so a page's data is fetched once; only the parts that depend on who is signed in wait
+//! for `/api/auth/me`, which pages can read too (`use_who`).
 
 use crate::api::auth::{current_user, Logout};
 use crate::error::AppError;
@@ -7,40 +11,18 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::use_navigate;
 
-/// The signed-in user, for pages that adapt to the role.
-pub fn use_me() -> Option<Me> {
-    use_context::<Me>()
+/// Who is signed in, loaded once per page view.
+#[derive(Clone, Copy)]
+pub struct Who(pub Resource<Result<Me, AppError>>);
+
+pub fn use_who() -> Resource<Result<Me, AppError>> {
+    expect_context::<Who>().0
 }
 
 #[component]
 pub fn SignedIn() -> impl IntoView {
     let who = Resource::new(|| (), |_| current_user());
-    view! {
-        <Suspense fallback=|| view! { <p class="loading" aria-live="polite">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match who.await {
-                    Ok(me) => view! { <Frame me/> }.into_any(),
-                    Err(AppError::Unauthorized) => view! { <Redirect path="/login"/> }.into_any(),
-                    Err(e) => view! {
-                        <main class="centered"><p class="alert alert-error" role="alert">{e.to_string()}</p></main>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-fn Frame(me: Me) -> impl IntoView {
-    provide_context(me.clone());
-    let logout = ServerAction::<Logout>::new();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if logout.value().get().is_some() {
-            navigate("/login", Default::default());
-        }
-    });
-    let staff = me.role.is_staff();
+    provide_context(Who(who));
     let menu_open = RwSignal::new(false);
     view! {
         <div class="frame">
@@ -51,24 +33,47 @@ fn Frame(me: Me) -> impl IntoView {
                 </a>
                 <button type="button" class="icon-button menu-toggle" aria-label="Menu" aria-expanded=move || menu_open.get().to_string()
                     aria-controls="main-nav" on:click=move |_| menu_open.update(|o| *o = !*o)>"☰"</button>
-                <nav id="main-nav" aria-label="Main" class:open=move || menu_open.get() on:click=move |_| menu_open.set(false)>
-                    <A href="/" exact=true>"Instances"</A>
-                    <A href="/firewall">"Firewall"</A>
-                    <A href="/keys">"SSH keys"</A>
-                    <A href="/billing">"Billing"</A>
-                    <A href="/account">"Account"</A>
-                    {staff.then(|| view! { <A href="/support">"Support"</A> })}
-                </nav>
-                <div class="who">
-                    <span class="email" title="Signed in as">{me.email.to_string()}</span>
-                    <button type="button" class="button subtle" on:click=move |_| { logout.dispatch(crate::api::auth::Logout {}); }>
-                        "Sign out"
-                    </button>
-                </div>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match who.await {
+                            Ok(me) => view! { <Nav me menu_open/> }.into_any(),
+                            Err(AppError::Unauthorized) => view! { <Redirect path="/login"/> }.into_any(),
+                            Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        }
+                    })}
+                </Suspense>
             </header>
             <main class="content">
                 <Outlet/>
             </main>
+        </div>
+    }
+}
+
+#[component]
+fn Nav(me: Me, menu_open: RwSignal<bool>) -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if logout.value().get().is_some() {
+            navigate("/login", Default::default());
+        }
+    });
+    let staff = me.role.is_staff();
+    view! {
+        <nav id="main-nav" aria-label="Main" class:open=move || menu_open.get() on:click=move |_| menu_open.set(false)>
+            <A href="/" exact=true>"Instances"</A>
+            <A href="/firewall">"Firewall"</A>
+            <A href="/keys">"SSH keys"</A>
+            <A href="/billing">"Billing"</A>
+            <A href="/account">"Account"</A>
+            {staff.then(|| view! { <A href="/support">"Support"</A> })}
+        </nav>
+        <div class="who">
+            <span class="email" title="Signed in as">{me.email.to_string()}</span>
+            <button type="button" class="button subtle" on:click=move |_| { logout.dispatch(Logout {}); }>
+                "Sign out"
+            </button>
         </div>
     }
 }

@@ -58,7 +58,7 @@ impl AccountPort for AuthService {
 
     async fn two_factor_confirm(&self, p: &Principal, ctx: &RequestCtx, code: &str) -> Result<RecoveryCodes, AppError> {
         let scope = format!("2fa:user:{}", p.user_id);
-        self.throttled(&scope, throttle::ACCOUNT).await?;
+        self.throttled(&[(scope.as_str(), throttle::ACCOUNT)]).await?;
         let user = self.user_of(p).await?;
         if user.totp_enabled_at.is_some() {
             return Err(AppError::Conflict("Two-factor sign-in is already on.".into()));
@@ -69,7 +69,7 @@ impl AccountPort for AuthService {
         let secret = self.key.open(TOTP_PURPOSE, sealed).or_internal("opening a TOTP secret")?;
         let now_step = totp::step_at(chrono::Utc::now().timestamp());
         let Some(step) = totp::verify(secret.expose_secret(), code, now_step, 0) else {
-            self.fail(&[Some(&scope)]).await;
+            self.fail(&[Some(&scope)], Some(&user), "account", "two_factor_enrolment", Some("wrong code"), &ctx.client).await;
             return Err(AppError::invalid("code", "That code is not right. Check the time on your phone and enter the newest code."));
         };
         let codes = totp::new_recovery_codes();
@@ -110,15 +110,14 @@ impl AccountPort for AuthService {
 
     async fn two_factor_disable(&self, p: &Principal, ctx: &RequestCtx, password: &str, code: &str) -> Result<(), AppError> {
         let scope = format!("2fa:user:{}", p.user_id);
-        self.throttled(&scope, throttle::ACCOUNT).await?;
+        self.throttled(&[(scope.as_str(), throttle::ACCOUNT)]).await?;
         let user = self.user_of(p).await?;
         if user.totp_enabled_at.is_none() {
             return Err(AppError::Conflict("Two-factor sign-in is not on.".into()));
         }
         let password_ok = password.len() <= MAX_PASSWORD_BYTES && self.hasher.verify(password, Some(&user.password_hash)).await;
         if !password_ok || !self.consume_second_factor(&user, code).await? {
-            self.fail(&[Some(&scope)]).await;
-            self.audit_account(p, "two_factor_disable", "failed", None, ctx).await;
+            self.fail(&[Some(&scope)], Some(&user), "account", "two_factor_disable", None, &ctx.client).await;
             return Err(AppError::Invalid { field: None, message: "The password or the code is not correct.".into() });
         }
         let mut tx = self.db.pool.begin().await.or_internal("starting a transaction")?;
@@ -140,12 +139,11 @@ impl AccountPort for AuthService {
 
     async fn change_password(&self, p: &Principal, ctx: &RequestCtx, current: &str, new: NewPassword) -> Result<(), AppError> {
         let scope = format!("password:user:{}", p.user_id);
-        self.throttled(&scope, throttle::ACCOUNT).await?;
+        self.throttled(&[(scope.as_str(), throttle::ACCOUNT)]).await?;
         let user = self.user_of(p).await?;
         let ok = current.len() <= MAX_PASSWORD_BYTES && self.hasher.verify(current, Some(&user.password_hash)).await;
         if !ok {
-            self.fail(&[Some(&scope)]).await;
-            self.audit_account(p, "password_change", "failed", Some("wrong current password"), ctx).await;
+            self.fail(&[Some(&scope)], Some(&user), "account", "password_change", Some("wrong current password"), &ctx.client).await;
             return Err(AppError::invalid("current_password", "Your current password is not correct."));
         }
         if new.expose() == current {

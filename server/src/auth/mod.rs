@@ -83,18 +83,44 @@ impl AuthService {
         Err(AppError::invalid("password", msg))
     }
 
-    async fn throttled(&self, scope: &str, policy: throttle::Policy) -> Result<(), AppError> {
-        match throttle::wait_for(&self.db, scope, policy).await.or_internal("reading throttle")? {
+    async fn throttled(&self, scopes: &[(&str, throttle::Policy)]) -> Result<(), AppError> {
+        match throttle::wait_for(&self.db, scopes).await.or_internal("reading throttle")? {
             Some(retry_after) => Err(AppError::Throttled { retry_after }),
             None => Ok(()),
         }
     }
 
-    async fn fail(&self, scopes: &[Option<&str>]) {
-        for s in scopes.iter().flatten() {
-            if let Err(e) = throttle::record_failure(&self.db, s).await {
-                tracing::error!(error = %e, "could not record a failed attempt");
-            }
+    /// A failed attempt: counted in every scope and audited, in one transaction (one commit).
+    async fn fail(
+        &self,
+        scopes: &[Option<&str>],
+        user: Option<&UserRow>,
+        category: &str,
+        action: &str,
+        detail: Option<&str>,
+        client: &ClientInfo,
+    ) {
+        let scopes: Vec<&str> = scopes.iter().flatten().copied().collect();
+        let actor = user.map(Self::actor);
+        let entry = audit::Entry {
+            actor: actor.as_ref(),
+            subject_customer_id: user.map(|u| u.id.as_str()),
+            category,
+            action,
+            target_id: None,
+            outcome: "failed",
+            detail,
+            ip: client.ip,
+        };
+        let result = async {
+            let mut tx = self.db.pool.begin().await?;
+            throttle::record_failures(&mut tx, &scopes).await?;
+            audit::record_in(&mut tx, entry).await?;
+            tx.commit().await
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, "could not record a failed attempt");
         }
     }
 
@@ -238,18 +264,26 @@ impl AuthPort for AuthService {
         let account_scope = format!("login:email:{email}");
         let address_scope = throttle::address_scope("login", ctx.client.ip);
         // Throttling answers the same for existing and unknown accounts, before any lookup.
-        self.throttled(&account_scope, throttle::ACCOUNT).await?;
+        let mut scopes = vec![(account_scope.as_str(), throttle::ACCOUNT)];
         if let Some(s) = &address_scope {
-            self.throttled(s, throttle::ADDRESS).await?;
+            scopes.push((s.as_str(), throttle::ADDRESS));
         }
+        self.throttled(&scopes).await?;
         let user = users::by_email(&self.db, &email).await.or_internal("looking up a user")?;
         let candidate = user.as_ref().filter(|_| password.len() <= MAX_PASSWORD_BYTES);
         let ok = self.hasher.verify(password, candidate.map(|u| u.password_hash.as_str())).await;
         let user = match user {
             Some(u) if ok && u.disabled_at.is_none() => u,
             other => {
-                self.fail(&[Some(&account_scope), address_scope.as_deref()]).await;
-                self.audit_auth(other.as_ref(), "sign_in", "failed", Some("wrong password"), &ctx.client).await;
+                self.fail(
+                    &[Some(&account_scope), address_scope.as_deref()],
+                    other.as_ref(),
+                    "auth",
+                    "sign_in",
+                    Some("wrong password"),
+                    &ctx.client,
+                )
+                .await;
                 return Err(AppError::BadCredentials);
             }
         };
@@ -274,17 +308,16 @@ impl AuthPort for AuthService {
             return Err(start_over());
         }
         let scope = format!("2fa:user:{}", pending.user_id);
-        self.throttled(&scope, throttle::ACCOUNT).await?;
+        self.throttled(&[(scope.as_str(), throttle::ACCOUNT)]).await?;
         let user = users::by_id(&self.db, &pending.user_id).await.or_internal("reading a user")?.ok_or_else(start_over)?;
         if user.disabled_at.is_some() || !self.consume_second_factor(&user, code).await? {
-            self.fail(&[Some(&scope)]).await;
+            self.fail(&[Some(&scope)], Some(&user), "auth", "sign_in", Some("wrong second factor"), &ctx.client).await;
             pending.failures += 1;
             if pending.failures >= PENDING_2FA_TRIES {
                 let _ = ctx.session.remove::<sessions::Pending>(sessions::PENDING).await;
             } else {
                 ctx.session.insert(sessions::PENDING, &pending).await.or_internal("storing a pending sign-in")?;
             }
-            self.audit_auth(Some(&user), "sign_in", "failed", Some("wrong second factor"), &ctx.client).await;
             return Err(AppError::invalid(
                 "code",
                 "That code is not valid. Codes change every 30 seconds: use the newest one, or one of your recovery codes.",

@@ -33,31 +33,47 @@ pub fn address_scope(kind: &str, ip: Option<IpAddr>) -> Option<String> {
     })
 }
 
-/// Seconds to wait before another attempt in `scope` is allowed, or `None` when it may go ahead.
-pub async fn wait_for(db: &Db, scope: &str, policy: Policy) -> Result<Option<u64>, sqlx::Error> {
-    let now = now_ms();
-    let since = now - policy.window_ms;
-    let (count, last): (i64, Option<i64>) = sqlx::query_as("SELECT COUNT(*), MAX(at) FROM auth_failures WHERE scope = $1 AND at > $2")
-        .bind(scope)
-        .bind(since)
-        .fetch_one(&db.pool)
-        .await?;
-    if count < policy.free {
+/// Seconds to wait before another attempt is allowed, the longest any of `scopes` imposes (each
+/// with its own policy), or `None` when the attempt may go ahead. One query for all scopes.
+pub async fn wait_for(db: &Db, scopes: &[(&str, Policy)]) -> Result<Option<u64>, sqlx::Error> {
+    if scopes.is_empty() {
         return Ok(None);
     }
-    let doublings = (count - policy.free).min(20) as u32;
-    let delay = policy.base_delay_ms.saturating_mul(1i64 << doublings).min(policy.max_delay_ms);
-    let until = last.unwrap_or(now) + delay;
-    Ok((until > now).then(|| ((until - now) as u64).div_ceil(1000)))
+    let now = now_ms();
+    let since = now - scopes.iter().map(|(_, p)| p.window_ms).max().unwrap_or(0);
+    let marks = (2..scopes.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+    let sql = format!("SELECT scope, COUNT(*), MAX(at) FROM auth_failures WHERE at > $1 AND scope IN ({marks}) GROUP BY scope");
+    let mut q = sqlx::query_as::<_, (String, i64, i64)>(&sql).bind(since);
+    for (scope, _) in scopes {
+        q = q.bind(*scope);
+    }
+    let mut wait = None;
+    for (scope, count, last) in q.fetch_all(&db.pool).await? {
+        let Some((_, policy)) = scopes.iter().find(|(s, _)| *s == scope) else { continue };
+        if count < policy.free {
+            continue;
+        }
+        let doublings = (count - policy.free).min(20) as u32;
+        let delay = policy.base_delay_ms.saturating_mul(1i64 << doublings).min(policy.max_delay_ms);
+        let until = last + delay;
+        if until > now {
+            wait = wait.max(Some(((until - now) as u64).div_ceil(1000)));
+        }
+    }
+    Ok(wait)
 }
 
-pub async fn record_failure(db: &Db, scope: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO auth_failures (id, scope, at) VALUES ($1, $2, $3)")
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(scope)
-        .bind(now_ms())
-        .execute(&db.pool)
-        .await?;
+/// Records a failed attempt in each scope (inside the caller's transaction).
+pub async fn record_failures(conn: &mut sqlx::AnyConnection, scopes: &[&str]) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    for scope in scopes {
+        sqlx::query("INSERT INTO auth_failures (id, scope, at) VALUES ($1, $2, $3)")
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(*scope)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 

@@ -60,7 +60,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         DbKind::Postgres => url.to_string(),
     };
     let pool = AnyPoolOptions::new()
-        .max_connections(if kind == DbKind::Sqlite { 8 } else { 16 })
+        .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))
         .after_connect(move |conn, _meta| {
             Box::pin(async move {

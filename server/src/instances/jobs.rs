@@ -13,7 +13,6 @@ use app::error::AppError;
 use app::model::job::JobResult;
 use app::model::{Action, EntityId, InstanceState, JobStatus, JobView};
 use app::ports::{Principal, RequestCtx};
-use std::time::Duration;
 
 const GIVE_UP_MS: i64 = 3_600_000;
 
@@ -298,42 +297,33 @@ pub async fn view(svc: &Instances, p: &Principal, id: &EntityId) -> Result<JobVi
     })
 }
 
-/// Follows pending jobs nobody is watching. Safe with several servers: each job is claimed with a
-/// conditional update before it is polled.
-pub async fn run_poller(svc: Instances, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
-            _ = shutdown.changed() => return,
-        }
-        let now = now_ms();
-        let due: Vec<JobRow> = match sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM jobs WHERE status = 'pending' AND next_poll_at <= $1 ORDER BY next_poll_at LIMIT 50"
-        ))
-        .bind(now)
-        .fetch_all(&svc.db.pool)
-        .await
-        {
-            Ok(rows) => rows,
-            Err(e) => {
-                tracing::warn!(error = %e, "job poller could not read jobs");
-                continue;
-            }
-        };
-        for row in due {
-            let claimed = sqlx::query("UPDATE jobs SET next_poll_at = $1 WHERE id = $2 AND next_poll_at = $3 AND status = 'pending'")
-                .bind(now + 30_000)
-                .bind(&row.id)
-                .bind(row.next_poll_at)
-                .execute(&svc.db.pool)
-                .await
-                .map(|r| r.rows_affected() == 1)
-                .unwrap_or(false);
-            if claimed {
-                if let Err(e) = refresh(&svc, &row).await {
-                    tracing::debug!(error = %e, job = %row.id, "job poll failed");
-                }
+/// One round of following pending jobs nobody is watching: each due job is claimed with a conditional
+/// update before it is polled, so several servers never poll the same job at once. Returns how many
+/// were polled.
+pub async fn poll_due(svc: &Instances) -> Result<usize, sqlx::Error> {
+    let now = now_ms();
+    let due: Vec<JobRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM jobs WHERE status = 'pending' AND next_poll_at <= $1 ORDER BY next_poll_at LIMIT 50"
+    ))
+    .bind(now)
+    .fetch_all(&svc.db.pool)
+    .await?;
+    let mut polled = 0;
+    for row in due {
+        let claimed = sqlx::query("UPDATE jobs SET next_poll_at = $1 WHERE id = $2 AND next_poll_at = $3 AND status = 'pending'")
+            .bind(now + 30_000)
+            .bind(&row.id)
+            .bind(row.next_poll_at)
+            .execute(&svc.db.pool)
+            .await?
+            .rows_affected()
+            == 1;
+        if claimed {
+            polled += 1;
+            if let Err(e) = refresh(svc, &row).await {
+                tracing::debug!(error = %e, job = %row.id, "job poll failed");
             }
         }
     }
+    Ok(polled)
 }

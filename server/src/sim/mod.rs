@@ -178,6 +178,7 @@ impl Simulator {
         let Some(path) = &self.state_file else {
             return Ok(());
         };
+        let _one_writer = self.save_lock.lock().expect("sim save lock");
         if !self.dirty.swap(false, Ordering::SeqCst) {
             return Ok(());
         }

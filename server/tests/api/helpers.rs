@@ -6,7 +6,6 @@ use clap::Parser as _;
 use serde_json::{json, Value};
 use server::config::Cli;
 use server::startup::{leptos_options, Application};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex};
 

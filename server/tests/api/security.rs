@@ -205,7 +205,7 @@ async fn no_password_key_or_session_id_ever_reaches_the_logs() {
     for _ in 0..3 {
         app.client().login("logs@example.com", wrong).await;
     }
-    let (api_key, sealed): (String, String) =
+    let (sealed_key, sealed): (String, String) =
         sqlx::query_as("SELECT c.cs_api_key, c.cs_secret_sealed FROM customers c JOIN users u ON u.id = c.user_id WHERE u.email = $1")
             .bind("logs@example.com")
             .fetch_one(&app.db.pool)
@@ -214,6 +214,8 @@ async fn no_password_key_or_session_id_ever_reaches_the_logs() {
     let (admin_key, admin_secret) = app.sim().admin_credentials();
     let key = server::crypto::MasterKey::load_or_create(None, &app.data_dir).unwrap();
     let customer_secret = secrecy::ExposeSecret::expose_secret(&key.open("cloudstack-secret", &sealed).unwrap()).to_string();
+    let api_key = secrecy::ExposeSecret::expose_secret(&key.open("cloudstack-key", &sealed_key).unwrap()).to_string();
+    assert!(!sealed_key.contains(&api_key), "the API key is stored sealed too");
     assert!(!sealed.contains(&customer_secret), "stored sealed, not in clear");
     let logs = captured_logs();
     assert!(logs.len() > 1000, "the capture works ({} bytes)", logs.len());
