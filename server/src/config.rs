@@ -117,8 +117,10 @@ pub struct ServeArgs {
     /// Sessions end this long after sign-in, however active.
     #[arg(long, env = "ZENITH_SESSION_MAX_HOURS", default_value_t = 168)]
     pub session_max_hours: u64,
-    /// How many password hashes may be computed at once (each takes ~19 MiB and a core for ~50 ms).
-    #[arg(long, env = "ZENITH_HASH_CONCURRENCY", default_value_t = 2)]
+    /// How many password hashes may be computed at once (each takes ~19 MiB and a core for ~50 ms);
+    /// 0 means half the cores. More threads do not verify faster when the panel is busy, they only
+    /// crowd the memory the panel's requests need.
+    #[arg(long, env = "ZENITH_HASH_CONCURRENCY", default_value_t = 0)]
     pub hash_concurrency: usize,
     /// Currency of the price list.
     #[arg(long, env = "ZENITH_CURRENCY", default_value = "EUR")]

@@ -54,6 +54,9 @@ const MAX_PASSWORD_BYTES: usize = 1024;
 
 const TOTP_PURPOSE: &str = "totp-secret";
 
+/// How long a throttled attempt waits for its refusal.
+const TARPIT: Duration = Duration::from_secs(1);
+
 impl AuthService {
     pub fn new(db: Db, hasher: Hasher, key: MasterKey, cfg: AuthConfig, tenancy: Arc<Tenancy>) -> AuthService {
         AuthService { db, hasher, key, cfg, tenancy }
@@ -83,9 +86,15 @@ impl AuthService {
         Err(AppError::invalid("password", msg))
     }
 
+    /// Refuses the attempt when any scope is locked. The refusal is held back for up to a second (an
+    /// async wait, no CPU): a client retrying in a loop then makes one attempt a second instead of
+    /// thousands, whatever its number of connections' worth of patience.
     async fn throttled(&self, scopes: &[(&str, throttle::Policy)]) -> Result<(), AppError> {
         match throttle::wait_for(&self.db, scopes).await.or_internal("reading throttle")? {
-            Some(retry_after) => Err(AppError::Throttled { retry_after }),
+            Some(retry_after) => {
+                tokio::time::sleep(TARPIT.min(std::time::Duration::from_secs(retry_after))).await;
+                Err(AppError::Throttled { retry_after: retry_after.saturating_sub(TARPIT.as_secs()).max(1) })
+            }
             None => Ok(()),
         }
     }

@@ -2,9 +2,9 @@
 //! crate's default), stored as a PHC string.
 //!
 //! Hashing takes a core and 19 MiB for tens of milliseconds, so it runs on its own small pool of
-//! threads at a lower scheduling priority (nice 10): idle CPU is used at full speed, but request
-//! handling always wins the CPU, so a flood of sign-ins cannot slow the rest of the panel. Callers
-//! queue (asynchronously) for one of the pool's threads.
+//! threads scheduled as `SCHED_IDLE` on Linux: they use idle CPU at full speed, and any request
+//! handler that wakes up preempts them at once, so a flood of sign-ins cannot slow the rest of the
+//! panel. Callers queue (asynchronously) for one of the pool's threads.
 
 use argon2::password_hash::{rand_core::OsRng, SaltString};
 use argon2::{Argon2, PasswordHash, PasswordHasher as _, PasswordVerifier as _};
@@ -79,12 +79,17 @@ impl Hasher {
     }
 }
 
-/// Nice 10 for the calling thread (Linux threads have their own nice value).
+/// `SCHED_IDLE` for the calling thread (Linux schedules threads individually); elsewhere, no change.
 fn lower_priority() {
     #[cfg(target_os = "linux")]
-    // SAFETY: setpriority only reads its integer arguments; `who = 0` is the calling thread.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: `param` outlives the call; pid 0 is the calling thread; lowering one's own
+        // scheduling class needs no privilege.
+        let rc = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) };
+        if rc != 0 {
+            tracing::warn!("could not lower the password-hashing threads' priority");
+        }
     }
 }
 
