@@ -94,6 +94,8 @@ pub trait AuthPort: Send + Sync {
     /// The signed-in principal, or `Unauthorized`.
     async fn principal(&self, ctx: &RequestCtx) -> Result<Principal, AppError>;
     async fn me(&self, principal: &Principal) -> Result<Me, AppError>;
+    /// May this principal use the support area? (Staff only; with 2FA when the policy says so.)
+    async fn support_gate(&self, principal: &Principal) -> Result<(), AppError>;
 }
 
 #[async_trait]

@@ -1,12 +1,11 @@
 //! Benchmarks that print ratios (run: `cargo bench -p server --bench panel`). Not tests: they measure.
 //!
-//! 1. fan-out   — the same call in five zones with different latencies takes about as long as the
-//!                slowest zone (ratio to the slowest), not their sum.
-//! 2. list      — with 100 ms added to every cloud call, `/api/instances/list` and the server-rendered
-//!                `/` take at most 1.3× the slowest zone, with one cloud call per zone once the
-//!                catalogue is cached.
-//! 3. flood     — while 50 clients hammer `/api/auth/login` with wrong passwords, the p99 of
-//!                `/api/instances/list` compared with its unloaded p99.
+//! 1. fan-out — the same call in five zones with different latencies takes about as long as the
+//!    slowest zone (ratio to the slowest), not their sum.
+//! 2. list — with 100 ms added to every cloud call, `/api/instances/list` and the server-rendered `/`
+//!    take at most 1.3× the slowest zone, with one cloud call per zone once the catalogue is cached.
+//! 3. flood — while 50 clients hammer `/api/auth/login` with wrong passwords, the p99 of
+//!    `/api/instances/list` compared with its unloaded p99.
 
 use clap::Parser as _;
 use serde_json::json;

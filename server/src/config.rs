@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the panel (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run the CloudStack simulator alone.
     Sim(SimArgs),
     /// Apply database migrations and exit.

@@ -11,7 +11,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Sim(args)) => {
             server::telemetry::init(args.log_format);
             let sim = server::sim::Simulator::open(args.tuning.sim_config(&args.data_dir))?;

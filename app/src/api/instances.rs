@@ -1,5 +1,8 @@
 //! `/api/instances/*` and `/api/jobs/get`: the customer's instances and the cloud jobs acting on them.
 
+// A server function's arguments are its JSON fields; the deploy request simply has eight.
+#![allow(clippy::too_many_arguments)]
+
 use crate::error::AppError;
 use crate::model::{InstanceDetail, InstanceList, JobView};
 use leptos::prelude::*;
@@ -30,7 +33,6 @@ pub async fn get_instance(id: String) -> Result<InstanceDetail, AppError> {
     ports.cloud.get_instance(&p, &id).await
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "instances/deploy", input = Json)]
 pub async fn deploy(
     zone_id: String,

@@ -7,6 +7,7 @@ pub mod account;
 pub mod auth;
 pub mod catalog;
 pub mod instances;
+pub mod support;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {

@@ -152,7 +152,7 @@ pub fn DeployPage() -> impl IntoView {
                             Ok(offs) if zone.get_untracked().is_empty() || offs.is_empty() => view! { <p class="muted">"Choose a zone first."</p> }.into_any(),
                             Ok(offs) => view! {
                                 <div class="sizes" role="radiogroup" aria-label="Size">
-                                    {move || offs.iter().filter(|o| o.tier == tier.get()).cloned().map(|o| {
+                                    {move || offs.iter().filter(|o| o.tier == tier.get()).map(|o| {
                                         let id = o.id.clone();
                                         let checked = { let id = id.clone(); move || offering.get() == id };
                                         view! {
@@ -160,7 +160,7 @@ pub fn DeployPage() -> impl IntoView {
                                                 <input type="radio" name="offering" value=id.clone() prop:checked=checked on:change=move |_| offering.set(id.clone())/>
                                                 <span class="choice-title">{o.name.clone()}</span>
                                                 <span class="choice-text">{format!("{} vCPU · {} RAM · {} GB disk", o.cpu, memory(o.memory_mb), o.disk_gb)}</span>
-                                                <span class="price">{price_line(&o)}</span>
+                                                <span class="price">{price_line(o)}</span>
                                             </label>
                                         }
                                     }).collect_view()}

@@ -32,5 +32,22 @@ pub fn BillingPage() -> impl IntoView {
 
 #[component]
 pub fn SupportPage() -> impl IntoView {
-    view! { <Later title="Support" now="Customer search and the audited customer view are coming to this area."/> }
+    let access = Resource::new(|| (), |_| crate::api::support::support_access());
+    view! {
+        <Title text="Support"/>
+        <h1>"Support"</h1>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match access.await {
+                    Ok(_) => view! {
+                        <section class="panel">
+                            <p>"Customer search and the audited customer view are coming to this area."</p>
+                            <p class="muted">"This area is being built and is not available yet."</p>
+                        </section>
+                    }.into_any(),
+                    Err(e) => view! { <p class="alert alert-warning" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
 }

@@ -387,4 +387,12 @@ impl AuthPort for AuthService {
     async fn me(&self, p: &Principal) -> Result<Me, AppError> {
         Ok(Me { email: p.email.clone(), role: p.role, two_factor_enabled: p.two_factor })
     }
+
+    async fn support_gate(&self, p: &Principal) -> Result<(), AppError> {
+        p.require_staff()?;
+        if self.cfg.staff_require_2fa && !p.two_factor {
+            return Err(AppError::Forbidden("Turn on two-factor sign-in under Account before using Support.".into()));
+        }
+        Ok(())
+    }
 }

@@ -62,16 +62,16 @@ pub fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error>
 pub fn flexible_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
-    enum B {
-        B(bool),
-        I(i64),
-        S(String),
+    enum Flag {
+        Bool(bool),
+        Int(i64),
+        Text(String),
     }
-    Ok(match Option::<B>::deserialize(d)? {
+    Ok(match Option::<Flag>::deserialize(d)? {
         None => false,
-        Some(B::B(b)) => b,
-        Some(B::I(i)) => i != 0,
-        Some(B::S(s)) => s.trim().eq_ignore_ascii_case("true") || s.trim() == "1",
+        Some(Flag::Bool(b)) => b,
+        Some(Flag::Int(i)) => i != 0,
+        Some(Flag::Text(s)) => s.trim().eq_ignore_ascii_case("true") || s.trim() == "1",
     })
 }
 

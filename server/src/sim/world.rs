@@ -629,6 +629,18 @@ fn fxhash(s: &str) -> u64 {
     s.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
 }
 
+/// RFC 5737's three documentation blocks, shared by the five zones (Amsterdam and Barcelona split
+/// 192.0.2.0/24, Miami and Tokyo 198.51.100.0/24, Los Angeles has 203.0.113.0/24).
+pub fn default_ipv4_pools() -> Vec<(Ipv4Addr, u32)> {
+    vec![
+        (Ipv4Addr::new(192, 0, 2, 0), 128),
+        (Ipv4Addr::new(192, 0, 2, 128), 128),
+        (Ipv4Addr::new(198, 51, 100, 0), 128),
+        (Ipv4Addr::new(198, 51, 100, 128), 128),
+        (Ipv4Addr::new(203, 0, 113, 0), 256),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -666,16 +678,4 @@ mod tests {
         assert_eq!(macs.len(), 1000);
         assert!(macs.iter().all(|m| m.starts_with("06:")));
     }
-}
-
-/// RFC 5737's three documentation blocks, shared by the five zones (Amsterdam and Barcelona split
-/// 192.0.2.0/24, Miami and Tokyo 198.51.100.0/24, Los Angeles has 203.0.113.0/24).
-pub fn default_ipv4_pools() -> Vec<(Ipv4Addr, u32)> {
-    vec![
-        (Ipv4Addr::new(192, 0, 2, 0), 128),
-        (Ipv4Addr::new(192, 0, 2, 128), 128),
-        (Ipv4Addr::new(198, 51, 100, 0), 128),
-        (Ipv4Addr::new(198, 51, 100, 128), 128),
-        (Ipv4Addr::new(203, 0, 113, 0), 256),
-    ]
 }

@@ -231,3 +231,33 @@ async fn no_password_key_or_session_id_ever_reaches_the_logs() {
         assert!(!logs.contains(secret), "{what} appears in the logs");
     }
 }
+
+async fn staff(app: &TestApp, email: &str) -> Client {
+    let hasher = server::auth::password::Hasher::new(1);
+    let e = app::model::Email::parse(email).unwrap();
+    let pw = app::model::NewPassword::parse(PASSWORD).unwrap();
+    server::auth::AuthService::upsert_staff(&app.db, &hasher, &e, app::model::Role::Support, &pw).await.unwrap();
+    let c = app.client();
+    assert_eq!(c.login(email, PASSWORD).await.status, 200);
+    c
+}
+
+#[tokio::test]
+async fn staff_need_two_factor_sign_in_before_the_support_area() {
+    let app = TestApp::spawn().await;
+    let helper = staff(&app, "helper@example.com").await;
+    let r = helper.post("/api/support/access", json!({})).await;
+    assert_eq!((r.status, r.error_message()), (403, "Turn on two-factor sign-in under Account before using Support."));
+    enable_2fa(&helper).await;
+    assert_eq!(helper.post("/api/support/access", json!({})).await.body, json!({"ready": true}));
+    let customer = app.customer("not-staff@example.com").await;
+    let r = customer.post("/api/support/access", json!({})).await;
+    assert_eq!((r.status, r.error_message()), (403, "This area is for support staff."));
+}
+
+#[tokio::test]
+async fn the_staff_two_factor_rule_can_be_turned_off() {
+    let app = TestApp::spawn_with(Options::new(Store::Sqlite).arg("--staff-require-2fa", "false")).await;
+    let helper = staff(&app, "relaxed@example.com").await;
+    assert_eq!(helper.post("/api/support/access", json!({})).await.status, 200);
+}
