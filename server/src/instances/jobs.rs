@@ -177,37 +177,16 @@ async fn refresh(svc: &Instances, row: &JobRow) -> Result<Option<String>, AppErr
         tracing::warn!(error = %e, "cannot poll a job");
         AppError::Unavailable("The cloud is not reachable right now.".into())
     })?;
-    let now = now_ms();
     let job = match cloud.client.query_async_job_result(cloud_job).await {
         Ok(j) => j,
         Err(e) => {
-            sqlx::query("UPDATE jobs SET attempts = attempts + 1, next_poll_at = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'")
-                .bind(now + backoff_ms(row.attempts))
-                .bind(now)
-                .bind(&row.id)
-                .execute(&svc.db.pool)
-                .await
-                .or_internal("updating a job")?;
-            if now - row.created_at > GIVE_UP_MS {
-                finish(svc, row, "failed", Some("The cloud did not report an outcome in time; check the instance's state."), None).await?;
-            }
+            not_yet(svc, row, None, "The cloud did not report an outcome in time; check the instance's state.").await?;
             return Err(cloud_error(&e, None));
         }
     };
     match job.state() {
         JobState::Pending { progress } => {
-            if now - row.created_at > GIVE_UP_MS {
-                finish(svc, row, "failed", Some("The cloud did not finish this within an hour; check the instance's state."), None).await?;
-                return Ok(None);
-            }
-            sqlx::query("UPDATE jobs SET progress = $1, attempts = attempts + 1, next_poll_at = $2, updated_at = $3 WHERE id = $4 AND status = 'pending'")
-                .bind(progress.map(i64::from))
-                .bind(now + backoff_ms(row.attempts))
-                .bind(now)
-                .bind(&row.id)
-                .execute(&svc.db.pool)
-                .await
-                .or_internal("updating a job")?;
+            not_yet(svc, row, progress, "The cloud did not finish this within an hour; check the instance's state.").await?;
             Ok(None)
         }
         JobState::Succeeded(v) => {
@@ -228,6 +207,26 @@ async fn refresh(svc: &Instances, row: &JobRow) -> Result<Option<String>, AppErr
             Ok(None)
         }
     }
+}
+
+/// The job has not ended (or the cloud did not say): poll again after the backoff, or give up with
+/// `give_up` once the job is an hour old.
+async fn not_yet(svc: &Instances, row: &JobRow, progress: Option<u8>, give_up: &str) -> Result<(), AppError> {
+    let now = now_ms();
+    if now - row.created_at > GIVE_UP_MS {
+        return finish(svc, row, "failed", Some(give_up), None).await;
+    }
+    sqlx::query(
+        "UPDATE jobs SET progress = COALESCE($1, progress), attempts = attempts + 1, next_poll_at = $2, updated_at = $3 WHERE id = $4 AND status = 'pending'",
+    )
+    .bind(progress.map(i64::from))
+    .bind(now + backoff_ms(row.attempts))
+    .bind(now)
+    .bind(&row.id)
+    .execute(&svc.db.pool)
+    .await
+    .or_internal("updating a job")?;
+    Ok(())
 }
 
 async fn finish(svc: &Instances, row: &JobRow, status: &str, error: Option<&str>, state: Option<&str>) -> Result<(), AppError> {

@@ -68,7 +68,7 @@ async fn first_zone_offering_template(c: &CloudStack, storage: &str) -> (String,
     (zone.id, offering.id, template.id)
 }
 
-fn deploy_spec(zone: &str, offering: &str, template: &str, name: &str) -> DeployVm {
+pub fn deploy_spec(zone: &str, offering: &str, template: &str, name: &str) -> DeployVm {
     DeployVm {
         zone_id: zone.into(),
         service_offering_id: offering.into(),

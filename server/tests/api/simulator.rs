@@ -1,7 +1,7 @@
 //! The simulator on the wire, as a third-party client sees it: envelopes, error codes and texts,
 //! signatures, state rules, addresses, usage records, persistence.
 
-use crate::cloud_client::{admin, customer, start_sim, ADMIN_KEY, ADMIN_SECRET, QUICK};
+use crate::cloud_client::{admin, customer, deploy_spec, start_sim, ADMIN_KEY, ADMIN_SECRET, QUICK};
 use serde_json::Value;
 use server::cloud::commands::{DeployVm, VmQuery};
 use server::cloud::sign;
@@ -89,17 +89,7 @@ async fn actions_in_the_wrong_state_get_cloudstacks_refusals() {
     let zone = c.list_zones().await.unwrap().remove(0);
     let off = c.list_service_offerings().await.unwrap().remove(0);
     let tpl = c.list_templates("executable", Some(&zone.id)).await.unwrap().remove(0);
-    let spec = DeployVm {
-        zone_id: zone.id.clone(),
-        service_offering_id: off.id.clone(),
-        template_id: tpl.id.clone(),
-        name: "rules".into(),
-        display_name: None,
-        key_pair: None,
-        security_group_ids: vec![],
-        user_data_base64: None,
-        start: true,
-    };
+    let spec = deploy_spec(&zone.id, &off.id, &tpl.id, "rules");
     let vm = c.wait_vm(&c.deploy_virtual_machine(&spec).await.unwrap().jobid, QUICK).await.unwrap();
     let text = |e: server::cloud::CloudError| e.to_string();
     assert!(text(c.reset_password_for_virtual_machine(&vm.id).await.unwrap_err()).contains("should be stopped to do password reset"));
@@ -123,17 +113,7 @@ async fn addresses_are_unique_derived_by_eui64_and_returned_on_expunge() {
     let zone = c.list_zones().await.unwrap().remove(4);
     let off = c.list_service_offerings().await.unwrap().remove(0);
     let tpl = c.list_templates("executable", Some(&zone.id)).await.unwrap().remove(0);
-    let deploy = |name: &str| DeployVm {
-        zone_id: zone.id.clone(),
-        service_offering_id: off.id.clone(),
-        template_id: tpl.id.clone(),
-        name: name.into(),
-        display_name: None,
-        key_pair: None,
-        security_group_ids: vec![],
-        user_data_base64: None,
-        start: true,
-    };
+    let deploy = |name: &str| deploy_spec(&zone.id, &off.id, &tpl.id, name);
     let mut vms = Vec::new();
     for name in ["a1", "a2", "a3"] {
         vms.push(c.wait_vm(&c.deploy_virtual_machine(&deploy(name)).await.unwrap().jobid, QUICK).await.unwrap());
@@ -165,23 +145,7 @@ async fn users_see_their_own_account_and_the_admin_sees_all_or_one() {
     let off = one.list_service_offerings().await.unwrap().remove(0);
     let tpl = one.list_templates("executable", Some(&zone.id)).await.unwrap().remove(0);
     let vm = one
-        .wait_vm(
-            &one.deploy_virtual_machine(&DeployVm {
-                zone_id: zone.id,
-                service_offering_id: off.id,
-                template_id: tpl.id,
-                name: "mine".into(),
-                display_name: None,
-                key_pair: None,
-                security_group_ids: vec![],
-                user_data_base64: None,
-                start: true,
-            })
-            .await
-            .unwrap()
-            .jobid,
-            QUICK,
-        )
+        .wait_vm(&one.deploy_virtual_machine(&deploy_spec(&zone.id, &off.id, &tpl.id, "mine")).await.unwrap().jobid, QUICK)
         .await
         .unwrap();
     assert!(two.list_virtual_machines(&VmQuery::default()).await.unwrap().is_empty());
@@ -200,23 +164,7 @@ async fn usage_records_follow_the_simulated_clock() {
     let off = c.list_service_offerings().await.unwrap().remove(0);
     let tpl = c.list_templates("executable", Some(&zone.id)).await.unwrap().remove(0);
     let vm = c
-        .wait_vm(
-            &c.deploy_virtual_machine(&DeployVm {
-                zone_id: zone.id,
-                service_offering_id: off.id.clone(),
-                template_id: tpl.id,
-                name: "metered".into(),
-                display_name: None,
-                key_pair: None,
-                security_group_ids: vec![],
-                user_data_base64: None,
-                start: true,
-            })
-            .await
-            .unwrap()
-            .jobid,
-            QUICK,
-        )
+        .wait_vm(&c.deploy_virtual_machine(&deploy_spec(&zone.id, &off.id, &tpl.id, "metered")).await.unwrap().jobid, QUICK)
         .await
         .unwrap();
     let r = reqwest::Client::new()
