@@ -16,12 +16,12 @@ async function deploy(page: Page, zone: string, family: "Agile" | "Stamina", nam
   await page.getByRole("button", { name: "Deploy", exact: true }).click();
   await expect(page.getByRole("heading", { name })).toBeVisible();
   await expect(page.getByRole("status")).toContainText("Deploying");
-  await expect(page.locator(".state").first()).toHaveText("Running");
+  await expect(page.getByRole("status", { name: "Instance state" })).toHaveText("Running");
 }
 
 async function addresses(page: Page) {
-  const v4 = await page.getByRole("button", { name: "Copy IPv4 address" }).locator("xpath=preceding-sibling::code").innerText();
-  const v6 = await page.getByRole("button", { name: "Copy IPv6 address" }).locator("xpath=preceding-sibling::code").innerText();
+  const v4 = await page.getByLabel("IPv4 address", { exact: true }).innerText();
+  const v6 = await page.getByLabel("IPv6 address", { exact: true }).innerText();
   return { v4, v6 };
 }
 
@@ -39,9 +39,9 @@ test("an Agile instance in Tokyo: deploy, follow, see its addresses, stop, start
   await page.screenshot({ path: "screenshots/instance.png", fullPage: true });
 
   await page.getByRole("button", { name: "Stop", exact: true }).click();
-  await expect(page.locator(".state").first()).toHaveText("Stopped");
+  await expect(page.getByRole("status", { name: "Instance state" })).toHaveText("Stopped");
   await page.getByRole("button", { name: "Start", exact: true }).click();
-  await expect(page.locator(".state").first()).toHaveText("Running");
+  await expect(page.getByRole("status", { name: "Instance state" })).toHaveText("Running");
 
   await page.getByRole("button", { name: "Destroy…" }).click();
   const confirm = page.getByRole("button", { name: "Destroy this instance" });

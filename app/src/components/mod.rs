@@ -68,7 +68,7 @@ pub fn Copyable(#[prop(into)] text: String, #[prop(into)] label: String) -> impl
     };
     view! {
         <span class="copyable">
-            <code>{text.clone()}</code>
+            <code aria-label=label.clone()>{text.clone()}</code>
             <button type="button" class="icon-button" aria-label=format!("Copy {label}") on:click=copy>
                 {move || if copied.get() { "Copied" } else { "Copy" }}
             </button>

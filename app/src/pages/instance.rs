@@ -131,7 +131,7 @@ fn Detail(
             <div>
                 <h1>{i.name.clone()}</h1>
                 <p class="subtitle">
-                    <StateBadge state=Signal::derive(move || state)/> " " {i.zone_name.clone()} " · " {i.offering_name.clone()} " " <TierBadge tier=i.tier/>
+                    <span role="status" aria-label="Instance state"><StateBadge state=Signal::derive(move || state)/></span> " " {i.zone_name.clone()} " · " {i.offering_name.clone()} " " <TierBadge tier=i.tier/>
                 </p>
             </div>
         </div>

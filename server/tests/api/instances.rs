@@ -309,3 +309,49 @@ async fn the_instances_page_renders_on_the_server_with_the_list() {
         "signed-out visitors are sent to sign in"
     );
 }
+
+#[tokio::test]
+async fn a_sign_up_while_the_cloud_is_down_is_finished_by_the_next_sign_in_with_one_account() {
+    let app = TestApp::spawn().await;
+    // Every cloud call fails for a while: the sign-up itself still works.
+    app.set_faults(json!({"fail_next_calls": 1000})).await;
+    let c = app.client();
+    assert_eq!(c.signup("early@example.com", PASSWORD).await.status, 200);
+    let r = c.post("/api/instances/list", json!({})).await;
+    assert_eq!((r.status, r.error_code()), (503, "unavailable"), "{}", r.body);
+    assert!(r.error_message().contains("still being set up"));
+    let (key,): (Option<String>,) =
+        sqlx::query_as("SELECT c.cs_api_key FROM customers c JOIN users u ON u.id = c.user_id WHERE u.email = $1")
+            .bind("early@example.com")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(key.is_none(), "nothing was provisioned yet");
+
+    app.set_faults(json!({"fail_next_calls": 0})).await;
+    let again = app.client();
+    assert_eq!(again.login("early@example.com", PASSWORD).await.status, 200);
+    let mut listed = again.post("/api/instances/list", json!({})).await;
+    for _ in 0..50 {
+        if listed.status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        listed = again.post("/api/instances/list", json!({})).await;
+    }
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let id: (String,) =
+        sqlx::query_as("SELECT id FROM users WHERE email = $1").bind("early@example.com").fetch_one(&app.db.pool).await.unwrap();
+    let name = server::tenancy::account_name(&id.0);
+    let admin = server::cloud::CloudStack::new(
+        server::cloud::client::http_client(&server::cloud::ClientConfig::default()),
+        &format!("{}/client/api", app.sim_base.as_ref().unwrap()),
+        {
+            let (k, s) = app.sim().admin_credentials();
+            server::cloud::Credentials { api_key: k, secret_key: s.into() }
+        },
+        std::sync::Arc::new(server::cloud::ClientConfig::default()),
+    );
+    let domain = admin.list_domains(Some("customers")).await.unwrap().remove(0);
+    assert_eq!(admin.list_accounts(&name, &domain.id).await.unwrap().len(), 1, "exactly one cloud account");
+}
