@@ -15,7 +15,7 @@ async function deploy(page: Page, zone: string, family: "Agile" | "Stamina", nam
   await page.screenshot({ path: `screenshots/deploy-${zone.toLowerCase()}.png`, fullPage: true });
   await page.getByRole("button", { name: "Deploy", exact: true }).click();
   await expect(page.getByRole("heading", { name })).toBeVisible();
-  await expect(page.getByRole("status")).toContainText("Deploying");
+  await expect(page.getByRole("status").filter({ hasText: "Deploying" })).toBeVisible();
   await expect(page.getByRole("status", { name: "Instance state" })).toHaveText("Running");
 }
 
