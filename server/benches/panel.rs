@@ -176,7 +176,8 @@ async fn measure_list(c: &reqwest::Client, base: &str, n: usize) -> Vec<Duration
 /// answers early and every attempt costs an argon2 verification — the worst case for the panel.
 /// Otherwise they come from one address, as a single attacker's would, and throttling refuses them.
 async fn login_flood(spread: bool) {
-    let threads = std::env::var("BENCH_HASH_THREADS").unwrap_or_else(|_| "2".into());
+    // The shipping default (0: half the cores) unless BENCH_HASH_THREADS says otherwise.
+    let threads = std::env::var("BENCH_HASH_THREADS").unwrap_or_else(|_| "0".into());
     let mut args = vec!["--hash-concurrency", threads.as_str()];
     if spread {
         args.extend(["--trusted-proxies", "127.0.0.1"]);

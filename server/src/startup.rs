@@ -33,10 +33,15 @@ pub struct Application {
 
 /// Site files as cargo-leptos lays them out (`LEPTOS_*` variables override, as at run time).
 pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
-    let mut opts = leptos::config::get_configuration(None)
-        .map(|c| c.leptos_options)
-        .unwrap_or_else(|_| LeptosOptions::builder().output_name("zenith").site_root("target/site").site_pkg_dir("pkg").build());
-    // A binary built without cargo-leptos has no output name baked in; ours is always `zenith`.
+    let fallback = || LeptosOptions::builder().output_name("zenith").site_root("target/site").site_pkg_dir("pkg").build();
+    // A binary built by plain cargo (tests, benches) has no output name baked in, and asking leptos for
+    // its configuration then prints a misleading warning; ours is always `zenith`.
+    let from_cargo_leptos = option_env!("LEPTOS_OUTPUT_NAME").is_some() || std::env::var_os("LEPTOS_OUTPUT_NAME").is_some();
+    let mut opts = if from_cargo_leptos {
+        leptos::config::get_configuration(None).map(|c| c.leptos_options).unwrap_or_else(|_| fallback())
+    } else {
+        fallback()
+    };
     if opts.output_name.is_empty() {
         opts.output_name = "zenith".into();
     }
