@@ -52,7 +52,9 @@ pub struct Principal {
 impl Principal {
     /// The customer whose resources this request acts on. Staff outside a support session have none.
     pub fn customer(&self) -> Result<&str, AppError> {
-        self.customer_id.as_deref().ok_or_else(|| AppError::Forbidden("Staff accounts have no cloud resources of their own.".into()))
+        self.customer_id.as_deref().ok_or_else(|| {
+            AppError::Forbidden("Staff accounts have no cloud resources of their own: open a customer's view from Support.".into())
+        })
     }
 
     /// Changes are refused in a read-only support session.

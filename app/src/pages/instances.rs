@@ -45,10 +45,9 @@ pub fn InstancesPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(l) => view! { <InstanceTable list=l/> }.into_any(),
-                    // Staff have no instances of their own; signed-out visitors are being redirected.
-                    Err(AppError::Forbidden(_)) => view! {
-                        <p class="panel">"Staff accounts have no instances of their own. Open a customer's view from " <a href="/support">"Support"</a> "."</p>
-                    }.into_any(),
+                    // A refusal (a staff account has no instances) is a notice, not a failure; signed-out
+                    // visitors are being redirected by the frame.
+                    Err(AppError::Forbidden(why)) => view! { <p class="panel">{why}</p> }.into_any(),
                     Err(AppError::Unauthorized) => ().into_any(),
                     Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
                 }

@@ -40,12 +40,12 @@ pub async fn wait_for(db: &Db, scopes: &[(&str, Policy)]) -> Result<Option<u64>,
         return Ok(None);
     }
     let now = now_ms();
-    let since = now - scopes.iter().map(|(_, p)| p.window_ms).max().unwrap_or(0);
-    let marks = (2..scopes.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-    let sql = format!("SELECT scope, COUNT(*), MAX(at) FROM auth_failures WHERE at > $1 AND scope IN ({marks}) GROUP BY scope");
-    let mut q = sqlx::query_as::<_, (String, i64, i64)>(&sql).bind(since);
-    for (scope, _) in scopes {
-        q = q.bind(*scope);
+    // Each scope counts only the failures inside its own policy's window.
+    let each = (0..scopes.len()).map(|i| format!("(scope = ${} AND at > ${})", 2 * i + 1, 2 * i + 2)).collect::<Vec<_>>();
+    let sql = format!("SELECT scope, COUNT(*), MAX(at) FROM auth_failures WHERE {} GROUP BY scope", each.join(" OR "));
+    let mut q = sqlx::query_as::<_, (String, i64, i64)>(&sql);
+    for (scope, policy) in scopes {
+        q = q.bind(*scope).bind(now - policy.window_ms);
     }
     let mut wait = None;
     for (scope, count, last) in q.fetch_all(&db.pool).await? {
@@ -100,5 +100,30 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.unwrap(), "login:ip6:2001:db8:1:2::/64");
         assert_eq!(address_scope("login", Some("192.0.2.7".parse().unwrap())).unwrap(), "login:ip:192.0.2.7");
+    }
+
+    #[tokio::test]
+    async fn each_scope_counts_only_failures_inside_its_own_window() {
+        let dir = std::env::temp_dir().join(format!("zenith-throttle-{}", uuid::Uuid::new_v4().simple()));
+        let db = crate::db::connect(&format!("sqlite://{}", dir.join("t.db").display())).await.unwrap();
+        db.migrate().await.unwrap();
+        let ten_minutes_ago = now_ms() - 10 * 60_000;
+        for _ in 0..2 {
+            sqlx::query("INSERT INTO auth_failures (id, scope, at) VALUES ($1, 'short', $2)")
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(ten_minutes_ago)
+                .execute(&db.pool)
+                .await
+                .unwrap();
+        }
+        let strict = |window_ms| Policy { free: 1, window_ms, base_delay_ms: 3_600_000, max_delay_ms: 3_600_000 };
+        let day = strict(86_400_000);
+
+        let wait = wait_for(&db, &[("short", strict(60_000)), ("long", day)]).await.unwrap();
+        assert_eq!(wait, None, "failures older than a scope's window do not count, even beside a scope with a longer one");
+
+        let wait = wait_for(&db, &[("short", strict(3_600_000)), ("long", day)]).await.unwrap();
+        assert!(wait.is_some_and(|s| (49 * 60..=50 * 60).contains(&s)), "inside the window they lock for the rest of the hour: {wait:?}");
+        std::fs::remove_dir_all(dir).ok();
     }
 }

@@ -61,7 +61,8 @@ pub async fn customer(admin: &CloudStack, name: &str) -> CloudStack {
     admin.as_user(Credentials { api_key: keys.apikey.unwrap(), secret_key: keys.secretkey.unwrap().into() })
 }
 
-async fn first_zone_offering_template(c: &CloudStack, storage: &str) -> (String, String, String) {
+/// Ids of the first zone, its first template and the first offering with `storage` (`local` or `shared`).
+pub async fn first_zone_offering_template(c: &CloudStack, storage: &str) -> (String, String, String) {
     let zone = c.list_zones().await.unwrap().remove(0);
     let offering = c.list_service_offerings().await.unwrap().into_iter().find(|o| o.storagetype == storage).unwrap();
     let template = c.list_templates("executable", Some(&zone.id)).await.unwrap().remove(0);

@@ -261,3 +261,12 @@ async fn the_staff_two_factor_rule_can_be_turned_off() {
     let helper = staff(&app, "relaxed@example.com").await;
     assert_eq!(helper.post("/api/support/access", json!({})).await.status, 200);
 }
+
+#[tokio::test]
+async fn staff_have_no_instances_of_their_own_and_are_told_where_to_look() {
+    let app = TestApp::spawn().await;
+    let helper = staff(&app, "lister@example.com").await;
+    let r = helper.post("/api/instances/list", json!({})).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(r.error_message().contains("open a customer's view from Support"), "{}", r.body);
+}

@@ -1,7 +1,7 @@
 //! The simulator on the wire, as a third-party client sees it: envelopes, error codes and texts,
 //! signatures, state rules, addresses, usage records, persistence.
 
-use crate::cloud_client::{admin, customer, deploy_spec, start_sim, ADMIN_KEY, ADMIN_SECRET, QUICK};
+use crate::cloud_client::{admin, customer, deploy_spec, first_zone_offering_template, start_sim, ADMIN_KEY, ADMIN_SECRET, QUICK};
 use serde_json::Value;
 use server::cloud::commands::{DeployVm, VmQuery};
 use server::cloud::sign;
@@ -86,10 +86,8 @@ async fn envelopes_lists_and_errors_look_like_cloudstack() {
 async fn actions_in_the_wrong_state_get_cloudstacks_refusals() {
     let sim = start_sim(|c| c.job_ms = 0).await;
     let c = customer(&admin(&sim), "rules").await;
-    let zone = c.list_zones().await.unwrap().remove(0);
-    let off = c.list_service_offerings().await.unwrap().remove(0);
-    let tpl = c.list_templates("executable", Some(&zone.id)).await.unwrap().remove(0);
-    let spec = deploy_spec(&zone.id, &off.id, &tpl.id, "rules");
+    let (zone, offering, template) = first_zone_offering_template(&c, "local").await;
+    let spec = deploy_spec(&zone, &offering, &template, "rules");
     let vm = c.wait_vm(&c.deploy_virtual_machine(&spec).await.unwrap().jobid, QUICK).await.unwrap();
     let text = |e: server::cloud::CloudError| e.to_string();
     assert!(text(c.reset_password_for_virtual_machine(&vm.id).await.unwrap_err()).contains("should be stopped to do password reset"));
@@ -141,11 +139,9 @@ async fn users_see_their_own_account_and_the_admin_sees_all_or_one() {
     let a = admin(&sim);
     let one = customer(&a, "one").await;
     let two = customer(&a, "two").await;
-    let zone = one.list_zones().await.unwrap().remove(0);
-    let off = one.list_service_offerings().await.unwrap().remove(0);
-    let tpl = one.list_templates("executable", Some(&zone.id)).await.unwrap().remove(0);
+    let (zone, offering, template) = first_zone_offering_template(&one, "local").await;
     let vm = one
-        .wait_vm(&one.deploy_virtual_machine(&deploy_spec(&zone.id, &off.id, &tpl.id, "mine")).await.unwrap().jobid, QUICK)
+        .wait_vm(&one.deploy_virtual_machine(&deploy_spec(&zone, &offering, &template, "mine")).await.unwrap().jobid, QUICK)
         .await
         .unwrap();
     assert!(two.list_virtual_machines(&VmQuery::default()).await.unwrap().is_empty());
@@ -160,11 +156,9 @@ async fn usage_records_follow_the_simulated_clock() {
     let sim = start_sim(|_| {}).await;
     let a = admin(&sim);
     let c = customer(&a, "usage").await;
-    let zone = c.list_zones().await.unwrap().remove(0);
-    let off = c.list_service_offerings().await.unwrap().remove(0);
-    let tpl = c.list_templates("executable", Some(&zone.id)).await.unwrap().remove(0);
+    let (zone, offering, template) = first_zone_offering_template(&c, "local").await;
     let vm = c
-        .wait_vm(&c.deploy_virtual_machine(&deploy_spec(&zone.id, &off.id, &tpl.id, "metered")).await.unwrap().jobid, QUICK)
+        .wait_vm(&c.deploy_virtual_machine(&deploy_spec(&zone, &offering, &template, "metered")).await.unwrap().jobid, QUICK)
         .await
         .unwrap();
     let r = reqwest::Client::new()
@@ -180,7 +174,7 @@ async fn usage_records_follow_the_simulated_clock() {
     let hours = |t: i64| mine.iter().filter(|r| r.usagetype == t).map(|r| r.rawusage.unwrap_or(0.0)).sum::<f64>();
     assert!((46.0..=48.0).contains(&hours(1)), "running hours {}", hours(1));
     assert!((hours(1) - hours(2)).abs() < 0.01, "it ran all the time it existed");
-    assert!(mine.iter().all(|r| r.offeringid.as_deref() == Some(off.id.as_str()) && r.startdate.is_some() && r.enddate.is_some()));
+    assert!(mine.iter().all(|r| r.offeringid.as_deref() == Some(offering.as_str()) && r.startdate.is_some() && r.enddate.is_some()));
     assert!(records.len() >= 90, "hourly records for two days");
     // On the wire, the usage service's quirky quoted-T dates.
     let from = (today - chrono::Days::new(1)).to_string();
