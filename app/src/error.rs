@@ -42,11 +42,20 @@ pub enum AppError {
     Throttled { retry_after: u64 },
     #[error("Send this request as JSON (Content-Type: application/json).")]
     UnsupportedMediaType,
+    #[error("The request body is larger than the {limit_kib} KiB this endpoint accepts.")]
+    PayloadTooLarge { limit_kib: u64 },
+    #[error("This endpoint only accepts POST with a JSON body.")]
+    MethodNotAllowed,
+    #[error("The request took too long to arrive.")]
+    RequestTimeout,
     /// The cloud refused or failed; the message is already phrased for a customer.
     #[error("{0}")]
     Cloud(String),
     #[error("{0}")]
     Unavailable(String),
+    /// Too much at once right now (the password-hashing queue is full): come back in a few seconds.
+    #[error("The panel is very busy right now. Please try again in {retry_after} seconds.")]
+    Overloaded { retry_after: u64 },
     #[error("Something went wrong on our side. Please try again; if it keeps happening, contact support.")]
     Internal,
     /// Client side only: the request never got an answer.
@@ -70,8 +79,11 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::Throttled { .. } => "too_many_requests",
             AppError::UnsupportedMediaType => "unsupported_media_type",
+            AppError::PayloadTooLarge { .. } => "payload_too_large",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::RequestTimeout => "request_timeout",
             AppError::Cloud(_) => "cloud_error",
-            AppError::Unavailable(_) => "unavailable",
+            AppError::Unavailable(_) | AppError::Overloaded { .. } => "unavailable",
             AppError::Internal => "internal",
             AppError::Network(_) => "network",
         }
@@ -85,9 +97,12 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Conflict(_) => 409,
             AppError::UnsupportedMediaType => 415,
+            AppError::PayloadTooLarge { .. } => 413,
+            AppError::MethodNotAllowed => 405,
+            AppError::RequestTimeout => 408,
             AppError::Throttled { .. } => 429,
             AppError::Cloud(_) => 502,
-            AppError::Unavailable(_) => 503,
+            AppError::Unavailable(_) | AppError::Overloaded { .. } => 503,
             AppError::Internal | AppError::Network(_) => 500,
         }
     }
@@ -100,16 +115,21 @@ impl AppError {
         }
     }
 
+    /// Seconds to wait before trying again, when the caller should (`Retry-After`).
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::Throttled { retry_after } | AppError::Overloaded { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
     fn to_wire(&self) -> WireError {
         WireError {
             error: WireDetail {
                 code: self.code().to_string(),
                 message: self.to_string(),
                 field: self.field().map(str::to_string),
-                retry_after: match self {
-                    AppError::Throttled { retry_after } => Some(*retry_after),
-                    _ => None,
-                },
+                retry_after: self.retry_after(),
             },
         }
     }
@@ -126,8 +146,14 @@ impl AppError {
             "conflict" => AppError::Conflict(message),
             "too_many_requests" => AppError::Throttled { retry_after: retry_after.unwrap_or(60) },
             "unsupported_media_type" => AppError::UnsupportedMediaType,
+            "payload_too_large" => AppError::PayloadTooLarge { limit_kib: 0 },
+            "method_not_allowed" => AppError::MethodNotAllowed,
+            "request_timeout" => AppError::RequestTimeout,
             "cloud_error" => AppError::Cloud(message),
-            "unavailable" => AppError::Unavailable(message),
+            "unavailable" => match retry_after {
+                Some(retry_after) => AppError::Overloaded { retry_after },
+                None => AppError::Unavailable(message),
+            },
             "network" => AppError::Network(message),
             _ => AppError::Internal,
         }
@@ -215,8 +241,8 @@ pub mod ssr {
     pub fn set_response_status(e: &AppError) {
         if let Some(opts) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             opts.set_status(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
-            if let AppError::Throttled { retry_after } = e {
-                opts.insert_header(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            if let Some(retry_after) = e.retry_after() {
+                opts.insert_header(header::RETRY_AFTER, HeaderValue::from(retry_after));
             }
         }
     }
@@ -225,7 +251,7 @@ pub mod ssr {
         fn into_response(self) -> axum::response::Response {
             let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut res = (status, axum::Json(&self)).into_response();
-            if let AppError::Throttled { retry_after } = self {
+            if let Some(retry_after) = self.retry_after() {
                 res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             }
             res

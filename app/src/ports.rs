@@ -1,68 +1,99 @@
-//! The port between the UI's server functions and the backend (server side only).
+//! Who is asking, what they may do, and how the server functions reach the backend (server side only).
 //!
-//! Server functions speak HTTP: endpoint, decoding, status. These traits speak the domain
-//! (`instances.deploy(&principal, spec)`). `server` implements them and hands them to Leptos as
-//! context; `app` never depends on `server`, so the wasm build carries no backend crate.
+//! Server functions speak HTTP: endpoint, decoding, status. The port traits (one per feature, in
+//! `api/<feature>.rs`) speak the domain. `server` implements them and hands them to Leptos as context
+//! in [`Ports`]; `app` never depends on `server`, so the wasm build carries no backend crate.
+//!
+//! Changing anything needs a capability that only [`Principal`] can hand out: a [`Writer`] for the
+//! customer's cloud resources (refused in a read-only support session) and an [`Owner`] for the account
+//! itself (refused in every support session). Their fields are private to this crate, so the server
+//! cannot make one up: a port method that takes `&Writer` cannot be reached from a read-only session,
+//! whatever a server function forgets.
 
 use crate::error::AppError;
-use crate::model::{
-    account::{LoginOutcome, RecoveryCodes, Revoked, SecurityEvent, SessionView, TwoFactorSetup},
-    catalog::*,
-    instance::DeployAccepted,
-    instance::*,
-    job::JobView,
-    Email, EntityId, Hostname, IdempotencyKey, Me, NewPassword, Role,
-};
-use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
+use crate::model::support::SupportMode;
+use crate::model::{CustomerId, Email, ImpersonationId, Role, SessionId, UserId};
 use std::net::IpAddr;
 use std::sync::Arc;
 
-/// Where a request came from, as far as it can be trusted (see `ZENITH_TRUSTED_PROXIES`).
+/// Where a request came from, as far as it can be trusted (see `ZENITH_TRUSTED_PROXIES`): the address
+/// is canonical (an IPv4 client on a dual-stack socket is its IPv4 address).
 #[derive(Clone, Debug, Default)]
 pub struct ClientInfo {
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
 }
 
-/// What a server function hands the backend about the request it is serving.
+/// What sign-in and sign-out need about a request: its session cookie and where it came from.
 #[derive(Clone)]
 pub struct RequestCtx {
     pub session: tower_sessions::Session,
     pub client: ClientInfo,
 }
 
+/// A support session in force on this request.
+#[derive(Clone, Debug)]
+pub struct SupportView {
+    pub id: ImpersonationId,
+    pub customer_email: Email,
+    pub mode: SupportMode,
+    /// UTC milliseconds.
+    pub expires_at: i64,
+}
+
 /// Who is making a request, resolved from the session on every call.
 ///
-/// `actor` is the person signed in; `customer_id` is whose cloud resources the request may see. They
-/// are the same person for a customer; for staff they differ only inside an audited support session,
-/// which may be read-only.
+/// `user_id` is the person signed in; `customer_id` is whose cloud resources the request may see. They
+/// are the same person for a customer; for staff there is a customer only inside a support session.
 #[derive(Clone, Debug)]
 pub struct Principal {
-    pub user_id: String,
+    pub user_id: UserId,
     pub email: Email,
     pub role: Role,
     /// The row in `auth_sessions` this request authenticated with.
-    pub session_id: String,
-    pub customer_id: Option<String>,
-    pub read_only: bool,
+    pub session_id: SessionId,
     pub two_factor: bool,
+    pub customer_id: Option<CustomerId>,
+    pub support: Option<SupportView>,
+    pub client: ClientInfo,
 }
+
+const STAFF_HAVE_NO_RESOURCES: &str = "Staff accounts have no cloud resources of their own: open a customer's view from Support.";
 
 impl Principal {
     /// The customer whose resources this request acts on. Staff outside a support session have none.
-    pub fn customer(&self) -> Result<&str, AppError> {
-        self.customer_id.as_deref().ok_or_else(|| {
-            AppError::Forbidden("Staff accounts have no cloud resources of their own: open a customer's view from Support.".into())
-        })
+    pub fn customer(&self) -> Result<&CustomerId, AppError> {
+        self.customer_id.as_ref().ok_or_else(|| AppError::Forbidden(STAFF_HAVE_NO_RESOURCES.into()))
     }
 
-    /// Changes are refused in a read-only support session.
-    pub fn require_write(&self) -> Result<(), AppError> {
-        if self.read_only {
-            return Err(AppError::Forbidden("This support session is read-only.".into()));
+    /// The account whose Account page this request shows: the customer's while support views it.
+    pub fn account_user(&self) -> UserId {
+        match (&self.support, &self.customer_id) {
+            (Some(_), Some(c)) => c.user(),
+            _ => self.user_id.clone(),
         }
-        Ok(())
+    }
+
+    /// May change the customer's cloud resources: refused in a read-only support session.
+    pub fn writer(&self) -> Result<Writer<'_>, AppError> {
+        match &self.support {
+            Some(s) if s.mode == SupportMode::ReadOnly => Err(AppError::Forbidden(
+                "This support session is read-only: it can look at the customer's panel but not change anything.".into(),
+            )),
+            _ => Ok(Writer { principal: self }),
+        }
+    }
+
+    /// May change the account itself (password, two-factor sign-in, sessions, SSH keys, support
+    /// access): only its owner, never a support session, however it was opened.
+    pub fn owner(&self) -> Result<Owner<'_>, AppError> {
+        match &self.support {
+            Some(_) => Err(AppError::Forbidden(
+                "Support staff cannot change a customer's password, two-factor sign-in, sessions, email, API keys or SSH keys, not even in an acting session."
+                    .into(),
+            )),
+            None => Ok(Owner { principal: self }),
+        }
     }
 
     pub fn require_staff(&self) -> Result<(), AppError> {
@@ -73,67 +104,45 @@ impl Principal {
     }
 }
 
-/// `/api/instances/deploy`, parsed.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct DeploySpec {
-    pub zone_id: EntityId,
-    pub offering_id: EntityId,
-    pub template_id: EntityId,
-    pub name: Hostname,
-    pub ssh_key_name: Option<String>,
-    pub security_group_ids: Vec<EntityId>,
-    /// Raw cloud-init user data (not yet base64).
-    pub user_data: Option<String>,
-    pub idempotency_key: IdempotencyKey,
+/// Permission to change the customer's cloud resources (instances, firewall). See [`Principal::writer`].
+#[derive(Debug, Clone, Copy)]
+pub struct Writer<'a> {
+    principal: &'a Principal,
 }
 
-#[async_trait]
-pub trait AuthPort: Send + Sync {
-    async fn signup(&self, ctx: &RequestCtx, email: Email, password: NewPassword) -> Result<Me, AppError>;
-    async fn login(&self, ctx: &RequestCtx, email: &str, password: &str) -> Result<LoginOutcome, AppError>;
-    async fn login_second_factor(&self, ctx: &RequestCtx, code: &str) -> Result<Me, AppError>;
-    async fn logout(&self, ctx: &RequestCtx) -> Result<(), AppError>;
-    /// The signed-in principal, or `Unauthorized`.
-    async fn principal(&self, ctx: &RequestCtx) -> Result<Principal, AppError>;
-    async fn me(&self, principal: &Principal) -> Result<Me, AppError>;
-    /// May this principal use the support area? (Staff only; with 2FA when the policy says so.)
-    async fn support_gate(&self, principal: &Principal) -> Result<(), AppError>;
+impl<'a> Writer<'a> {
+    pub fn principal(&self) -> &'a Principal {
+        self.principal
+    }
+
+    pub fn customer(&self) -> Result<&'a CustomerId, AppError> {
+        self.principal.customer()
+    }
 }
 
-#[async_trait]
-pub trait CloudPort: Send + Sync {
-    async fn zones(&self, p: &Principal) -> Result<Vec<Zone>, AppError>;
-    async fn offerings(&self, p: &Principal, zone: &EntityId) -> Result<Vec<Offering>, AppError>;
-    async fn templates(&self, p: &Principal, zone: &EntityId) -> Result<Vec<Template>, AppError>;
-    async fn list_instances(&self, p: &Principal) -> Result<InstanceList, AppError>;
-    async fn get_instance(&self, p: &Principal, id: &EntityId) -> Result<InstanceDetail, AppError>;
-    async fn deploy(&self, p: &Principal, ctx: &RequestCtx, spec: DeploySpec) -> Result<DeployAccepted, AppError>;
-    async fn act(&self, p: &Principal, ctx: &RequestCtx, id: &EntityId, action: Action) -> Result<String, AppError>;
-    async fn job(&self, p: &Principal, id: &EntityId) -> Result<JobView, AppError>;
+/// Permission to change the signed-in person's own account. See [`Principal::owner`].
+#[derive(Debug, Clone, Copy)]
+pub struct Owner<'a> {
+    principal: &'a Principal,
 }
 
-/// Which sessions to end.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RevokeWhich {
-    One(String),
-    AllOthers,
-}
+impl<'a> Owner<'a> {
+    pub fn principal(&self) -> &'a Principal {
+        self.principal
+    }
 
-#[async_trait]
-pub trait AccountPort: Send + Sync {
-    async fn two_factor_begin(&self, p: &Principal, ctx: &RequestCtx) -> Result<TwoFactorSetup, AppError>;
-    async fn two_factor_confirm(&self, p: &Principal, ctx: &RequestCtx, code: &str) -> Result<RecoveryCodes, AppError>;
-    async fn two_factor_disable(&self, p: &Principal, ctx: &RequestCtx, password: &str, code: &str) -> Result<(), AppError>;
-    async fn change_password(&self, p: &Principal, ctx: &RequestCtx, current: &str, new: NewPassword) -> Result<(), AppError>;
-    async fn sessions(&self, p: &Principal) -> Result<Vec<SessionView>, AppError>;
-    async fn revoke_sessions(&self, p: &Principal, ctx: &RequestCtx, which: RevokeWhich) -> Result<Revoked, AppError>;
-    async fn security_log(&self, p: &Principal) -> Result<Vec<SecurityEvent>, AppError>;
+    /// Owners may also change their own cloud resources.
+    pub fn writer(&self) -> Writer<'a> {
+        Writer { principal: self.principal }
+    }
 }
 
 /// Everything the server functions can reach, provided as Leptos context by `server`.
 #[derive(Clone)]
 pub struct Ports {
-    pub auth: Arc<dyn AuthPort>,
-    pub account: Arc<dyn AccountPort>,
-    pub cloud: Arc<dyn CloudPort>,
+    pub auth: Arc<dyn crate::api::auth::AuthPort>,
+    pub account: Arc<dyn crate::api::account::AccountPort>,
+    pub catalog: Arc<dyn crate::api::catalog::CatalogPort>,
+    pub instances: Arc<dyn crate::api::instances::InstancesPort>,
+    pub support: Arc<dyn crate::api::support::SupportPort>,
 }

@@ -122,12 +122,49 @@ pub struct ServeArgs {
     /// crowd the memory the panel's requests need.
     #[arg(long, env = "ZENITH_HASH_CONCURRENCY", default_value_t = 0)]
     pub hash_concurrency: usize,
+    /// How many sign-ins may wait for a hashing thread; beyond that the answer is 503 with
+    /// Retry-After at once, so a flood cannot make a real sign-in wait behind it.
+    #[arg(long, env = "ZENITH_HASH_QUEUE", default_value_t = 32)]
+    pub hash_queue: usize,
+    /// Sign-ups allowed per client address (IPv6 per /64) per hour: an office signing up its team
+    /// passes, a script making accounts does not.
+    #[arg(long, env = "ZENITH_SIGNUP_PER_ADDRESS_PER_HOUR", default_value_t = 10)]
+    pub signup_per_address_per_hour: u32,
+    /// Sign-ups allowed in total per hour.
+    #[arg(long, env = "ZENITH_SIGNUP_PER_HOUR", default_value_t = 200)]
+    pub signup_per_hour: u32,
+    #[command(flatten)]
+    pub limits: ConnectionLimits,
+    /// Start even when the site files (wasm, JavaScript, CSS) are missing. Only for running the API
+    /// without its pages, as the integration tests do: pages then never come alive.
+    #[arg(long, env = "ZENITH_NO_SITE_CHECK")]
+    pub no_site_check: bool,
     /// Currency of the price list.
     #[arg(long, env = "ZENITH_CURRENCY", default_value = "EUR")]
     pub currency: String,
     /// Log format.
     #[arg(long, env = "ZENITH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+/// Limits on connections, so slow or idle clients cannot hold the server.
+#[derive(Args, Debug, Clone)]
+pub struct ConnectionLimits {
+    /// Connections open at once; more wait in the listen backlog.
+    #[arg(long, env = "ZENITH_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a client may take to send a request's headers.
+    #[arg(long, env = "ZENITH_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Seconds a client may take to send a request's body.
+    #[arg(long, env = "ZENITH_BODY_TIMEOUT_SECS", default_value_t = 30)]
+    pub body_timeout_secs: u64,
+    /// Seconds a kept-alive connection may sit idle before the server closes it.
+    #[arg(long, env = "ZENITH_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    pub idle_timeout_secs: u64,
+    /// Seconds a stopping server lets in-flight requests finish before it exits.
+    #[arg(long, env = "ZENITH_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    pub shutdown_grace_secs: u64,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -81,6 +81,12 @@ impl MasterKey {
     }
 }
 
+/// A random token of `len` letters and digits (passwords nobody types, such as a cloud account's).
+pub fn random_token(len: usize) -> String {
+    use rand::{distributions::Alphanumeric, Rng};
+    rand::rngs::OsRng.sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+}
+
 fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();

@@ -1,10 +1,12 @@
 //! `--demo`: a customer with a few instances and a support user, with fresh passwords printed at
-//! start. Everything goes through the same services as real traffic (sign-up, provisioning, deploy).
+//! start. Everything goes through the same services as real traffic (accounts, provisioning, deploy).
 
-use crate::auth::{password::Hasher, AuthService};
+use crate::auth::{repo, AuthService};
 use crate::startup::Application;
-use app::model::{Email, EntityId, Hostname, IdempotencyKey, NewPassword, Role, Tier};
-use app::ports::{CloudPort, DeploySpec, Principal, RequestCtx};
+use app::api::catalog::CatalogPort;
+use app::api::instances::{DeploySpec, InstancesPort};
+use app::model::{CustomerId, Email, Hostname, IdempotencyKey, NewPassword, Role, Tier};
+use app::ports::{ClientInfo, Principal};
 use rand::seq::SliceRandom;
 
 pub const CUSTOMER: &str = "demo@zenith.test";
@@ -22,49 +24,44 @@ fn passphrase() -> String {
     format!("{}-{}", words.join("-"), rand::Rng::gen_range(&mut rng, 10..100))
 }
 
+fn msg(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
 pub async fn seed(app: &Application) -> anyhow::Result<()> {
     let db = &app.db;
-    let hasher = Hasher::new(1);
+    let hasher = app.auth.hasher();
     let customer_pw = passphrase();
     let support_pw = passphrase();
+    let email = Email::parse(CUSTOMER).map_err(msg)?;
     let hash = hasher.hash(&customer_pw).await?;
-    let customer_id = match crate::auth::users::by_email(db, CUSTOMER).await? {
+    let mut conn = db.pool.acquire().await?;
+    let customer = match repo::user_by_email(&mut conn, &email).await? {
         Some(u) => {
-            crate::auth::users::set_password(db, &u.id, &hash).await?;
+            repo::set_password(&mut conn, &u.id, &hash, None).await?;
             u.id
         }
-        None => {
-            let id = uuid::Uuid::new_v4().to_string();
-            let mut tx = db.pool.begin().await?;
-            sqlx::query("INSERT INTO users (id, email, password_hash, role, created_at, password_changed_at) VALUES ($1, $2, $3, 'customer', $4, $4)")
-                .bind(&id)
-                .bind(CUSTOMER)
-                .bind(&hash)
-                .bind(crate::db::now_ms())
-                .execute(&mut *tx)
-                .await?;
-            crate::tenancy::register(&mut tx, &id).await?;
-            tx.commit().await?;
-            id
-        }
+        None => AuthService::create_customer(db, &email, &hash).await?.ok_or_else(|| msg("the demo customer appeared meanwhile"))?,
     };
-    let support_email = Email::parse(SUPPORT).map_err(anyhow::Error::msg)?;
-    AuthService::upsert_staff(db, &hasher, &support_email, Role::Support, &NewPassword::parse(&support_pw).map_err(anyhow::Error::msg)?)
-        .await?;
+    drop(conn);
+    let support_email = Email::parse(SUPPORT).map_err(msg)?;
+    AuthService::upsert_staff(db, hasher, &support_email, Role::Support, &NewPassword::parse(&support_pw).map_err(msg)?).await?;
 
+    // The demo customer, as any request of theirs would resolve (no session needed to seed).
     let principal = Principal {
-        user_id: customer_id.clone(),
-        email: Email::parse(CUSTOMER).map_err(anyhow::Error::msg)?,
+        user_id: customer.clone(),
+        email,
         role: Role::Customer,
-        session_id: String::new(),
-        customer_id: Some(customer_id.clone()),
-        read_only: false,
+        session_id: app::model::SessionId::new_random(),
         two_factor: false,
+        customer_id: Some(CustomerId::of_user(&customer)),
+        support: None,
+        client: ClientInfo::default(),
     };
-    match app.instances.list_instances(&principal).await {
+    match InstancesPort::list(&app.instances, &principal).await {
         Ok(list) if list.instances.is_empty() => {
             if let Err(e) = deploy_examples(app, &principal).await {
-                tracing::warn!(error = %e, "demo instances could not be created");
+                tracing::warn!(error = %format!("{e:#}"), "demo instances could not be created");
             }
         }
         Ok(_) => {}
@@ -77,35 +74,30 @@ pub async fn seed(app: &Application) -> anyhow::Result<()> {
 }
 
 async fn deploy_examples(app: &Application, p: &Principal) -> anyhow::Result<()> {
-    let zones = app.instances.zones(p).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    // The session layer is not involved here; a detached session satisfies the port's signature.
-    let ctx = RequestCtx {
-        session: tower_sessions::Session::new(None, std::sync::Arc::new(tower_sessions::MemoryStore::default()), None),
-        client: Default::default(),
-    };
+    let writer = p.writer().map_err(msg)?;
+    let zones = app.catalog.zones(p).await.map_err(msg)?;
     for (name, city, tier) in
         [("web-ams", "Amsterdam", Tier::Agile), ("db-tokyo", "Tokyo", Tier::Stamina), ("cache-miami", "Miami", Tier::Agile)]
     {
         let Some(zone) = zones.iter().find(|z| z.name == city) else {
             continue;
         };
-        let zone_id = EntityId::parse(&zone.id).map_err(anyhow::Error::msg)?;
-        let offering = app.instances.offerings(p, &zone_id).await.map_err(|e| anyhow::anyhow!("{e}"))?.into_iter().find(|o| o.tier == tier);
-        let template = app.instances.templates(p, &zone_id).await.map_err(|e| anyhow::anyhow!("{e}"))?.into_iter().next();
+        let offering = app.catalog.offerings(p, &zone.id).await.map_err(msg)?.into_iter().find(|o| o.tier == tier);
+        let template = app.catalog.templates(p, &zone.id).await.map_err(msg)?.into_iter().next();
         let (Some(o), Some(t)) = (offering, template) else {
             continue;
         };
         let spec = DeploySpec {
-            zone_id,
-            offering_id: EntityId::parse(&o.id).map_err(anyhow::Error::msg)?,
-            template_id: EntityId::parse(&t.id).map_err(anyhow::Error::msg)?,
-            name: Hostname::parse(name).map_err(anyhow::Error::msg)?,
+            zone_id: zone.id.clone(),
+            offering_id: o.id,
+            template_id: t.id,
+            name: Hostname::parse(name).map_err(msg)?,
             ssh_key_name: None,
             security_group_ids: vec![],
             user_data: None,
-            idempotency_key: IdempotencyKey::parse(&format!("demo-{name}")).map_err(anyhow::Error::msg)?,
+            idempotency_key: IdempotencyKey::parse(&format!("demo-{name}")).map_err(msg)?,
         };
-        app.instances.deploy(p, &ctx, spec).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        app.instances.deploy(&writer, spec).await.map_err(msg)?;
     }
     Ok(())
 }

@@ -1,23 +1,28 @@
 #![recursion_limit = "256"]
 //! Zenith's server: everything with I/O, and the `zenith` binary's commands.
 //!
-//! `startup` composes the application from `config`; `http` is the web surface; `auth`, `tenancy`,
-//! `instances` and `audit` are the services behind the UI's server functions (via `app::ports`);
-//! `cloud` is the only CloudStack client; `sim` is the embedded CloudStack simulator.
+//! `startup` composes the application from `config`; `http` is the web surface; one folder per
+//! feature (`auth`, `catalog`, `instances`, `jobs`, `support`, `tenancy`, `audit`), each with its
+//! service in `mod.rs` and its SQL in `repo.rs`, implements the UI's ports (`app::api::*`); `cloud`
+//! is the only CloudStack client; `sim` is the embedded CloudStack simulator.
 
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod cloud;
 pub mod config;
 pub mod crypto;
+pub mod data_dir;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod http;
 pub mod instances;
+pub mod jobs;
 pub mod sim;
 pub mod sshkey;
 pub mod startup;
+pub mod support;
 pub mod telemetry;
 pub mod tenancy;
 pub mod worker;

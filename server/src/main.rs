@@ -45,9 +45,10 @@ async fn main() -> anyhow::Result<()> {
                 StaffRole::Support => Role::Support,
                 StaffRole::Admin => Role::Admin,
             };
+            server::data_dir::prepare(&db.data_dir)?;
             let db = server::db::connect(&db.url()).await?;
             db.migrate().await?;
-            let hasher = server::auth::password::Hasher::new(1);
+            let hasher = server::auth::password::Hasher::new(1, 1);
             let created = server::auth::AuthService::upsert_staff(&db, &hasher, &email, role, &password).await?;
             println!("{} {} ({})", if created { "created" } else { "updated" }, email, role.as_str());
             Ok(())

@@ -1,14 +1,18 @@
-//! Building and running the panel: database, master key, cloud (real or the embedded simulator),
-//! services, router, background work. `main` and the integration tests both go through `build`.
+//! Building and running the panel: data directory, database, master key, cloud (real or the embedded
+//! simulator), services, router, background work. `main` and the integration tests both go through
+//! `build`.
 
 use crate::auth::{password::Hasher, AuthConfig, AuthService};
+use crate::catalog::CatalogService;
 use crate::cloud::{catalog::Catalog, client, ClientConfig, CloudStack, Credentials};
 use crate::config::ServeArgs;
 use crate::crypto::MasterKey;
 use crate::db::{self, Db};
-use crate::http::{self, AppState, HttpSettings};
+use crate::http::{self, serve, AppState, HttpSettings};
 use crate::instances::Instances;
+use crate::jobs::Jobs;
 use crate::sim::{self, RunningSim, Simulator};
+use crate::support::Support;
 use crate::tenancy::Tenancy;
 use anyhow::Context as _;
 use app::model::Currency;
@@ -16,41 +20,63 @@ use app::ports::Ports;
 use leptos::config::LeptosOptions;
 use secrecy::SecretString;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub struct Application {
     listener: tokio::net::TcpListener,
     router: axum::Router,
+    limits: serve::Limits,
     pub addr: SocketAddr,
     pub db: Db,
     /// The embedded simulator, when no cloud is configured.
     pub sim: Option<RunningSim>,
+    pub catalog: CatalogService,
     pub instances: Instances,
+    pub jobs: Jobs,
     pub auth: AuthService,
+    pub open_connections: serve::OpenConnections,
     shutdown: tokio::sync::watch::Sender<bool>,
 }
 
-/// Site files as cargo-leptos lays them out (`LEPTOS_*` variables override, as at run time).
+/// Site files as cargo-leptos lays them out (`LEPTOS_SITE_ROOT` and `LEPTOS_SITE_PKG_DIR` override,
+/// as at run time). The output name is always `zenith` (see `.cargo/config.toml`).
 pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
-    let fallback = || LeptosOptions::builder().output_name("zenith").site_root("target/site").site_pkg_dir("pkg").build();
-    // A binary built by plain cargo (tests, benches) has no output name baked in, and asking leptos for
-    // its configuration then prints a misleading warning; ours is always `zenith`.
-    let from_cargo_leptos = option_env!("LEPTOS_OUTPUT_NAME").is_some() || std::env::var_os("LEPTOS_OUTPUT_NAME").is_some();
-    let mut opts = if from_cargo_leptos {
-        leptos::config::get_configuration(None).map(|c| c.leptos_options).unwrap_or_else(|_| fallback())
-    } else {
-        fallback()
-    };
-    if opts.output_name.is_empty() {
-        opts.output_name = "zenith".into();
-    }
-    opts.site_addr = addr;
-    opts
+    let var = |k: &str, default: &str| std::env::var(k).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_string());
+    LeptosOptions::builder()
+        .output_name("zenith")
+        .site_root(var("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_addr(addr)
+        .build()
+}
+
+/// The files every page references must exist, or no page would ever come alive in a browser.
+pub fn check_site(site: &LeptosOptions) -> anyhow::Result<()> {
+    let pkg = Path::new(site.site_root.as_ref()).join(site.site_pkg_dir.as_ref());
+    let missing: Vec<String> = ["js", "wasm", "css"]
+        .iter()
+        .map(|ext| pkg.join(format!("{}.{ext}", site.output_name)))
+        .filter(|p| !p.is_file())
+        .map(|p| p.display().to_string())
+        .collect();
+    anyhow::ensure!(
+        missing.is_empty(),
+        "the site files are missing ({}): the pages would load but never come alive. Build the site with \
+         `bash .ci/build` (cargo leptos build --release) and start target/release/zenith from the project's root, \
+         or point LEPTOS_SITE_ROOT at the built site",
+        missing.join(", ")
+    );
+    Ok(())
 }
 
 impl Application {
     pub async fn build(args: ServeArgs, site: LeptosOptions) -> anyhow::Result<Application> {
+        if !args.no_site_check {
+            check_site(&site)?;
+        }
+        crate::data_dir::prepare(&args.db.data_dir)?;
         let db = db::connect(&args.db.url()).await?;
         db.migrate().await?;
         let key = MasterKey::load_or_create(args.secret_key.as_deref(), &args.db.data_dir)?;
@@ -83,10 +109,11 @@ impl Application {
             }
         };
         let admin = CloudStack::new(http_client, &endpoint, creds, cfg);
-        let catalog = Arc::new(Catalog::new(admin.clone(), Duration::from_secs(60)));
+        let currency = Currency::parse(&args.currency).map_err(anyhow::Error::msg)?;
+        let catalog = CatalogService::new(db.clone(), Arc::new(Catalog::new(admin.clone(), Duration::from_secs(60))), currency);
         let tenancy = Arc::new(Tenancy::new(db.clone(), admin, key.clone(), args.cloud.cloudstack_domain.clone()));
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        let hasher = Hasher::new(if args.hash_concurrency == 0 { (cores / 2).max(1) } else { args.hash_concurrency });
+        let hasher = Hasher::new(if args.hash_concurrency == 0 { (cores / 2).max(1) } else { args.hash_concurrency }, args.hash_queue);
         let auth = AuthService::new(
             db.clone(),
             hasher,
@@ -95,12 +122,22 @@ impl Application {
                 idle: Duration::from_secs(args.session_idle_minutes * 60),
                 absolute: Duration::from_secs(args.session_max_hours * 3600),
                 staff_require_2fa: args.staff_require_2fa,
+                signups_per_address_per_hour: args.signup_per_address_per_hour,
+                signups_per_hour: args.signup_per_hour,
             },
             tenancy.clone(),
         );
-        let currency = Currency::parse(&args.currency).map_err(anyhow::Error::msg)?;
-        let instances = Instances::new(db.clone(), tenancy, catalog, Duration::from_millis(args.cloud.zone_deadline_ms), currency);
-        let ports = Ports { auth: Arc::new(auth.clone()), account: Arc::new(auth.clone()), cloud: Arc::new(instances.clone()) };
+        let jobs = Jobs::new(db.clone(), tenancy.clone(), catalog.clone());
+        let instances =
+            Instances::new(db.clone(), tenancy, catalog.clone(), jobs.clone(), Duration::from_millis(args.cloud.zone_deadline_ms));
+        let support = Support::new(db.clone(), args.staff_require_2fa);
+        let ports = Ports {
+            auth: Arc::new(auth.clone()),
+            account: Arc::new(auth.clone()),
+            catalog: Arc::new(catalog.clone()),
+            instances: Arc::new(instances.clone()),
+            support: Arc::new(support),
+        };
 
         let listener = tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("binding {}", args.addr))?;
         let addr = listener.local_addr()?;
@@ -110,12 +147,32 @@ impl Application {
             secure_cookies: public_url.starts_with("https://"),
             session_idle: Duration::from_secs(args.session_idle_minutes * 60),
             trusted_proxies: args.trusted_proxies.clone(),
+            body_timeout: Duration::from_secs(args.limits.body_timeout_secs),
         });
+        let limits = serve::Limits {
+            max_connections: args.limits.max_connections,
+            header_timeout: Duration::from_secs(args.limits.header_timeout_secs),
+            idle_timeout: Duration::from_secs(args.limits.idle_timeout_secs),
+            drain: Duration::from_secs(args.limits.shutdown_grace_secs),
+        };
         let mut site = site;
         site.site_addr = addr;
         let router = http::router(AppState { leptos_options: site, db: db.clone(), ports }, settings);
         let (shutdown, _) = tokio::sync::watch::channel(false);
-        Ok(Application { listener, router, addr, db, sim, instances, auth, shutdown })
+        Ok(Application {
+            listener,
+            router,
+            limits,
+            addr,
+            db,
+            sim,
+            catalog,
+            instances,
+            jobs,
+            auth,
+            open_connections: serve::OpenConnections::default(),
+            shutdown,
+        })
     }
 
     /// Serves until SIGINT/SIGTERM (or the future passed completes), then stops cleanly.
@@ -124,12 +181,14 @@ impl Application {
     }
 
     pub async fn run_with_shutdown(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Application { listener, router, db, sim, instances, shutdown, .. } = self;
-        let workers = crate::worker::spawn(db, instances, &shutdown);
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(stop).await?;
+        let Application { listener, router, limits, db, sim, jobs, shutdown, open_connections, .. } = self;
+        let workers = crate::worker::spawn(db, jobs, &shutdown);
+        serve::serve(listener, router, limits, open_connections, stop).await?;
         let _ = shutdown.send(true);
         for w in workers {
-            let _ = w.await;
+            if let Err(e) = w.await {
+                tracing::warn!(error = %e, "a background task ended badly");
+            }
         }
         if let Some(s) = sim {
             s.sim.save().context("saving the simulator's state")?;
@@ -175,5 +234,19 @@ mod tests {
         assert_eq!(origin_of("https://panel.example.com/some/path").unwrap(), "https://panel.example.com");
         assert_eq!(origin_of("http://127.0.0.1:3000").unwrap(), "http://127.0.0.1:3000");
         assert!(origin_of("panel.example.com").is_err());
+    }
+
+    #[test]
+    fn a_missing_site_is_refused_with_the_command_that_builds_it() {
+        let dir = std::env::temp_dir().join(format!("zenith-site-{}", uuid::Uuid::new_v4().simple()));
+        let site = LeptosOptions::builder().output_name("zenith").site_root(dir.display().to_string()).site_pkg_dir("pkg").build();
+        let e = check_site(&site).unwrap_err().to_string();
+        assert!(e.contains("zenith.wasm") && e.contains("cargo leptos build"), "{e}");
+        std::fs::create_dir_all(dir.join("pkg")).unwrap();
+        for ext in ["js", "wasm", "css"] {
+            std::fs::write(dir.join("pkg").join(format!("zenith.{ext}")), b"x").unwrap();
+        }
+        assert!(check_site(&site).is_ok());
+        std::fs::remove_dir_all(dir).ok();
     }
 }

@@ -2,14 +2,38 @@
 
 use crate::error::AppError;
 use crate::model::{account::LoginOutcome, Me};
+
+pub use crate::model::account::FormState;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
-use crate::model::{Email, NewPassword};
+pub use port::AuthPort;
+
+#[cfg(feature = "ssr")]
+mod port {
+    use crate::error::AppError;
+    use crate::model::{account::LoginOutcome, Email, Me, NewPassword};
+    use crate::ports::{Principal, RequestCtx};
+
+    #[async_trait::async_trait]
+    pub trait AuthPort: Send + Sync {
+        async fn signup(&self, ctx: &RequestCtx, email: Email, password: NewPassword) -> Result<Me, AppError>;
+        /// `email` is as typed: an address that cannot be anyone's is a wrong password like any other.
+        async fn login(&self, ctx: &RequestCtx, email: &str, password: &str) -> Result<LoginOutcome, AppError>;
+        async fn login_second_factor(&self, ctx: &RequestCtx, code: &str) -> Result<Me, AppError>;
+        async fn logout(&self, ctx: &RequestCtx) -> Result<(), AppError>;
+        /// The signed-in principal, or `Unauthorized`.
+        async fn principal(&self, ctx: &RequestCtx) -> Result<Principal, AppError>;
+        async fn me(&self, principal: &Principal) -> Result<Me, AppError>;
+        /// What the last form posted without JavaScript left for the page to show (read once).
+        async fn take_form_state(&self, ctx: &RequestCtx) -> Result<super::FormState, AppError>;
+    }
+}
 
 #[server(prefix = "/api", endpoint = "auth/signup", input = Json)]
 pub async fn signup(email: String, password: String) -> Result<Me, AppError> {
+    use crate::model::{Email, NewPassword};
     let email = super::field("email", Email::parse(&email))?;
     let password = super::field("password", NewPassword::parse(&password))?;
     let (ports, ctx) = super::ssr::request().await?;
@@ -40,4 +64,11 @@ pub async fn logout() -> Result<(), AppError> {
 pub async fn current_user() -> Result<Me, AppError> {
     let (ports, _ctx, principal) = super::ssr::signed_in().await?;
     ports.auth.me(&principal).await
+}
+
+/// `/api/auth/form_state`: the outcome of a sign-in or sign-up form posted without JavaScript.
+#[server(prefix = "/api", endpoint = "auth/form_state", input = Json)]
+pub async fn posted_form() -> Result<FormState, AppError> {
+    let (ports, ctx) = super::ssr::request().await?;
+    ports.auth.take_form_state(&ctx).await
 }

@@ -4,33 +4,61 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::error::AppError;
-use crate::model::{InstanceDetail, InstanceList, JobView};
+use crate::model::instance::ActionInput;
+use crate::model::{Action, DeployAccepted, InstanceDetail, InstanceId, InstanceList, JobId, JobView};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-pub use crate::model::instance::Action;
+#[cfg(feature = "ssr")]
+pub use port::{DeploySpec, InstancesPort};
 
 #[cfg(feature = "ssr")]
-use crate::model::{EntityId, Hostname, IdempotencyKey};
+mod port {
+    use crate::error::AppError;
+    use crate::model::instance::UserData;
+    use crate::model::*;
+    use crate::ports::{Principal, Writer};
+    use serde::Serialize;
 
-/// `/api/instances/deploy` answer.
-pub use crate::model::instance::DeployAccepted;
+    /// `/api/instances/deploy`, parsed.
+    #[derive(Clone, Debug, Serialize)]
+    pub struct DeploySpec {
+        pub zone_id: ZoneId,
+        pub offering_id: OfferingId,
+        pub template_id: TemplateId,
+        pub name: Hostname,
+        pub ssh_key_name: Option<SshKeyName>,
+        pub security_group_ids: Vec<SecurityGroupId>,
+        pub user_data: Option<UserData>,
+        pub idempotency_key: IdempotencyKey,
+    }
 
-/// Cloud-init user data is sent base64-encoded by POST; CloudStack 4.x takes up to 32 KiB of that.
-pub const USER_DATA_MAX_BYTES: usize = 24 * 1024;
+    #[async_trait::async_trait]
+    pub trait InstancesPort: Send + Sync {
+        async fn list(&self, p: &Principal) -> Result<InstanceList, AppError>;
+        async fn get(&self, p: &Principal, id: &InstanceId) -> Result<InstanceDetail, AppError>;
+        async fn deploy(&self, w: &Writer<'_>, spec: DeploySpec) -> Result<DeployAccepted, AppError>;
+        async fn act(&self, w: &Writer<'_>, id: &InstanceId, action: Action) -> Result<JobId, AppError>;
+        async fn job(&self, p: &Principal, id: &JobId) -> Result<JobView, AppError>;
+    }
+}
+
+/// An id that is not even well-formed cannot be anyone's: it answers like any other unknown id.
+#[cfg(feature = "ssr")]
+fn known<T>(parsed: Result<T, String>) -> Result<T, AppError> {
+    parsed.map_err(|_| AppError::NotFound)
+}
 
 #[server(prefix = "/api", endpoint = "instances/list", input = Json)]
 pub async fn list_instances() -> Result<InstanceList, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    ports.cloud.list_instances(&p).await
+    ports.instances.list(&p).await
 }
 
 #[server(prefix = "/api", endpoint = "instances/get", input = Json)]
 pub async fn get_instance(id: String) -> Result<InstanceDetail, AppError> {
-    // An id that is not even well-formed cannot be anyone's: answer like any other unknown id.
-    let id = EntityId::parse(&id).map_err(|_| AppError::NotFound)?;
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    ports.cloud.get_instance(&p, &id).await
+    ports.instances.get(&p, &known(InstanceId::parse(&id))?).await
 }
 
 #[server(prefix = "/api", endpoint = "instances/deploy", input = Json)]
@@ -44,62 +72,50 @@ pub async fn deploy(
     #[server(default)] user_data: Option<String>,
     idempotency_key: String,
 ) -> Result<DeployAccepted, AppError> {
-    use crate::ports::DeploySpec;
-    let user_data = user_data.filter(|u| !u.trim().is_empty());
-    if let Some(u) = &user_data {
-        if u.len() > USER_DATA_MAX_BYTES {
-            return Err(AppError::invalid(
-                "user_data",
-                format!("User data is {} KiB; the limit is {} KiB.", u.len().div_ceil(1024), USER_DATA_MAX_BYTES / 1024),
-            ));
-        }
+    use super::field;
+    use crate::model::instance::UserData;
+    use crate::model::*;
+    let (ports, _ctx, p) = super::ssr::signed_in().await?;
+    let w = p.writer()?;
+    let groups = security_group_ids.unwrap_or_default();
+    if groups.len() > 10 {
+        return Err(AppError::invalid("security_group_ids", "An instance can be in at most 10 security groups."));
     }
     let spec = DeploySpec {
-        zone_id: super::field("zone_id", EntityId::parse(&zone_id))?,
-        offering_id: super::field("offering_id", EntityId::parse(&offering_id))?,
-        template_id: super::field("template_id", EntityId::parse(&template_id))?,
-        name: super::field("name", Hostname::parse(&name))?,
-        ssh_key_name: ssh_key_name.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
-        security_group_ids: security_group_ids
-            .unwrap_or_default()
-            .iter()
-            .map(|g| super::field("security_group_ids", EntityId::parse(g)))
-            .collect::<Result<_, _>>()?,
-        user_data,
-        idempotency_key: super::field("idempotency_key", IdempotencyKey::parse(&idempotency_key))?,
+        zone_id: field("zone_id", ZoneId::parse(&zone_id))?,
+        offering_id: field("offering_id", OfferingId::parse(&offering_id))?,
+        template_id: field("template_id", TemplateId::parse(&template_id))?,
+        name: field("name", Hostname::parse(&name))?,
+        ssh_key_name: ssh_key_name.filter(|s| !s.trim().is_empty()).map(|s| field("ssh_key_name", SshKeyName::parse(&s))).transpose()?,
+        security_group_ids: groups.iter().map(|g| field("security_group_ids", SecurityGroupId::parse(g))).collect::<Result<_, _>>()?,
+        user_data: user_data.filter(|u| !u.trim().is_empty()).map(|u| field("user_data", UserData::parse(&u))).transpose()?,
+        idempotency_key: field("idempotency_key", IdempotencyKey::parse(&idempotency_key))?,
     };
-    let (ports, ctx, p) = super::ssr::signed_in().await?;
-    p.require_write()?;
-    ports.cloud.deploy(&p, &ctx, spec).await
+    ports.instances.deploy(&w, spec).await
 }
 
 /// `{job_id}` of the cloud job carrying out the action.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ActionAccepted {
-    pub job_id: String,
+    pub job_id: JobId,
 }
 
 #[server(prefix = "/api", endpoint = "instances/action", input = Json)]
-pub async fn instance_action(
-    id: String,
-    action: String,
-    #[server(default)] template_id: Option<String>,
-    #[server(default)] offering_id: Option<String>,
-) -> Result<ActionAccepted, AppError> {
-    let action = super::field("action", Action::from_parts(&action, template_id, offering_id))?;
-    if let Action::Reinstall { template_id: t } | Action::Resize { offering_id: t } = &action {
-        super::field(if matches!(action, Action::Resize { .. }) { "offering_id" } else { "template_id" }, EntityId::parse(t))?;
-    }
-    let id = EntityId::parse(&id).map_err(|_| AppError::NotFound)?;
-    let (ports, ctx, p) = super::ssr::signed_in().await?;
-    p.require_write()?;
-    let job_id = ports.cloud.act(&p, &ctx, &id, action).await?;
+pub async fn instance_action(id: String, #[server(flatten)] action: ActionInput) -> Result<ActionAccepted, AppError> {
+    let (ports, _ctx, p) = super::ssr::signed_in().await?;
+    let w = p.writer()?;
+    let action = super::fields(action.parse())?;
+    let job_id = ports.instances.act(&w, &known(InstanceId::parse(&id))?, action).await?;
     Ok(ActionAccepted { job_id })
+}
+
+/// What the page calls: the typed action, sent in its wire form.
+pub async fn run_action(id: &InstanceId, action: &Action) -> Result<ActionAccepted, AppError> {
+    instance_action(id.to_string(), action.into()).await
 }
 
 #[server(prefix = "/api", endpoint = "jobs/get", input = Json)]
 pub async fn get_job(id: String) -> Result<JobView, AppError> {
-    let id = EntityId::parse(&id).map_err(|_| AppError::NotFound)?;
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    ports.cloud.job(&p, &id).await
+    ports.instances.job(&p, &known(JobId::parse(&id))?).await
 }

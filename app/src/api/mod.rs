@@ -1,13 +1,86 @@
 //! Server functions: the JSON HTTP API at stable endpoints under `/api`, and what the UI calls.
 //!
-//! Each function parses its input into domain types (a bad value is a 400 naming the field),
-//! authenticates through the port, and delegates. They never touch the database or the cloud.
+//! One module per feature, each with its server functions and (server side) the port trait the
+//! backend implements. A function authenticates, takes the capability its change needs (see
+//! `ports::Writer`), parses its input into domain types (a bad value is a 400 naming the field) and
+//! delegates. None of them touches the database or the cloud.
+//!
+//! [`ENDPOINTS`] lists every endpoint with what it needs; a test checks it against the router and the
+//! README, and calls every mutating one from a read-only support session.
 
 pub mod account;
 pub mod auth;
 pub mod catalog;
 pub mod instances;
 pub mod support;
+
+/// What an endpoint needs from its caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (sign-up, sign-in).
+    Public,
+    /// Someone signed in; reads, or changes to the caller's own session only (sign-out).
+    SignedIn,
+    /// Changes the customer's cloud resources: refused in a read-only support session.
+    Write,
+    /// Changes the account itself: refused in every support session.
+    Owner,
+    /// Support staff.
+    Staff,
+}
+
+impl Access {
+    pub fn mutates(self) -> bool {
+        matches!(self, Access::Write | Access::Owner)
+    }
+}
+
+/// One `POST /api/…` endpoint.
+#[derive(Clone, Copy, Debug)]
+pub struct Endpoint {
+    pub path: &'static str,
+    pub access: Access,
+    /// A body the endpoint accepts in shape (values may be refused): what the tests send.
+    pub example: &'static str,
+}
+
+const fn ep(path: &'static str, access: Access, example: &'static str) -> Endpoint {
+    Endpoint { path, access, example }
+}
+
+/// Every server function, by path.
+pub const ENDPOINTS: &[Endpoint] = &[
+    ep("/api/auth/signup", Access::Public, r#"{"email":"new@example.com","password":"plum orbit falcon ninety3 kettle"}"#),
+    ep("/api/auth/login", Access::Public, r#"{"email":"me@example.com","password":"plum orbit falcon ninety3 kettle"}"#),
+    ep("/api/auth/login/2fa", Access::Public, r#"{"code":"123456"}"#),
+    ep("/api/auth/logout", Access::SignedIn, "{}"),
+    ep("/api/auth/me", Access::SignedIn, "{}"),
+    ep("/api/auth/form_state", Access::Public, "{}"),
+    ep("/api/catalog/zones", Access::SignedIn, "{}"),
+    ep("/api/catalog/offerings", Access::SignedIn, r#"{"zone_id":"z-1"}"#),
+    ep("/api/catalog/templates", Access::SignedIn, r#"{"zone_id":"z-1"}"#),
+    ep("/api/instances/list", Access::SignedIn, "{}"),
+    ep("/api/instances/get", Access::SignedIn, r#"{"id":"i-1"}"#),
+    ep(
+        "/api/instances/deploy",
+        Access::Write,
+        r#"{"zone_id":"z-1","offering_id":"o-1","template_id":"t-1","name":"web","idempotency_key":"ro-check-0001"}"#,
+    ),
+    ep("/api/instances/action", Access::Write, r#"{"id":"i-1","action":"stop"}"#),
+    ep("/api/jobs/get", Access::SignedIn, r#"{"id":"j-1"}"#),
+    ep("/api/account/2fa/begin", Access::Owner, r#"{"password":"plum orbit falcon ninety3 kettle"}"#),
+    ep("/api/account/2fa/confirm", Access::Owner, r#"{"code":"123456"}"#),
+    ep("/api/account/2fa/disable", Access::Owner, r#"{"password":"plum orbit falcon ninety3 kettle","code":"123456"}"#),
+    ep(
+        "/api/account/password",
+        Access::Owner,
+        r#"{"current_password":"plum orbit falcon ninety3 kettle","new_password":"violet harbor quartz 1987 lantern"}"#,
+    ),
+    ep("/api/account/sessions", Access::SignedIn, "{}"),
+    ep("/api/account/sessions/revoke", Access::Owner, r#"{"all_others":true,"password":"plum orbit falcon ninety3 kettle"}"#),
+    ep("/api/account/security_log", Access::SignedIn, "{}"),
+    ep("/api/support/access", Access::Staff, "{}"),
+];
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
@@ -25,8 +98,12 @@ pub(crate) mod ssr {
             tracing::error!(error = %e, "no session on the request");
             AppError::Internal
         })?;
-        let client = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<ClientInfo>().cloned()).unwrap_or_default();
-        Ok((ports, RequestCtx { session, client }))
+        Ok((ports, RequestCtx { session, client: client() }))
+    }
+
+    /// Where the request came from (set by the server's client-address layer).
+    pub fn client() -> ClientInfo {
+        use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<ClientInfo>().cloned()).unwrap_or_default()
     }
 
     /// As [`request`], for calls that need someone signed in.
@@ -41,4 +118,10 @@ pub(crate) mod ssr {
 #[cfg(feature = "ssr")]
 pub(crate) fn field<T>(name: &str, r: Result<T, String>) -> Result<T, crate::error::AppError> {
     r.map_err(|m| crate::error::AppError::invalid(name, m))
+}
+
+/// As [`field`], for parsers that name the field themselves.
+#[cfg(feature = "ssr")]
+pub(crate) fn fields<T>(r: Result<T, (&'static str, String)>) -> Result<T, crate::error::AppError> {
+    r.map_err(|(f, m)| crate::error::AppError::invalid(f, m))
 }

@@ -1,21 +1,31 @@
-//! Small widgets the pages share.
+//! Small widgets the pages share: one error view, field errors, badges, copyable values, a
+//! confirmation step for disruptive actions, and the browser-only timing helpers.
 
 use crate::error::AppError;
-use crate::model::{InstanceState, Tier};
+use crate::model::{Instance, Tier};
 use leptos::prelude::*;
 
-/// A form-level error (role=alert, so screen readers announce it).
+/// The one way a failed load or action is shown. Refusals (staff without a customer, a read-only
+/// support session) are notices; "signed out" shows nothing because the frame is redirecting.
 #[component]
-pub fn ErrorNote(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
-    move || {
-        error.get().map(|e| {
+pub fn ErrorView(error: AppError) -> impl IntoView {
+    match error {
+        AppError::Unauthorized => ().into_any(),
+        AppError::Forbidden(why) => view! { <p class="alert alert-warning" role="alert">{why}</p> }.into_any(),
+        e => {
             let retry = match &e {
                 AppError::Throttled { retry_after } => Some(format!(" (retry in {retry_after} s)")),
                 _ => None,
             };
-            view! { <p class="alert alert-error" role="alert">{e.to_string()}{retry}</p> }
-        })
+            view! { <p class="alert alert-error" role="alert">{e.to_string()}{retry}</p> }.into_any()
+        }
     }
+}
+
+/// [`ErrorView`] for an error that may come and go (a form's last answer).
+#[component]
+pub fn ErrorNote(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    move || error.get().map(|error| view! { <ErrorView error/> })
 }
 
 /// A message next to one input, when the error is about that input.
@@ -31,6 +41,19 @@ pub fn general_error(e: Option<AppError>, fields: &[&str]) -> Option<AppError> {
     e.filter(|e| e.field().is_none_or(|f| !fields.contains(&f)))
 }
 
+/// Shows `Ok` values with `ok`, errors with [`ErrorView`]: the shape of every loaded section.
+pub fn loaded<T, V: IntoView + 'static>(r: Result<T, AppError>, ok: impl FnOnce(T) -> V) -> AnyView {
+    match r {
+        Ok(v) => ok(v).into_any(),
+        Err(error) => view! { <ErrorView error/> }.into_any(),
+    }
+}
+
+#[component]
+pub fn Loading(#[prop(into)] what: String) -> impl IntoView {
+    view! { <p class="loading" aria-live="polite">{what}</p> }
+}
+
 #[component]
 pub fn TierBadge(tier: Option<Tier>) -> impl IntoView {
     tier.map(|t| {
@@ -40,16 +63,22 @@ pub fn TierBadge(tier: Option<Tier>) -> impl IntoView {
     })
 }
 
+/// The instance's state, or what is happening to it ("Rebooting") while a job runs.
 #[component]
-pub fn StateBadge(#[prop(into)] state: Signal<InstanceState>) -> impl IntoView {
+pub fn StateBadge(#[prop(into)] instance: Signal<Instance>) -> impl IntoView {
+    let class = move || {
+        let i = instance.get();
+        let kind = if i.busy.is_some() { "busy".to_string() } else { i.state.as_str().to_lowercase() };
+        format!("state state-{kind}")
+    };
     view! {
-        <span class=move || format!("state state-{}", state.get().as_str().to_lowercase())>
-            {move || state.get().as_str()}
+        <span class=class>
+            {move || instance.with(|i| if i.busy.is_some() { format!("{}…", i.state_label()) } else { i.state_label().to_string() })}
         </span>
     }
 }
 
-/// An address with a one-click copy button.
+/// A value with a one-click copy button.
 #[component]
 pub fn Copyable(#[prop(into)] text: String, #[prop(into)] label: String) -> impl IntoView {
     let copied = RwSignal::new(false);
@@ -64,7 +93,7 @@ pub fn Copyable(#[prop(into)] text: String, #[prop(into)] label: String) -> impl
         #[cfg(not(feature = "hydrate"))]
         let _ = &value;
         copied.set(true);
-        crate::components::after(1500, move || copied.set(false));
+        after(1500, move || copied.set(false));
     };
     view! {
         <span class="copyable">
@@ -72,6 +101,39 @@ pub fn Copyable(#[prop(into)] text: String, #[prop(into)] label: String) -> impl
             <button type="button" class="icon-button" aria-label=format!("Copy {label}") on:click=copy>
                 {move || if copied.get() { "Copied" } else { "Copy" }}
             </button>
+        </span>
+    }
+}
+
+/// A button whose action needs a second, explicit yes: the first click says what will happen.
+#[component]
+pub fn ConfirmButton(
+    /// The button's name, e.g. "Force stop".
+    label: &'static str,
+    /// What happens, in one or two sentences.
+    #[prop(into)]
+    warning: String,
+    /// The confirming button's name, e.g. "Force stop now".
+    confirm: &'static str,
+    #[prop(into)] disabled: Signal<bool>,
+    #[prop(optional)] title: Option<&'static str>,
+    #[prop(optional)] danger: bool,
+    on_confirm: Callback<()>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let id = format!("confirm-{}", label.to_lowercase().replace(' ', "-"));
+    let confirm_class = if danger { "button danger" } else { "button primary" };
+    view! {
+        <span class="confirm">
+            <button type="button" class="button" disabled=move || disabled.get() title=title aria-expanded=move || open.get().to_string()
+                aria-controls=id.clone() on:click=move |_| open.update(|o| *o = !*o)>{label}</button>
+            <Show when=move || open.get() && !disabled.get()>
+                <span class="confirm-panel" role="group" id=id.clone() aria-label=format!("Confirm {label}")>
+                    <span class="confirm-text">{warning.clone()}</span>
+                    <button type="button" class=confirm_class on:click=move |_| { open.set(false); on_confirm.run(()); }>{confirm}</button>
+                    <button type="button" class="button subtle" on:click=move |_| open.set(false)>"Cancel"</button>
+                </span>
+            </Show>
         </span>
     }
 }

@@ -1,32 +1,17 @@
-use super::Email;
+use super::audit::{AuditAction, AuditOutcome};
+use super::{Email, SessionId};
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Customer,
-    Support,
-    Admin,
+text_enum! {
+    /// What an account may do. Staff (support, admin) are made with `zenith staff add`, never by sign-up.
+    pub enum Role {
+        Customer = "customer",
+        Support = "support",
+        Admin = "admin",
+    }
 }
 
 impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Customer => "customer",
-            Role::Support => "support",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "customer" => Some(Role::Customer),
-            "support" => Some(Role::Support),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-
     pub fn is_staff(self) -> bool {
         matches!(self, Role::Support | Role::Admin)
     }
@@ -38,6 +23,9 @@ pub struct Me {
     pub email: Email,
     pub role: Role,
     pub two_factor_enabled: bool,
+    /// Present while a staff member views a customer's panel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impersonating: Option<super::support::Impersonating>,
 }
 
 /// `/api/auth/login` when the password was right: either signed in, or one more step.
@@ -66,7 +54,7 @@ pub struct RecoveryCodes {
 /// One signed-in session of the user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionView {
-    pub id: String,
+    pub id: SessionId,
     /// RFC 3339, UTC.
     pub created: String,
     pub last_seen: String,
@@ -79,8 +67,8 @@ pub struct SessionView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecurityEvent {
     pub at: String,
-    pub action: String,
-    pub outcome: String,
+    pub action: AuditAction,
+    pub outcome: AuditOutcome,
     /// Who did it: the customer, or support staff (named).
     pub actor: String,
     pub detail: Option<String>,
@@ -91,4 +79,17 @@ pub struct SecurityEvent {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Revoked {
     pub revoked: u64,
+}
+
+/// What a sign-in or sign-up form posted without JavaScript ended in, for the page it returns to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::error::AppError>,
+    /// The email as typed, to fill the field again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The password was right: the code comes next.
+    #[serde(default)]
+    pub code_step: bool,
 }

@@ -1,10 +1,10 @@
-use super::Money;
+use super::{Money, OfferingId, TemplateId, ZoneId};
 use serde::{Deserialize, Serialize};
 
 /// A location customers deploy into.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Zone {
-    pub id: String,
+    pub id: ZoneId,
     pub name: String,
 }
 
@@ -42,14 +42,6 @@ impl Tier {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Tier> {
-        match s {
-            "agile" => Some(Tier::Agile),
-            "stamina" => Some(Tier::Stamina),
-            _ => None,
-        }
-    }
-
     pub fn summary(self) -> &'static str {
         match self {
             Tier::Agile => "Local SSD on the host. Fastest and cheapest, but not replicated: if the host fails, the disk is lost. Keep your own backups.",
@@ -61,7 +53,7 @@ impl Tier {
 /// A size an instance can have.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Offering {
-    pub id: String,
+    pub id: OfferingId,
     pub name: String,
     pub tier: Tier,
     pub cpu: u32,
@@ -76,7 +68,7 @@ pub struct Offering {
 /// An operating system image.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Template {
-    pub id: String,
+    pub id: TemplateId,
     pub name: String,
     pub password_enabled: bool,
     pub ssh_key_enabled: bool,

@@ -1,4 +1,5 @@
-use super::{Money, Tier};
+use super::{InstanceId, OfferingId, SecurityGroupId, TemplateId, ZoneId};
+use super::{JobId, JobKind, Money, Tier};
 use serde::{Deserialize, Serialize};
 
 /// CloudStack's VM states, spelled as CloudStack spells them.
@@ -18,8 +19,22 @@ pub enum InstanceState {
 }
 
 impl InstanceState {
+    const ALL: [InstanceState; 10] = [
+        InstanceState::Starting,
+        InstanceState::Running,
+        InstanceState::Stopping,
+        InstanceState::Stopped,
+        InstanceState::Migrating,
+        InstanceState::Destroyed,
+        InstanceState::Expunging,
+        InstanceState::Error,
+        InstanceState::Shutdown,
+        InstanceState::Unknown,
+    ];
+
+    /// CloudStack's word for the state; one the panel does not know is `Unknown`, not an error.
     pub fn parse(s: &str) -> InstanceState {
-        serde_json::from_value(serde_json::Value::String(s.to_string())).unwrap_or(InstanceState::Unknown)
+        Self::ALL.into_iter().find(|st| st.as_str() == s).unwrap_or(InstanceState::Unknown)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -37,23 +52,17 @@ impl InstanceState {
         }
     }
 
-    /// States in which the cloud is in the middle of something: actions wait.
-    pub fn is_transitional(self) -> bool {
-        matches!(self, InstanceState::Starting | InstanceState::Stopping | InstanceState::Migrating | InstanceState::Expunging)
-    }
-
     /// Which actions make sense from this state (the cloud has the last word).
-    pub fn allows(self, action: &Action) -> bool {
+    pub fn allows(self, action: JobKind) -> bool {
         use InstanceState::*;
         match action {
-            Action::Start => matches!(self, Stopped | Shutdown),
-            Action::Stop | Action::ForceStop => {
-                matches!(self, Running | Starting | Stopping | Error)
-            }
-            Action::Reboot => self == Running,
-            Action::ResetPassword | Action::Resize { .. } => self == Stopped,
-            Action::Reinstall { .. } => matches!(self, Running | Stopped),
-            Action::Destroy => !matches!(self, Destroyed | Expunging),
+            JobKind::Start => matches!(self, Stopped | Shutdown),
+            JobKind::Stop | JobKind::ForceStop => matches!(self, Running | Starting | Stopping | Error),
+            JobKind::Reboot => self == Running,
+            JobKind::ResetPassword | JobKind::Resize | JobKind::SetGroups => self == Stopped,
+            JobKind::Reinstall => matches!(self, Running | Stopped),
+            JobKind::Destroy => !matches!(self, Destroyed | Expunging),
+            JobKind::Deploy => false,
         }
     }
 }
@@ -61,25 +70,46 @@ impl InstanceState {
 /// One row of the instance list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Instance {
-    pub id: String,
+    pub id: InstanceId,
     pub name: String,
-    pub zone_id: String,
+    pub zone_id: ZoneId,
     pub zone_name: String,
     pub state: InstanceState,
     pub ipv4: Option<String>,
     /// Canonical compressed form (RFC 5952), as `std::net::Ipv6Addr` prints it.
     pub ipv6: Option<String>,
-    pub offering_id: String,
+    pub offering_id: OfferingId,
     pub offering_name: String,
     pub tier: Option<Tier>,
     /// RFC 3339, UTC.
     pub created: String,
+    /// The job Zenith is following on this instance, if any: the panel shows what is happening
+    /// ("Rebooting") and refreshes until it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy: Option<Busy>,
+}
+
+/// A job in progress on an instance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Busy {
+    pub job_id: JobId,
+    pub kind: JobKind,
+}
+
+impl Instance {
+    /// The state as the panel names it: the job in progress, else the cloud's state.
+    pub fn state_label(&self) -> &'static str {
+        match &self.busy {
+            Some(b) => b.kind.busy_label(),
+            None => self.state.as_str(),
+        }
+    }
 }
 
 /// A zone whose instances could not be listed, and why, in words for the customer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZoneError {
-    pub zone_id: String,
+    pub zone_id: ZoneId,
     pub zone_name: String,
     pub message: String,
 }
@@ -92,7 +122,7 @@ pub struct InstanceList {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecurityGroupRef {
-    pub id: String,
+    pub id: SecurityGroupId,
     pub name: String,
 }
 
@@ -102,7 +132,8 @@ pub struct ActivityEntry {
     /// RFC 3339, UTC.
     pub at: String,
     pub actor: String,
-    pub action: String,
+    pub action: super::audit::AuditAction,
+    /// `requested`, `succeeded`, `failed: <why>`.
     pub outcome: String,
 }
 
@@ -113,7 +144,7 @@ pub struct InstanceDetail {
     pub instance: Instance,
     pub cpu: u32,
     pub memory_mb: u32,
-    pub template_id: String,
+    pub template_id: TemplateId,
     pub template_name: String,
     pub password_enabled: bool,
     pub ssh_key: Option<String>,
@@ -124,43 +155,108 @@ pub struct InstanceDetail {
     pub security_groups: Vec<SecurityGroupRef>,
     pub price_hourly: Option<Money>,
     /// The job still running on this instance, if any, so the page can follow it after a reload.
-    pub pending_job: Option<String>,
+    pub pending_job: Option<JobId>,
     pub activity: Vec<ActivityEntry>,
 }
 
 /// `/api/instances/deploy` → where to follow the deploy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeployAccepted {
-    pub instance_id: String,
-    pub job_id: String,
+    pub instance_id: InstanceId,
+    pub job_id: JobId,
+}
+
+/// Cloud-init user data as typed (Zenith base64-encodes it for the cloud).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct UserData(String);
+
+impl UserData {
+    /// CloudStack 4.x takes 32 KiB of base64 by POST: 24 KiB before encoding.
+    pub const MAX_BYTES: usize = 24 * 1024;
+
+    pub fn parse(raw: &str) -> Result<UserData, String> {
+        if raw.len() > Self::MAX_BYTES {
+            return Err(format!("User data is {} KiB; the limit is {} KiB.", raw.len().div_ceil(1024), Self::MAX_BYTES / 1024));
+        }
+        super::check_text(raw, Self::MAX_BYTES, true)?;
+        Ok(UserData(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for UserData {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        UserData::parse(&s)
+    }
+}
+
+impl From<UserData> for String {
+    fn from(u: UserData) -> String {
+        u.0
+    }
+}
+
+text_enum! {
+    /// How the customer will sign in to a new instance.
+    pub enum AccessChoice {
+        /// A root password generated by the cloud and shown once.
+        Password = "password",
+        /// An SSH key pair registered in the account.
+        SshKey = "ssh",
+    }
+}
+
+impl AccessChoice {
+    pub fn label(self) -> &'static str {
+        match self {
+            AccessChoice::Password => "Generated root password",
+            AccessChoice::SshKey => "SSH key",
+        }
+    }
+
+    pub fn explanation(self) -> &'static str {
+        match self {
+            AccessChoice::Password => "Shown once, right after the instance starts.",
+            AccessChoice::SshKey => "A key pair registered in your account.",
+        }
+    }
 }
 
 /// What a customer can do to an instance.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     Start,
     Stop,
     ForceStop,
     Reboot,
     ResetPassword,
-    Reinstall { template_id: String },
-    Resize { offering_id: String },
+    Reinstall { template_id: TemplateId },
+    Resize { offering_id: OfferingId },
     Destroy,
 }
 
 impl Action {
+    pub fn kind(&self) -> JobKind {
+        match self {
+            Action::Start => JobKind::Start,
+            Action::Stop => JobKind::Stop,
+            Action::ForceStop => JobKind::ForceStop,
+            Action::Reboot => JobKind::Reboot,
+            Action::ResetPassword => JobKind::ResetPassword,
+            Action::Reinstall { .. } => JobKind::Reinstall,
+            Action::Resize { .. } => JobKind::Resize,
+            Action::Destroy => JobKind::Destroy,
+        }
+    }
+
     /// The wire name (`/api/instances/action {action}`) and the audit log's word for it.
     pub fn name(&self) -> &'static str {
-        match self {
-            Action::Start => "start",
-            Action::Stop => "stop",
-            Action::ForceStop => "force_stop",
-            Action::Reboot => "reboot",
-            Action::ResetPassword => "reset_password",
-            Action::Reinstall { .. } => "reinstall",
-            Action::Resize { .. } => "resize",
-            Action::Destroy => "destroy",
-        }
+        self.kind().as_str()
     }
 
     pub fn label(&self) -> &'static str {
@@ -175,23 +271,56 @@ impl Action {
             Action::Destroy => "Destroy",
         }
     }
+}
 
-    /// Builds an action from the API's flat form; the error names what is missing or wrong.
-    pub fn from_parts(action: &str, template_id: Option<String>, offering_id: Option<String>) -> Result<Action, String> {
-        let need =
-            |v: Option<String>, what: &str| v.filter(|s| !s.trim().is_empty()).ok_or_else(|| format!("The {action} action needs {what}."));
-        Ok(match action {
-            "start" => Action::Start,
-            "stop" => Action::Stop,
-            "force_stop" => Action::ForceStop,
-            "reboot" => Action::Reboot,
-            "reset_password" => Action::ResetPassword,
-            "reinstall" => Action::Reinstall { template_id: need(template_id, "template_id")? },
-            "resize" => Action::Resize { offering_id: need(offering_id, "offering_id")? },
-            "destroy" => Action::Destroy,
-            other => {
-                return Err(format!(
-                    "Unknown action {other:?}: use start, stop, force_stop, reboot, reset_password, reinstall, resize or destroy."
+/// `/api/instances/action` as it travels: `{action, template_id?, offering_id?}`. The page hands over
+/// an [`Action`] and gets this by `From`; the server parses it back with an error naming the field.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionInput {
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offering_id: Option<String>,
+}
+
+impl From<&Action> for ActionInput {
+    fn from(a: &Action) -> ActionInput {
+        let (template_id, offering_id) = match a {
+            Action::Reinstall { template_id } => (Some(template_id.to_string()), None),
+            Action::Resize { offering_id } => (None, Some(offering_id.to_string())),
+            _ => (None, None),
+        };
+        ActionInput { action: a.name().to_string(), template_id, offering_id }
+    }
+}
+
+impl ActionInput {
+    /// The action, or `(field, message)` for what is missing or wrong.
+    pub fn parse(&self) -> Result<Action, (&'static str, String)> {
+        let action = self.action.as_str();
+        let need = |v: &Option<String>, field: &'static str| -> Result<String, (&'static str, String)> {
+            v.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| (field, format!("The {action} action needs {field}.")))
+        };
+        Ok(match JobKind::parse(action) {
+            Some(JobKind::Start) => Action::Start,
+            Some(JobKind::Stop) => Action::Stop,
+            Some(JobKind::ForceStop) => Action::ForceStop,
+            Some(JobKind::Reboot) => Action::Reboot,
+            Some(JobKind::ResetPassword) => Action::ResetPassword,
+            Some(JobKind::Destroy) => Action::Destroy,
+            Some(JobKind::Reinstall) => Action::Reinstall {
+                template_id: TemplateId::parse(&need(&self.template_id, "template_id")?).map_err(|m| ("template_id", m))?,
+            },
+            Some(JobKind::Resize) => {
+                Action::Resize { offering_id: OfferingId::parse(&need(&self.offering_id, "offering_id")?).map_err(|m| ("offering_id", m))? }
+            }
+            _ => {
+                return Err((
+                    "action",
+                    format!(
+                        "Unknown action {action:?}: use start, stop, force_stop, reboot, reset_password, reinstall, resize or destroy."
+                    ),
                 ))
             }
         })
@@ -210,15 +339,18 @@ mod tests {
 
     #[test]
     fn actions_come_from_the_flat_api_form_with_specific_errors() {
-        assert_eq!(Action::from_parts("force_stop", None, None).unwrap(), Action::ForceStop);
-        assert!(Action::from_parts("resize", None, None).unwrap_err().contains("offering_id"));
-        assert!(Action::from_parts("explode", None, None).unwrap_err().contains("Unknown action"));
+        let input = |a: &str| ActionInput { action: a.into(), ..Default::default() };
+        assert_eq!(input("force_stop").parse().unwrap(), Action::ForceStop);
+        assert_eq!(input("resize").parse().unwrap_err().0, "offering_id");
+        assert!(input("explode").parse().unwrap_err().1.contains("Unknown action"));
+        let resize = Action::Resize { offering_id: OfferingId::parse("o-1").unwrap() };
+        assert_eq!(ActionInput::from(&resize).parse().unwrap(), resize, "the wire form round-trips");
     }
 
     #[test]
     fn password_reset_and_resize_need_a_stopped_instance() {
-        assert!(!InstanceState::Running.allows(&Action::ResetPassword));
-        assert!(InstanceState::Stopped.allows(&Action::Resize { offering_id: "x".into() }));
-        assert!(!InstanceState::Stopped.allows(&Action::Reboot));
+        assert!(!InstanceState::Running.allows(JobKind::ResetPassword));
+        assert!(InstanceState::Stopped.allows(JobKind::Resize));
+        assert!(!InstanceState::Stopped.allows(JobKind::Reboot));
     }
 }

@@ -1,25 +1,90 @@
 //! Plain data shared by the browser and the server: values that can only hold valid contents
-//! (`Email`, `Hostname`, `NewPassword`, ids), and the shapes the HTTP API returns.
+//! (`Email`, `Hostname`, `NewPassword`, ids, CIDRs), closed sets as enums, and the shapes the HTTP API
+//! returns.
 //!
 //! No I/O here: this module compiles to wasm, and the same parsers validate a form as the user types
 //! and the request when it reaches the server.
 
+/// A closed set of words: an enum whose one text mapping (database, JSON, logs) sits next to it.
+/// Serialised as its word; an unknown word is an error, never a silent default.
+macro_rules! text_enum {
+    ($(#[$m:meta])* pub enum $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vm])* $v),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$v),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$v => $s),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($s => Some($name::$v),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+                $name::parse(&s).ok_or_else(|| {
+                    let words: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
+                    serde::de::Error::custom(format!("unknown value {s:?}; expected one of {}", words.join(", ")))
+                })
+            }
+        }
+    };
+}
+
 pub mod account;
+pub mod audit;
+pub mod billing;
 pub mod catalog;
 pub mod email;
+pub mod firewall;
 pub mod hostname;
 pub mod ids;
 pub mod instance;
 pub mod job;
+pub mod keys;
 pub mod money;
 pub mod password;
+pub mod support;
 
 pub use account::{Me, Role};
 pub use catalog::{Offering, Template, Tier, Zone};
 pub use email::Email;
 pub use hostname::Hostname;
-pub use ids::{EntityId, IdempotencyKey};
+pub use ids::*;
 pub use instance::{Action, DeployAccepted, Instance, InstanceDetail, InstanceList, InstanceState, ZoneError};
-pub use job::{JobStatus, JobView};
+pub use job::{Backoff, JobKind, JobStatus, JobView};
 pub use money::{Currency, Money};
 pub use password::NewPassword;
+
+/// Refuses text that cannot be stored faithfully: a NUL byte is not text (PostgreSQL refuses it outright),
+/// and other control characters in a one-line field are a mistake or an attack.
+pub fn check_text(raw: &str, max_chars: usize, multiline: bool) -> Result<(), String> {
+    if raw.chars().count() > max_chars {
+        return Err(format!("Use at most {max_chars} characters."));
+    }
+    if raw.contains('\0') {
+        return Err("This contains a NUL character, which is not allowed.".into());
+    }
+    if raw.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) {
+        return Err("This contains control characters, which are not allowed.".into());
+    }
+    Ok(())
+}

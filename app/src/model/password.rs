@@ -26,6 +26,9 @@ impl NewPassword {
         if n > Self::MAX_CHARS {
             return Err(format!("Use at most {} characters.", Self::MAX_CHARS));
         }
+        if raw.contains('\0') {
+            return Err("A password cannot contain a NUL character.".into());
+        }
         Ok(NewPassword(raw.to_string()))
     }
 

@@ -36,7 +36,7 @@ pub fn SupportPage() -> impl IntoView {
     view! {
         <Title text="Support"/>
         <h1>"Support"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <crate::components::Loading what="Loading…"/> }>
             {move || Suspend::new(async move {
                 match access.await {
                     Ok(_) => view! {
@@ -45,7 +45,7 @@ pub fn SupportPage() -> impl IntoView {
                             <p class="muted">"This area is being built and is not available yet."</p>
                         </section>
                     }.into_any(),
-                    Err(e) => view! { <p class="alert alert-warning" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(error) => view! { <crate::components::ErrorView error/> }.into_any(),
                 }
             })}
         </Suspense>

@@ -38,7 +38,7 @@ pub fn SignedIn() -> impl IntoView {
                         match who.await {
                             Ok(me) => view! { <Nav me menu_open/> }.into_any(),
                             Err(AppError::Unauthorized) => view! { <Redirect path="/login"/> }.into_any(),
-                            Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
+                            Err(error) => view! { <crate::components::ErrorView error/> }.into_any(),
                         }
                     })}
                 </Suspense>

@@ -1,4 +1,4 @@
-//! One module per page.
+//! One module (or folder) per page; a page's parts are its own components.
 
 pub mod account;
 pub mod auth;

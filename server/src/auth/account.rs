@@ -1,219 +1,158 @@
-//! The account page's security features: TOTP enrolment and removal, password change, the list of
-//! signed-in sessions and their revocation, and the security log. Changing a factor ends every other
-//! session and gives this one a new cookie id.
+//! The account page: password change, signed-in sessions and their revocation, the security log, and
+//! (in `two_factor`) two-factor sign-in. Changes are the owner's alone and ask for the password; a
+//! change of factor ends every other session and gives this one a new cookie id.
 
-use super::*;
+use super::{repo, AuthError, AuthService, MAX_PASSWORD_BYTES};
+use crate::audit;
+use crate::db::now_ms;
+use app::api::account::{AccountPort, RevokeWhich};
+use app::error::AppError;
 use app::model::account::{RecoveryCodes, Revoked, SecurityEvent, SessionView, TwoFactorSetup};
-use app::ports::{AccountPort, RevokeWhich};
+use app::model::audit::{AuditAction, AuditCategory, AuditOutcome};
+use app::model::NewPassword;
+use app::ports::{Owner, Principal, RequestCtx};
+
+/// What the security log shows.
+const SECURITY: &[AuditCategory] = &[AuditCategory::Auth, AuditCategory::Account, AuditCategory::Support];
 
 impl AuthService {
-    async fn user_of(&self, p: &Principal) -> Result<UserRow, AppError> {
-        users::by_id(&self.db, &p.user_id).await.or_internal("reading a user")?.ok_or(AppError::Unauthorized)
-    }
-
-    async fn audit_account(&self, p: &Principal, action: &str, outcome: &str, detail: Option<&str>, ctx: &RequestCtx) {
-        let actor = Actor::from_principal(p);
-        audit::record_or_log(
-            &self.db,
-            audit::Entry {
-                actor: Some(&actor),
-                subject_customer_id: Some(&p.user_id),
-                category: "account",
-                action,
-                target_id: None,
-                outcome,
-                detail,
-                ip: ctx.client.ip,
-            },
-        )
-        .await;
-    }
-
-    /// After a change of factor: only this session survives, under a new cookie id.
-    async fn end_other_sessions(&self, p: &Principal, ctx: &RequestCtx) -> Result<u64, AppError> {
-        let n = sessions::revoke_others(&self.db, &p.user_id, Some(&p.session_id)).await.or_internal("revoking sessions")?;
-        ctx.session.cycle_id().await.or_internal("cycling the session id")?;
-        Ok(n)
-    }
-}
-
-#[async_trait]
-impl AccountPort for AuthService {
-    async fn two_factor_begin(&self, p: &Principal, ctx: &RequestCtx) -> Result<TwoFactorSetup, AppError> {
-        let user = self.user_of(p).await?;
-        if user.totp_enabled_at.is_some() {
-            return Err(AppError::Conflict("Two-factor sign-in is already on. Turn it off first to move it to a new device.".into()));
-        }
-        let secret = totp::new_secret();
-        sqlx::query("UPDATE users SET totp_pending_sealed = $1 WHERE id = $2")
-            .bind(self.key.seal(TOTP_PURPOSE, &secret))
-            .bind(&user.id)
-            .execute(&self.db.pool)
-            .await
-            .or_internal("storing a pending TOTP secret")?;
-        self.audit_account(p, "two_factor_enrolment_started", "succeeded", None, ctx).await;
-        let uri = totp::otpauth_uri(&secret, &user.email, "Zenith");
-        Ok(TwoFactorSetup { qr_svg: totp::qr_svg(&uri), otpauth_uri: uri, secret })
-    }
-
-    async fn two_factor_confirm(&self, p: &Principal, ctx: &RequestCtx, code: &str) -> Result<RecoveryCodes, AppError> {
-        let scope = format!("2fa:user:{}", p.user_id);
-        self.throttled(&[(scope.as_str(), throttle::ACCOUNT)]).await?;
-        let user = self.user_of(p).await?;
-        if user.totp_enabled_at.is_some() {
-            return Err(AppError::Conflict("Two-factor sign-in is already on.".into()));
-        }
-        let Some(sealed) = &user.totp_pending_sealed else {
-            return Err(AppError::invalid("code", "Start setting up two-factor sign-in first."));
-        };
-        let secret = self.key.open(TOTP_PURPOSE, sealed).or_internal("opening a TOTP secret")?;
-        let now_step = totp::step_at(chrono::Utc::now().timestamp());
-        let Some(step) = totp::verify(secret.expose_secret(), code, now_step, 0) else {
-            self.fail(&[Some(&scope)], Some(&user), "account", "two_factor_enrolment", Some("wrong code"), &ctx.client).await;
-            return Err(AppError::invalid("code", "That code is not right. Check the time on your phone and enter the newest code."));
-        };
-        let codes = totp::new_recovery_codes();
-        let mut tx = self.db.pool.begin().await.or_internal("starting a transaction")?;
-        let n = sqlx::query(
-            "UPDATE users SET totp_secret_sealed = totp_pending_sealed, totp_pending_sealed = NULL, totp_enabled_at = $1, totp_last_step = $2
-             WHERE id = $3 AND totp_enabled_at IS NULL AND totp_pending_sealed IS NOT NULL",
-        )
-        .bind(now_ms())
-        .bind(step)
-        .bind(&user.id)
-        .execute(&mut *tx)
-        .await
-        .or_internal("enabling TOTP")?
-        .rows_affected();
-        if n != 1 {
-            return Err(AppError::Conflict("Two-factor sign-in changed meanwhile; reload and try again.".into()));
-        }
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-            .bind(&user.id)
-            .execute(&mut *tx)
-            .await
-            .or_internal("clearing recovery codes")?;
-        for c in &codes {
-            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-                .bind(&user.id)
-                .bind(totp::recovery_hash(c))
-                .execute(&mut *tx)
-                .await
-                .or_internal("storing recovery codes")?;
-        }
-        tx.commit().await.or_internal("committing TOTP enrolment")?;
-        let _ = throttle::clear(&self.db, &scope).await;
-        let ended = self.end_other_sessions(p, ctx).await?;
-        self.audit_account(p, "two_factor_enabled", "succeeded", Some(&format!("{ended} other session(s) signed out")), ctx).await;
-        Ok(RecoveryCodes { recovery_codes: codes })
-    }
-
-    async fn two_factor_disable(&self, p: &Principal, ctx: &RequestCtx, password: &str, code: &str) -> Result<(), AppError> {
-        let scope = format!("2fa:user:{}", p.user_id);
-        self.throttled(&[(scope.as_str(), throttle::ACCOUNT)]).await?;
-        let user = self.user_of(p).await?;
-        if user.totp_enabled_at.is_none() {
-            return Err(AppError::Conflict("Two-factor sign-in is not on.".into()));
-        }
-        let password_ok = password.len() <= MAX_PASSWORD_BYTES && self.hasher.verify(password, Some(&user.password_hash)).await;
-        if !password_ok || !self.consume_second_factor(&user, code).await? {
-            self.fail(&[Some(&scope)], Some(&user), "account", "two_factor_disable", None, &ctx.client).await;
-            return Err(AppError::Invalid { field: None, message: "The password or the code is not correct.".into() });
-        }
-        let mut tx = self.db.pool.begin().await.or_internal("starting a transaction")?;
-        sqlx::query("UPDATE users SET totp_secret_sealed = NULL, totp_pending_sealed = NULL, totp_enabled_at = NULL WHERE id = $1")
-            .bind(&user.id)
-            .execute(&mut *tx)
-            .await
-            .or_internal("disabling TOTP")?;
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-            .bind(&user.id)
-            .execute(&mut *tx)
-            .await
-            .or_internal("clearing recovery codes")?;
-        tx.commit().await.or_internal("committing")?;
-        let ended = self.end_other_sessions(p, ctx).await?;
-        self.audit_account(p, "two_factor_disabled", "succeeded", Some(&format!("{ended} other session(s) signed out")), ctx).await;
-        Ok(())
-    }
-
-    async fn change_password(&self, p: &Principal, ctx: &RequestCtx, current: &str, new: NewPassword) -> Result<(), AppError> {
-        let scope = format!("password:user:{}", p.user_id);
-        self.throttled(&[(scope.as_str(), throttle::ACCOUNT)]).await?;
-        let user = self.user_of(p).await?;
-        let ok = current.len() <= MAX_PASSWORD_BYTES && self.hasher.verify(current, Some(&user.password_hash)).await;
+    async fn change_password(&self, o: &Owner<'_>, ctx: &RequestCtx, current: &str, new: NewPassword) -> Result<(), AuthError> {
+        let user = self.user(&o.principal().user_id).await?.ok_or(AuthError::Refused(AppError::Unauthorized))?;
+        let scope = super::throttle::Scope::new(&format!("password:user:{}", user.id), super::throttle::ACCOUNT);
+        let attempt = self.attempt(std::slice::from_ref(&scope)).await?;
+        let ok = current.len() <= MAX_PASSWORD_BYTES
+            && self.hasher.verify(current, Some(&user.password_hash)).await.map_err(AuthError::from_pool)?;
         if !ok {
-            self.fail(&[Some(&scope)], Some(&user), "account", "password_change", Some("wrong current password"), &ctx.client).await;
-            return Err(AppError::invalid("current_password", "Your current password is not correct."));
+            self.failed(
+                attempt,
+                Some(&user),
+                AuditCategory::Account,
+                AuditAction::PasswordChange,
+                Some("wrong current password"),
+                &ctx.client,
+            )
+            .await;
+            return Err(AuthError::Refused(AppError::invalid("current_password", "Your current password is not correct.")));
         }
+        attempt.succeeded(&self.db, &[&scope]).await?;
         if new.expose() == current {
-            return Err(AppError::invalid("new_password", "Choose a password different from the current one."));
+            return Err(AuthError::Refused(AppError::invalid("new_password", "Choose a password different from the current one.")));
         }
-        Self::check_strength(&new, &user.email).map_err(|e| match e {
-            AppError::Invalid { message, .. } => AppError::invalid("new_password", message),
-            other => other,
-        })?;
-        let hash = self.hasher.hash(new.expose()).await.or_internal("hashing a password")?;
-        users::set_password(&self.db, &user.id, &hash).await.or_internal("storing a password")?;
-        let _ = throttle::clear(&self.db, &scope).await;
-        let ended = self.end_other_sessions(p, ctx).await?;
-        self.audit_account(p, "password_changed", "succeeded", Some(&format!("{ended} other session(s) signed out")), ctx).await;
+        self.check_strength(&new, &user.email, "new_password").await?;
+        let hash = self.hasher.hash(new.expose()).await.map_err(AuthError::from_pool)?;
+        let mut conn = self.db.pool.acquire().await?;
+        repo::set_password(&mut conn, &user.id, &hash, None).await?;
+        drop(conn);
+        let ended = self.end_other_sessions(o, ctx).await?;
+        let detail = format!("{ended} other session(s) signed out");
+        self.audit(Some(&user), AuditCategory::Account, AuditAction::PasswordChanged, AuditOutcome::Succeeded, Some(&detail), &ctx.client)
+            .await;
         Ok(())
     }
 
-    async fn sessions(&self, p: &Principal) -> Result<Vec<SessionView>, AppError> {
+    async fn sessions(&self, p: &Principal) -> Result<Vec<SessionView>, AuthError> {
         let now = now_ms();
-        let rows = sessions::list(&self.db, &p.user_id, now - self.cfg.absolute.as_millis() as i64, now - self.cfg.idle.as_millis() as i64)
-            .await
-            .or_internal("listing sessions")?;
-        Ok(rows
-            .into_iter()
-            .map(|r| SessionView {
-                current: r.id == p.session_id,
-                id: r.id,
-                created: crate::db::rfc3339(r.created_at),
-                last_seen: crate::db::rfc3339(r.last_seen_at),
-                ip: r.ip,
-                user_agent: r.user_agent,
+        let mut conn = self.db.pool.acquire().await?;
+        let rows = repo::list_sessions(
+            &mut conn,
+            &p.account_user(),
+            now - self.cfg.absolute.as_millis() as i64,
+            now - self.cfg.idle.as_millis() as i64,
+        )
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let id = app::model::SessionId::parse(&r.id).map_err(anyhow::Error::msg)?;
+                Ok(SessionView {
+                    current: p.support.is_none() && id == p.session_id,
+                    id,
+                    created: crate::db::rfc3339(r.created_at),
+                    last_seen: crate::db::rfc3339(r.last_seen_at),
+                    ip: r.ip,
+                    user_agent: r.user_agent,
+                })
             })
-            .collect())
+            .collect()
     }
 
-    async fn revoke_sessions(&self, p: &Principal, ctx: &RequestCtx, which: RevokeWhich) -> Result<Revoked, AppError> {
+    async fn revoke_sessions(&self, o: &Owner<'_>, which: RevokeWhich, password: Option<&str>) -> Result<Revoked, AuthError> {
+        let p = o.principal();
+        let user = self.user(&p.user_id).await?.ok_or(AuthError::Refused(AppError::Unauthorized))?;
         let revoked = match which {
             RevokeWhich::One(id) if id == p.session_id => {
-                return Err(AppError::invalid("id", "That is the session you are using; sign out instead."));
+                return Err(AuthError::Refused(AppError::invalid("id", "That is the session you are using; sign out instead.")));
             }
             RevokeWhich::One(id) => {
-                let n = sessions::revoke(&self.db, &p.user_id, &id).await.or_internal("revoking a session")?;
-                if n == 0 {
-                    return Err(AppError::NotFound);
+                let mut conn = self.db.pool.acquire().await?;
+                match repo::revoke_session(&mut conn, &p.user_id, &id).await? {
+                    0 => return Err(AuthError::Refused(AppError::NotFound)),
+                    n => n,
                 }
-                n
             }
             RevokeWhich::AllOthers => {
-                sessions::revoke_others(&self.db, &p.user_id, Some(&p.session_id)).await.or_internal("revoking sessions")?
+                // Ending every other session locks anyone else out: it asks for the password.
+                let password = password
+                    .filter(|p| !p.is_empty())
+                    .ok_or_else(|| AuthError::Refused(AppError::invalid("password", "Enter your password to end all other sessions.")))?;
+                self.confirm_password(&user, password, AuditAction::PasswordConfirmation, &p.client).await?;
+                let mut conn = self.db.pool.acquire().await?;
+                repo::revoke_other_sessions(&mut conn, &p.user_id, Some(&p.session_id)).await?
             }
         };
-        self.audit_account(p, "sessions_revoked", "succeeded", Some(&format!("{revoked} session(s)")), ctx).await;
+        let detail = format!("{revoked} session(s)");
+        self.audit(Some(&user), AuditCategory::Account, AuditAction::SessionsRevoked, AuditOutcome::Succeeded, Some(&detail), &p.client)
+            .await;
         Ok(Revoked { revoked })
     }
 
-    async fn security_log(&self, p: &Principal) -> Result<Vec<SecurityEvent>, AppError> {
-        let rows = audit::for_subject(&self.db, &p.user_id, 200).await.or_internal("reading the audit log")?;
+    async fn security_log(&self, p: &Principal) -> Result<Vec<SecurityEvent>, AuthError> {
+        let account = p.account_user();
+        let owner_email = match &p.support {
+            Some(s) => s.customer_email.to_string(),
+            None => p.email.to_string(),
+        };
+        let rows = audit::repo::for_subject(&self.db.pool, &account, SECURITY, 200).await?;
         Ok(rows
             .into_iter()
-            .filter(|r| matches!(r.category.as_str(), "auth" | "account" | "support"))
-            .map(|r| {
-                let actor = match (&r.actor_email, r.actor_role.as_deref()) {
-                    (Some(e), Some("support" | "admin")) if e != p.email.as_str() => {
-                        format!("Support ({e})")
-                    }
-                    (Some(_), _) => "You".to_string(),
-                    (None, _) => "Zenith".to_string(),
-                };
-                SecurityEvent { at: crate::db::rfc3339(r.at), action: r.action, outcome: r.outcome, actor, detail: r.detail, ip: r.ip }
+            .map(|r| SecurityEvent {
+                at: crate::db::rfc3339(r.at),
+                actor: audit::actor_label(r.actor_email.as_deref(), r.actor_role, &owner_email),
+                action: r.action,
+                outcome: r.outcome,
+                detail: r.detail,
+                ip: r.ip,
             })
             .collect())
+    }
+}
+
+#[async_trait::async_trait]
+impl AccountPort for AuthService {
+    async fn two_factor_begin(&self, o: &Owner<'_>, password: &str) -> Result<TwoFactorSetup, AppError> {
+        Ok(AuthService::two_factor_begin(self, o, password).await?)
+    }
+
+    async fn two_factor_confirm(&self, o: &Owner<'_>, ctx: &RequestCtx, code: &str) -> Result<RecoveryCodes, AppError> {
+        Ok(AuthService::two_factor_confirm(self, o, ctx, code).await?)
+    }
+
+    async fn two_factor_disable(&self, o: &Owner<'_>, ctx: &RequestCtx, password: &str, code: &str) -> Result<(), AppError> {
+        Ok(AuthService::two_factor_disable(self, o, ctx, password, code).await?)
+    }
+
+    async fn change_password(&self, o: &Owner<'_>, ctx: &RequestCtx, current: &str, new: NewPassword) -> Result<(), AppError> {
+        Ok(AuthService::change_password(self, o, ctx, current, new).await?)
+    }
+
+    async fn sessions(&self, p: &Principal) -> Result<Vec<SessionView>, AppError> {
+        Ok(AuthService::sessions(self, p).await?)
+    }
+
+    async fn revoke_sessions(&self, o: &Owner<'_>, which: RevokeWhich, password: Option<&str>) -> Result<Revoked, AppError> {
+        Ok(AuthService::revoke_sessions(self, o, which, password).await?)
+    }
+
+    async fn security_log(&self, p: &Principal) -> Result<Vec<SecurityEvent>, AppError> {
+        Ok(AuthService::security_log(self, p).await?)
     }
 }

@@ -1,39 +1,74 @@
 //! Accounts and sessions: sign-up, sign-in (password, then TOTP or a recovery code when enabled),
-//! sign-out, the principal of every request, and the account security page (2FA, password, sessions,
-//! security log).
+//! sign-out, and the principal of every request, including the support session it may run under.
 //!
 //! Guarantees: an unknown email and a wrong password get the same answer after the same work (one
-//! argon2 verification); guessing is throttled per account and per address in the database; every
-//! sign-in gets a fresh cookie id and its own revocable `auth_sessions` row; secrets never reach a
-//! log line.
+//! argon2 verification); every guess is counted before it is checked, per account and per address, in
+//! the database (see `throttle`); sign-up is limited per address and in total; every sign-in gets a
+//! fresh cookie id and its own revocable `auth_sessions` row; secrets never reach a log line.
 
 mod account;
+mod error;
 pub mod password;
+pub mod repo;
 pub mod sessions;
 pub mod throttle;
 pub mod totp;
-pub mod users;
+mod two_factor;
+
+pub use error::AuthError;
 
 use crate::audit::{self, Actor};
 use crate::crypto::MasterKey;
 use crate::db::{now_ms, Db};
-use crate::error::OrInternal;
 use crate::tenancy::Tenancy;
+use anyhow::Context as _;
 use app::error::AppError;
-use app::model::{account::LoginOutcome, Email, Me, NewPassword, Role};
-use app::ports::{AuthPort, ClientInfo, Principal, RequestCtx};
-use async_trait::async_trait;
+use app::model::account::{FormState, LoginOutcome};
+use app::model::audit::{AuditAction, AuditCategory, AuditOutcome};
+use app::model::{CustomerId, Email, Me, NewPassword, Role, UserId};
+use app::ports::{ClientInfo, Principal, RequestCtx, SupportView};
 use password::Hasher;
-use secrecy::ExposeSecret;
+use repo::User;
 use std::sync::Arc;
 use std::time::Duration;
-use users::UserRow;
+use throttle::Scope;
+
+/// Why a password is too easy to guess, in zxcvbn's words; `None` when it is strong enough. The
+/// estimate runs on the hashing pool (never a request thread), on at most the first 100 characters.
+pub async fn weakness(hasher: &Hasher, password: &NewPassword, email: &Email) -> anyhow::Result<Option<String>> {
+    let sample: String = password.expose().chars().take(STRENGTH_CHARS).collect();
+    let email = email.to_string();
+    hasher
+        .estimate(move || {
+            let local = email.split('@').next().unwrap_or("").to_string();
+            let entropy = zxcvbn::zxcvbn(&sample, &[email.as_str(), local.as_str(), "zenith", "cloudstack"]);
+            if (entropy.score() as u8) >= 3 {
+                return None;
+            }
+            let mut msg = String::from("This password is too easy to guess.");
+            if let Some(f) = entropy.feedback() {
+                if let Some(w) = f.warning() {
+                    msg = format!("{w}.").replace("..", ".");
+                }
+                for s in f.suggestions() {
+                    msg.push(' ');
+                    msg.push_str(&s.to_string());
+                }
+            }
+            Some(msg)
+        })
+        .await
+}
 
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
     pub idle: Duration,
     pub absolute: Duration,
     pub staff_require_2fa: bool,
+    /// Sign-ups allowed per client address (IPv6 per /64) per hour.
+    pub signups_per_address_per_hour: u32,
+    /// Sign-ups allowed in total per hour.
+    pub signups_per_hour: u32,
 }
 
 #[derive(Clone)]
@@ -51,6 +86,8 @@ const PENDING_2FA_MS: i64 = 5 * 60_000;
 const PENDING_2FA_TRIES: u32 = 5;
 /// Passwords longer than this are not worth hashing: they cannot be anyone's (max 256 characters).
 const MAX_PASSWORD_BYTES: usize = 1024;
+/// zxcvbn's cost grows with its input; the first 100 characters tell it all it needs.
+const STRENGTH_CHARS: usize = 100;
 
 const TOTP_PURPOSE: &str = "totp-secret";
 
@@ -66,85 +103,52 @@ impl AuthService {
         &self.cfg
     }
 
-    /// Refuses passwords a well-kept estimator can guess, with its advice as the message.
-    fn check_strength(password: &NewPassword, email: &str) -> Result<(), AppError> {
-        let local = email.split('@').next().unwrap_or("");
-        let entropy = zxcvbn::zxcvbn(password.expose(), &[email, local, "zenith", "cloudstack"]);
-        if (entropy.score() as u8) >= 3 {
-            return Ok(());
-        }
-        let mut msg = String::from("This password is too easy to guess.");
-        if let Some(f) = entropy.feedback() {
-            if let Some(w) = f.warning() {
-                msg = format!("{w}.").replace("..", ".");
-            }
-            for s in f.suggestions() {
-                msg.push(' ');
-                msg.push_str(&s.to_string());
-            }
-        }
-        Err(AppError::invalid("password", msg))
+    pub fn hasher(&self) -> &Hasher {
+        &self.hasher
     }
 
-    /// Refuses the attempt when any scope is locked. The refusal is held back for up to a second (an
-    /// async wait, no CPU): a client retrying in a loop then makes one attempt a second instead of
-    /// thousands, whatever its number of connections' worth of patience.
-    async fn throttled(&self, scopes: &[(&str, throttle::Policy)]) -> Result<(), AppError> {
-        match throttle::wait_for(&self.db, scopes).await.or_internal("reading throttle")? {
-            Some(retry_after) => {
-                tokio::time::sleep(TARPIT.min(std::time::Duration::from_secs(retry_after))).await;
-                Err(AppError::Throttled { retry_after: retry_after.saturating_sub(TARPIT.as_secs()).max(1) })
-            }
+    /// Refuses passwords a well-kept estimator can guess, with its advice as the message.
+    async fn check_strength(&self, password: &NewPassword, email: &Email, field: &str) -> Result<(), AuthError> {
+        match weakness(&self.hasher, password, email).await.map_err(AuthError::from_pool)? {
+            Some(msg) => Err(AuthError::Refused(AppError::invalid(field, msg))),
             None => Ok(()),
         }
     }
 
-    /// A failed attempt: counted in every scope and audited, in one transaction (one commit).
-    async fn fail(
+    /// Counts the attempt in every scope before anything is checked. A refusal is held back for up to
+    /// a second (an async wait, no CPU): a client retrying in a loop then makes one attempt a second
+    /// instead of thousands.
+    async fn attempt(&self, scopes: &[Scope]) -> Result<throttle::Attempt, AuthError> {
+        match throttle::attempt(&self.db, scopes).await? {
+            Ok(a) => Ok(a),
+            Err(retry_after) => {
+                tokio::time::sleep(TARPIT.min(Duration::from_secs(retry_after))).await;
+                Err(AuthError::Refused(AppError::Throttled { retry_after: retry_after.saturating_sub(TARPIT.as_secs()).max(1) }))
+            }
+        }
+    }
+
+    fn actor(user: &User) -> Actor {
+        Actor { user_id: user.id.clone(), email: user.email.to_string(), role: user.role, impersonation: None }
+    }
+
+    /// An audit entry about the user's own account.
+    async fn audit(
         &self,
-        scopes: &[Option<&str>],
-        user: Option<&UserRow>,
-        category: &str,
-        action: &str,
+        user: Option<&User>,
+        category: AuditCategory,
+        action: AuditAction,
+        outcome: AuditOutcome,
         detail: Option<&str>,
         client: &ClientInfo,
     ) {
-        let scopes: Vec<&str> = scopes.iter().flatten().copied().collect();
-        let actor = user.map(Self::actor);
-        let entry = audit::Entry {
-            actor: actor.as_ref(),
-            subject_customer_id: user.map(|u| u.id.as_str()),
-            category,
-            action,
-            target_id: None,
-            outcome: "failed",
-            detail,
-            ip: client.ip,
-        };
-        let result = async {
-            let mut tx = self.db.pool.begin().await?;
-            throttle::record_failures(&mut tx, &scopes).await?;
-            audit::record_in(&mut tx, entry).await?;
-            tx.commit().await
-        }
-        .await;
-        if let Err(e) = result {
-            tracing::error!(error = %e, "could not record a failed attempt");
-        }
-    }
-
-    fn actor(user: &UserRow) -> Actor {
-        Actor { user_id: user.id.clone(), email: user.email.clone(), role: Role::parse(&user.role).unwrap_or(Role::Customer) }
-    }
-
-    async fn audit_auth(&self, user: Option<&UserRow>, action: &str, outcome: &str, detail: Option<&str>, client: &ClientInfo) {
         let actor = user.map(Self::actor);
         audit::record_or_log(
             &self.db,
             audit::Entry {
                 actor: actor.as_ref(),
-                subject_customer_id: user.map(|u| u.id.as_str()),
-                category: "auth",
+                subject: user.map(|u| &u.id),
+                category,
                 action,
                 target_id: None,
                 outcome,
@@ -155,244 +159,280 @@ impl AuthService {
         .await;
     }
 
-    fn me_of(user: &UserRow) -> Result<Me, AppError> {
-        Ok(Me {
-            email: Email::parse(&user.email).or_internal("stored email is invalid")?,
-            role: Role::parse(&user.role).unwrap_or(Role::Customer),
-            two_factor_enabled: user.totp_enabled_at.is_some(),
-        })
+    /// A failed guess: its attempt stays counted; the audit log says so.
+    async fn failed(
+        &self,
+        attempt: throttle::Attempt,
+        user: Option<&User>,
+        category: AuditCategory,
+        action: AuditAction,
+        detail: Option<&str>,
+        client: &ClientInfo,
+    ) {
+        attempt.failed();
+        self.audit(user, category, action, AuditOutcome::Failed, detail, client).await;
+    }
+
+    fn me_of(user: &User) -> Me {
+        Me { email: user.email.clone(), role: user.role, two_factor_enabled: user.totp_enabled_at.is_some(), impersonating: None }
+    }
+
+    async fn user(&self, id: &UserId) -> Result<Option<User>, AuthError> {
+        let mut conn = self.db.pool.acquire().await?;
+        Ok(repo::user_by_id(&mut conn, id).await?)
     }
 
     /// Second half of every sign-in: new cookie id, new session row, audit, provisioning.
-    async fn complete_login(&self, ctx: &RequestCtx, user: &UserRow, how: &str) -> Result<Me, AppError> {
-        sessions::begin(&self.db, &ctx.session, &user.id, &ctx.client).await.or_internal("starting a session")?;
-        self.audit_auth(Some(user), "sign_in", "succeeded", Some(how), &ctx.client).await;
-        if user.role == Role::Customer.as_str() {
+    async fn complete_login(&self, ctx: &RequestCtx, user: &User, how: &str) -> Result<Me, AuthError> {
+        sessions::begin(&self.db, &ctx.session, &user.id, &ctx.client).await.context("starting a session")?;
+        self.audit(Some(user), AuditCategory::Auth, AuditAction::SignIn, AuditOutcome::Succeeded, Some(how), &ctx.client).await;
+        if user.role == Role::Customer {
             // A sign-up whose cloud account was not finished gets it now, without holding up the sign-in.
             let tenancy = self.tenancy.clone();
-            let id = user.id.clone();
+            let id = CustomerId::of_user(&user.id);
             tokio::spawn(async move {
                 if let Err(e) = tenancy.ensure(&id).await {
-                    tracing::warn!(error = %e, "cloud account provisioning still failing; retried at the next cloud call");
+                    tracing::warn!(error = %format!("{e:#}"), "cloud account provisioning still failing; retried at the next cloud call");
                 }
             });
         }
-        Self::me_of(user)
+        Ok(Self::me_of(user))
     }
 
-    /// A TOTP code (newer than the last accepted one) or an unused recovery code. Consumes it.
-    async fn consume_second_factor(&self, user: &UserRow, code: &str) -> Result<bool, AppError> {
-        if totp::is_recovery_shape(code) {
-            let n = sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
-                .bind(now_ms())
-                .bind(&user.id)
-                .bind(totp::recovery_hash(code))
-                .execute(&self.db.pool)
-                .await
-                .or_internal("using a recovery code")?
-                .rows_affected();
-            return Ok(n == 1);
+    /// Checks the password again for a security change; a wrong one is a counted failure.
+    async fn confirm_password(&self, user: &User, password: &str, action: AuditAction, client: &ClientInfo) -> Result<(), AuthError> {
+        let scope = Scope::new(&format!("password:user:{}", user.id), throttle::ACCOUNT);
+        let attempt = self.attempt(std::slice::from_ref(&scope)).await?;
+        let ok = password.len() <= MAX_PASSWORD_BYTES
+            && self.hasher.verify(password, Some(&user.password_hash)).await.map_err(AuthError::from_pool)?;
+        if !ok {
+            self.failed(attempt, Some(user), AuditCategory::Account, action, Some("wrong password"), client).await;
+            return Err(AuthError::Refused(AppError::invalid("password", "Your password is not correct.")));
         }
-        let Some(sealed) = &user.totp_secret_sealed else {
-            return Ok(false);
-        };
-        let secret = self.key.open(TOTP_PURPOSE, sealed).or_internal("opening a TOTP secret")?;
-        let now_step = totp::step_at(chrono::Utc::now().timestamp());
-        let Some(step) = totp::verify(secret.expose_secret(), code, now_step, user.totp_last_step) else {
-            return Ok(false);
-        };
-        // The conditional update is what stops a replay, even on another server at the same moment.
-        let n = sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1")
-            .bind(step)
-            .bind(&user.id)
-            .execute(&self.db.pool)
-            .await
-            .or_internal("recording a TOTP step")?
-            .rows_affected();
-        Ok(n == 1)
+        attempt.succeeded(&self.db, &[&scope]).await?;
+        Ok(())
     }
 
     /// Creates a staff account or resets its password and role (`zenith staff add`).
     pub async fn upsert_staff(db: &Db, hasher: &Hasher, email: &Email, role: Role, password: &NewPassword) -> anyhow::Result<bool> {
         anyhow::ensure!(role.is_staff(), "staff accounts are support or admin");
-        Self::check_strength(password, email.as_str()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        if let Some(why) = weakness(hasher, password, email).await? {
+            anyhow::bail!("{why}");
+        }
         let hash = hasher.hash(password.expose()).await?;
-        if let Some(u) = users::by_email(db, email.as_str()).await? {
-            anyhow::ensure!(u.role != "customer", "{email} is a customer account; staff need their own address");
-            sqlx::query("UPDATE users SET password_hash = $1, role = $2, password_changed_at = $3 WHERE id = $4")
-                .bind(&hash)
-                .bind(role.as_str())
-                .bind(now_ms())
-                .bind(&u.id)
-                .execute(&db.pool)
-                .await?;
-            sessions::revoke_others(db, &u.id, None).await?;
-            return Ok(false);
-        }
-        users::insert(db, &uuid::Uuid::new_v4().to_string(), email.as_str(), &hash, role.as_str()).await?;
-        Ok(true)
-    }
-}
-
-#[async_trait]
-impl AuthPort for AuthService {
-    #[tracing::instrument(skip_all, fields(email = %email))]
-    async fn signup(&self, ctx: &RequestCtx, email: Email, password: NewPassword) -> Result<Me, AppError> {
-        Self::check_strength(&password, email.as_str())?;
-        let hash = self.hasher.hash(password.expose()).await.or_internal("hashing a password")?;
-        let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.db.pool.begin().await.or_internal("starting a transaction")?;
-        let inserted = sqlx::query(
-            "INSERT INTO users (id, email, password_hash, role, created_at, password_changed_at) VALUES ($1, $2, $3, 'customer', $4, $4)",
-        )
-        .bind(&id)
-        .bind(email.as_str())
-        .bind(&hash)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await;
-        match inserted {
-            Err(e) if crate::db::is_unique_violation(&e) => {
-                return Err(AppError::Conflict(
-                    "An account with this email already exists. Sign in instead, or use another address.".into(),
-                ))
+        let mut tx = db.pool.begin().await?;
+        let created = match repo::user_by_email(&mut tx, email).await? {
+            Some(u) => {
+                anyhow::ensure!(u.role != Role::Customer, "{email} is a customer account; staff need their own address");
+                repo::set_password(&mut tx, &u.id, &hash, Some(role)).await?;
+                repo::revoke_other_sessions(&mut tx, &u.id, None).await?;
+                false
             }
-            other => other.or_internal("creating a user")?,
+            None => {
+                repo::insert_user(&mut tx, &UserId::new_random(), email, &hash, role).await?;
+                true
+            }
         };
-        crate::tenancy::register(&mut tx, &id).await.or_internal("registering the customer")?;
-        tx.commit().await.or_internal("committing a sign-up")?;
-        let user = users::by_id(&self.db, &id).await.or_internal("reading a new user")?.ok_or(AppError::Internal)?;
-        self.audit_auth(Some(&user), "sign_up", "succeeded", None, &ctx.client).await;
-        let me = self.complete_login(ctx, &user, "new account").await?;
-        Ok(me)
+        tx.commit().await?;
+        Ok(created)
     }
 
-    #[tracing::instrument(skip_all)]
-    async fn login(&self, ctx: &RequestCtx, email: &str, password: &str) -> Result<LoginOutcome, AppError> {
-        let email = email.trim().to_lowercase();
-        let account_scope = format!("login:email:{email}");
-        let address_scope = throttle::address_scope("login", ctx.client.ip);
-        // Throttling answers the same for existing and unknown accounts, before any lookup.
-        let mut scopes = vec![(account_scope.as_str(), throttle::ACCOUNT)];
-        if let Some(s) = &address_scope {
-            scopes.push((s.as_str(), throttle::ADDRESS));
+    /// A new customer with a password, as sign-up makes one (also used by `--demo`). Returns `None`
+    /// when the email is taken.
+    pub async fn create_customer(db: &Db, email: &Email, password_hash: &str) -> anyhow::Result<Option<UserId>> {
+        let id = UserId::new_random();
+        let mut tx = db.pool.begin().await?;
+        match repo::insert_user(&mut tx, &id, email, password_hash, Role::Customer).await {
+            Err(e) if crate::db::is_unique_violation(&e) => return Ok(None),
+            other => other.context("creating a user")?,
         }
-        self.throttled(&scopes).await?;
-        let user = users::by_email(&self.db, &email).await.or_internal("looking up a user")?;
+        repo::register_customer(&mut tx, &id).await.context("registering the customer")?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    async fn signup(&self, ctx: &RequestCtx, email: Email, password: NewPassword) -> Result<Me, AuthError> {
+        self.check_strength(&password, &email, "password").await?;
+        // Counted whether or not it succeeds: each costs an argon2 hash and, later, a cloud account.
+        let mut scopes = vec![Scope::new("signup:all", throttle::per_hour(self.cfg.signups_per_hour))];
+        scopes.extend(Scope::address("signup", ctx.client.ip, throttle::per_hour(self.cfg.signups_per_address_per_hour)));
+        self.attempt(&scopes).await?.keep();
+        let hash = self.hasher.hash(password.expose()).await.map_err(AuthError::from_pool)?;
+        let Some(id) = Self::create_customer(&self.db, &email, &hash).await? else {
+            return Err(AuthError::Refused(AppError::Conflict(
+                "An account with this email already exists. Sign in instead, or use another address.".into(),
+            )));
+        };
+        let user = self.user(&id).await?.context("the new user is gone")?;
+        self.audit(Some(&user), AuditCategory::Auth, AuditAction::SignUp, AuditOutcome::Succeeded, None, &ctx.client).await;
+        self.complete_login(ctx, &user, "new account").await
+    }
+
+    async fn login(&self, ctx: &RequestCtx, email: &str, password: &str) -> Result<LoginOutcome, AuthError> {
+        // Text no address or password can contain is refused outright; anything else that cannot be
+        // an account is answered like a wrong password, after the same work.
+        if app::model::check_text(email, Email::MAX_LEN, false).is_err() {
+            return Err(AuthError::Refused(AppError::invalid("email", "That email address is not valid.")));
+        }
+        if password.contains('\0') {
+            return Err(AuthError::Refused(AppError::invalid("password", "A password cannot contain a NUL character.")));
+        }
+        let normalised = email.trim().to_lowercase();
+        let account = Scope::new(&format!("login:email:{normalised}"), throttle::ACCOUNT);
+        let mut scopes = vec![account.clone()];
+        scopes.extend(Scope::address("login", ctx.client.ip, throttle::ADDRESS));
+        // Counted before any lookup, so throttling answers the same for existing and unknown accounts.
+        let attempt = self.attempt(&scopes).await?;
+        let user = match Email::parse(&normalised) {
+            Ok(e) => {
+                let mut conn = self.db.pool.acquire().await?;
+                repo::user_by_email(&mut conn, &e).await?
+            }
+            Err(_) => None,
+        };
         let candidate = user.as_ref().filter(|_| password.len() <= MAX_PASSWORD_BYTES);
-        let ok = self.hasher.verify(password, candidate.map(|u| u.password_hash.as_str())).await;
+        let verified = self.hasher.verify(password, candidate.map(|u| u.password_hash.as_str())).await;
+        let ok = match verified {
+            Ok(ok) => ok,
+            Err(e) => {
+                attempt.forget(&self.db).await?;
+                return Err(AuthError::from_pool(e));
+            }
+        };
         let user = match user {
             Some(u) if ok && u.disabled_at.is_none() => u,
             other => {
-                self.fail(
-                    &[Some(&account_scope), address_scope.as_deref()],
-                    other.as_ref(),
-                    "auth",
-                    "sign_in",
-                    Some("wrong password"),
-                    &ctx.client,
-                )
-                .await;
-                return Err(AppError::BadCredentials);
+                self.failed(attempt, other.as_ref(), AuditCategory::Auth, AuditAction::SignIn, Some("wrong password"), &ctx.client).await;
+                return Err(AuthError::Refused(AppError::BadCredentials));
             }
         };
-        let _ = throttle::clear(&self.db, &account_scope).await;
+        attempt.succeeded(&self.db, &[&account]).await?;
         if user.totp_enabled_at.is_some() {
-            ctx.session.cycle_id().await.or_internal("cycling the session id")?;
-            let pending = sessions::Pending { user_id: user.id.clone(), at: now_ms(), failures: 0 };
-            ctx.session.insert(sessions::PENDING, &pending).await.or_internal("storing a pending sign-in")?;
+            ctx.session.cycle_id().await.context("cycling the session id")?;
+            let pending =
+                sessions::Pending { user_id: user.id.clone(), at: now_ms(), failures: 0, password_changed_at: user.password_changed_at };
+            sessions::set_pending(&ctx.session, &pending).await?;
             return Ok(LoginOutcome { two_factor_required: true, me: None });
         }
         let me = self.complete_login(ctx, &user, "password").await?;
         Ok(LoginOutcome { two_factor_required: false, me: Some(me) })
     }
 
-    #[tracing::instrument(skip_all)]
-    async fn login_second_factor(&self, ctx: &RequestCtx, code: &str) -> Result<Me, AppError> {
-        let start_over = || AppError::Forbidden("Sign in with your email and password first.".into());
-        let mut pending: sessions::Pending =
-            ctx.session.get(sessions::PENDING).await.or_internal("reading the session")?.ok_or_else(start_over)?;
-        if now_ms() - pending.at > PENDING_2FA_MS {
-            let _ = ctx.session.remove::<sessions::Pending>(sessions::PENDING).await;
-            return Err(start_over());
-        }
-        let scope = format!("2fa:user:{}", pending.user_id);
-        self.throttled(&[(scope.as_str(), throttle::ACCOUNT)]).await?;
-        let user = users::by_id(&self.db, &pending.user_id).await.or_internal("reading a user")?.ok_or_else(start_over)?;
-        if user.disabled_at.is_some() || !self.consume_second_factor(&user, code).await? {
-            self.fail(&[Some(&scope)], Some(&user), "auth", "sign_in", Some("wrong second factor"), &ctx.client).await;
-            pending.failures += 1;
-            if pending.failures >= PENDING_2FA_TRIES {
-                let _ = ctx.session.remove::<sessions::Pending>(sessions::PENDING).await;
-            } else {
-                ctx.session.insert(sessions::PENDING, &pending).await.or_internal("storing a pending sign-in")?;
-            }
-            return Err(AppError::invalid(
-                "code",
-                "That code is not valid. Codes change every 30 seconds: use the newest one, or one of your recovery codes.",
-            ));
-        }
-        let _ = throttle::clear(&self.db, &scope).await;
-        let how = if totp::is_recovery_shape(code) { "password + recovery code" } else { "password + authenticator code" };
-        self.complete_login(ctx, &user, how).await
-    }
-
-    async fn logout(&self, ctx: &RequestCtx) -> Result<(), AppError> {
-        if let Some(sid) = ctx.session.get::<String>(sessions::SID).await.or_internal("reading the session")? {
-            if let Some(r) = sessions::resolve(&self.db, &sid).await.or_internal("reading a session")? {
-                sessions::revoke(&self.db, &r.user_id, &sid).await.or_internal("revoking a session")?;
-                let user = users::by_id(&self.db, &r.user_id).await.ok().flatten();
-                self.audit_auth(user.as_ref(), "sign_out", "succeeded", None, &ctx.client).await;
+    async fn logout(&self, ctx: &RequestCtx) -> Result<(), AuthError> {
+        if let Some(sid) = sessions::current(&ctx.session).await? {
+            let mut conn = self.db.pool.acquire().await?;
+            if let Some(r) = repo::resolve_session(&mut conn, &sid).await? {
+                // Signing out also ends a support session the staff member had open.
+                if let Some(s) = &r.support {
+                    crate::support::end_and_audit(&mut conn, &s.id, "the staff member signed out").await?;
+                }
+                repo::revoke_session(&mut conn, &r.user_id, &sid).await?;
+                let user = repo::user_by_id(&mut conn, &r.user_id).await?;
+                drop(conn);
+                self.audit(user.as_ref(), AuditCategory::Auth, AuditAction::SignOut, AuditOutcome::Succeeded, None, &ctx.client).await;
             }
         }
-        ctx.session.flush().await.or_internal("deleting the session")?;
+        ctx.session.flush().await.context("deleting the session")?;
         Ok(())
     }
 
-    async fn principal(&self, ctx: &RequestCtx) -> Result<Principal, AppError> {
-        let Some(sid) = ctx.session.get::<String>(sessions::SID).await.or_internal("reading the session")? else {
-            return Err(AppError::Unauthorized);
+    async fn principal(&self, ctx: &RequestCtx) -> Result<Principal, AuthError> {
+        let signed_out = || AuthError::Refused(AppError::Unauthorized);
+        // An unreadable cookie (an older format) is a signed-out visitor, not an error.
+        let Some(sid) = sessions::current(&ctx.session).await.ok().flatten() else {
+            return Err(signed_out());
         };
-        let Some(r) = sessions::resolve(&self.db, &sid).await.or_internal("reading a session")? else {
-            let _ = ctx.session.flush().await;
-            return Err(AppError::Unauthorized);
+        let mut conn = self.db.pool.acquire().await?;
+        let Some(r) = repo::resolve_session(&mut conn, &sid).await? else {
+            crate::error::log_failed_write(ctx.session.flush().await, "forgetting an unknown session");
+            return Err(signed_out());
         };
         let now = now_ms();
         let idle_out = now - r.last_seen_at > self.cfg.idle.as_millis() as i64;
         let too_old = now - r.created_at > self.cfg.absolute.as_millis() as i64;
         if r.revoked_at.is_some() || r.disabled_at.is_some() || idle_out || too_old {
             if r.revoked_at.is_none() {
-                let _ = sessions::revoke(&self.db, &r.user_id, &r.id).await;
+                repo::revoke_session(&mut conn, &r.user_id, &r.id).await?;
             }
-            let _ = ctx.session.flush().await;
-            return Err(AppError::Unauthorized);
+            crate::error::log_failed_write(ctx.session.flush().await, "forgetting an ended session");
+            return Err(signed_out());
         }
         if now - r.last_seen_at > 60_000 {
-            sessions::touch(&self.db, &r.id).await.or_internal("touching a session")?;
-            // Writing to the session also slides the cookie's and the store's expiry.
-            ctx.session.insert("seen", now).await.or_internal("touching the cookie")?;
+            repo::touch_session(&mut conn, &r.id).await?;
+            sessions::keep_alive(&ctx.session).await?;
         }
-        let role = Role::parse(&r.role).unwrap_or(Role::Customer);
+        // A support session holds only while it lasts and while its holder is still staff.
+        let support = match r.support {
+            Some(s) if s.expires_at <= now => {
+                crate::support::end_and_audit(&mut conn, &s.id, "expired").await?;
+                None
+            }
+            Some(s) if !r.role.is_staff() => {
+                crate::support::end_and_audit(&mut conn, &s.id, "the staff member is no longer staff").await?;
+                None
+            }
+            other => other,
+        };
+        let customer_id = match (&support, r.role) {
+            (Some(s), _) => Some(s.customer_id.clone()),
+            (None, Role::Customer) => Some(CustomerId::of_user(&r.user_id)),
+            (None, _) => None,
+        };
         Ok(Principal {
-            user_id: r.user_id.clone(),
-            email: Email::parse(&r.email).or_internal("stored email is invalid")?,
-            role,
+            user_id: r.user_id,
+            email: r.email,
+            role: r.role,
             session_id: r.id,
-            customer_id: (role == Role::Customer).then_some(r.user_id),
-            read_only: false,
-            two_factor: r.totp_enabled_at.is_some(),
+            two_factor: r.two_factor,
+            customer_id,
+            support: support.map(|s| SupportView { id: s.id, customer_email: s.customer_email, mode: s.mode, expires_at: s.expires_at }),
+            client: ctx.client.clone(),
         })
+    }
+}
+
+#[async_trait::async_trait]
+impl app::api::auth::AuthPort for AuthService {
+    #[tracing::instrument(skip_all, fields(email = %email))]
+    async fn signup(&self, ctx: &RequestCtx, email: Email, password: NewPassword) -> Result<Me, AppError> {
+        Ok(AuthService::signup(self, ctx, email, password).await?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn login(&self, ctx: &RequestCtx, email: &str, password: &str) -> Result<LoginOutcome, AppError> {
+        Ok(AuthService::login(self, ctx, email, password).await?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn login_second_factor(&self, ctx: &RequestCtx, code: &str) -> Result<Me, AppError> {
+        Ok(self.second_factor_sign_in(ctx, code).await?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn logout(&self, ctx: &RequestCtx) -> Result<(), AppError> {
+        Ok(AuthService::logout(self, ctx).await?)
+    }
+
+    async fn principal(&self, ctx: &RequestCtx) -> Result<Principal, AppError> {
+        Ok(AuthService::principal(self, ctx).await?)
     }
 
     async fn me(&self, p: &Principal) -> Result<Me, AppError> {
-        Ok(Me { email: p.email.clone(), role: p.role, two_factor_enabled: p.two_factor })
+        Ok(Me {
+            email: p.email.clone(),
+            role: p.role,
+            two_factor_enabled: p.two_factor,
+            impersonating: p.support.as_ref().map(|s| app::model::support::Impersonating {
+                id: s.id.clone(),
+                customer_email: s.customer_email.clone(),
+                mode: s.mode,
+                expires_at: crate::db::rfc3339(s.expires_at),
+                staff_email: p.email.clone(),
+            }),
+        })
     }
 
-    async fn support_gate(&self, p: &Principal) -> Result<(), AppError> {
-        p.require_staff()?;
-        if self.cfg.staff_require_2fa && !p.two_factor {
-            return Err(AppError::Forbidden("Turn on two-factor sign-in under Account before using Support.".into()));
-        }
-        Ok(())
+    async fn take_form_state(&self, ctx: &RequestCtx) -> Result<FormState, AppError> {
+        Ok(sessions::take_form_state(&ctx.session).await.map_err(AuthError::from)?)
     }
 }

@@ -4,19 +4,29 @@
 //! Hashing takes a core and 19 MiB for tens of milliseconds, so it runs on its own small pool of
 //! threads scheduled as `SCHED_IDLE` on Linux: they use idle CPU at full speed, and any request
 //! handler that wakes up preempts them at once, so a flood of sign-ins cannot slow the rest of the
-//! panel. Callers queue (asynchronously) for one of the pool's threads.
+//! panel. Callers queue (asynchronously) for one of the pool's threads, but only so many: beyond
+//! `max_waiting` the answer is "busy, retry in a moment" at once, so a flood cannot make a legitimate
+//! sign-in wait behind hundreds of others. The password-strength estimate runs on the same threads.
 
 use argon2::password_hash::{rand_core::OsRng, SaltString};
 use argon2::{Argon2, PasswordHash, PasswordHasher as _, PasswordVerifier as _};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
+
+/// The pool is full: the caller should be told to come back shortly.
+#[derive(Debug, thiserror::Error)]
+#[error("the password-hashing queue is full")]
+pub struct Busy;
 
 type Job = Box<dyn FnOnce() + Send>;
 
 #[derive(Clone)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
+    waiting: Arc<AtomicUsize>,
+    max_waiting: usize,
     jobs: mpsc::Sender<Job>,
     /// A real hash of a random password: verified against when the email is unknown, so both answers
     /// take the same time.
@@ -24,7 +34,8 @@ pub struct Hasher {
 }
 
 impl Hasher {
-    pub fn new(threads: usize) -> Hasher {
+    /// `threads` hashing threads; at most `max_waiting` callers queue behind them.
+    pub fn new(threads: usize, max_waiting: usize) -> Hasher {
         let threads = threads.max(1);
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = Arc::new(std::sync::Mutex::new(rx));
@@ -48,12 +59,35 @@ impl Hasher {
                 .expect("spawning a hashing thread");
         }
         let dummy = hash_now(&uuid::Uuid::new_v4().to_string()).expect("hashing a random password");
-        Hasher { permits: Arc::new(Semaphore::new(threads)), jobs: tx, dummy: dummy.into() }
+        Hasher {
+            permits: Arc::new(Semaphore::new(threads)),
+            waiting: Arc::new(AtomicUsize::new(0)),
+            max_waiting: max_waiting.max(1),
+            jobs: tx,
+            dummy: dummy.into(),
+        }
     }
 
-    /// Runs `work` on a hashing thread once one is free.
+    /// How many callers wait for a thread right now.
+    pub fn queue_depth(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Runs `work` on a hashing thread once one is free, or refuses at once when too many wait.
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        if self.waiting.fetch_add(1, Ordering::Relaxed) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::Relaxed);
+            return Err(Busy.into());
+        }
+        let waiting = Waiting(&self.waiting);
         let _permit = self.permits.acquire().await?;
+        drop(waiting);
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.jobs
             .send(Box::new(move || {
@@ -69,13 +103,18 @@ impl Hasher {
     }
 
     /// True when `password` matches `phc`. `None` verifies against the dummy hash and returns false.
-    pub async fn verify(&self, password: &str, phc: Option<&str>) -> bool {
+    pub async fn verify(&self, password: &str, phc: Option<&str>) -> anyhow::Result<bool> {
         let pw = password.to_string();
         let (phc, real) = match phc {
             Some(h) => (h.to_string(), true),
             None => (self.dummy.to_string(), false),
         };
-        self.run(move || verify_now(&pw, &phc)).await.unwrap_or(false) && real
+        Ok(self.run(move || verify_now(&pw, &phc)).await? && real)
+    }
+
+    /// Runs `estimate` (zxcvbn, whose cost grows with the input) on the pool, never on a request thread.
+    pub async fn estimate<T: Send + 'static>(&self, estimate: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+        self.run(estimate).await
     }
 }
 
@@ -111,17 +150,17 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_are_argon2id_with_owasp_parameters_and_verify() {
-        let h = Hasher::new(2);
+        let h = Hasher::new(2, 16);
         let phc = h.hash("correct horse battery staple").await.unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
-        assert!(h.verify("correct horse battery staple", Some(&phc)).await);
-        assert!(!h.verify("correct horse battery stapl", Some(&phc)).await);
-        assert!(!h.verify("correct horse battery staple", None).await, "an unknown user never verifies");
+        assert!(h.verify("correct horse battery staple", Some(&phc)).await.unwrap());
+        assert!(!h.verify("correct horse battery stapl", Some(&phc)).await.unwrap());
+        assert!(!h.verify("correct horse battery staple", None).await.unwrap(), "an unknown user never verifies");
     }
 
     #[tokio::test]
     async fn many_concurrent_hashes_all_complete_on_a_small_pool() {
-        let h = Hasher::new(1);
+        let h = Hasher::new(1, 16);
         let tasks: Vec<_> = (0..8)
             .map(|i| {
                 let h = h.clone();
@@ -131,5 +170,25 @@ mod tests {
         for t in tasks {
             assert!(t.await.unwrap().starts_with("$argon2id$"));
         }
+    }
+
+    #[tokio::test]
+    async fn beyond_the_queue_limit_callers_are_told_to_come_back_at_once() {
+        let h = Hasher::new(1, 2);
+        let tasks: Vec<_> = (0..12)
+            .map(|i| {
+                let h = h.clone();
+                tokio::spawn(async move { h.hash(&format!("password number {i} is long")).await })
+            })
+            .collect();
+        let mut busy = 0;
+        for t in tasks {
+            if let Err(e) = t.await.unwrap() {
+                assert!(e.is::<Busy>(), "{e}");
+                busy += 1;
+            }
+        }
+        assert!(busy >= 8, "{busy} of 12 were refused (one running, two waiting)");
+        assert_eq!(h.queue_depth(), 0);
     }
 }

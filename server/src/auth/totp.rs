@@ -1,85 +1,48 @@
-//! TOTP (RFC 6238): SHA-1, 30-second steps, 6 digits, one step of clock skew either way. A code is
-//! accepted only for a step later than the last accepted one, so no code works twice.
+//! TOTP (RFC 6238) through `totp-rs`: SHA-1, 30-second steps, 6 digits, one step of clock skew either
+//! way. The crate computes and checks codes and writes the `otpauth://` URI; what it leaves to its
+//! caller (RFC 6238 §5.2: a code is accepted once) is done in `repo::advance_totp_step`, which only
+//! accepts a step later than the last one.
+//!
 //! Recovery codes carry 125 bits each, so a SHA-256 of them is a safe thing to store.
 
-use hmac::{Hmac, Mac};
 use rand::RngCore;
-use sha1::Sha1;
 use sha2::{Digest, Sha256};
+use totp_rs::{Builder, Secret, Totp};
 
 pub const STEP_SECS: i64 = 30;
-const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
-pub fn base32(bytes: &[u8]) -> String {
-    let mut out = String::new();
-    let (mut buf, mut bits) = (0u32, 0u32);
-    for &b in bytes {
-        buf = (buf << 8) | b as u32;
-        bits += 8;
-        while bits >= 5 {
-            out.push(ALPHABET[((buf >> (bits - 5)) & 31) as usize] as char);
-            bits -= 5;
-        }
-    }
-    if bits > 0 {
-        out.push(ALPHABET[((buf << (5 - bits)) & 31) as usize] as char);
-    }
-    out
-}
-
-pub fn base32_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    let (mut buf, mut bits) = (0u32, 0u32);
-    for c in s.trim_end_matches('=').chars().filter(|c| !c.is_whitespace()) {
-        let v = ALPHABET.iter().position(|&a| a as char == c.to_ascii_uppercase())? as u32;
-        buf = (buf << 5) | v;
-        bits += 5;
-        if bits >= 8 {
-            out.push((buf >> (bits - 8)) as u8);
-            bits -= 8;
-        }
-    }
-    Some(out)
+fn totp(secret_b32: &str, account: &str) -> Option<Totp> {
+    let secret = Secret::try_from_base32(secret_b32).ok()?;
+    // The label's parts may not contain ':' (it separates issuer and account).
+    Builder::new().with_secret(secret).with_issuer(Some("Zenith")).with_account_name(account.replace(':', "_")).build().ok()
 }
 
 /// A new 160-bit secret, base32 as authenticator apps expect it.
 pub fn new_secret() -> String {
     let mut key = [0u8; 20];
     rand::rngs::OsRng.fill_bytes(&mut key);
-    base32(&key)
+    Secret::from(key).to_base32()
 }
 
 pub fn step_at(unix_secs: i64) -> i64 {
     unix_secs.div_euclid(STEP_SECS)
 }
 
-/// The 6-digit code for `step`.
+/// The 6-digit code for `step` (tests and tools; the panel only checks codes).
 pub fn code(secret_b32: &str, step: i64) -> Option<String> {
-    let key = base32_decode(secret_b32)?;
-    let mut mac = Hmac::<Sha1>::new_from_slice(&key).ok()?;
-    mac.update(&step.to_be_bytes());
-    let h = mac.finalize().into_bytes();
-    let o = (h[19] & 0x0f) as usize;
-    let bin = u32::from_be_bytes([h[o] & 0x7f, h[o + 1], h[o + 2], h[o + 3]]);
-    Some(format!("{:06}", bin % 1_000_000))
+    Some(totp(secret_b32, "")?.generate((step.max(0) * STEP_SECS) as u64).to_string())
 }
 
-/// The step `typed` matches within ±1 of `now_step`, if it is newer than `last_step`.
+/// The step `typed` matches within one step of `now_step`, if it is later than `last_step`.
 pub fn verify(secret_b32: &str, typed: &str, now_step: i64, last_step: i64) -> Option<i64> {
     let typed: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
-    if typed.len() != 6 || !typed.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    use subtle::ConstantTimeEq;
-    [now_step - 1, now_step, now_step + 1]
-        .into_iter()
-        .filter(|s| *s > last_step)
-        .find(|s| code(secret_b32, *s).is_some_and(|c| bool::from(c.as_bytes().ct_eq(typed.as_bytes()))))
+    let t = totp(secret_b32, "")?;
+    let step = t.check(&typed, (now_step.max(0) * STEP_SECS) as u64)? as i64;
+    (step > last_step).then_some(step)
 }
 
-pub fn otpauth_uri(secret_b32: &str, email: &str, issuer: &str) -> String {
-    let enc = |s: &str| crate::cloud::sign::java_urlencode(s);
-    format!("otpauth://totp/{}:{}?secret={secret_b32}&issuer={}&algorithm=SHA1&digits=6&period=30", enc(issuer), enc(email), enc(issuer))
+pub fn otpauth_uri(secret_b32: &str, email: &str) -> Option<String> {
+    totp(secret_b32, email)?.to_url().ok()
 }
 
 /// The QR code of `uri` as an SVG, drawn here (no external service ever sees the secret).
@@ -101,7 +64,7 @@ pub fn new_recovery_codes() -> Vec<String> {
         .map(|_| {
             let mut b = [0u8; 16];
             rand::rngs::OsRng.fill_bytes(&mut b);
-            let s = base32(&b).to_lowercase();
+            let s = Secret::from(b.to_vec()).to_base32().to_lowercase();
             s.as_bytes()[..25].chunks(5).map(|c| std::str::from_utf8(c).expect("ascii")).collect::<Vec<_>>().join("-")
         })
         .collect()
@@ -127,7 +90,7 @@ mod tests {
 
     #[test]
     fn codes_match_the_rfc_6238_test_vectors() {
-        let s = base32(RFC_SECRET);
+        let s = Secret::from(RFC_SECRET.to_vec()).to_base32();
         for (t, eight) in
             [(59, "94287082"), (1111111109, "07081804"), (1111111111, "14050471"), (1234567890, "89005924"), (2000000000, "69279037")]
         {
@@ -147,14 +110,16 @@ mod tests {
         assert_eq!(verify(&s, &code(&s, now - 2).unwrap(), now, 0), None, "two steps old");
         assert_eq!(verify(&s, &code(&s, now + 2).unwrap(), now, 0), None, "two steps ahead");
         assert_eq!(verify(&s, "12345", now, 0), None);
+        assert_eq!(verify(&s, &format!("{} {}", &c[..3], &c[3..]), now, 0), Some(now), "spaces as apps show them");
     }
 
     #[test]
-    fn base32_round_trips_and_secrets_are_160_bits() {
+    fn secrets_are_160_bits_and_the_uri_names_zenith_and_the_account() {
         let s = new_secret();
         assert_eq!(s.len(), 32);
-        assert_eq!(base32_decode(&s).unwrap().len(), 20);
-        assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
+        let uri = otpauth_uri(&s, "a@b.c").unwrap();
+        assert!(uri.starts_with("otpauth://totp/Zenith:a%40b.c?") && uri.contains(&format!("secret={s}")), "{uri}");
+        assert!(otpauth_uri(&s, "odd:local@b.c").is_some(), "a ':' in an address does not break the label");
     }
 
     #[test]
@@ -168,6 +133,6 @@ mod tests {
 
     #[test]
     fn the_qr_code_is_an_svg() {
-        assert!(qr_svg(&otpauth_uri("JBSWY3DPEHPK3PXP", "a@b.c", "Zenith")).starts_with("<?xml"));
+        assert!(qr_svg("otpauth://totp/Zenith:a?secret=JBSWY3DPEHPK3PXP").starts_with("<?xml"));
     }
 }

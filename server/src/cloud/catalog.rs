@@ -5,6 +5,7 @@
 use super::client::CloudStack;
 use super::error::CloudError;
 use super::types::{ServiceOffering, Template, Zone};
+use app::model::{OfferingId, ZoneId};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -37,10 +38,6 @@ impl<T> Cached<T> {
         *slot = Some((Instant::now(), v.clone()));
         Ok(v)
     }
-
-    pub async fn invalidate(&self) {
-        *self.slot.lock().await = None;
-    }
 }
 
 pub struct Catalog {
@@ -48,7 +45,7 @@ pub struct Catalog {
     ttl: Duration,
     zones: Cached<Vec<Zone>>,
     offerings: Cached<Vec<ServiceOffering>>,
-    templates: Mutex<HashMap<String, Arc<Cached<Vec<Template>>>>>,
+    templates: Mutex<HashMap<ZoneId, Arc<Cached<Vec<Template>>>>>,
 }
 
 impl Catalog {
@@ -61,23 +58,23 @@ impl Catalog {
         self.zones.get_or_load(|| self.admin.list_zones()).await
     }
 
-    pub async fn zone(&self, id: &str) -> Result<Option<Zone>, CloudError> {
-        Ok(self.zones().await?.iter().find(|z| z.id == id).cloned())
+    pub async fn zone(&self, id: &ZoneId) -> Result<Option<Zone>, CloudError> {
+        Ok(self.zones().await?.iter().find(|z| &z.id == id).cloned())
     }
 
     pub async fn offerings(&self) -> Result<Arc<Vec<ServiceOffering>>, CloudError> {
         self.offerings.get_or_load(|| self.admin.list_service_offerings()).await
     }
 
-    pub async fn offering(&self, id: &str) -> Result<Option<ServiceOffering>, CloudError> {
-        Ok(self.offerings().await?.iter().find(|o| o.id == id).cloned())
+    pub async fn offering(&self, id: &OfferingId) -> Result<Option<ServiceOffering>, CloudError> {
+        Ok(self.offerings().await?.iter().find(|o| &o.id == id).cloned())
     }
 
     /// Public templates ready to deploy in `zone_id`.
-    pub async fn templates(&self, zone_id: &str) -> Result<Arc<Vec<Template>>, CloudError> {
+    pub async fn templates(&self, zone_id: &ZoneId) -> Result<Arc<Vec<Template>>, CloudError> {
         let cell = {
             let mut map = self.templates.lock().expect("catalog lock");
-            map.entry(zone_id.to_string()).or_insert_with(|| Arc::new(Cached::new(self.ttl))).clone()
+            map.entry(zone_id.clone()).or_insert_with(|| Arc::new(Cached::new(self.ttl))).clone()
         };
         cell.get_or_load(|| async {
             let all = self.admin.list_templates("featured", Some(zone_id)).await?;

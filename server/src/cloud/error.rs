@@ -5,6 +5,23 @@
 
 use std::time::Duration;
 
+/// CloudStack's error codes (`ApiErrorCode`), by name.
+pub mod code {
+    pub const UNAUTHORIZED: u16 = 401;
+    pub const API_LIMIT_EXCEEDED: u16 = 429;
+    pub const MALFORMED_PARAMETER: u16 = 430;
+    pub const PARAM_ERROR: u16 = 431;
+    pub const UNSUPPORTED_ACTION: u16 = 432;
+    pub const INTERNAL_ERROR: u16 = 530;
+    pub const ACCOUNT_ERROR: u16 = 531;
+    pub const ACCOUNT_RESOURCE_LIMIT: u16 = 532;
+    pub const INSUFFICIENT_CAPACITY: u16 = 533;
+    pub const RESOURCE_UNAVAILABLE: u16 = 534;
+    pub const RESOURCE_ALLOCATION: u16 = 535;
+    pub const RESOURCE_IN_USE: u16 = 536;
+    pub const NETWORK_RULE_CONFLICT: u16 = 537;
+}
+
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum CloudError {
     /// The cloud answered with its error envelope (`errorcode`, `cserrorcode`, `errortext`).
@@ -58,12 +75,25 @@ impl CloudError {
     /// not exist", or a permission error on someone else's object).
     pub fn is_not_found(&self) -> bool {
         match self {
-            CloudError::Api { errorcode: 431, errortext, .. } => {
+            CloudError::Api { errorcode: code::PARAM_ERROR, errortext, .. } => {
                 let t = errortext.to_ascii_lowercase();
                 t.contains("entity does not exist") || t.contains("unable to find") || t.contains("invalid parameter id")
             }
-            CloudError::Api { errorcode: 531, .. } => true,
+            CloudError::Api { errorcode: code::ACCOUNT_ERROR, .. } => true,
             _ => false,
+        }
+    }
+
+    /// The cloud refused the request's parameters (431), e.g. a name that is taken.
+    pub fn is_param_error(&self) -> bool {
+        matches!(self, CloudError::Api { errorcode: code::PARAM_ERROR, .. })
+    }
+
+    /// The CloudStack error code, when the cloud answered with one.
+    pub fn api_code(&self) -> Option<u16> {
+        match self {
+            CloudError::Api { errorcode, .. } | CloudError::JobFailed { errorcode: Some(errorcode), .. } => Some(*errorcode),
+            _ => None,
         }
     }
 
@@ -72,7 +102,9 @@ impl CloudError {
         matches!(self, CloudError::Timeout { .. } | CloudError::Connect { .. } | CloudError::Http { .. } | CloudError::Decode { .. })
     }
 
-    /// One sentence a customer can act on. `zone` names the place when the call was scoped to one.
+    /// One sentence a customer can act on, fixed per kind of failure: what CloudStack wrote (account
+    /// names, domain ids, echoed input) goes to the log, never to the customer. `zone` names the place
+    /// when the call was scoped to one.
     pub fn customer_message(&self, zone: Option<&str>) -> String {
         let place = zone.map(|z| format!("The {z} zone")).unwrap_or_else(|| "The cloud".to_string());
         match self {
@@ -85,39 +117,81 @@ impl CloudError {
             CloudError::Decode { .. } | CloudError::TooLarge { .. } => {
                 format!("{place} sent an answer we could not read. Please try again; support has the details.")
             }
-            CloudError::Api { errorcode, errortext, .. } | CloudError::JobFailed { errorcode: Some(errorcode), errortext, .. } => {
-                api_message(&place, *errorcode, errortext)
-            }
-            CloudError::JobFailed { errortext, .. } => api_message(&place, 530, errortext),
+            CloudError::Api { .. } | CloudError::JobFailed { .. } => api_message(&place, self.api_code().unwrap_or(code::INTERNAL_ERROR)),
         }
     }
 }
 
-fn api_message(place: &str, code: u16, text: &str) -> String {
-    let lower = text.to_ascii_lowercase();
-    match code {
-        // Parameter errors are about the request itself; CloudStack's wording names the problem.
-        431 | 430 if !lower.contains("exception") => format!("The cloud refused the request: {}", tidy(text)),
-        401 | 531 => "The cloud refused this action for your account. If it persists, contact support.".into(),
-        532 => "Your account has reached a resource limit. Remove something or ask support to raise the limit.".into(),
-        533 => format!("{place} has no free capacity for this size right now. Try another size or zone."),
-        534 | 535 => format!("{place} could not allocate the resources. Please try again shortly."),
-        536 => "That is still in use; detach or remove what uses it first.".into(),
-        537 => "That conflicts with an existing rule.".into(),
-        429 => "Too many requests to the cloud; wait a moment and try again.".into(),
-        _ => format!("{place} could not complete the request. Please try again; if it keeps failing, contact support."),
+/// A cloud failure on the way to answering a customer, with the zone the call was for.
+#[derive(Debug, thiserror::Error)]
+#[error("cloud call failed{}", zone.as_deref().map(|z| format!(" in {z}")).unwrap_or_default())]
+pub struct CloudFailure {
+    #[source]
+    pub source: CloudError,
+    pub zone: Option<String>,
+}
+
+impl CloudFailure {
+    pub fn new(source: CloudError, zone: Option<&str>) -> CloudFailure {
+        CloudFailure { source, zone: zone.map(str::to_string) }
     }
 }
 
-/// CloudStack texts can be long and mention Java classes; keep the first sentence.
-fn tidy(text: &str) -> String {
-    let t = text.trim();
-    let t = t.strip_prefix("Unable to execute API command ").map(|r| r.split_once(" due to ").map(|x| x.1).unwrap_or(r)).unwrap_or(t);
-    let mut s: String = t.chars().take(240).collect();
-    if !s.ends_with('.') {
-        s.push('.');
+/// Attaches the zone a cloud call was for.
+pub trait InZone<T> {
+    fn in_zone(self, zone: Option<&str>) -> Result<T, CloudFailure>;
+}
+
+impl<T> InZone<T> for Result<T, CloudError> {
+    fn in_zone(self, zone: Option<&str>) -> Result<T, CloudFailure> {
+        self.map_err(|source| CloudFailure::new(source, zone))
     }
-    s
+}
+
+/// The one mapping from a cloud failure to what the caller sees: the detail is logged, the customer
+/// gets the fixed sentence for its kind, with the status that fits it.
+impl From<CloudFailure> for app::error::AppError {
+    fn from(f: CloudFailure) -> app::error::AppError {
+        use app::error::AppError;
+        let e = &f.source;
+        tracing::warn!(error = %e, zone = f.zone.as_deref().unwrap_or("-"), "cloud call failed");
+        let msg = e.customer_message(f.zone.as_deref());
+        match e.api_code() {
+            Some(code::PARAM_ERROR | code::MALFORMED_PARAMETER) => AppError::Invalid { field: None, message: msg },
+            Some(code::ACCOUNT_RESOURCE_LIMIT | code::RESOURCE_IN_USE | code::NETWORK_RULE_CONFLICT) => AppError::Conflict(msg),
+            Some(code::INSUFFICIENT_CAPACITY..=code::RESOURCE_ALLOCATION) => AppError::Unavailable(msg),
+            _ if matches!(
+                e,
+                CloudError::Timeout { .. } | CloudError::Connect { .. } | CloudError::Http { .. } | CloudError::JobTimeout { .. }
+            ) =>
+            {
+                AppError::Unavailable(msg)
+            }
+            _ => AppError::Cloud(msg),
+        }
+    }
+}
+
+fn api_message(place: &str, c: u16) -> String {
+    match c {
+        code::PARAM_ERROR | code::MALFORMED_PARAMETER => {
+            "The cloud refused the request as invalid. Check what you entered; if it looks right, contact support.".into()
+        }
+        code::UNAUTHORIZED | code::ACCOUNT_ERROR => {
+            "The cloud refused this action for your account. If it persists, contact support.".into()
+        }
+        code::ACCOUNT_RESOURCE_LIMIT => {
+            "Your account has reached a resource limit. Remove something or ask support to raise the limit.".into()
+        }
+        code::INSUFFICIENT_CAPACITY => format!("{place} has no free capacity for this size right now. Try another size or zone."),
+        code::RESOURCE_UNAVAILABLE | code::RESOURCE_ALLOCATION => {
+            format!("{place} could not allocate the resources. Please try again shortly.")
+        }
+        code::RESOURCE_IN_USE => "That is still in use; detach or remove what uses it first.".into(),
+        code::NETWORK_RULE_CONFLICT => "That conflicts with an existing rule.".into(),
+        code::API_LIMIT_EXCEEDED => "Too many requests to the cloud; wait a moment and try again.".into(),
+        _ => format!("{place} could not complete the request. Please try again; if it keeps failing, contact support."),
+    }
 }
 
 #[cfg(test)]
@@ -135,9 +209,13 @@ mod tests {
     }
 
     #[test]
-    fn parameter_errors_keep_cloudstacks_explanation() {
-        let m = api(431, "Vm abc should be stopped to do password reset").customer_message(None);
-        assert_eq!(m, "The cloud refused the request: Vm abc should be stopped to do password reset.");
+    fn what_cloudstack_wrote_never_reaches_the_customer() {
+        let m = api(431, "Unable to find account zenith-4f1c in domain id=8a11-22 for input x&y").customer_message(None);
+        assert_eq!(m, "The cloud refused the request as invalid. Check what you entered; if it looks right, contact support.");
+        for (code, text) in [(531, "Account zenith-4f1c does not have permission"), (537, "rule 6.6.6.6/32 exists for domain 8a11")] {
+            let m = api(code, text).customer_message(Some("Tokyo"));
+            assert!(!m.contains("zenith-4f1c") && !m.contains("8a11") && !m.contains("6.6.6.6"), "{m}");
+        }
     }
 
     #[test]

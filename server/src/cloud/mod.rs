@@ -18,4 +18,4 @@ pub mod wire;
 pub mod zones;
 
 pub use client::{ClientConfig, CloudStack, Credentials};
-pub use error::CloudError;
+pub use error::{CloudError, CloudFailure, InZone};

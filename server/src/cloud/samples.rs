@@ -50,7 +50,7 @@ fn list_templates_repeats_per_zone() {
         r#"{"listtemplatesresponse":{"count":2,"template":[{"id":"a17b","name":"Ubuntu","isready":true,"passwordenabled":true,"sshkeyenabled":true,"zoneid":"z1","size":10737418240},{"id":"a17b","name":"Ubuntu","isready":"true","zoneid":"z2"}]}}"#,
     );
     assert_eq!(t.len(), 2);
-    assert!(t.iter().all(|t| t.isready && t.id == "a17b"));
+    assert!(t.iter().all(|t| t.isready && t.id.as_str() == "a17b"));
 }
 
 #[test]
@@ -78,7 +78,8 @@ fn a_basic_zone_vm_with_several_nics_one_carrying_ipv6() {
 
 #[test]
 fn a_4_17_vm_names_its_keys_in_keypairs() {
-    let vm: VirtualMachine = serde_json::from_str(r#"{"id":"v","keypairs":"laptop,ci"}"#).unwrap();
+    let vm: VirtualMachine =
+        serde_json::from_str(r#"{"id":"v","zoneid":"z","templateid":"t","serviceofferingid":"o","keypairs":"laptop,ci"}"#).unwrap();
     assert_eq!(vm.key_pair_name(), Some("laptop,ci"));
 }
 
@@ -109,9 +110,9 @@ fn job_results_pending_succeeded_and_failed() {
     let done: AsyncJob = object(
         "queryAsyncJobResult",
         None,
-        r#"{"queryasyncjobresultresponse":{"jobid":"1149342","jobstatus":1,"jobprocstatus":0,"jobresultcode":0,"jobresulttype":"object","jobresult":{"virtualmachine":{"id":"v1","state":"Running","password":"pw"}}}}"#,
+        r#"{"queryasyncjobresultresponse":{"jobid":"1149342","jobstatus":1,"jobprocstatus":0,"jobresultcode":0,"jobresulttype":"object","jobresult":{"virtualmachine":{"id":"v1","zoneid":"z1","templateid":"t1","serviceofferingid":"o1","state":"Running","password":"pw"}}}}"#,
     );
-    let vm: VirtualMachine = super::jobs::job_result(done.jobresult.as_ref().unwrap(), "virtualmachine").unwrap();
+    let vm: VirtualMachine = serde_json::from_value(done.jobresult.as_ref().unwrap()["virtualmachine"].clone()).unwrap();
     assert_eq!((vm.state.as_str(), vm.password.as_deref()), ("Running", Some("pw")));
     let failed: AsyncJob = object(
         "queryAsyncJobResult",
@@ -182,13 +183,7 @@ fn ssh_key_pairs_registered_created_listed_and_deleted() {
 }
 
 #[test]
-fn volumes_nics_and_usage_records_with_the_quoted_t_date() {
-    let vols: Vec<Volume> = items(
-        "listVolumes",
-        "volume",
-        r#"{"listvolumesresponse":{"count":1,"volume":[{"id":"fe1a","name":"ROOT-69942","type":"ROOT","deviceid":0,"virtualmachineid":"3239","vmstate":"Stopped","size":139264,"state":"Ready","storagetype":"local"}]}}"#,
-    );
-    assert_eq!((vols[0].volume_type.as_str(), vols[0].size), ("ROOT", Some(139264)));
+fn nics_and_usage_records_with_the_quoted_t_date() {
     let nics: Vec<Nic> = items(
         "listNics",
         "nic",
@@ -202,16 +197,10 @@ fn volumes_nics_and_usage_records_with_the_quoted_t_date() {
     );
     assert_eq!((usage[0].usagetype, usage[0].rawusage), (1, Some(2.95288)));
     assert_eq!(usage[0].startdate.unwrap().to_rfc3339(), "2018-02-28T23:00:00+00:00");
-    let types: Vec<UsageType> = items(
-        "listUsageTypes",
-        "usagetype",
-        r#"{"listusagetypesresponse":{"count":1,"usagetype":[{"usagetypeid":1,"description":"Running Vm Usage"}]}}"#,
-    );
-    assert_eq!(types[0].description, "Running Vm Usage");
 }
 
 #[test]
-fn identity_objects_and_capabilities() {
+fn identity_objects() {
     let acct: Account = object(
         "createAccount",
         Some("account"),
@@ -228,12 +217,6 @@ fn identity_objects_and_capabilities() {
         r#"{"listdomainsresponse":{"count":1,"domain":[{"id":"d1","name":"customers","path":"ROOT/customers","parentdomainid":"r"}]}}"#,
     );
     assert_eq!(domains[0].path.as_deref(), Some("ROOT/customers"));
-    let caps: Capabilities = object(
-        "listCapabilities",
-        Some("capability"),
-        r#"{"listcapabilitiesresponse":{"capability":{"securitygroupsenabled":true,"cloudstackversion":"4.11.1.0","supportELB":"false"}}}"#,
-    );
-    assert_eq!(caps.cloudstackversion.as_deref(), Some("4.11.1.0"));
 }
 
 #[test]
@@ -245,5 +228,6 @@ fn an_error_envelope_with_every_field() {
     )
     .unwrap_err();
     assert!(e.is_not_found());
-    assert!(e.customer_message(None).starts_with("The cloud refused the request: invalid value."));
+    let shown = e.customer_message(None);
+    assert!(shown.starts_with("The cloud refused the request as invalid.") && !shown.contains("1747"), "{shown}");
 }

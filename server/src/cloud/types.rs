@@ -2,13 +2,14 @@
 //! ignored, numbers and booleans accepted in their historic shapes (see `wire`).
 
 use super::wire::*;
+use app::model::{InstanceId, OfferingId, RuleId, SecurityGroupId, TemplateId, ZoneId};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Zone {
-    #[serde(deserialize_with = "id_string")]
-    pub id: String,
+    #[serde(deserialize_with = "typed_id")]
+    pub id: ZoneId,
     pub name: String,
     #[serde(default)]
     pub networktype: String,
@@ -22,8 +23,8 @@ pub struct Zone {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct ServiceOffering {
-    #[serde(deserialize_with = "id_string")]
-    pub id: String,
+    #[serde(deserialize_with = "typed_id")]
+    pub id: OfferingId,
     pub name: String,
     #[serde(default)]
     pub displaytext: String,
@@ -47,20 +48,9 @@ pub struct ServiceOffering {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct DiskOffering {
-    #[serde(deserialize_with = "id_string")]
-    pub id: String,
-    pub name: String,
-    #[serde(default, deserialize_with = "opt_i64")]
-    pub disksize: Option<i64>,
-    #[serde(default)]
-    pub storagetype: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
 pub struct Template {
-    #[serde(deserialize_with = "id_string")]
-    pub id: String,
+    #[serde(deserialize_with = "typed_id")]
+    pub id: TemplateId,
     pub name: String,
     #[serde(default)]
     pub displaytext: String,
@@ -107,8 +97,8 @@ pub struct Nic {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct VirtualMachine {
-    #[serde(deserialize_with = "id_string")]
-    pub id: String,
+    #[serde(deserialize_with = "typed_id")]
+    pub id: InstanceId,
     #[serde(default)]
     pub name: String,
     #[serde(default)]
@@ -119,18 +109,18 @@ pub struct VirtualMachine {
     pub created: Option<DateTime<Utc>>,
     #[serde(default)]
     pub state: String,
-    #[serde(default, deserialize_with = "id_string")]
-    pub zoneid: String,
+    #[serde(deserialize_with = "typed_id")]
+    pub zoneid: ZoneId,
     #[serde(default)]
     pub zonename: String,
-    #[serde(default, deserialize_with = "id_string")]
-    pub templateid: String,
+    #[serde(deserialize_with = "typed_id")]
+    pub templateid: TemplateId,
     #[serde(default)]
     pub templatename: String,
     #[serde(default, deserialize_with = "flexible_bool")]
     pub passwordenabled: bool,
-    #[serde(default, deserialize_with = "id_string")]
-    pub serviceofferingid: String,
+    #[serde(deserialize_with = "typed_id")]
+    pub serviceofferingid: OfferingId,
     #[serde(default)]
     pub serviceofferingname: String,
     #[serde(default, deserialize_with = "u32_or_zero")]
@@ -174,8 +164,8 @@ impl VirtualMachine {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct SecurityGroupRule {
-    #[serde(default, deserialize_with = "id_string")]
-    pub ruleid: String,
+    #[serde(deserialize_with = "typed_id")]
+    pub ruleid: RuleId,
     #[serde(default)]
     pub protocol: String,
     #[serde(default, deserialize_with = "opt_i64")]
@@ -196,8 +186,8 @@ pub struct SecurityGroupRule {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct SecurityGroup {
-    #[serde(deserialize_with = "id_string")]
-    pub id: String,
+    #[serde(deserialize_with = "typed_id")]
+    pub id: SecurityGroupId,
     #[serde(default)]
     pub name: String,
     #[serde(default)]
@@ -220,33 +210,6 @@ pub struct SshKeyPair {
     pub privatekey: Option<String>,
     #[serde(default)]
     pub account: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Volume {
-    #[serde(deserialize_with = "id_string")]
-    pub id: String,
-    #[serde(default)]
-    pub name: String,
-    #[serde(default, rename = "type")]
-    pub volume_type: String,
-    /// Bytes.
-    #[serde(default, deserialize_with = "opt_i64")]
-    pub size: Option<i64>,
-    #[serde(default)]
-    pub storagetype: Option<String>,
-    #[serde(default, deserialize_with = "opt_id_string")]
-    pub virtualmachineid: Option<String>,
-    #[serde(default)]
-    pub state: Option<String>,
-    #[serde(default, deserialize_with = "opt_id_string")]
-    pub zoneid: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Nics {
-    #[serde(default)]
-    pub nic: Vec<Nic>,
 }
 
 /// `queryAsyncJobResult` / `listAsyncJobs` item.
@@ -279,8 +242,8 @@ pub struct UsageRecord {
     pub account: String,
     #[serde(default, deserialize_with = "opt_id_string")]
     pub accountid: Option<String>,
-    #[serde(default, deserialize_with = "opt_id_string")]
-    pub zoneid: Option<String>,
+    #[serde(default, deserialize_with = "opt_typed_id")]
+    pub zoneid: Option<ZoneId>,
     #[serde(default)]
     pub description: String,
     #[serde(default)]
@@ -289,12 +252,12 @@ pub struct UsageRecord {
     pub usagetype: i64,
     #[serde(default, deserialize_with = "opt_f64")]
     pub rawusage: Option<f64>,
-    #[serde(default, deserialize_with = "opt_id_string")]
-    pub virtualmachineid: Option<String>,
+    #[serde(default, deserialize_with = "opt_typed_id")]
+    pub virtualmachineid: Option<InstanceId>,
     #[serde(default)]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "opt_id_string")]
-    pub offeringid: Option<String>,
+    #[serde(default, deserialize_with = "opt_typed_id")]
+    pub offeringid: Option<OfferingId>,
     #[serde(default, deserialize_with = "opt_id_string")]
     pub templateid: Option<String>,
     #[serde(default, deserialize_with = "opt_id_string")]
@@ -307,14 +270,6 @@ pub struct UsageRecord {
     pub cpunumber: Option<i64>,
     #[serde(default, deserialize_with = "opt_i64")]
     pub memory: Option<i64>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct UsageType {
-    #[serde(default, deserialize_with = "i64_or_zero")]
-    pub usagetypeid: i64,
-    #[serde(default)]
-    pub description: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -369,18 +324,6 @@ impl std::fmt::Debug for UserKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UserKeys").field("apikey", &self.apikey).field("secretkey", &"<redacted>").finish()
     }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Capabilities {
-    #[serde(default)]
-    pub cloudstackversion: Option<String>,
-    #[serde(default, deserialize_with = "flexible_bool")]
-    pub securitygroupsenabled: bool,
-    #[serde(default, deserialize_with = "flexible_bool")]
-    pub allowuserexpungerecovervm: bool,
-    #[serde(default, deserialize_with = "flexible_bool")]
-    pub allowuserviewdestroyedvm: bool,
 }
 
 /// The immediate answer of an async command (`id` only for create-style ones).

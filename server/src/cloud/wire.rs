@@ -93,6 +93,16 @@ pub fn opt_id_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, 
     }))
 }
 
+/// A typed id (`InstanceId`, `ZoneId`, …), from a string or a number: refused when it is not an id.
+pub fn typed_id<'de, D: Deserializer<'de>, T: TryFrom<String, Error = String>>(d: D) -> Result<T, D::Error> {
+    let raw = opt_id_string(d)?.ok_or_else(|| de::Error::custom("an id is missing"))?;
+    T::try_from(raw).map_err(de::Error::custom)
+}
+
+pub fn opt_typed_id<'de, D: Deserializer<'de>, T: TryFrom<String, Error = String>>(d: D) -> Result<Option<T>, D::Error> {
+    opt_id_string(d)?.filter(|s| !s.is_empty()).map(|raw| T::try_from(raw).map_err(de::Error::custom)).transpose()
+}
+
 pub fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
     match Option::<String>::deserialize(d)? {
         None => Ok(None),

@@ -88,7 +88,33 @@ impl Db {
     pub async fn migrate(&self) -> anyhow::Result<()> {
         sqlx::migrate!("./migrations").run(&self.pool).await.context("applying migrations")?;
         self.sessions.migrate().await.context("creating the session table")?;
+        self.guard_audit_log().await.context("making the audit log append-only")?;
         Ok(())
+    }
+
+    /// The database itself refuses to change or remove audit entries (trigger syntax differs by
+    /// engine, so this runs after the portable migrations; it is idempotent).
+    async fn guard_audit_log(&self) -> Result<(), sqlx::Error> {
+        let statements: &[&str] = match self.kind {
+            DbKind::Postgres => &[
+                // Servers starting together must not race on replacing the function.
+                "SELECT pg_advisory_xact_lock(7202611)",
+                "CREATE OR REPLACE FUNCTION zenith_audit_append_only() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END; $$ LANGUAGE plpgsql",
+                "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
+                "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION zenith_audit_append_only()",
+                "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log",
+                "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION zenith_audit_append_only()",
+            ],
+            DbKind::Sqlite => &[
+                "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+                "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+            ],
+        };
+        let mut tx = self.pool.begin().await?;
+        for s in statements {
+            sqlx::query(s).execute(&mut *tx).await?;
+        }
+        tx.commit().await
     }
 
     /// Readiness: the database answers within a second.
@@ -96,6 +122,9 @@ impl Db {
         matches!(tokio::time::timeout(Duration::from_secs(1), sqlx::query("SELECT 1").execute(&self.pool)).await, Ok(Ok(_)))
     }
 }
+
+/// A connection for repositories that take one (a transaction derefs to it).
+pub type Conn = sqlx::AnyConnection;
 
 /// Now, in UTC milliseconds since the epoch (how Zenith stores time).
 pub fn now_ms() -> i64 {

@@ -1,34 +1,45 @@
-//! The HTTP surface: Leptos pages and server functions, plain routes (health), and the layers every
-//! request passes through.
+//! The HTTP surface: Leptos pages and server functions, the forms that work without JavaScript,
+//! plain routes (health), and the layers every request passes through.
 //!
-//! Order, outermost first: tracing (with cookies redacted) → client address → security headers →
-//! same-origin guard and JSON-only API → sessions → routes. Server functions are mounted by
-//! `leptos_routes_with_context` with the backend `Ports` in their context.
+//! Order, outermost first: tracing (paths only) → compression → security headers → JSON envelope
+//! for `/api` errors → body limit and body timeout → client address → same-origin guard and JSON-only
+//! API → sessions → routes. Server functions are mounted by `leptos_routes_with_context`
+//! with the backend `Ports` in their context. Connections are accepted by `serve`.
 
+mod client;
+mod envelope;
+mod forms;
 mod guard;
 mod headers;
 mod health;
+pub mod serve;
 
 use crate::db::Db;
 use app::error::AppError;
-use app::ports::{ClientInfo, Ports};
-use axum::extract::{ConnectInfo, FromRef, Request};
-use axum::middleware::{self, Next};
+use app::ports::Ports;
+use axum::extract::{FromRef, Request};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::LeptosRoutes;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
+pub use client::client_address;
 pub use guard::Origin;
 pub use headers::CspNonce;
+
+/// The most a request body may be.
+pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// How the HTTP surface behaves, derived from the configuration.
 #[derive(Debug, Clone)]
@@ -36,8 +47,10 @@ pub struct HttpSettings {
     /// `https://panel.example.com` (no trailing slash).
     pub public_origin: String,
     pub secure_cookies: bool,
-    pub session_idle: std::time::Duration,
+    pub session_idle: Duration,
     pub trusted_proxies: Vec<IpAddr>,
+    /// How long a request body may take to arrive.
+    pub body_timeout: Duration,
 }
 
 impl HttpSettings {
@@ -55,7 +68,6 @@ impl HttpSettings {
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
-    #[from_ref(skip)]
     pub ports: Ports,
 }
 
@@ -82,15 +94,20 @@ pub fn router(state: AppState, settings: Arc<HttpSettings>) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/login", post(forms::login))
+        .route("/login/2fa", post(forms::login_two_factor))
+        .route("/signup", post(forms::signup))
         .route("/api/{*rest}", any(unknown_api))
         .leptos_routes_with_context(&state, routes, context.clone(), shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(sessions)
         .layer(middleware::from_fn_with_state(settings.clone(), guard::same_origin_json_only))
+        .layer(middleware::from_fn_with_state(settings.clone(), client::client_info))
+        .layer(RequestBodyTimeoutLayer::new(settings.body_timeout))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(BODY_LIMIT, envelope::api_envelope))
         .layer(middleware::from_fn_with_state(settings.clone(), headers::security_headers))
-        .layer(middleware::from_fn_with_state(settings, client_info))
-        .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The path only: no query strings, no headers (cookies) in logs.
@@ -104,24 +121,5 @@ async fn unknown_api() -> Response {
 }
 
 async fn method_not_allowed() -> Response {
-    let mut r = AppError::BadRequest("this endpoint only accepts POST with a JSON body".into()).into_response();
-    *r.status_mut() = axum::http::StatusCode::METHOD_NOT_ALLOWED;
-    r
-}
-
-/// Who is asking: the peer address, or the client a trusted proxy names in X-Forwarded-For.
-async fn client_info(axum::extract::State(settings): axum::extract::State<Arc<HttpSettings>>, mut req: Request, next: Next) -> Response {
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let forwarded = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit(',').map(str::trim).find_map(|s| s.parse::<IpAddr>().ok()));
-    let ip = match (peer, forwarded) {
-        (Some(p), Some(f)) if settings.trusted_proxies.contains(&p) => Some(f),
-        (p, _) => p,
-    };
-    let user_agent = req.headers().get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(300).collect());
-    req.extensions_mut().insert(ClientInfo { ip, user_agent });
-    next.run(req).await
+    AppError::MethodNotAllowed.into_response()
 }

@@ -1,201 +1,175 @@
-//! Instances across zones: the catalogue with prices, the customer's instances from every zone at
-//! once, an instance's page, deploys (idempotent) and lifecycle actions followed as jobs.
+//! Instances across zones: the customer's instances from every zone at once, an instance's page,
+//! deploys (idempotent, `deploy`) and lifecycle actions (`actions`), each followed as a job (`jobs`).
 //!
 //! Every call for a customer is signed with the customer's own keys (see `tenancy`); ownership is
 //! also checked here, so an id that is not the caller's answers exactly like one that does not exist.
 
+mod actions;
 mod deploy;
-pub mod jobs;
+mod repo;
 mod view;
 
 use crate::audit::{self, Actor};
-use crate::cloud::catalog::Catalog;
+use crate::catalog::CatalogService;
+use crate::cloud::commands::VmQuery;
 use crate::cloud::types::VirtualMachine;
 use crate::cloud::zones::across_zones;
-use crate::cloud::CloudError;
+use crate::cloud::{CloudFailure, InZone};
 use crate::db::Db;
-use crate::error::OrInternal;
+use crate::jobs::{self, Jobs};
 use crate::tenancy::{CustomerCloud, Tenancy, TenancyError};
+use app::api::instances::{DeploySpec, InstancesPort};
 use app::error::AppError;
-use app::model::instance::{ActivityEntry, SecurityGroupRef};
+use app::model::audit::{AuditAction, AuditCategory, AuditOutcome};
+use app::model::instance::{ActivityEntry, Busy, SecurityGroupRef};
 use app::model::*;
-use app::ports::{CloudPort, DeploySpec, Principal, RequestCtx};
-use async_trait::async_trait;
+use app::ports::{Principal, Writer};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use view::canonical_ipv6;
 
+crate::feature_error! {
+    pub enum InstanceError {
+        #[error("{0}")]
+        Cloud(#[from] CloudFailure),
+        #[error("{0}")]
+        Tenancy(#[from] TenancyError),
+    }
+}
+
+impl From<InstanceError> for AppError {
+    fn from(e: InstanceError) -> AppError {
+        match e {
+            InstanceError::Refused(e) => e,
+            InstanceError::Cloud(f) => f.into(),
+            InstanceError::Tenancy(t) => t.into(),
+            InstanceError::Unexpected(e) => crate::error::unexpected(&e),
+        }
+    }
+}
+
+impl From<crate::catalog::CatalogError> for InstanceError {
+    fn from(e: crate::catalog::CatalogError) -> InstanceError {
+        match e {
+            crate::catalog::CatalogError::Refused(e) => InstanceError::Refused(e),
+            crate::catalog::CatalogError::Cloud(f) => InstanceError::Cloud(f),
+            crate::catalog::CatalogError::Unexpected(e) => InstanceError::Unexpected(e),
+        }
+    }
+}
+
+/// The audit log's word for what a job does.
+pub fn audit_action(kind: JobKind) -> AuditAction {
+    match kind {
+        JobKind::Deploy => AuditAction::Deploy,
+        JobKind::Start => AuditAction::Start,
+        JobKind::Stop => AuditAction::Stop,
+        JobKind::ForceStop => AuditAction::ForceStop,
+        JobKind::Reboot => AuditAction::Reboot,
+        JobKind::ResetPassword => AuditAction::ResetPassword,
+        JobKind::Reinstall => AuditAction::Reinstall,
+        JobKind::Resize => AuditAction::Resize,
+        JobKind::Destroy => AuditAction::Destroy,
+        JobKind::SetGroups => AuditAction::SetGroups,
+    }
+}
+
 #[derive(Clone)]
 pub struct Instances {
     pub(crate) db: Db,
     pub(crate) tenancy: Arc<Tenancy>,
-    pub(crate) catalog: Arc<Catalog>,
+    pub(crate) catalog: CatalogService,
+    pub(crate) jobs: Jobs,
     pub(crate) zone_deadline: Duration,
-    pub(crate) currency: Currency,
-}
-
-/// A cloud failure as the caller should see it (one place for the whole service).
-pub fn cloud_error(e: &CloudError, zone: Option<&str>) -> AppError {
-    let msg = e.customer_message(zone);
-    match e {
-        CloudError::Api { errorcode: 431 | 430, .. } => AppError::Invalid { field: None, message: msg },
-        CloudError::Api { errorcode: 532 | 536 | 537, .. } => AppError::Conflict(msg),
-        CloudError::Api { errorcode: 533..=535, .. } => AppError::Unavailable(msg),
-        CloudError::Timeout { .. } | CloudError::Connect { .. } | CloudError::Http { .. } | CloudError::JobTimeout { .. } => {
-            AppError::Unavailable(msg)
-        }
-        _ => AppError::Cloud(msg),
-    }
-}
-
-fn tenancy_error(e: TenancyError) -> AppError {
-    match e {
-        TenancyError::Cloud(c) => {
-            tracing::warn!(error = %c, "cloud account not ready");
-            AppError::Unavailable("Your cloud account is still being set up. Please try again in a minute.".into())
-        }
-        other => {
-            tracing::error!(error = %other, "tenancy failure");
-            AppError::Internal
-        }
-    }
 }
 
 impl Instances {
-    pub fn new(db: Db, tenancy: Arc<Tenancy>, catalog: Arc<Catalog>, zone_deadline: Duration, currency: Currency) -> Instances {
-        Instances { db, tenancy, catalog, zone_deadline, currency }
+    pub fn new(db: Db, tenancy: Arc<Tenancy>, catalog: CatalogService, jobs: Jobs, zone_deadline: Duration) -> Instances {
+        Instances { db, tenancy, catalog, jobs, zone_deadline }
     }
 
-    pub(crate) async fn cloud_for(&self, p: &Principal) -> Result<CustomerCloud, AppError> {
-        let customer = p.customer()?;
-        self.tenancy.ensure(customer).await.map_err(tenancy_error)
-    }
-
-    async fn prices(&self) -> Result<Vec<(String, i64, i64)>, AppError> {
-        sqlx::query_as("SELECT offering_name, hourly_minor, monthly_minor FROM prices")
-            .fetch_all(&self.db.pool)
-            .await
-            .or_internal("reading prices")
-    }
-
-    fn price_of(&self, prices: &[(String, i64, i64)], name: &str) -> Option<(Money, Money)> {
-        prices.iter().find(|(n, _, _)| n == name).map(|(_, h, m)| (Money::new(*h, self.currency), Money::new(*m, self.currency)))
-    }
-
-    async fn zone_name(&self, zone_id: &str) -> String {
-        match self.catalog.zone(zone_id).await {
-            Ok(Some(z)) => z.name,
-            _ => zone_id.to_string(),
-        }
+    pub(crate) async fn cloud_for(&self, customer: &CustomerId) -> Result<CustomerCloud, InstanceError> {
+        Ok(self.tenancy.ensure(customer).await?)
     }
 
     /// The VM if it exists and belongs to the caller; `NotFound` otherwise, whichever it is.
-    pub(crate) async fn owned_vm(&self, cloud: &CustomerCloud, id: &EntityId) -> Result<VirtualMachine, AppError> {
-        let vm = cloud.client.get_virtual_machine(id.as_str()).await.map_err(|e| cloud_error(&e, None))?;
-        match vm {
+    pub(crate) async fn owned_vm(&self, cloud: &CustomerCloud, id: &InstanceId) -> Result<VirtualMachine, InstanceError> {
+        match cloud.client.get_virtual_machine(id).await.in_zone(None)? {
             Some(vm) if vm.account.as_deref().is_none_or(|a| a == cloud.account_name) => Ok(vm),
-            _ => Err(AppError::NotFound),
+            _ => Err(AppError::NotFound.into()),
         }
     }
 
-    pub(crate) async fn audit_instance(
-        &self,
-        p: &Principal,
-        ctx: &RequestCtx,
-        action: &str,
-        target: &str,
-        detail: Option<&str>,
-    ) -> Option<String> {
+    /// Records an instance action as requested; its job will say how it ended.
+    pub(crate) async fn audit_instance(&self, w: &Writer<'_>, kind: JobKind, target: &InstanceId, detail: Option<&str>) -> Option<String> {
+        let p = w.principal();
         let actor = Actor::from_principal(p);
+        let subject = p.customer_id.as_ref().map(|c| c.user());
         audit::record_or_log(
             &self.db,
             audit::Entry {
                 actor: Some(&actor),
-                subject_customer_id: p.customer_id.as_deref(),
-                category: "instance",
-                action,
-                target_id: Some(target),
-                outcome: "requested",
+                subject: subject.as_ref(),
+                category: AuditCategory::Instance,
+                action: audit_action(kind),
+                target_id: Some(target.as_str()),
+                outcome: AuditOutcome::Requested,
                 detail,
-                ip: ctx.client.ip,
+                ip: p.client.ip,
             },
         )
         .await
     }
 
-    async fn activity(&self, customer: &str, instance_id: &str) -> Result<Vec<ActivityEntry>, AppError> {
-        let rows = audit::for_target(&self.db, customer, instance_id, 100).await.or_internal("reading activity")?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let outcome: Option<(String, Option<String>)> = sqlx::query_as("SELECT status, error FROM jobs WHERE audit_id = $1")
-                .bind(&r.id)
-                .fetch_optional(&self.db.pool)
-                .await
-                .or_internal("reading a job")?;
-            let outcome = match outcome {
-                Some((status, Some(err))) if status == "failed" => format!("failed: {err}"),
-                Some((status, _)) => status,
-                None => r.outcome.clone(),
-            };
-            let actor = match (r.actor_email, r.actor_role.as_deref()) {
-                (Some(e), Some("support" | "admin")) => format!("Support ({e})"),
-                (Some(e), _) => e,
-                (None, _) => "Zenith".into(),
-            };
-            out.push(ActivityEntry { at: crate::db::rfc3339(r.at), actor, action: r.action, outcome });
+    /// The jobs running on the customer's instances, by instance.
+    async fn busy(&self, customer: &CustomerId, instance: Option<&InstanceId>) -> Result<HashMap<InstanceId, Busy>, InstanceError> {
+        let mut conn = self.db.pool.acquire().await?;
+        let pending = jobs::repo::pending_for(&mut conn, customer, instance).await?;
+        let mut busy = HashMap::new();
+        for j in pending {
+            if let Some(i) = j.instance_id {
+                busy.entry(i).or_insert(Busy { job_id: j.id, kind: j.kind });
+            }
         }
-        Ok(out)
-    }
-}
-
-#[async_trait]
-impl CloudPort for Instances {
-    async fn zones(&self, _p: &Principal) -> Result<Vec<Zone>, AppError> {
-        let zones = self.catalog.zones().await.map_err(|e| cloud_error(&e, None))?;
-        Ok(zones.iter().map(|z| Zone { id: z.id.clone(), name: z.name.clone() }).collect())
+        Ok(busy)
     }
 
-    async fn offerings(&self, _p: &Principal, zone: &EntityId) -> Result<Vec<Offering>, AppError> {
-        if self.catalog.zone(zone.as_str()).await.map_err(|e| cloud_error(&e, None))?.is_none() {
-            return Err(AppError::invalid("zone_id", "There is no such zone."));
-        }
-        let offerings = self.catalog.offerings().await.map_err(|e| cloud_error(&e, None))?;
-        let prices = self.prices().await?;
-        let mut out: Vec<Offering> = offerings.iter().filter_map(|o| view::offering(o, self.price_of(&prices, &o.name))).collect();
-        out.sort_by_key(|o| (o.tier.slug(), o.cpu, o.memory_mb));
-        Ok(out)
-    }
-
-    async fn templates(&self, _p: &Principal, zone: &EntityId) -> Result<Vec<Template>, AppError> {
-        if self.catalog.zone(zone.as_str()).await.map_err(|e| cloud_error(&e, None))?.is_none() {
-            return Err(AppError::invalid("zone_id", "There is no such zone."));
-        }
-        let zone_name = self.zone_name(zone.as_str()).await;
-        let templates = self.catalog.templates(zone.as_str()).await.map_err(|e| cloud_error(&e, Some(&zone_name)))?;
-        Ok(templates
-            .iter()
-            .map(|t| Template {
-                id: t.id.clone(),
-                name: t.name.clone(),
-                password_enabled: t.passwordenabled,
-                ssh_key_enabled: t.sshkeyenabled,
+    async fn activity(&self, customer: &CustomerId, instance: &InstanceId) -> Result<Vec<ActivityEntry>, InstanceError> {
+        let rows = audit::repo::activity(&self.db.pool, &customer.user(), instance.as_str(), 100).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let outcome = match (r.job_status, r.job_error) {
+                    (Some(JobStatus::Failed), Some(err)) => format!("failed: {err}"),
+                    (Some(status), _) => status.to_string(),
+                    (None, _) => r.entry.outcome.to_string(),
+                };
+                let actor = match (r.entry.actor_email.as_deref(), r.entry.actor_role) {
+                    (Some(e), Some(role)) if role.is_staff() => format!("Support ({e})"),
+                    (Some(e), _) => e.to_string(),
+                    (None, _) => "Zenith".into(),
+                };
+                ActivityEntry { at: crate::db::rfc3339(r.entry.at), actor, action: r.entry.action, outcome }
             })
             .collect())
     }
 
     #[tracing::instrument(skip_all, fields(customer = ?p.customer_id))]
-    async fn list_instances(&self, p: &Principal) -> Result<InstanceList, AppError> {
-        let cloud = self.cloud_for(p).await?;
-        let zones = self.catalog.zones().await.map_err(|e| cloud_error(&e, None))?;
-        let offerings = self.catalog.offerings().await.map_err(|e| cloud_error(&e, None))?;
-        let outcomes = across_zones(zones.to_vec(), self.zone_deadline, "listVirtualMachines", |z| {
-            let client = cloud.client.clone();
-            async move {
-                client.list_virtual_machines(&crate::cloud::commands::VmQuery { zone_id: Some(z.id.clone()), ..Default::default() }).await
-            }
-        })
-        .await;
+    async fn list(&self, p: &Principal) -> Result<InstanceList, InstanceError> {
+        let customer = p.customer()?;
+        let cloud = self.cloud_for(customer).await?;
+        let zones = self.catalog.catalog.zones().await.in_zone(None)?;
+        let offerings = self.catalog.catalog.offerings().await.in_zone(None)?;
+        let (outcomes, busy) = tokio::join!(
+            across_zones(zones.to_vec(), self.zone_deadline, "listVirtualMachines", |z| {
+                let client = cloud.client.clone();
+                async move { client.list_virtual_machines(&VmQuery { zone_id: Some(z.id.clone()), ..Default::default() }).await }
+            }),
+            self.busy(customer, None)
+        );
+        let mut busy = busy?;
         let mut instances = Vec::new();
         let mut zone_errors = Vec::new();
         for o in outcomes {
@@ -203,35 +177,32 @@ impl CloudPort for Instances {
                 Ok(vms) => instances.extend(
                     vms.iter()
                         .filter(|vm| vm.account.as_deref().is_none_or(|a| a == cloud.account_name))
-                        .map(|vm| view::instance(vm, &o.zone.name, &offerings)),
+                        .map(|vm| view::instance(vm, &o.zone.name, &offerings, busy.remove(&vm.id))),
                 ),
-                Err(e) => zone_errors.push(ZoneError {
-                    zone_id: o.zone.id.clone(),
-                    zone_name: o.zone.name.clone(),
-                    message: e.customer_message(Some(&o.zone.name)),
-                }),
+                Err(e) => {
+                    tracing::warn!(error = %e, zone = %o.zone.name, "a zone did not answer");
+                    zone_errors.push(ZoneError {
+                        zone_id: o.zone.id.clone(),
+                        zone_name: o.zone.name.clone(),
+                        message: e.customer_message(Some(&o.zone.name)),
+                    })
+                }
             }
         }
         instances.sort_by(|a, b| a.name.cmp(&b.name).then(a.zone_name.cmp(&b.zone_name)));
         Ok(InstanceList { instances, zone_errors })
     }
 
-    async fn get_instance(&self, p: &Principal, id: &EntityId) -> Result<InstanceDetail, AppError> {
-        let cloud = self.cloud_for(p).await?;
-        let vm = self.owned_vm(&cloud, id).await?;
-        let offerings = self.catalog.offerings().await.map_err(|e| cloud_error(&e, None))?;
-        let prices = self.prices().await?;
-        let instance = view::instance(&vm, &self.zone_name(&vm.zoneid).await, &offerings);
-        let nic = vm.primary_nic().cloned().unwrap_or_default();
+    async fn get(&self, p: &Principal, id: &InstanceId) -> Result<InstanceDetail, InstanceError> {
         let customer = p.customer()?;
-        let pending_job: Option<(String,)> = sqlx::query_as(
-            "SELECT id FROM jobs WHERE customer_id = $1 AND instance_id = $2 AND status = 'pending' ORDER BY created_at DESC LIMIT 1",
-        )
-        .bind(customer)
-        .bind(&vm.id)
-        .fetch_optional(&self.db.pool)
-        .await
-        .or_internal("reading jobs")?;
+        let cloud = self.cloud_for(customer).await?;
+        let vm = self.owned_vm(&cloud, id).await?;
+        let offerings = self.catalog.catalog.offerings().await.in_zone(None)?;
+        let prices = self.catalog.prices().await?;
+        let mut busy = self.busy(customer, Some(&vm.id)).await?;
+        let pending_job = busy.get(&vm.id).map(|b| b.job_id.clone());
+        let instance = view::instance(&vm, &self.catalog.zone_name(&vm.zoneid).await, &offerings, busy.remove(&vm.id));
+        let nic = vm.primary_nic().cloned().unwrap_or_default();
         Ok(InstanceDetail {
             cpu: vm.cpunumber,
             memory_mb: vm.memory,
@@ -244,22 +215,33 @@ impl CloudPort for Instances {
             ipv6_prefix: nic.ip6cidr.clone(),
             ipv6_gateway: nic.ip6gateway.as_deref().and_then(canonical_ipv6),
             security_groups: vm.securitygroup.iter().map(|g| SecurityGroupRef { id: g.id.clone(), name: g.name.clone() }).collect(),
-            price_hourly: self.price_of(&prices, &vm.serviceofferingname).map(|p| p.0),
-            pending_job: pending_job.map(|j| j.0),
+            price_hourly: prices.of(&vm.serviceofferingname, self.catalog.currency).map(|p| p.0),
+            pending_job,
             activity: self.activity(customer, &vm.id).await?,
             instance,
         })
     }
+}
 
-    async fn deploy(&self, p: &Principal, ctx: &RequestCtx, spec: DeploySpec) -> Result<DeployAccepted, AppError> {
-        deploy::deploy(self, p, ctx, spec).await
+#[async_trait::async_trait]
+impl InstancesPort for Instances {
+    async fn list(&self, p: &Principal) -> Result<InstanceList, AppError> {
+        Ok(Instances::list(self, p).await?)
     }
 
-    async fn act(&self, p: &Principal, ctx: &RequestCtx, id: &EntityId, action: Action) -> Result<String, AppError> {
-        jobs::act(self, p, ctx, id, action).await
+    async fn get(&self, p: &Principal, id: &InstanceId) -> Result<InstanceDetail, AppError> {
+        Ok(Instances::get(self, p, id).await?)
     }
 
-    async fn job(&self, p: &Principal, id: &EntityId) -> Result<JobView, AppError> {
-        jobs::view(self, p, id).await
+    async fn deploy(&self, w: &Writer<'_>, spec: DeploySpec) -> Result<DeployAccepted, AppError> {
+        Ok(deploy::deploy(self, w, spec).await?)
+    }
+
+    async fn act(&self, w: &Writer<'_>, id: &InstanceId, action: Action) -> Result<JobId, AppError> {
+        Ok(actions::act(self, w, id, action).await?)
+    }
+
+    async fn job(&self, p: &Principal, id: &JobId) -> Result<JobView, AppError> {
+        Ok(self.jobs.view(p, id).await?)
     }
 }

@@ -1,7 +1,8 @@
 //! From CloudStack's objects to what the panel shows.
 
 use crate::cloud::types::{ServiceOffering, VirtualMachine};
-use app::model::{Instance, InstanceState, Money, Offering, Tier};
+use app::model::instance::Busy;
+use app::model::{Instance, InstanceState, OfferingId, Tier};
 use std::net::Ipv6Addr;
 
 /// An IPv6 address in canonical compressed form (RFC 5952), whatever form the cloud sent.
@@ -9,11 +10,11 @@ pub fn canonical_ipv6(s: &str) -> Option<String> {
     s.trim().parse::<Ipv6Addr>().ok().map(|a| a.to_string())
 }
 
-pub fn tier_of(offering_id: &str, offerings: &[ServiceOffering]) -> Option<Tier> {
-    offerings.iter().find(|o| o.id == offering_id).and_then(|o| Tier::from_storage_type(&o.storagetype))
+pub fn tier_of(offering_id: &OfferingId, offerings: &[ServiceOffering]) -> Option<Tier> {
+    offerings.iter().find(|o| &o.id == offering_id).and_then(|o| Tier::from_storage_type(&o.storagetype))
 }
 
-pub fn instance(vm: &VirtualMachine, zone_name: &str, offerings: &[ServiceOffering]) -> Instance {
+pub fn instance(vm: &VirtualMachine, zone_name: &str, offerings: &[ServiceOffering], busy: Option<Busy>) -> Instance {
     let nic = vm.primary_nic();
     Instance {
         id: vm.id.clone(),
@@ -27,20 +28,8 @@ pub fn instance(vm: &VirtualMachine, zone_name: &str, offerings: &[ServiceOfferi
         offering_name: vm.serviceofferingname.clone(),
         tier: tier_of(&vm.serviceofferingid, offerings),
         created: vm.created.map(|c| c.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_default(),
+        busy,
     }
-}
-
-pub fn offering(o: &ServiceOffering, price: Option<(Money, Money)>) -> Option<Offering> {
-    Some(Offering {
-        id: o.id.clone(),
-        name: o.name.clone(),
-        tier: Tier::from_storage_type(&o.storagetype)?,
-        cpu: o.cpunumber,
-        memory_mb: o.memory,
-        disk_gb: o.rootdisksize.unwrap_or(0).clamp(0, u32::MAX as i64) as u32,
-        price_hourly: price.map(|p| p.0),
-        price_monthly: price.map(|p| p.1),
-    })
 }
 
 #[cfg(test)]
@@ -59,7 +48,7 @@ mod tests {
     #[test]
     fn a_vm_with_several_nics_shows_its_default_nic_addresses() {
         let vm: VirtualMachine = serde_json::from_value(serde_json::json!({
-            "id": "vm1", "name": "web", "state": "Running", "zoneid": "z", "zonename": "Tokyo",
+            "id": "vm1", "name": "web", "state": "Running", "zoneid": "z", "zonename": "Tokyo", "templateid": "t",
             "serviceofferingid": "o1", "serviceofferingname": "Agile S", "created": "2026-11-26T10:00:00+0000",
             "nic": [
                 {"id": "n0", "ipaddress": "10.0.0.5", "isdefault": false},
@@ -69,7 +58,7 @@ mod tests {
         .unwrap();
         let offs: Vec<ServiceOffering> =
             serde_json::from_value(serde_json::json!([{"id": "o1", "name": "Agile S", "storagetype": "local"}])).unwrap();
-        let i = instance(&vm, "Tokyo", &offs);
+        let i = instance(&vm, "Tokyo", &offs, None);
         assert_eq!(i.ipv4.as_deref(), Some("198.51.100.23"));
         assert_eq!(i.ipv6.as_deref(), Some("2001:db8:100:1:4d2:5cff:fe00:17"));
         assert_eq!(i.tier, Some(Tier::Agile));

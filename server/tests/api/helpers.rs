@@ -134,7 +134,8 @@ impl TestApp {
                 (dir, url, true)
             }
         };
-        let mut args: Vec<String> = vec!["zenith".into(), "--addr".into(), "127.0.0.1:0".into()];
+        // The tests build the application without a site (no wasm): they opt out of the site check.
+        let mut args: Vec<String> = vec!["zenith".into(), "--addr".into(), "127.0.0.1:0".into(), "--no-site-check".into()];
         for (flag, default) in [("--sim-job-ms", "0"), ("--hash-concurrency", "2")] {
             if !opts.args.iter().any(|a| a == flag) {
                 args.push(flag.into());

@@ -342,7 +342,7 @@ async fn a_sign_up_while_the_cloud_is_down_is_finished_by_the_next_sign_in_with_
     assert_eq!(listed.status, 200, "{}", listed.body);
     let id: (String,) =
         sqlx::query_as("SELECT id FROM users WHERE email = $1").bind("early@example.com").fetch_one(&app.db.pool).await.unwrap();
-    let name = server::tenancy::account_name(&id.0);
+    let name = server::tenancy::account_name(&app::model::CustomerId::parse(&id.0).unwrap());
     let admin = server::cloud::CloudStack::new(
         server::cloud::client::http_client(&server::cloud::ClientConfig::default()),
         &format!("{}/client/api", app.sim_base.as_ref().unwrap()),

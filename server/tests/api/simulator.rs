@@ -1,7 +1,7 @@
 //! The simulator on the wire, as a third-party client sees it: envelopes, error codes and texts,
 //! signatures, state rules, addresses, usage records, persistence.
 
-use crate::cloud_client::{admin, customer, deploy_spec, first_zone_offering_template, start_sim, ADMIN_KEY, ADMIN_SECRET, QUICK};
+use crate::cloud_client::{admin, customer, deploy_spec, first_zone_offering_template, start_sim, TestCommands, ADMIN_KEY, ADMIN_SECRET};
 use serde_json::Value;
 use server::cloud::commands::{DeployVm, VmQuery};
 use server::cloud::sign;
@@ -88,7 +88,7 @@ async fn actions_in_the_wrong_state_get_cloudstacks_refusals() {
     let c = customer(&admin(&sim), "rules").await;
     let (zone, offering, template) = first_zone_offering_template(&c, "local").await;
     let spec = deploy_spec(&zone, &offering, &template, "rules");
-    let vm = c.wait_vm(&c.deploy_virtual_machine(&spec).await.unwrap().jobid, QUICK).await.unwrap();
+    let vm = c.wait_vm(&c.deploy_virtual_machine(&spec).await.unwrap().jobid).await.unwrap();
     let text = |e: server::cloud::CloudError| e.to_string();
     assert!(text(c.reset_password_for_virtual_machine(&vm.id).await.unwrap_err()).contains("should be stopped to do password reset"));
     assert!(text(c.start_virtual_machine(&vm.id).await.unwrap_err()).contains("already running"));
@@ -98,7 +98,7 @@ async fn actions_in_the_wrong_state_get_cloudstacks_refusals() {
     );
     let bad_name = DeployVm { name: "bad_name!".into(), ..spec.clone() };
     assert!(text(c.deploy_virtual_machine(&bad_name).await.unwrap_err()).contains("Invalid name"));
-    c.wait_vm(&c.stop_virtual_machine(&vm.id, true).await.unwrap().jobid, QUICK).await.unwrap();
+    c.wait_vm(&c.stop_virtual_machine(&vm.id, true).await.unwrap().jobid).await.unwrap();
     assert!(text(c.reboot_virtual_machine(&vm.id).await.unwrap_err()).contains("not in Running state"));
     assert!(text(c.expunge_virtual_machine(&vm.id).await.unwrap_err()).contains("destroy"));
     assert!(text(c.recover_virtual_machine(&vm.id).await.unwrap_err()).contains("not in the right state"));
@@ -114,7 +114,7 @@ async fn addresses_are_unique_derived_by_eui64_and_returned_on_expunge() {
     let deploy = |name: &str| deploy_spec(&zone.id, &off.id, &tpl.id, name);
     let mut vms = Vec::new();
     for name in ["a1", "a2", "a3"] {
-        vms.push(c.wait_vm(&c.deploy_virtual_machine(&deploy(name)).await.unwrap().jobid, QUICK).await.unwrap());
+        vms.push(c.wait_vm(&c.deploy_virtual_machine(&deploy(name)).await.unwrap().jobid).await.unwrap());
     }
     let mut v4 = std::collections::HashSet::new();
     for vm in &vms {
@@ -128,8 +128,8 @@ async fn addresses_are_unique_derived_by_eui64_and_returned_on_expunge() {
         assert_eq!(v6.segments()[..2], [0x2001, 0xdb8], "RFC 3849 documentation prefix");
     }
     let freed = vms[1].primary_nic().unwrap().ipaddress.clone();
-    c.wait_job(&c.destroy_virtual_machine(&vms[1].id, true).await.unwrap().jobid, QUICK, |_| {}).await.unwrap();
-    let again = c.wait_vm(&c.deploy_virtual_machine(&deploy("a4")).await.unwrap().jobid, QUICK).await.unwrap();
+    c.wait_job(&c.destroy_virtual_machine(&vms[1].id, true).await.unwrap().jobid, std::time::Duration::from_secs(10)).await.unwrap();
+    let again = c.wait_vm(&c.deploy_virtual_machine(&deploy("a4")).await.unwrap().jobid).await.unwrap();
     assert_eq!(again.primary_nic().unwrap().ipaddress, freed, "the expunged instance's address is free again");
 }
 
@@ -140,10 +140,8 @@ async fn users_see_their_own_account_and_the_admin_sees_all_or_one() {
     let one = customer(&a, "one").await;
     let two = customer(&a, "two").await;
     let (zone, offering, template) = first_zone_offering_template(&one, "local").await;
-    let vm = one
-        .wait_vm(&one.deploy_virtual_machine(&deploy_spec(&zone, &offering, &template, "mine")).await.unwrap().jobid, QUICK)
-        .await
-        .unwrap();
+    let vm =
+        one.wait_vm(&one.deploy_virtual_machine(&deploy_spec(&zone, &offering, &template, "mine")).await.unwrap().jobid).await.unwrap();
     assert!(two.list_virtual_machines(&VmQuery::default()).await.unwrap().is_empty());
     assert!(two.get_virtual_machine(&vm.id).await.unwrap().is_none(), "another account's VM is not visible");
     assert!(two.stop_virtual_machine(&vm.id, true).await.is_err(), "nor can it be touched");
@@ -157,10 +155,7 @@ async fn usage_records_follow_the_simulated_clock() {
     let a = admin(&sim);
     let c = customer(&a, "usage").await;
     let (zone, offering, template) = first_zone_offering_template(&c, "local").await;
-    let vm = c
-        .wait_vm(&c.deploy_virtual_machine(&deploy_spec(&zone, &offering, &template, "metered")).await.unwrap().jobid, QUICK)
-        .await
-        .unwrap();
+    let vm = c.wait_vm(&c.deploy_virtual_machine(&deploy_spec(&zone, &offering, &template, "metered")).await.unwrap().jobid).await.unwrap();
     let r = reqwest::Client::new()
         .post(format!("http://{}/sim/clock", sim.addr))
         .json(&serde_json::json!({"advance_hours": 48}))
@@ -174,7 +169,7 @@ async fn usage_records_follow_the_simulated_clock() {
     let hours = |t: i64| mine.iter().filter(|r| r.usagetype == t).map(|r| r.rawusage.unwrap_or(0.0)).sum::<f64>();
     assert!((46.0..=48.0).contains(&hours(1)), "running hours {}", hours(1));
     assert!((hours(1) - hours(2)).abs() < 0.01, "it ran all the time it existed");
-    assert!(mine.iter().all(|r| r.offeringid.as_deref() == Some(offering.as_str()) && r.startdate.is_some() && r.enddate.is_some()));
+    assert!(mine.iter().all(|r| r.offeringid.as_ref() == Some(&offering) && r.startdate.is_some() && r.enddate.is_some()));
     assert!(records.len() >= 90, "hourly records for two days");
     // On the wire, the usage service's quirky quoted-T dates.
     let from = (today - chrono::Days::new(1)).to_string();

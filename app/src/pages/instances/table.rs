@@ -1,12 +1,8 @@
-//! `/`: every instance from every zone in one list, with filters, search and paging. A zone that
-//! could not answer is named with the reason; the rest of the list stays.
+//! The list itself: filters, search, paging, and one row per instance.
 
-use crate::api::instances::list_instances;
 use crate::components::{Copyable, StateBadge, TierBadge};
-use crate::error::AppError;
 use crate::model::{Instance, InstanceList};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::A;
 use std::net::Ipv6Addr;
 
@@ -29,35 +25,7 @@ pub fn matches_query(i: &Instance, q: &str) -> bool {
 }
 
 #[component]
-pub fn InstancesPage() -> impl IntoView {
-    let refresh = RwSignal::new(0u32);
-    let list = Resource::new(move || refresh.get(), |_| list_instances());
-    view! {
-        <Title text="Instances"/>
-        <div class="page-head">
-            <h1>"Instances"</h1>
-            <div class="actions">
-                <button type="button" class="button subtle" on:click=move |_| refresh.update(|n| *n += 1)>"Refresh"</button>
-                <A href="/instances/new" attr:class="button primary">"Deploy an instance"</A>
-            </div>
-        </div>
-        <Transition fallback=|| view! { <p class="loading" aria-live="polite">"Loading your instances from every zone…"</p> }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Ok(l) => view! { <InstanceTable list=l/> }.into_any(),
-                    // A refusal (a staff account has no instances) is a notice, not a failure; signed-out
-                    // visitors are being redirected by the frame.
-                    Err(AppError::Forbidden(why)) => view! { <p class="panel">{why}</p> }.into_any(),
-                    Err(AppError::Unauthorized) => ().into_any(),
-                    Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
-    }
-}
-
-#[component]
-fn InstanceTable(list: InstanceList) -> impl IntoView {
+pub fn InstanceTable(list: InstanceList) -> impl IntoView {
     let InstanceList { instances, zone_errors } = list;
     let empty = instances.is_empty() && zone_errors.is_empty();
     let mut zones: Vec<String> =
@@ -155,12 +123,12 @@ fn InstanceTable(list: InstanceList) -> impl IntoView {
 
 fn row(i: Instance) -> impl IntoView {
     let href = format!("/instances/{}", i.id);
-    let state = i.state;
+    let shown = i.clone();
     view! {
         <tr>
             <td><a href=href>{i.name.clone()}</a></td>
             <td>{i.zone_name.clone()}</td>
-            <td><StateBadge state=Signal::derive(move || state)/></td>
+            <td><StateBadge instance=Signal::derive(move || shown.clone())/></td>
             <td>{i.ipv4.clone().map(|a| view! { <Copyable text=a label="IPv4 address"/> })}</td>
             <td>{i.ipv6.clone().map(|a| view! { <Copyable text=a label="IPv6 address"/> })}</td>
             <td>{i.offering_name.clone()} " " <TierBadge tier=i.tier/></td>
@@ -176,17 +144,18 @@ mod tests {
 
     fn inst(ipv6: &str) -> Instance {
         Instance {
-            id: "i".into(),
+            id: crate::model::InstanceId::parse("i").unwrap(),
             name: "web-01".into(),
-            zone_id: "z".into(),
+            zone_id: crate::model::ZoneId::parse("z").unwrap(),
             zone_name: "Tokyo".into(),
             state: InstanceState::Running,
             ipv4: Some("198.51.100.23".into()),
             ipv6: Some(ipv6.into()),
-            offering_id: "o".into(),
+            offering_id: crate::model::OfferingId::parse("o").unwrap(),
             offering_name: "Agile S".into(),
             tier: Some(Tier::Agile),
             created: "2026-11-26T10:00:00Z".into(),
+            busy: None,
         }
     }
 

@@ -6,40 +6,58 @@
 //! customer id, every step first looks for what a previous (interrupted) attempt made, and progress is
 //! recorded as it goes. A customer never ends up with two accounts, and an interrupted sign-up is
 //! finished by the next sign-in or cloud call.
+//!
+//! Each server caches customers' clients; a cached client is used only while its key version matches
+//! the one in the database, so keys rolled on one server are picked up by every other at once. The
+//! locks that keep one customer's provisioning from running twice are a fixed set of stripes.
+
+mod repo;
 
 use crate::cloud::commands::NewAccount;
 use crate::cloud::{CloudError, CloudStack, Credentials};
 use crate::crypto::MasterKey;
-use crate::db::{now_ms, Db};
+use crate::db::Db;
+use anyhow::Context as _;
+use app::error::AppError;
+use app::model::CustomerId;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::hash::{Hash, Hasher as _};
+use std::sync::Mutex;
 
 const SECRET_PURPOSE: &str = "cloudstack-secret";
 const KEY_PURPOSE: &str = "cloudstack-key";
+/// How many customers may be provisioned at the same moment (distinct customers rarely collide).
+const LOCK_STRIPES: usize = 64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TenancyError {
-    #[error("cloud: {0}")]
-    Cloud(#[from] CloudError),
-    #[error("database: {0}")]
-    Db(#[from] sqlx::Error),
+    /// The cloud refused or could not be reached while the account was being set up.
+    #[error("provisioning the cloud account")]
+    Cloud(#[source] CloudError),
     #[error("no such customer")]
     UnknownCustomer,
-    #[error("the cloud returned no user for account {0}")]
-    NoUser(String),
-    #[error("the cloud returned no API keys for the account's user")]
-    NoKeys,
-    #[error("{0}")]
-    Sealed(#[from] crate::crypto::OpenError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
 }
 
-#[derive(Debug, sqlx::FromRow)]
-struct CustomerRow {
-    cs_account_name: String,
-    cs_api_key: Option<String>,
-    cs_secret_sealed: Option<String>,
-    email: String,
+impl From<TenancyError> for AppError {
+    fn from(e: TenancyError) -> AppError {
+        match e {
+            TenancyError::Cloud(c) => {
+                tracing::warn!(error = %c, "cloud account not ready");
+                AppError::Unavailable("Your cloud account is still being set up. Please try again in a minute.".into())
+            }
+            TenancyError::UnknownCustomer => AppError::Unauthorized,
+            TenancyError::Unexpected(e) => crate::error::unexpected(&e),
+        }
+    }
+}
+
+impl From<CloudError> for TenancyError {
+    fn from(e: CloudError) -> TenancyError {
+        TenancyError::Cloud(e)
+    }
 }
 
 /// The customer's cloud client, with the account name CloudStack shows as a VM's `account`.
@@ -55,23 +73,13 @@ pub struct Tenancy {
     key: MasterKey,
     domain_name: String,
     domain_id: tokio::sync::OnceCell<String>,
-    clients: Mutex<HashMap<String, CustomerCloud>>,
-    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    clients: Mutex<HashMap<CustomerId, (i64, CustomerCloud)>>,
+    locks: Vec<tokio::sync::Mutex<()>>,
 }
 
 /// The CloudStack account name for a customer id: stable, so retries find what they made.
-pub fn account_name(customer_id: &str) -> String {
-    format!("zenith-{}", customer_id.replace('-', ""))
-}
-
-/// Records a new customer (inside the sign-up transaction); the cloud account comes later.
-pub async fn register(tx: &mut sqlx::Transaction<'_, sqlx::Any>, customer_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO customers (user_id, cs_account_name) VALUES ($1, $2)")
-        .bind(customer_id)
-        .bind(account_name(customer_id))
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+pub fn account_name(customer: &CustomerId) -> String {
+    format!("zenith-{}", customer.as_str().replace('-', ""))
 }
 
 impl Tenancy {
@@ -83,7 +91,7 @@ impl Tenancy {
             domain_name,
             domain_id: tokio::sync::OnceCell::new(),
             clients: Mutex::new(HashMap::new()),
-            locks: Mutex::new(HashMap::new()),
+            locks: (0..LOCK_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
         }
     }
 
@@ -91,30 +99,44 @@ impl Tenancy {
         &self.admin
     }
 
+    /// A connection for one statement: none is held across a cloud call.
+    async fn conn(&self) -> anyhow::Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        self.db.pool.acquire().await.context("connecting to the database")
+    }
+
+    fn cached(&self, customer: &CustomerId, version: i64) -> Option<CustomerCloud> {
+        let clients = self.clients.lock().expect("tenancy lock");
+        clients.get(customer).filter(|(v, _)| *v == version).map(|(_, c)| c.clone())
+    }
+
+    fn stripe(&self, customer: &CustomerId) -> &tokio::sync::Mutex<()> {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        customer.hash(&mut h);
+        &self.locks[(h.finish() as usize) % LOCK_STRIPES]
+    }
+
     /// The customer's client, provisioning the cloud account first if needed.
-    pub async fn ensure(&self, customer_id: &str) -> Result<CustomerCloud, TenancyError> {
-        if let Some(c) = self.clients.lock().expect("tenancy lock").get(customer_id) {
-            return Ok(c.clone());
+    pub async fn ensure(&self, customer: &CustomerId) -> Result<CustomerCloud, TenancyError> {
+        let row = repo::customer(&mut *self.conn().await?, customer).await?.ok_or(TenancyError::UnknownCustomer)?;
+        if let Some(c) = self.cached(customer, row.key_version) {
+            return Ok(c);
         }
-        let lock = self.locks.lock().expect("tenancy lock").entry(customer_id.to_string()).or_default().clone();
-        let _guard = lock.lock().await;
-        if let Some(c) = self.clients.lock().expect("tenancy lock").get(customer_id) {
-            return Ok(c.clone());
+        let _guard = self.stripe(customer).lock().await;
+        let row = repo::customer(&mut *self.conn().await?, customer).await?.ok_or(TenancyError::UnknownCustomer)?;
+        if let Some(c) = self.cached(customer, row.key_version) {
+            return Ok(c);
         }
-        let row: CustomerRow = sqlx::query_as(
-            "SELECT c.cs_account_name, c.cs_api_key, c.cs_secret_sealed, u.email FROM customers c JOIN users u ON u.id = c.user_id WHERE c.user_id = $1",
-        )
-        .bind(customer_id)
-        .fetch_optional(&self.db.pool)
-        .await?
-        .ok_or(TenancyError::UnknownCustomer)?;
-        let (api_key, secret) = match (row.cs_api_key.as_deref(), row.cs_secret_sealed.as_deref()) {
-            (Some(k), Some(s)) => (self.key.open(KEY_PURPOSE, k)?.expose_secret().to_string(), self.key.open(SECRET_PURPOSE, s)?),
-            _ => self.provision(customer_id, &row).await?,
+        let (api_key, secret, version) = match (row.cs_api_key.as_deref(), row.cs_secret_sealed.as_deref()) {
+            (Some(k), Some(s)) => (
+                self.key.open(KEY_PURPOSE, k).context("opening a customer's API key")?.expose_secret().to_string(),
+                self.key.open(SECRET_PURPOSE, s).context("opening a customer's secret key")?,
+                row.key_version,
+            ),
+            _ => self.provision(customer, &row).await?,
         };
         let cloud =
             CustomerCloud { client: self.admin.as_user(Credentials { api_key, secret_key: secret }), account_name: row.cs_account_name };
-        self.clients.lock().expect("tenancy lock").insert(customer_id.to_string(), cloud.clone());
+        self.clients.lock().expect("tenancy lock").insert(customer.clone(), (version, cloud.clone()));
         Ok(cloud)
     }
 
@@ -128,7 +150,7 @@ impl Tenancy {
                 match self.admin.create_domain(&self.domain_name).await {
                     Ok(d) => Ok(d.id),
                     // Another server created it a moment ago.
-                    Err(e @ CloudError::Api { errorcode: 431, .. }) => self
+                    Err(e) if e.is_param_error() => self
                         .admin
                         .list_domains(Some(&self.domain_name))
                         .await?
@@ -143,8 +165,8 @@ impl Tenancy {
             .cloned()
     }
 
-    #[tracing::instrument(skip_all, fields(customer = %customer_id))]
-    async fn provision(&self, customer_id: &str, row: &CustomerRow) -> Result<(String, SecretString), TenancyError> {
+    #[tracing::instrument(skip_all, fields(customer = %customer))]
+    async fn provision(&self, customer: &CustomerId, row: &repo::CustomerRow) -> Result<(String, SecretString, i64), TenancyError> {
         let domain_id = self.domain().await?;
         let name = &row.cs_account_name;
         let existing = self.admin.list_accounts(name, &domain_id).await?.into_iter().find(|a| &a.name == name);
@@ -155,7 +177,7 @@ impl Tenancy {
                     account: name.clone(),
                     username: name.clone(),
                     // Nobody signs in to CloudStack's own UI with this; the panel uses API keys.
-                    password: crate::sim::world::random_token(40),
+                    password: crate::crypto::random_token(40),
                     email: row.email.clone(),
                     first_name: "Zenith".into(),
                     last_name: "Customer".into(),
@@ -163,13 +185,14 @@ impl Tenancy {
                 };
                 match self.admin.create_account(&new).await {
                     Ok(a) => a,
-                    Err(CloudError::Api { errorcode: 431, .. }) => self
+                    // Made by an attempt whose answer was lost: adopt it.
+                    Err(e) if e.is_param_error() => self
                         .admin
                         .list_accounts(name, &domain_id)
                         .await?
                         .into_iter()
                         .find(|a| &a.name == name)
-                        .ok_or_else(|| TenancyError::NoUser(name.clone()))?,
+                        .ok_or(TenancyError::Cloud(e))?,
                     Err(e) => return Err(e.into()),
                 }
             }
@@ -183,31 +206,20 @@ impl Tenancy {
                 .into_iter()
                 .next()
                 .map(|u| u.id)
-                .ok_or_else(|| TenancyError::NoUser(name.clone()))?,
+                .with_context(|| format!("the cloud has no user in account {name}"))?,
         };
-        sqlx::query("UPDATE customers SET cs_domain_id = $1, cs_account_id = $2, cs_user_id = $3 WHERE user_id = $4")
-            .bind(&domain_id)
-            .bind(&account.id)
-            .bind(&user_id)
-            .bind(customer_id)
-            .execute(&self.db.pool)
-            .await?;
+        repo::record_account(&mut *self.conn().await?, customer, &domain_id, &account.id, &user_id).await?;
         let keys = self.admin.get_user_keys(&user_id).await?;
         let keys = match (keys.apikey, keys.secretkey) {
             (Some(k), Some(s)) if !k.is_empty() && !s.is_empty() => (k, s),
             _ => {
                 let fresh = self.admin.register_user_keys(&user_id).await?;
-                (fresh.apikey.ok_or(TenancyError::NoKeys)?, fresh.secretkey.ok_or(TenancyError::NoKeys)?)
+                (fresh.apikey.context("the cloud returned no API key")?, fresh.secretkey.context("the cloud returned no secret key")?)
             }
         };
-        sqlx::query("UPDATE customers SET cs_api_key = $1, cs_secret_sealed = $2, provisioned_at = $3 WHERE user_id = $4")
-            .bind(self.key.seal(KEY_PURPOSE, &keys.0))
-            .bind(self.key.seal(SECRET_PURPOSE, &keys.1))
-            .bind(now_ms())
-            .bind(customer_id)
-            .execute(&self.db.pool)
-            .await?;
+        let (key, secret) = (self.key.seal(KEY_PURPOSE, &keys.0), self.key.seal(SECRET_PURPOSE, &keys.1));
+        let version = repo::record_keys(&mut *self.conn().await?, customer, &key, &secret).await?;
         tracing::info!(account = %name, "cloud account ready");
-        Ok((keys.0, SecretString::from(keys.1)))
+        Ok((keys.0, SecretString::from(keys.1), version))
     }
 }

@@ -1,0 +1,62 @@
+//! Signed-in sessions: end one, or (with the password) all the others.
+
+use crate::api::account::{sessions, RevokeSessions};
+use crate::components::{loaded, when, ErrorNote, FieldError, Loading};
+use leptos::prelude::*;
+
+#[component]
+pub fn Sessions(version: RwSignal<u32>) -> impl IntoView {
+    let revoke = ServerAction::<RevokeSessions>::new();
+    let list = Resource::new(move || (version.get(), revoke.version().get()), |_| sessions());
+    let error = Signal::derive(move || revoke.value().get().and_then(Result::err));
+    let password = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if matches!(revoke.value().get(), Some(Ok(_))) {
+            password.set(String::new());
+        }
+    });
+    view! {
+        <section class="panel" aria-labelledby="sess-h">
+            <h2 id="sess-h">"Signed-in sessions"</h2>
+            <ErrorNote error=Signal::derive(move || error.get().filter(|e| e.field() != Some("password")))/>
+            <Transition fallback=|| view! { <Loading what="Loading…"/> }>
+                {move || Suspend::new(async move {
+                    loaded(list.await, |ss| view! {
+                        <div class="table-wrap">
+                            <table class="stack">
+                                <thead><tr><th scope="col">"Browser"</th><th scope="col">"Address"</th><th scope="col">"Signed in"</th><th scope="col">"Last seen"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
+                                <tbody>
+                                    {ss.into_iter().map(|s| {
+                                        let id = s.id.to_string();
+                                        let browser = s.user_agent.clone().unwrap_or_else(|| "unknown browser".into());
+                                        let end_label = format!("End the session of {browser}");
+                                        view! {
+                                            <tr>
+                                                <td data-label="Browser" class="ua">{browser.clone()}</td>
+                                                <td data-label="Address">{s.ip.clone().unwrap_or_default()}</td>
+                                                <td data-label="Signed in">{when(&s.created)}</td>
+                                                <td data-label="Last seen">{when(&s.last_seen)}</td>
+                                                <td>{if s.current {
+                                                    view! { <span class="badge">"This session"</span> }.into_any()
+                                                } else {
+                                                    view! { <button type="button" class="button subtle" aria-label=end_label
+                                                        on:click=move |_| { revoke.dispatch(RevokeSessions { id: Some(id.clone()), all_others: None, password: None }); }>"End session"</button> }.into_any()
+                                                }}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    })
+                })}
+            </Transition>
+            <form class="inline-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); revoke.dispatch(RevokeSessions { id: None, all_others: Some(true), password: Some(password.get_untracked()) }); } novalidate>
+                <label for="others-password">"Your password"</label>
+                <input id="others-password" type="password" autocomplete="current-password" bind:value=password/>
+                <FieldError error field="password" id="others-password-error"/>
+                <button type="submit" class="button">"End all other sessions"</button>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,31 @@
+//! Sign-in (with the two-factor step) and sign-up.
+//!
+//! Both forms post to real handlers (`POST /login`, `/login/2fa`, `/signup`), so a submit before the
+//! app has loaded (a slow phone, blocked scripts) signs in the same way and never puts the password in
+//! the URL. Once hydrated, the app submits them itself and stays on the page. A form post's outcome
+//! (an error, or "now the code") comes back through [`form_state`], read once on the next render.
+
+mod login;
+mod signup;
+
+pub use login::LoginPage;
+pub use signup::SignupPage;
+
+use crate::api::auth::FormState;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[component]
+fn Brand() -> impl IntoView {
+    view! {
+        <a href="/" class="brand" aria-label="Zenith home">
+            <img src="/logo.svg" alt="" width="28" height="28"/>
+            <span>"Zenith"</span>
+        </a>
+    }
+}
+
+/// The outcome of a form posted without JavaScript, if the last request was one.
+fn form_state() -> Resource<Result<FormState, AppError>> {
+    Resource::new(|| (), |_| crate::api::auth::posted_form())
+}

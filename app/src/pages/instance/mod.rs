@@ -1,0 +1,95 @@
+//! `/instances/{id}`: state, addresses (IPv4, IPv6 with prefix and gateway), details, actions with
+//! progress, the once-only password, and who did what to it.
+//!
+//! An action is followed to its end here (the badge says what is happening meanwhile); a job that was
+//! already running when the page opened, or the deploy the customer arrives from, is followed too.
+
+mod actions;
+mod activity;
+mod destroy;
+mod details;
+mod progress;
+mod reinstall;
+mod resize;
+
+use crate::api::instances::get_instance;
+use crate::components::{ErrorView, Loading};
+use crate::error::AppError;
+use crate::model::{InstanceDetail, JobId, JobKind};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use progress::{Progress, Tracker};
+
+#[component]
+pub fn InstancePage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let version = RwSignal::new(0u32);
+    let detail = Resource::new(move || (id.get(), version.get()), |(id, _)| get_instance(id));
+    let tracker = Tracker::new(version);
+    // Arriving from a deploy: follow it.
+    Effect::new(move |started: Option<bool>| {
+        if started == Some(true) {
+            return true;
+        }
+        match query.read().get("job").and_then(|j| JobId::parse(&j).ok()) {
+            Some(job) => {
+                tracker.follow(job, JobKind::Deploy);
+                true
+            }
+            None => false,
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <Loading what="Loading the instance…"/> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => view! { <Detail d tracker/> }.into_any(),
+                    Err(AppError::NotFound) => view! {
+                        <Title text="Not found"/>
+                        <h1>"Instance not found"</h1>
+                        <p>"It does not exist, or it was destroyed. " <a href="/">"Back to your instances"</a></p>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorView error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Detail(d: InstanceDetail, tracker: Tracker) -> impl IntoView {
+    if let (Some(job), Some(busy)) = (d.pending_job.clone(), d.instance.busy.clone()) {
+        if tracker.progress.get_untracked() == Progress::Idle {
+            tracker.follow(job, busy.kind);
+        }
+    }
+    let base = d.instance.clone();
+    // While an action runs the badge names it, whatever the last load said.
+    let shown = Signal::derive(move || {
+        let mut i = base.clone();
+        if let Progress::Running(kind) = tracker.progress.get() {
+            i.busy = Some(crate::model::instance::Busy { job_id: JobId::parse("local").expect("valid"), kind });
+        }
+        i
+    });
+    let i = d.instance.clone();
+    view! {
+        <Title text=i.name.clone()/>
+        <div class="page-head">
+            <div>
+                <h1>{i.name.clone()}</h1>
+                <p class="subtitle">
+                    <span role="status" aria-label="Instance state"><crate::components::StateBadge instance=shown/></span>
+                    " " {i.zone_name.clone()} " · " {i.offering_name.clone()} " " <crate::components::TierBadge tier=i.tier/>
+                </p>
+            </div>
+        </div>
+        <progress::ProgressView tracker/>
+        <details::AddressPanels d=d.clone()/>
+        <actions::ActionsPanel d=d.clone() tracker/>
+        <activity::Activity entries=d.activity.clone()/>
+    }
+}
