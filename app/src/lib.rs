@@ -47,8 +47,9 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| if page.is_empty() { "Zenith".to_string() } else { format!("{page} · Zenith") }/>
         <Router>
             <Routes fallback=pages::NotFound>
-                <Route path=path!("/login") view=pages::auth::LoginPage/>
-                <Route path=path!("/signup") view=pages::auth::SignupPage/>
+                // Rendered whole before answering, so the forms work before (or without) the app's script.
+                <Route path=path!("/login") view=pages::auth::LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=pages::auth::SignupPage ssr=SsrMode::Async/>
                 // Rendered whole before answering, so a signed-out visitor gets a real redirect.
                 <ParentRoute path=path!("") view=pages::layout::SignedIn ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::instances::InstancesPage/>

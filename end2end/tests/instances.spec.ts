@@ -39,6 +39,7 @@ test("an Agile instance in Tokyo: deploy, follow, see its addresses, stop, start
   await page.screenshot({ path: "screenshots/instance.png", fullPage: true });
 
   await page.getByRole("button", { name: "Stop", exact: true }).click();
+  await page.getByRole("button", { name: "Stop now" }).click();
   await expect(page.getByRole("status", { name: "Instance state" })).toHaveText("Stopped");
   await page.getByRole("button", { name: "Start", exact: true }).click();
   await expect(page.getByRole("status", { name: "Instance state" })).toHaveText("Running");

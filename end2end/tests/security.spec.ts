@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, newEmail, signIn, signUp, totp, watchConsole } from "./helpers";
+import { hydrated, newEmail, PASSWORD, signIn, signUp, totp, watchConsole } from "./helpers";
 
 test("two-factor sign-in: enrol from the page, sign out, sign in with a code — under a strict CSP", async ({ page }) => {
   const errors = watchConsole(page);
@@ -12,6 +12,7 @@ test("two-factor sign-in: enrol from the page, sign out, sign in with a code —
   await signUp(page, email);
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Account" }).click();
+  await page.getByLabel("Your password").fill(PASSWORD);
   await page.getByRole("button", { name: "Set up two-factor sign-in" }).click();
   await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
   const secret = (await page.getByLabel("Secret key").innerText()).trim();

@@ -1,6 +1,6 @@
-//! Recorded answers, one per command Zenith uses, written from the shapes in our CloudStack notes
-//! (4.x whitespace, numbers and booleans as strings, odd date formats), decoded the way the client
-//! decodes them: envelope first, then the typed object.
+//! Answers in the shapes real CloudStack versions send (4.x whitespace, numbers and booleans as
+//! strings, odd date formats; several from CloudStack's own documentation and libcloud's fixtures),
+//! decoded the way the client decodes them: envelope first, then the typed object.
 
 use super::client::unwrap_envelope;
 use super::types::*;

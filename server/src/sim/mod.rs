@@ -59,15 +59,25 @@ pub struct Faults {
     /// Zones whose calls fail as an unreachable zone's would (HTTP 503, no CloudStack body).
     #[serde(default)]
     pub down_zones: Vec<String>,
-    /// The next N API calls answer HTTP 503.
+    /// The next N API calls fail: with HTTP 503 and no CloudStack answer, or with `fail_with`.
     #[serde(default)]
     pub fail_next_calls: u32,
+    /// The CloudStack error the failing calls answer with (as the cloud would), instead of a 503.
+    #[serde(default)]
+    pub fail_with: Option<InjectedError>,
     /// The next N async jobs end in failure.
     #[serde(default)]
     pub fail_next_jobs: u32,
     /// How long async jobs take.
     #[serde(default)]
     pub job_ms: u64,
+}
+
+/// A CloudStack error to answer with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InjectedError {
+    pub errorcode: u16,
+    pub errortext: String,
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -271,7 +281,7 @@ impl Simulator {
                 *s.by_zone.entry(z.clone()).or_default() += 1;
             }
         }
-        let (delay, down, fail_now, job_faults) = {
+        let (delay, down, fail_now, fail_with, job_faults) = {
             let mut f = self.faults.lock().expect("sim lock");
             let zone_lc = zone.as_deref().map(str::to_lowercase);
             let zone_delay =
@@ -281,13 +291,18 @@ impl Simulator {
             if fail_now {
                 f.fail_next_calls -= 1;
             }
-            (f.latency_ms + zone_delay, down, fail_now, JobFaults { job_ms: f.job_ms, fail_next_jobs: f.fail_next_jobs })
+            (f.latency_ms + zone_delay, down, fail_now, f.fail_with.clone(), JobFaults { job_ms: f.job_ms, fail_next_jobs: f.fail_next_jobs })
         };
         if delay > 0 {
             tokio::time::sleep(Duration::from_millis(delay)).await;
         }
-        if down || fail_now {
-            return (StatusCode::SERVICE_UNAVAILABLE, serde_json::Value::Null);
+        match (down, fail_now, fail_with) {
+            (false, true, Some(e)) => {
+                let e = ApiError::injected(e.errorcode, e.errortext);
+                return (status(&e), e.body(p.value("command").unwrap_or("")));
+            }
+            (true, _, _) | (_, true, _) => return (StatusCode::SERVICE_UNAVAILABLE, serde_json::Value::Null),
+            _ => {}
         }
         let Some(command) = p.value("command") else {
             let e = ApiError::unsupported("no command specified");

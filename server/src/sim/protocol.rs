@@ -81,6 +81,11 @@ impl ApiError {
         ApiError { code, cs, text: text.into(), generic_envelope: false }
     }
 
+    /// Any error, as a fault injection asks for it.
+    pub fn injected(code: u16, text: impl Into<String>) -> ApiError {
+        ApiError::new(code, Some(9999), text)
+    }
+
     pub fn unauthorized() -> ApiError {
         ApiError::new(401, None, "unable to verify user credentials and/or request signature")
     }

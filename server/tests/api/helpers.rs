@@ -135,8 +135,8 @@ impl TestApp {
             }
         };
         // The tests build the application without a site (no wasm): they opt out of the site check.
-        let mut args: Vec<String> = vec!["zenith".into(), "--addr".into(), "127.0.0.1:0".into(), "--no-site-check".into()];
-        for (flag, default) in [("--sim-job-ms", "0"), ("--hash-concurrency", "2")] {
+        let mut args: Vec<String> = vec!["zenith".into(), "--no-site-check".into()];
+        for (flag, default) in [("--addr", "127.0.0.1:0"), ("--sim-job-ms", "0"), ("--hash-concurrency", "2")] {
             if !opts.args.iter().any(|a| a == flag) {
                 args.push(flag.into());
                 args.push(default.into());

@@ -2,7 +2,9 @@
 //! dir, SQLite (and PostgreSQL when `ZENITH_TEST_POSTGRES_URL` is set).
 
 mod accounts;
+mod capabilities;
 mod cloud_client;
+mod hardening;
 mod helpers;
 mod instances;
 mod security;

@@ -17,7 +17,7 @@ fn code_at(secret: &str, offset_steps: i64) -> String {
 }
 
 /// Turns 2FA on; returns (secret, recovery codes). The code used to confirm is the current step's.
-async fn enable_2fa(c: &Client) -> (String, Vec<String>) {
+pub async fn enable_2fa(c: &Client) -> (String, Vec<String>) {
     let begin = c.post("/api/account/2fa/begin", json!({"password": PASSWORD})).await;
     assert_eq!(begin.status, 200, "{}", begin.body);
     let secret = begin.body["secret"].as_str().unwrap().to_string();
@@ -232,7 +232,7 @@ async fn no_password_key_or_session_id_ever_reaches_the_logs() {
     }
 }
 
-async fn staff(app: &TestApp, email: &str) -> Client {
+pub async fn staff(app: &TestApp, email: &str) -> Client {
     let hasher = server::auth::password::Hasher::new(1, 1);
     let e = app::model::Email::parse(email).unwrap();
     let pw = app::model::NewPassword::parse(PASSWORD).unwrap();
