@@ -49,6 +49,23 @@ pub fn loaded<T, V: IntoView + 'static>(r: Result<T, AppError>, ok: impl FnOnce(
     }
 }
 
+/// A table that becomes one labelled card per row on a phone (each cell has `data-label`). An empty
+/// header is read out as `hidden` (a column of buttons).
+#[component]
+pub fn StackTable(headers: &'static [&'static str], #[prop(optional)] hidden: Option<&'static str>, children: Children) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="stack">
+                <thead><tr>
+                    {headers.iter().map(|h| view! { <th scope="col">{*h}</th> }).collect_view()}
+                    {hidden.map(|h| view! { <th scope="col"><span class="sr-only">{h}</span></th> })}
+                </tr></thead>
+                <tbody>{children()}</tbody>
+            </table>
+        </div>
+    }
+}
+
 #[component]
 pub fn Loading(#[prop(into)] what: String) -> impl IntoView {
     view! { <p class="loading" aria-live="polite">{what}</p> }

@@ -1,6 +1,8 @@
 //! The words of the audit log: what kind of thing happened, what exactly, and how it ended. Stored as
 //! these words, shown to customers (security log, activity) and staff (the audit view).
 
+use super::JobKind;
+
 text_enum! {
     /// Which part of the panel an entry belongs to.
     pub enum AuditCategory {
@@ -15,8 +17,9 @@ text_enum! {
 }
 
 text_enum! {
-    /// Everything the log records.
-    pub enum AuditAction {
+    /// What happened to an account, or in support: everything the log records besides what jobs do to
+    /// instances (those are `JobKind`s).
+    pub enum AuditEvent {
         SignUp = "sign_up",
         SignIn = "sign_in",
         SignOut = "sign_out",
@@ -33,16 +36,6 @@ text_enum! {
         /// A wrong password where a security change asked for it again.
         PasswordConfirmation = "password_confirmation",
         SessionsRevoked = "sessions_revoked",
-        Deploy = "deploy",
-        Start = "start",
-        Stop = "stop",
-        ForceStop = "force_stop",
-        Reboot = "reboot",
-        ResetPassword = "reset_password",
-        Reinstall = "reinstall",
-        Resize = "resize",
-        Destroy = "destroy",
-        SetGroups = "set_groups",
         GroupCreated = "group_created",
         GroupDeleted = "group_deleted",
         RulesAdded = "rules_added",
@@ -60,10 +53,53 @@ text_enum! {
     }
 }
 
+/// Everything the log records: an event, or the job an action on an instance started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    Event(AuditEvent),
+    Job(JobKind),
+}
+
 impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Event(e) => e.as_str(),
+            AuditAction::Job(k) => k.as_str(),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AuditAction> {
+        AuditEvent::parse(s).map(AuditAction::Event).or_else(|| JobKind::parse(s).map(AuditAction::Job))
+    }
+
     /// What a customer reads in their security log or an instance's activity.
     pub fn label(self) -> String {
         self.as_str().replace('_', " ")
+    }
+}
+
+impl From<AuditEvent> for AuditAction {
+    fn from(e: AuditEvent) -> AuditAction {
+        AuditAction::Event(e)
+    }
+}
+
+impl From<JobKind> for AuditAction {
+    fn from(k: JobKind) -> AuditAction {
+        AuditAction::Job(k)
+    }
+}
+
+impl serde::Serialize for AuditAction {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AuditAction {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        AuditAction::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown audit action {s:?}")))
     }
 }
 
@@ -83,8 +119,11 @@ mod tests {
 
     #[test]
     fn every_word_maps_back_to_its_variant_and_unknown_words_are_refused() {
-        for a in AuditAction::ALL {
-            assert_eq!(AuditAction::parse(a.as_str()), Some(*a));
+        for e in AuditEvent::ALL {
+            assert_eq!(AuditAction::parse(e.as_str()), Some(AuditAction::Event(*e)));
+        }
+        for k in JobKind::ALL {
+            assert_eq!(AuditAction::parse(k.as_str()), Some(AuditAction::Job(*k)));
         }
         assert_eq!(serde_json::to_string(&AuditOutcome::Requested).unwrap(), "\"requested\"");
         assert!(serde_json::from_str::<AuditCategory>("\"nonsense\"").unwrap_err().to_string().contains("expected one of auth"));

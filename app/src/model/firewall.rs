@@ -501,23 +501,9 @@ impl GroupName {
         Ok(GroupName(s.to_string()))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for GroupName {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        GroupName::parse(&s)
-    }
-}
-
-impl From<GroupName> for String {
-    fn from(n: GroupName) -> String {
-        n.0
-    }
-}
+text_newtype!(GroupName, display);
 
 /// An instance as a group lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

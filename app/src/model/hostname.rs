@@ -1,5 +1,4 @@
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// An instance name, which becomes its hostname: one RFC 1123 label as CloudStack accepts it —
 /// ASCII letters, digits and hyphens, 1 to 63 characters, not starting or ending with a hyphen and not
@@ -29,29 +28,9 @@ impl Hostname {
         Ok(Hostname(s.to_string()))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for Hostname {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for Hostname {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        Hostname::parse(&s)
-    }
-}
-
-impl From<Hostname> for String {
-    fn from(h: Hostname) -> String {
-        h.0
-    }
-}
+text_newtype!(Hostname, display);
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,6 @@
 //! plain JSON string, exactly as before they had types.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// The one rule every id follows.
 fn parse_opaque(raw: &str) -> Result<String, String> {
@@ -32,30 +31,9 @@ macro_rules! id_type {
             pub fn parse(raw: &str) -> Result<$name, String> {
                 parse_opaque(raw).map($name)
             }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = String;
-            fn try_from(s: String) -> Result<Self, String> {
-                $name::parse(&s)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(i: $name) -> String {
-                i.0
-            }
-        }
+        text_newtype!($name, display);
     )+};
 }
 
@@ -155,29 +133,9 @@ impl SshKeyName {
         Ok(SshKeyName(s.to_string()))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for SshKeyName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for SshKeyName {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        SshKeyName::parse(&s)
-    }
-}
-
-impl From<SshKeyName> for String {
-    fn from(n: SshKeyName) -> String {
-        n.0
-    }
-}
+text_newtype!(SshKeyName, display);
 
 /// What makes a deploy (or any other create) safe to submit twice: the client picks it once per
 /// intent, the server records it before calling the cloud and answers a repeat with the first result.
@@ -194,23 +152,9 @@ impl IdempotencyKey {
         Ok(IdempotencyKey(s.to_string()))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for IdempotencyKey {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        IdempotencyKey::parse(&s)
-    }
-}
-
-impl From<IdempotencyKey> for String {
-    fn from(i: IdempotencyKey) -> String {
-        i.0
-    }
-}
+text_newtype!(IdempotencyKey);
 
 #[cfg(test)]
 mod tests {

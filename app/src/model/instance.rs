@@ -183,23 +183,9 @@ impl UserData {
         Ok(UserData(raw.to_string()))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for UserData {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        UserData::parse(&s)
-    }
-}
-
-impl From<UserData> for String {
-    fn from(u: UserData) -> String {
-        u.0
-    }
-}
+text_newtype!(UserData);
 
 text_enum! {
     /// How the customer will sign in to a new instance.

@@ -49,6 +49,41 @@ macro_rules! text_enum {
     };
 }
 
+/// The conversions every text newtype has (`Email`, `Hostname`, …): made only through its `parse`
+/// (also when deserialised), readable as `&str`, back to a `String`. `display` adds `Display`, for the
+/// ones that may be printed (not passwords).
+macro_rules! text_newtype {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> {
+                $name::parse(&s)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+    };
+    ($name:ident, display) => {
+        text_newtype!($name);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
 pub mod account;
 pub mod audit;
 pub mod billing;

@@ -8,7 +8,7 @@ use crate::db::now_ms;
 use app::api::account::{AccountPort, RevokeWhich};
 use app::error::AppError;
 use app::model::account::{RecoveryCodes, Revoked, SecurityEvent, SessionView, TwoFactorSetup};
-use app::model::audit::{AuditAction, AuditCategory, AuditOutcome};
+use app::model::audit::{AuditCategory, AuditEvent, AuditOutcome};
 use app::model::NewPassword;
 use app::ports::{Owner, Principal, RequestCtx};
 
@@ -27,7 +27,7 @@ impl AuthService {
                 attempt,
                 Some(&user),
                 AuditCategory::Account,
-                AuditAction::PasswordChange,
+                AuditEvent::PasswordChange.into(),
                 Some("wrong current password"),
                 &ctx.client,
             )
@@ -45,7 +45,7 @@ impl AuthService {
         drop(conn);
         let ended = self.end_other_sessions(o, ctx).await?;
         let detail = format!("{ended} other session(s) signed out");
-        self.audit(Some(&user), AuditCategory::Account, AuditAction::PasswordChanged, AuditOutcome::Succeeded, Some(&detail), &ctx.client)
+        self.audit(Some(&user), AuditCategory::Account, AuditEvent::PasswordChanged.into(), AuditOutcome::Succeeded, Some(&detail), &ctx.client)
             .await;
         Ok(())
     }
@@ -94,13 +94,13 @@ impl AuthService {
                 let password = password
                     .filter(|p| !p.is_empty())
                     .ok_or_else(|| AuthError::Refused(AppError::invalid("password", "Enter your password to end all other sessions.")))?;
-                self.confirm_password(&user, password, AuditAction::PasswordConfirmation, &p.client).await?;
+                self.confirm_password(&user, password, AuditEvent::PasswordConfirmation.into(), &p.client).await?;
                 let mut conn = self.db.pool.acquire().await?;
                 repo::revoke_other_sessions(&mut conn, &p.user_id, Some(&p.session_id)).await?
             }
         };
         let detail = format!("{revoked} session(s)");
-        self.audit(Some(&user), AuditCategory::Account, AuditAction::SessionsRevoked, AuditOutcome::Succeeded, Some(&detail), &p.client)
+        self.audit(Some(&user), AuditCategory::Account, AuditEvent::SessionsRevoked.into(), AuditOutcome::Succeeded, Some(&detail), &p.client)
             .await;
         Ok(Revoked { revoked })
     }

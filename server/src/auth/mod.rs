@@ -24,7 +24,7 @@ use crate::tenancy::Tenancy;
 use anyhow::Context as _;
 use app::error::AppError;
 use app::model::account::{FormState, LoginOutcome};
-use app::model::audit::{AuditAction, AuditCategory, AuditOutcome};
+use app::model::audit::{AuditAction, AuditCategory, AuditEvent, AuditOutcome};
 use app::model::{CustomerId, Email, Me, NewPassword, Role, UserId};
 use app::ports::{ClientInfo, Principal, RequestCtx, SupportView};
 use password::Hasher;
@@ -185,7 +185,7 @@ impl AuthService {
     /// Second half of every sign-in: new cookie id, new session row, audit, provisioning.
     async fn complete_login(&self, ctx: &RequestCtx, user: &User, how: &str) -> Result<Me, AuthError> {
         sessions::begin(&self.db, &ctx.session, &user.id, &ctx.client).await.context("starting a session")?;
-        self.audit(Some(user), AuditCategory::Auth, AuditAction::SignIn, AuditOutcome::Succeeded, Some(how), &ctx.client).await;
+        self.audit(Some(user), AuditCategory::Auth, AuditEvent::SignIn.into(), AuditOutcome::Succeeded, Some(how), &ctx.client).await;
         if user.role == Role::Customer {
             // A sign-up whose cloud account was not finished gets it now, without holding up the sign-in.
             let tenancy = self.tenancy.clone();
@@ -264,7 +264,7 @@ impl AuthService {
             )));
         };
         let user = self.user(&id).await?.context("the new user is gone")?;
-        self.audit(Some(&user), AuditCategory::Auth, AuditAction::SignUp, AuditOutcome::Succeeded, None, &ctx.client).await;
+        self.audit(Some(&user), AuditCategory::Auth, AuditEvent::SignUp.into(), AuditOutcome::Succeeded, None, &ctx.client).await;
         self.complete_login(ctx, &user, "new account").await
     }
 
@@ -302,7 +302,7 @@ impl AuthService {
         let user = match user {
             Some(u) if ok && u.disabled_at.is_none() => u,
             other => {
-                self.failed(attempt, other.as_ref(), AuditCategory::Auth, AuditAction::SignIn, Some("wrong password"), &ctx.client).await;
+                self.failed(attempt, other.as_ref(), AuditCategory::Auth, AuditEvent::SignIn.into(), Some("wrong password"), &ctx.client).await;
                 return Err(AuthError::Refused(AppError::BadCredentials));
             }
         };
@@ -329,7 +329,7 @@ impl AuthService {
                 repo::revoke_session(&mut conn, &r.user_id, &sid).await?;
                 let user = repo::user_by_id(&mut conn, &r.user_id).await?;
                 drop(conn);
-                self.audit(user.as_ref(), AuditCategory::Auth, AuditAction::SignOut, AuditOutcome::Succeeded, None, &ctx.client).await;
+                self.audit(user.as_ref(), AuditCategory::Auth, AuditEvent::SignOut.into(), AuditOutcome::Succeeded, None, &ctx.client).await;
             }
         }
         ctx.session.flush().await.context("deleting the session")?;

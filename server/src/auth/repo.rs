@@ -72,22 +72,22 @@ impl TryFrom<UserRaw> for User {
 
 const USER_COLUMNS: &str = "id, email, password_hash, role, created_at, password_changed_at, disabled_at, totp_secret_sealed, totp_pending_sealed, totp_enabled_at, totp_last_step, support_access, support_access_until";
 
-pub async fn user_by_email(conn: &mut Conn, email: &Email) -> anyhow::Result<Option<User>> {
-    let raw: Option<UserRaw> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"))
-        .bind(email.as_str())
+/// The user whose `column` is `value` (`id` or `email`, both unique).
+async fn user_where(conn: &mut Conn, column: &str, value: &str) -> anyhow::Result<Option<User>> {
+    let raw: Option<UserRaw> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = $1"))
+        .bind(value)
         .fetch_optional(&mut *conn)
         .await
-        .context("looking up a user by email")?;
+        .with_context(|| format!("looking up a user by {column}"))?;
     raw.map(User::try_from).transpose()
 }
 
+pub async fn user_by_email(conn: &mut Conn, email: &Email) -> anyhow::Result<Option<User>> {
+    user_where(conn, "email", email.as_str()).await
+}
+
 pub async fn user_by_id(conn: &mut Conn, id: &UserId) -> anyhow::Result<Option<User>> {
-    let raw: Option<UserRaw> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-        .bind(id.as_str())
-        .fetch_optional(&mut *conn)
-        .await
-        .context("reading a user")?;
-    raw.map(User::try_from).transpose()
+    user_where(conn, "id", id.as_str()).await
 }
 
 /// The one place a user row is made (sign-up, staff, demo). A taken email is a unique violation.

@@ -8,7 +8,7 @@ use crate::db::now_ms;
 use anyhow::Context as _;
 use app::error::AppError;
 use app::model::account::{RecoveryCodes, TwoFactorSetup};
-use app::model::audit::{AuditAction, AuditCategory, AuditOutcome};
+use app::model::audit::{AuditCategory, AuditEvent, AuditOutcome};
 use app::model::{Me, UserId};
 use app::ports::{Owner, RequestCtx};
 use secrecy::ExposeSecret;
@@ -58,12 +58,12 @@ impl AuthService {
             )));
         }
         let client = &o.principal().client;
-        self.confirm_password(&user, password, AuditAction::PasswordConfirmation, client).await?;
+        self.confirm_password(&user, password, AuditEvent::PasswordConfirmation.into(), client).await?;
         let secret = super::totp::new_secret();
         let mut conn = self.db.pool.acquire().await?;
         repo::set_pending_totp(&mut conn, &user.id, &self.key.seal(TOTP_PURPOSE, &secret)).await?;
         drop(conn);
-        self.audit(Some(&user), AuditCategory::Account, AuditAction::TwoFactorEnrolmentStarted, AuditOutcome::Succeeded, None, client)
+        self.audit(Some(&user), AuditCategory::Account, AuditEvent::TwoFactorEnrolmentStarted.into(), AuditOutcome::Succeeded, None, client)
             .await;
         let uri = super::totp::otpauth_uri(&secret, user.email.as_str()).context("building the otpauth URI")?;
         Ok(TwoFactorSetup { qr_svg: super::totp::qr_svg(&uri), otpauth_uri: uri, secret })
@@ -84,7 +84,7 @@ impl AuthService {
         let secret = self.key.open(TOTP_PURPOSE, sealed).context("opening a TOTP secret")?;
         let now_step = super::totp::step_at(chrono::Utc::now().timestamp());
         let Some(step) = super::totp::verify(secret.expose_secret(), code, now_step, 0) else {
-            self.failed(attempt, Some(&user), AuditCategory::Account, AuditAction::TwoFactorEnrolment, Some("wrong code"), &ctx.client)
+            self.failed(attempt, Some(&user), AuditCategory::Account, AuditEvent::TwoFactorEnrolment.into(), Some("wrong code"), &ctx.client)
                 .await;
             return Err(AuthError::Refused(AppError::invalid(
                 "code",
@@ -102,7 +102,7 @@ impl AuthService {
         attempt.succeeded(&self.db, &[&scope]).await?;
         let ended = self.end_other_sessions(o, ctx).await?;
         let detail = format!("{ended} other session(s) signed out");
-        self.audit(Some(&user), AuditCategory::Account, AuditAction::TwoFactorEnabled, AuditOutcome::Succeeded, Some(&detail), &ctx.client)
+        self.audit(Some(&user), AuditCategory::Account, AuditEvent::TwoFactorEnabled.into(), AuditOutcome::Succeeded, Some(&detail), &ctx.client)
             .await;
         Ok(RecoveryCodes { recovery_codes: codes })
     }
@@ -118,7 +118,7 @@ impl AuthService {
         let password_ok = password.len() <= super::MAX_PASSWORD_BYTES
             && self.hasher.verify(password, Some(&user.password_hash)).await.map_err(AuthError::from_pool)?;
         if !password_ok || !self.consume_second_factor(&user, code).await? {
-            self.failed(attempt, Some(&user), AuditCategory::Account, AuditAction::TwoFactorDisable, None, &ctx.client).await;
+            self.failed(attempt, Some(&user), AuditCategory::Account, AuditEvent::TwoFactorDisable.into(), None, &ctx.client).await;
             return Err(AuthError::Refused(AppError::Invalid { field: None, message: "The password or the code is not correct.".into() }));
         }
         let mut tx = self.db.pool.begin().await?;
@@ -130,7 +130,7 @@ impl AuthService {
         self.audit(
             Some(&user),
             AuditCategory::Account,
-            AuditAction::TwoFactorDisabled,
+            AuditEvent::TwoFactorDisabled.into(),
             AuditOutcome::Succeeded,
             Some(&detail),
             &ctx.client,
@@ -160,7 +160,7 @@ impl AuthService {
             }
         };
         if !self.consume_second_factor(&user, code).await? {
-            self.failed(attempt, Some(&user), AuditCategory::Auth, AuditAction::SignIn, Some("wrong second factor"), &ctx.client).await;
+            self.failed(attempt, Some(&user), AuditCategory::Auth, AuditEvent::SignIn.into(), Some("wrong second factor"), &ctx.client).await;
             pending.failures += 1;
             if pending.failures >= PENDING_2FA_TRIES {
                 sessions::clear_pending(&ctx.session).await?;

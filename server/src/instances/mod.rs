@@ -20,7 +20,7 @@ use crate::jobs::{self, Jobs};
 use crate::tenancy::{CustomerCloud, Tenancy, TenancyError};
 use app::api::instances::{DeploySpec, InstancesPort};
 use app::error::AppError;
-use app::model::audit::{AuditAction, AuditCategory, AuditOutcome};
+use app::model::audit::{AuditCategory, AuditOutcome};
 use app::model::instance::{ActivityEntry, Busy, SecurityGroupRef};
 use app::model::*;
 use app::ports::{Principal, Writer};
@@ -57,22 +57,6 @@ impl From<crate::catalog::CatalogError> for InstanceError {
             crate::catalog::CatalogError::Cloud(f) => InstanceError::Cloud(f),
             crate::catalog::CatalogError::Unexpected(e) => InstanceError::Unexpected(e),
         }
-    }
-}
-
-/// The audit log's word for what a job does.
-pub fn audit_action(kind: JobKind) -> AuditAction {
-    match kind {
-        JobKind::Deploy => AuditAction::Deploy,
-        JobKind::Start => AuditAction::Start,
-        JobKind::Stop => AuditAction::Stop,
-        JobKind::ForceStop => AuditAction::ForceStop,
-        JobKind::Reboot => AuditAction::Reboot,
-        JobKind::ResetPassword => AuditAction::ResetPassword,
-        JobKind::Reinstall => AuditAction::Reinstall,
-        JobKind::Resize => AuditAction::Resize,
-        JobKind::Destroy => AuditAction::Destroy,
-        JobKind::SetGroups => AuditAction::SetGroups,
     }
 }
 
@@ -113,7 +97,7 @@ impl Instances {
                 actor: Some(&actor),
                 subject: subject.as_ref(),
                 category: AuditCategory::Instance,
-                action: audit_action(kind),
+                action: kind.into(),
                 target_id: Some(target.as_str()),
                 outcome: AuditOutcome::Requested,
                 detail,

@@ -7,7 +7,7 @@ pub mod repo;
 use crate::audit::{self, Actor};
 use crate::db::{Conn, Db};
 use app::error::AppError;
-use app::model::audit::{AuditAction, AuditCategory, AuditOutcome};
+use app::model::audit::{AuditCategory, AuditEvent, AuditOutcome};
 use app::model::ImpersonationId;
 use app::ports::Principal;
 
@@ -47,7 +47,7 @@ pub async fn end_and_audit(conn: &mut Conn, id: &ImpersonationId, why: &str) -> 
         actor: Some(&actor),
         subject: Some(&ended.customer_id.user()),
         category: AuditCategory::Support,
-        action: AuditAction::ImpersonationStopped,
+        action: AuditEvent::ImpersonationStopped.into(),
         target_id: Some(id.as_str()),
         outcome: AuditOutcome::Succeeded,
         detail: Some(why),

@@ -1,7 +1,7 @@
 //! The security log: sign-ins, failures, security changes, support access.
 
 use crate::api::account::security_log;
-use crate::components::{loaded, when, Loading};
+use crate::components::{loaded, when, Loading, StackTable};
 use leptos::prelude::*;
 
 #[component]
@@ -14,22 +14,17 @@ pub fn SecurityLog(version: RwSignal<u32>) -> impl IntoView {
             <Transition fallback=|| view! { <Loading what="Loading…"/> }>
                 {move || Suspend::new(async move {
                     loaded(log.await, |events| view! {
-                        <div class="table-wrap">
-                            <table class="stack">
-                                <thead><tr><th scope="col">"When"</th><th scope="col">"Event"</th><th scope="col">"Outcome"</th><th scope="col">"By"</th><th scope="col">"From"</th></tr></thead>
-                                <tbody>
-                                    {events.into_iter().map(|e| view! {
-                                        <tr>
-                                            <td data-label="When">{when(&e.at)}</td>
-                                            <td data-label="Event">{e.action.label()}{e.detail.map(|d| format!(" — {d}"))}</td>
-                                            <td data-label="Outcome">{e.outcome.as_str()}</td>
-                                            <td data-label="By">{e.actor}</td>
-                                            <td data-label="From">{e.ip.unwrap_or_default()}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
+                        <StackTable headers=&["When", "Event", "Outcome", "By", "From"]>
+                            {events.into_iter().map(|e| view! {
+                                <tr>
+                                    <td data-label="When">{when(&e.at)}</td>
+                                    <td data-label="Event">{e.action.label()}{e.detail.map(|d| format!(" — {d}"))}</td>
+                                    <td data-label="Outcome">{e.outcome.as_str()}</td>
+                                    <td data-label="By">{e.actor}</td>
+                                    <td data-label="From">{e.ip.unwrap_or_default()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </StackTable>
                     })
                 })}
             </Transition>

@@ -1,7 +1,7 @@
 //! Signed-in sessions: end one, or (with the password) all the others.
 
 use crate::api::account::{sessions, RevokeSessions};
-use crate::components::{loaded, when, ErrorNote, FieldError, Loading};
+use crate::components::{loaded, when, ErrorNote, FieldError, Loading, StackTable};
 use leptos::prelude::*;
 
 #[component]
@@ -22,32 +22,27 @@ pub fn Sessions(version: RwSignal<u32>) -> impl IntoView {
             <Transition fallback=|| view! { <Loading what="Loading…"/> }>
                 {move || Suspend::new(async move {
                     loaded(list.await, |ss| view! {
-                        <div class="table-wrap">
-                            <table class="stack">
-                                <thead><tr><th scope="col">"Browser"</th><th scope="col">"Address"</th><th scope="col">"Signed in"</th><th scope="col">"Last seen"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
-                                <tbody>
-                                    {ss.into_iter().map(|s| {
-                                        let id = s.id.to_string();
-                                        let browser = s.user_agent.clone().unwrap_or_else(|| "unknown browser".into());
-                                        let end_label = format!("End the session of {browser}");
-                                        view! {
-                                            <tr>
-                                                <td data-label="Browser" class="ua">{browser.clone()}</td>
-                                                <td data-label="Address">{s.ip.clone().unwrap_or_default()}</td>
-                                                <td data-label="Signed in">{when(&s.created)}</td>
-                                                <td data-label="Last seen">{when(&s.last_seen)}</td>
-                                                <td>{if s.current {
-                                                    view! { <span class="badge">"This session"</span> }.into_any()
-                                                } else {
-                                                    view! { <button type="button" class="button subtle" aria-label=end_label
-                                                        on:click=move |_| { revoke.dispatch(RevokeSessions { id: Some(id.clone()), all_others: None, password: None }); }>"End session"</button> }.into_any()
-                                                }}</td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
+                        <StackTable headers=&["Browser", "Address", "Signed in", "Last seen"] hidden="Actions">
+                            {ss.into_iter().map(|s| {
+                                let id = s.id.to_string();
+                                let browser = s.user_agent.clone().unwrap_or_else(|| "unknown browser".into());
+                                let end_label = format!("End the session of {browser}");
+                                view! {
+                                    <tr>
+                                        <td data-label="Browser" class="ua">{browser.clone()}</td>
+                                        <td data-label="Address">{s.ip.clone().unwrap_or_default()}</td>
+                                        <td data-label="Signed in">{when(&s.created)}</td>
+                                        <td data-label="Last seen">{when(&s.last_seen)}</td>
+                                        <td>{if s.current {
+                                            view! { <span class="badge">"This session"</span> }.into_any()
+                                        } else {
+                                            view! { <button type="button" class="button subtle" aria-label=end_label
+                                                on:click=move |_| { revoke.dispatch(RevokeSessions { id: Some(id.clone()), all_others: None, password: None }); }>"End session"</button> }.into_any()
+                                        }}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </StackTable>
                     })
                 })}
             </Transition>

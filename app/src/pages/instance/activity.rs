@@ -1,6 +1,6 @@
 //! Who did what to the instance, and how it ended.
 
-use crate::components::when;
+use crate::components::{when, StackTable};
 use crate::model::instance::ActivityEntry;
 use leptos::prelude::*;
 
@@ -13,21 +13,16 @@ pub fn Activity(entries: Vec<ActivityEntry>) -> impl IntoView {
                 view! { <p class="muted">"Nothing yet."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap" tabindex="0" role="region" aria-label="Activity">
-                        <table class="activity stack">
-                            <thead><tr><th scope="col">"When"</th><th scope="col">"What"</th><th scope="col">"Who"</th><th scope="col">"Outcome"</th></tr></thead>
-                            <tbody>
-                                {entries.iter().map(|a| view! {
-                                    <tr>
-                                        <td data-label="When">{when(&a.at)}</td>
-                                        <td data-label="What">{a.action.label()}</td>
-                                        <td data-label="Who">{a.actor.clone()}</td>
-                                        <td data-label="Outcome">{a.outcome.clone()}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                    <StackTable headers=&["When", "What", "Who", "Outcome"]>
+                        {entries.iter().map(|a| view! {
+                            <tr>
+                                <td data-label="When">{when(&a.at)}</td>
+                                <td data-label="What">{a.action.label()}</td>
+                                <td data-label="Who">{a.actor.clone()}</td>
+                                <td data-label="Outcome">{a.outcome.clone()}</td>
+                            </tr>
+                        }).collect_view()}
+                    </StackTable>
                 }.into_any()
             }}
         </section>
