@@ -144,5 +144,7 @@ pub struct Ports {
     pub account: Arc<dyn crate::api::account::AccountPort>,
     pub catalog: Arc<dyn crate::api::catalog::CatalogPort>,
     pub instances: Arc<dyn crate::api::instances::InstancesPort>,
+    pub firewall: Arc<dyn crate::api::firewall::FirewallPort>,
+    pub keys: Arc<dyn crate::api::keys::KeysPort>,
     pub support: Arc<dyn crate::api::support::SupportPort>,
 }

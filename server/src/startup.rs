@@ -129,13 +129,17 @@ impl Application {
         );
         let jobs = Jobs::new(db.clone(), tenancy.clone(), catalog.clone());
         let instances =
-            Instances::new(db.clone(), tenancy, catalog.clone(), jobs.clone(), Duration::from_millis(args.cloud.zone_deadline_ms));
+            Instances::new(db.clone(), tenancy.clone(), catalog.clone(), jobs.clone(), Duration::from_millis(args.cloud.zone_deadline_ms));
         let support = Support::new(db.clone(), args.staff_require_2fa);
+        let firewall = crate::firewall::Firewall::new(db.clone(), tenancy.clone());
+        let keys = crate::keys::Keys::new(db.clone(), tenancy.clone());
         let ports = Ports {
             auth: Arc::new(auth.clone()),
             account: Arc::new(auth.clone()),
             catalog: Arc::new(catalog.clone()),
             instances: Arc::new(instances.clone()),
+            firewall: Arc::new(firewall),
+            keys: Arc::new(keys),
             support: Arc::new(support),
         };
 

@@ -11,7 +11,9 @@
 pub mod account;
 pub mod auth;
 pub mod catalog;
+pub mod firewall;
 pub mod instances;
+pub mod keys;
 pub mod support;
 
 /// What an endpoint needs from its caller.
@@ -79,6 +81,25 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("/api/account/sessions", Access::SignedIn, "{}"),
     ep("/api/account/sessions/revoke", Access::Owner, r#"{"all_others":true,"password":"plum orbit falcon ninety3 kettle"}"#),
     ep("/api/account/security_log", Access::SignedIn, "{}"),
+    ep("/api/firewall/list", Access::SignedIn, "{}"),
+    ep("/api/firewall/get", Access::SignedIn, r#"{"id":"g-1"}"#),
+    ep("/api/firewall/create", Access::Write, r#"{"name":"web","description":"web servers"}"#),
+    ep("/api/firewall/delete", Access::Write, r#"{"id":"g-1"}"#),
+    ep(
+        "/api/firewall/add_rules",
+        Access::Write,
+        r#"{"group_id":"g-1","direction":"ingress","protocol":"tcp","start_port":22,"end_port":22,"cidrs":["0.0.0.0/0","::/0"]}"#,
+    ),
+    ep("/api/firewall/remove_rule", Access::Write, r#"{"group_id":"g-1","rule_id":"r-1"}"#),
+    ep("/api/instances/set_groups", Access::Write, r#"{"id":"i-1","group_ids":["g-1"]}"#),
+    ep("/api/keys/list", Access::SignedIn, "{}"),
+    ep(
+        "/api/keys/add",
+        Access::Owner,
+        r#"{"name":"laptop","public_key":"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAfdMxmTrxhI2mpvPiJUPhD/h+vkoH4cmD7AyxzV7eZ6"}"#,
+    ),
+    ep("/api/keys/generate", Access::Owner, r#"{"name":"generated"}"#),
+    ep("/api/keys/delete", Access::Owner, r#"{"name":"laptop"}"#),
     ep("/api/support/access", Access::Staff, "{}"),
 ];
 

@@ -43,7 +43,6 @@ impl Email {
         }
         Ok(Email(s))
     }
-
 }
 
 text_newtype!(Email, display);

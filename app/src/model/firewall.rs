@@ -500,7 +500,6 @@ impl GroupName {
         }
         Ok(GroupName(s.to_string()))
     }
-
 }
 
 text_newtype!(GroupName, display);

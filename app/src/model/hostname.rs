@@ -27,7 +27,6 @@ impl Hostname {
         }
         Ok(Hostname(s.to_string()))
     }
-
 }
 
 text_newtype!(Hostname, display);

@@ -132,7 +132,6 @@ impl SshKeyName {
         }
         Ok(SshKeyName(s.to_string()))
     }
-
 }
 
 text_newtype!(SshKeyName, display);
@@ -151,7 +150,6 @@ impl IdempotencyKey {
         }
         Ok(IdempotencyKey(s.to_string()))
     }
-
 }
 
 text_newtype!(IdempotencyKey);

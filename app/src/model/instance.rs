@@ -182,7 +182,6 @@ impl UserData {
         super::check_text(raw, Self::MAX_BYTES, true)?;
         Ok(UserData(raw.to_string()))
     }
-
 }
 
 text_newtype!(UserData);

@@ -45,8 +45,15 @@ impl AuthService {
         drop(conn);
         let ended = self.end_other_sessions(o, ctx).await?;
         let detail = format!("{ended} other session(s) signed out");
-        self.audit(Some(&user), AuditCategory::Account, AuditEvent::PasswordChanged.into(), AuditOutcome::Succeeded, Some(&detail), &ctx.client)
-            .await;
+        self.audit(
+            Some(&user),
+            AuditCategory::Account,
+            AuditEvent::PasswordChanged.into(),
+            AuditOutcome::Succeeded,
+            Some(&detail),
+            &ctx.client,
+        )
+        .await;
         Ok(())
     }
 
@@ -100,8 +107,15 @@ impl AuthService {
             }
         };
         let detail = format!("{revoked} session(s)");
-        self.audit(Some(&user), AuditCategory::Account, AuditEvent::SessionsRevoked.into(), AuditOutcome::Succeeded, Some(&detail), &p.client)
-            .await;
+        self.audit(
+            Some(&user),
+            AuditCategory::Account,
+            AuditEvent::SessionsRevoked.into(),
+            AuditOutcome::Succeeded,
+            Some(&detail),
+            &p.client,
+        )
+        .await;
         Ok(Revoked { revoked })
     }
 

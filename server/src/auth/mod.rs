@@ -302,7 +302,8 @@ impl AuthService {
         let user = match user {
             Some(u) if ok && u.disabled_at.is_none() => u,
             other => {
-                self.failed(attempt, other.as_ref(), AuditCategory::Auth, AuditEvent::SignIn.into(), Some("wrong password"), &ctx.client).await;
+                self.failed(attempt, other.as_ref(), AuditCategory::Auth, AuditEvent::SignIn.into(), Some("wrong password"), &ctx.client)
+                    .await;
                 return Err(AuthError::Refused(AppError::BadCredentials));
             }
         };
@@ -329,7 +330,8 @@ impl AuthService {
                 repo::revoke_session(&mut conn, &r.user_id, &sid).await?;
                 let user = repo::user_by_id(&mut conn, &r.user_id).await?;
                 drop(conn);
-                self.audit(user.as_ref(), AuditCategory::Auth, AuditEvent::SignOut.into(), AuditOutcome::Succeeded, None, &ctx.client).await;
+                self.audit(user.as_ref(), AuditCategory::Auth, AuditEvent::SignOut.into(), AuditOutcome::Succeeded, None, &ctx.client)
+                    .await;
             }
         }
         ctx.session.flush().await.context("deleting the session")?;

@@ -63,8 +63,15 @@ impl AuthService {
         let mut conn = self.db.pool.acquire().await?;
         repo::set_pending_totp(&mut conn, &user.id, &self.key.seal(TOTP_PURPOSE, &secret)).await?;
         drop(conn);
-        self.audit(Some(&user), AuditCategory::Account, AuditEvent::TwoFactorEnrolmentStarted.into(), AuditOutcome::Succeeded, None, client)
-            .await;
+        self.audit(
+            Some(&user),
+            AuditCategory::Account,
+            AuditEvent::TwoFactorEnrolmentStarted.into(),
+            AuditOutcome::Succeeded,
+            None,
+            client,
+        )
+        .await;
         let uri = super::totp::otpauth_uri(&secret, user.email.as_str()).context("building the otpauth URI")?;
         Ok(TwoFactorSetup { qr_svg: super::totp::qr_svg(&uri), otpauth_uri: uri, secret })
     }
@@ -84,8 +91,15 @@ impl AuthService {
         let secret = self.key.open(TOTP_PURPOSE, sealed).context("opening a TOTP secret")?;
         let now_step = super::totp::step_at(chrono::Utc::now().timestamp());
         let Some(step) = super::totp::verify(secret.expose_secret(), code, now_step, 0) else {
-            self.failed(attempt, Some(&user), AuditCategory::Account, AuditEvent::TwoFactorEnrolment.into(), Some("wrong code"), &ctx.client)
-                .await;
+            self.failed(
+                attempt,
+                Some(&user),
+                AuditCategory::Account,
+                AuditEvent::TwoFactorEnrolment.into(),
+                Some("wrong code"),
+                &ctx.client,
+            )
+            .await;
             return Err(AuthError::Refused(AppError::invalid(
                 "code",
                 "That code is not right. Check the time on your phone and enter the newest code.",
@@ -102,8 +116,15 @@ impl AuthService {
         attempt.succeeded(&self.db, &[&scope]).await?;
         let ended = self.end_other_sessions(o, ctx).await?;
         let detail = format!("{ended} other session(s) signed out");
-        self.audit(Some(&user), AuditCategory::Account, AuditEvent::TwoFactorEnabled.into(), AuditOutcome::Succeeded, Some(&detail), &ctx.client)
-            .await;
+        self.audit(
+            Some(&user),
+            AuditCategory::Account,
+            AuditEvent::TwoFactorEnabled.into(),
+            AuditOutcome::Succeeded,
+            Some(&detail),
+            &ctx.client,
+        )
+        .await;
         Ok(RecoveryCodes { recovery_codes: codes })
     }
 
@@ -160,7 +181,8 @@ impl AuthService {
             }
         };
         if !self.consume_second_factor(&user, code).await? {
-            self.failed(attempt, Some(&user), AuditCategory::Auth, AuditEvent::SignIn.into(), Some("wrong second factor"), &ctx.client).await;
+            self.failed(attempt, Some(&user), AuditCategory::Auth, AuditEvent::SignIn.into(), Some("wrong second factor"), &ctx.client)
+                .await;
             pending.failures += 1;
             if pending.failures >= PENDING_2FA_TRIES {
                 sessions::clear_pending(&ctx.session).await?;

@@ -198,6 +198,9 @@ pub struct SecurityGroup {
     pub ingressrule: Vec<SecurityGroupRule>,
     #[serde(default)]
     pub egressrule: Vec<SecurityGroupRule>,
+    /// The instances in the group (CloudStack 4.15+).
+    #[serde(default)]
+    pub virtualmachineids: Vec<InstanceId>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

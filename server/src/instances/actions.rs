@@ -90,7 +90,7 @@ pub async fn act(svc: &Instances, w: &Writer<'_>, id: &InstanceId, action: Actio
             kind,
             instance: Some(&vm.id),
             zone: Some(&vm.zoneid),
-            cloud_job: cloud_job.as_deref(),
+            follow: cloud_job.as_deref().into(),
             audit_id: audit_id.as_deref(),
         },
     )

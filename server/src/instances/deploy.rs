@@ -92,7 +92,7 @@ async fn record_accepted(
     let mut tx = svc.db.pool.begin().await?;
     let job_id = jobs::repo::insert(
         &mut tx,
-        NewJob { customer, kind: JobKind::Deploy, instance: Some(instance), zone: Some(zone), cloud_job, audit_id },
+        NewJob { customer, kind: JobKind::Deploy, instance: Some(instance), zone: Some(zone), follow: cloud_job.into(), audit_id },
     )
     .await?;
     repo::accept(&mut tx, customer, key, instance, &job_id).await?;

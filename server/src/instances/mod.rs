@@ -80,10 +80,7 @@ impl Instances {
 
     /// The VM if it exists and belongs to the caller; `NotFound` otherwise, whichever it is.
     pub(crate) async fn owned_vm(&self, cloud: &CustomerCloud, id: &InstanceId) -> Result<VirtualMachine, InstanceError> {
-        match cloud.client.get_virtual_machine(id).await.in_zone(None)? {
-            Some(vm) if vm.account.as_deref().is_none_or(|a| a == cloud.account_name) => Ok(vm),
-            _ => Err(AppError::NotFound.into()),
-        }
+        cloud.owned_vm(id).await.in_zone(None)?.ok_or(AppError::NotFound.into())
     }
 
     /// Records an instance action as requested; its job will say how it ended.
@@ -160,7 +157,7 @@ impl Instances {
             match o.result {
                 Ok(vms) => instances.extend(
                     vms.iter()
-                        .filter(|vm| vm.account.as_deref().is_none_or(|a| a == cloud.account_name))
+                        .filter(|vm| cloud.owns(vm.account.as_deref()))
                         .map(|vm| view::instance(vm, &o.zone.name, &offerings, busy.remove(&vm.id))),
                 ),
                 Err(e) => {

@@ -20,7 +20,7 @@ use app::model::{Backoff, JobId, JobStatus, JobView};
 use app::ports::Principal;
 use std::sync::Arc;
 
-pub use repo::{Job, NewJob};
+pub use repo::{Follow, Job, NewJob};
 
 const GIVE_UP_MS: i64 = 3_600_000;
 /// How long a poller's claim on a job lasts before another server may take it.
@@ -67,6 +67,12 @@ impl Jobs {
     /// result, when there is one.
     async fn refresh(&self, job: &Job) -> Result<Option<String>, JobError> {
         let Some(cloud_job) = &job.cloud_job_id else {
+            // The panel carries this one out itself; if its server died on the way, give it up.
+            if now_ms() - job.created_at > GIVE_UP_MS {
+                let mut conn = self.db.pool.acquire().await?;
+                repo::finish(&mut conn, &job.id, JobStatus::Failed, Some("This was interrupted; check the instance's state."), None)
+                    .await?;
+            }
             return Ok(None);
         };
         let cloud = self.tenancy.ensure(&job.customer_id).await?;

@@ -69,21 +69,41 @@ impl TryFrom<Raw> for Job {
 
 const COLUMNS: &str = "id, customer_id, kind, instance_id, zone_id, cloud_job_id, status, progress, error, result_state, secret_delivered, attempts, next_poll_at, created_at";
 
+/// Who carries a job out.
+#[derive(Debug, Clone, Copy)]
+pub enum Follow<'a> {
+    /// A cloud job, polled until it ends.
+    Cloud(&'a str),
+    /// The cloud finished synchronously: the job is recorded as done.
+    Done,
+    /// The panel itself, in steps (see `firewall::set_groups`); it records the outcome.
+    Panel,
+}
+
+impl<'a> From<Option<&'a str>> for Follow<'a> {
+    fn from(cloud_job: Option<&'a str>) -> Follow<'a> {
+        cloud_job.map(Follow::Cloud).unwrap_or(Follow::Done)
+    }
+}
+
 /// What a new job is about.
 pub struct NewJob<'a> {
     pub customer: &'a CustomerId,
     pub kind: JobKind,
     pub instance: Option<&'a InstanceId>,
     pub zone: Option<&'a ZoneId>,
-    /// `None` when the cloud finished synchronously: the job is recorded as done.
-    pub cloud_job: Option<&'a str>,
+    pub follow: Follow<'a>,
     pub audit_id: Option<&'a str>,
 }
 
 pub async fn insert(conn: &mut Conn, j: NewJob<'_>) -> Result<JobId, sqlx::Error> {
     let id = JobId::new_random();
     let now = now_ms();
-    let status = if j.cloud_job.is_some() { JobStatus::Pending } else { JobStatus::Succeeded };
+    let (status, cloud_job) = match j.follow {
+        Follow::Cloud(c) => (JobStatus::Pending, Some(c)),
+        Follow::Done => (JobStatus::Succeeded, None),
+        Follow::Panel => (JobStatus::Pending, None),
+    };
     sqlx::query(
         "INSERT INTO jobs (id, customer_id, kind, instance_id, zone_id, cloud_job_id, status, audit_id, next_poll_at, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9)",
@@ -93,7 +113,7 @@ pub async fn insert(conn: &mut Conn, j: NewJob<'_>) -> Result<JobId, sqlx::Error
     .bind(j.kind.as_str())
     .bind(j.instance.map(|i| i.as_str()))
     .bind(j.zone.map(|z| z.as_str()))
-    .bind(j.cloud_job)
+    .bind(cloud_job)
     .bind(status.as_str())
     .bind(j.audit_id)
     .bind(now)
@@ -175,6 +195,17 @@ pub async fn finish(conn: &mut Conn, id: &JobId, status: JobStatus, error: Optio
     .bind(id.as_str())
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// A step of a job the panel carries out itself.
+pub async fn set_progress(conn: &mut Conn, id: &JobId, progress: u8) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE jobs SET progress = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'")
+        .bind(i64::from(progress))
+        .bind(now_ms())
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

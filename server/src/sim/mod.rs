@@ -291,7 +291,13 @@ impl Simulator {
             if fail_now {
                 f.fail_next_calls -= 1;
             }
-            (f.latency_ms + zone_delay, down, fail_now, f.fail_with.clone(), JobFaults { job_ms: f.job_ms, fail_next_jobs: f.fail_next_jobs })
+            (
+                f.latency_ms + zone_delay,
+                down,
+                fail_now,
+                f.fail_with.clone(),
+                JobFaults { job_ms: f.job_ms, fail_next_jobs: f.fail_next_jobs },
+            )
         };
         if delay > 0 {
             tokio::time::sleep(Duration::from_millis(delay)).await;

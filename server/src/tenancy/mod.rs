@@ -67,6 +67,19 @@ pub struct CustomerCloud {
     pub account_name: String,
 }
 
+impl CustomerCloud {
+    /// Is an object the cloud lists this customer's? (The keys already scope every call; this checks
+    /// again.)
+    pub fn owns(&self, account: Option<&str>) -> bool {
+        account.is_none_or(|a| a == self.account_name)
+    }
+
+    /// The VM if it exists and is this customer's; `None` otherwise, whichever it is.
+    pub async fn owned_vm(&self, id: &app::model::InstanceId) -> Result<Option<crate::cloud::types::VirtualMachine>, CloudError> {
+        Ok(self.client.get_virtual_machine(id).await?.filter(|vm| self.owns(vm.account.as_deref())))
+    }
+}
+
 pub struct Tenancy {
     db: Db,
     admin: CloudStack,

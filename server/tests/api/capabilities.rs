@@ -33,7 +33,8 @@ pub async fn read_only_view(app: &TestApp, customer_email: &str) -> Client {
     .fetch_one(&app.db.pool)
     .await
     .unwrap();
-    let (customer_id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE email = $1").bind(customer_email).fetch_one(&app.db.pool).await.unwrap();
+    let (customer_id,): (String,) =
+        sqlx::query_as("SELECT id FROM users WHERE email = $1").bind(customer_email).fetch_one(&app.db.pool).await.unwrap();
     let now = chrono::Utc::now().timestamp_millis();
     sqlx::query(
         "INSERT INTO impersonations (id, staff_user_id, staff_session_id, customer_id, mode, reason, started_at, expires_at)
@@ -61,8 +62,12 @@ async fn snapshot(app: &TestApp, customer: &Client) -> Value {
         }
     };
     let users: Vec<(String, String, Option<String>, Option<i64>)> =
-        sqlx::query_as("SELECT email, password_hash, totp_pending_sealed, totp_enabled_at FROM users ORDER BY email").fetch_all(&app.db.pool).await.unwrap();
-    let revoked: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM auth_sessions WHERE revoked_at IS NOT NULL").fetch_one(&app.db.pool).await.unwrap();
+        sqlx::query_as("SELECT email, password_hash, totp_pending_sealed, totp_enabled_at FROM users ORDER BY email")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    let revoked: (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM auth_sessions WHERE revoked_at IS NOT NULL").fetch_one(&app.db.pool).await.unwrap();
     let list = customer.post("/api/instances/list", json!({})).await.body;
     json!({
         "instances": list["instances"].as_array().unwrap().iter().map(|i| json!([i["id"], i["state"]])).collect::<Vec<_>>(),
@@ -81,7 +86,11 @@ async fn every_mutating_endpoint_refuses_a_read_only_support_session_and_changes
     let viewer = read_only_view(&app, "watched@example.com").await;
     let me = viewer.me().await.body;
     assert_eq!(me["impersonating"]["mode"], "read_only", "{me}");
-    assert_eq!(viewer.post("/api/instances/list", json!({})).await.body["instances"][0]["id"], instance, "the view shows the customer's panel");
+    assert_eq!(
+        viewer.post("/api/instances/list", json!({})).await.body["instances"][0]["id"],
+        instance,
+        "the view shows the customer's panel"
+    );
 
     let before = snapshot(&app, &customer).await;
     let mutating: Vec<_> = ENDPOINTS.iter().filter(|e| e.access.mutates()).collect();

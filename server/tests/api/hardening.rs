@@ -89,7 +89,8 @@ async fn a_parallel_burst_of_wrong_codes_is_checked_at_most_five_times(store: St
         assert_eq!(p.login("codes@example.com", PASSWORD).await.body["two_factor_required"], true);
         pending.push(p);
     }
-    let tasks: Vec<_> = pending.into_iter().map(|p| tokio::spawn(async move { p.post("/api/auth/login/2fa", json!({"code": "000000"})).await })).collect();
+    let tasks: Vec<_> =
+        pending.into_iter().map(|p| tokio::spawn(async move { p.post("/api/auth/login/2fa", json!({"code": "000000"})).await })).collect();
     let mut rs = Vec::new();
     for t in tasks {
         rs.push(t.await.unwrap());
@@ -143,9 +144,21 @@ async fn huge_emails_leave_fixed_size_keys_and_nul_bytes_are_refused_with_400(st
         ("/api/auth/signup", json!({"email": "fresh@example.com", "password": format!("{PASSWORD}{nul}")}), "password"),
         ("/api/auth/login", json!({"email": format!("nul{nul}@example.com"), "password": PASSWORD}), "email"),
         ("/api/auth/login", json!({"email": "nul@example.com", "password": nul}), "password"),
-        ("/api/instances/deploy", json!({"zone_id": "z", "offering_id": "o", "template_id": "t", "name": nul, "idempotency_key": "nul-test-0001"}), "name"),
-        ("/api/instances/deploy", json!({"zone_id": "z", "offering_id": "o", "template_id": "t", "name": "ok", "user_data": nul, "idempotency_key": "nul-test-0002"}), "user_data"),
-        ("/api/instances/deploy", json!({"zone_id": "z", "offering_id": "o", "template_id": "t", "name": "ok", "ssh_key_name": nul, "idempotency_key": "nul-test-0003"}), "ssh_key_name"),
+        (
+            "/api/instances/deploy",
+            json!({"zone_id": "z", "offering_id": "o", "template_id": "t", "name": nul, "idempotency_key": "nul-test-0001"}),
+            "name",
+        ),
+        (
+            "/api/instances/deploy",
+            json!({"zone_id": "z", "offering_id": "o", "template_id": "t", "name": "ok", "user_data": nul, "idempotency_key": "nul-test-0002"}),
+            "user_data",
+        ),
+        (
+            "/api/instances/deploy",
+            json!({"zone_id": "z", "offering_id": "o", "template_id": "t", "name": "ok", "ssh_key_name": nul, "idempotency_key": "nul-test-0003"}),
+            "ssh_key_name",
+        ),
         ("/api/account/password", json!({"current_password": PASSWORD, "new_password": format!("{PASSWORD}{nul}")}), "new_password"),
     ] {
         let r = c.post(path, body).await;
@@ -220,7 +233,8 @@ async fn slow_and_idle_clients_are_cut_off_and_connections_are_capped() {
             let mut headers = open();
             headers.write_all(b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\n").unwrap();
             let mut body = open();
-            body.write_all(b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{").unwrap();
+            body.write_all(b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+                .unwrap();
             let mut idle = open();
             idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
             let mut first = [0u8; 512];
@@ -258,12 +272,20 @@ async fn errors_outside_the_server_functions_carry_the_envelope() {
     let r = c.post("/api/no/such/endpoint", json!({})).await;
     assert_eq!((r.status, r.error_code()), (404, "not_found"), "{}", r.body);
     let r = into_resp(
-        c.http.post(format!("{}/api/auth/me", app.base)).header("origin", &app.base).header("content-type", "text/plain").body("{}").send().await.unwrap(),
+        c.http
+            .post(format!("{}/api/auth/me", app.base))
+            .header("origin", &app.base)
+            .header("content-type", "text/plain")
+            .body("{}")
+            .send()
+            .await
+            .unwrap(),
     )
     .await;
     assert_eq!((r.status, r.error_code()), (415, "unsupported_media_type"));
     let mut s = raw(&app);
-    s.write_all(b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{\"email\":").unwrap();
+    s.write_all(b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{\"email\":")
+        .unwrap();
     let mut answer = String::new();
     let _ = s.read_to_string(&mut answer);
     if let Some(body) = answer.split("\r\n\r\n").nth(1) {
@@ -284,7 +306,10 @@ async fn what_cloudstack_writes_never_reaches_the_customer() {
     app.set_faults(json!({"fail_next_calls": 1, "fail_with": {"errorcode": 431, "errortext": "account zenith-4f1c in domain 8a11-22 refused input <script>"}}))
         .await;
     let r = c
-        .post("/api/instances/deploy", json!({"zone_id": zone, "offering_id": off["id"], "template_id": tpl, "name": "echo", "idempotency_key": "echo-test-0001"}))
+        .post(
+            "/api/instances/deploy",
+            json!({"zone_id": zone, "offering_id": off["id"], "template_id": tpl, "name": "echo", "idempotency_key": "echo-test-0001"}),
+        )
         .await;
     assert_eq!(r.status, 400, "{}", r.body);
     for leaked in ["zenith-4f1c", "8a11", "<script>"] {
@@ -320,7 +345,8 @@ async fn two_retries_of_a_deploy_whose_outcome_was_unknown_make_one_instance(sto
     let off = crate::instances::offering(&c, &zone, "agile").await;
     let tpl = crate::instances::template(&c, &zone).await;
     c.post("/api/instances/list", json!({})).await;
-    let body = json!({"zone_id": zone, "offering_id": off["id"], "template_id": tpl, "name": "twice", "idempotency_key": "unknown-outcome-1"});
+    let body =
+        json!({"zone_id": zone, "offering_id": off["id"], "template_id": tpl, "name": "twice", "idempotency_key": "unknown-outcome-1"});
     // The deploy call itself fails the way a lost answer does: its outcome is unknown.
     app.set_faults(json!({"fail_next_calls": 1})).await;
     let first = c.post("/api/instances/deploy", body.clone()).await;
@@ -351,7 +377,8 @@ async fn security_changes_ask_for_the_password_and_a_pending_sign_in_ends_with_a
     let (secret, _) = crate::security::enable_2fa(&c).await;
     let pending = app.client();
     assert_eq!(pending.login("stepup@example.com", PASSWORD).await.body["two_factor_required"], true);
-    let r = c.post("/api/account/password", json!({"current_password": PASSWORD, "new_password": "violet harbor quartz 1987 lantern"})).await;
+    let r =
+        c.post("/api/account/password", json!({"current_password": PASSWORD, "new_password": "violet harbor quartz 1987 lantern"})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let code = server::auth::totp::code(&secret, server::auth::totp::step_at(chrono::Utc::now().timestamp()) + 1).unwrap();
     let r = pending.post("/api/auth/login/2fa", json!({"code": code})).await;
@@ -366,8 +393,16 @@ async fn pages_name_the_wasm_as_cargo_leptos_builds_it_and_a_missing_site_stops_
     assert!(!html.contains("zenith_bg.wasm"), "a binary built by cargo names the wasm as cargo-leptos does");
 
     let empty = std::env::temp_dir().join(format!("zenith-nosite-{}", uuid::Uuid::new_v4().simple()));
-    let site = leptos::config::LeptosOptions::builder().output_name("zenith").site_root(empty.display().to_string()).site_pkg_dir("pkg").build();
-    let args = <server::config::Cli as clap::Parser>::try_parse_from(["zenith", "--addr", "127.0.0.1:0", "--data-dir", &empty.display().to_string()]).unwrap();
+    let site =
+        leptos::config::LeptosOptions::builder().output_name("zenith").site_root(empty.display().to_string()).site_pkg_dir("pkg").build();
+    let args = <server::config::Cli as clap::Parser>::try_parse_from([
+        "zenith",
+        "--addr",
+        "127.0.0.1:0",
+        "--data-dir",
+        &empty.display().to_string(),
+    ])
+    .unwrap();
     let err = server::startup::Application::build(args.serve, site).await.err().expect("no site, no start");
     assert!(err.to_string().contains("cargo leptos build"), "{err}");
     std::fs::remove_dir_all(empty).ok();

@@ -41,13 +41,13 @@ pub fn register(w: &mut World, c: &mut Call) -> Answer {
     let owner = c.owner(w)?;
     let name = check_new_name(w, c, &owner)?;
     let text = c.required("publickey")?;
-    let parsed = sshkey::parse(text).map_err(|_| ApiError::param("Public key is invalid"))?;
+    let key = sshkey::parse_any(text).map_err(|_| ApiError::param("Public key is invalid"))?;
     let kp = KeyPair {
         id: new_id(),
         account_id: owner,
         name,
-        fingerprint: sshkey::md5_fingerprint(&parsed.key),
-        public_key: parsed.key.to_openssh().unwrap_or_default(),
+        fingerprint: sshkey::md5_fingerprint(&key),
+        public_key: key.to_openssh().unwrap_or_default(),
     };
     let body = object_body(c.command, json!({"keypair": w.key_pair_json(&kp)}));
     w.key_pairs.push(kp);

@@ -1,0 +1,109 @@
+//! A group's rules: read from the cloud's one-rule-per-CIDR form, added for any mix of IPv4 and IPv6
+//! ranges (one cloud call per range, so each range's outcome is known), removed one by one.
+
+use super::{owned_group, Firewall, FirewallError, RULE_JOB_DEADLINE};
+use crate::cloud::commands::RuleSpec;
+use crate::cloud::types::{SecurityGroup, SecurityGroupRule};
+use crate::cloud::{CloudError, CloudFailure};
+use app::error::AppError;
+use app::model::audit::AuditEvent;
+use app::model::firewall::{AddRulesOutcome, Cidr, CidrFailure, Direction, NewRules, Protocol, RuleView, Traffic};
+use app::model::{RuleId, SecurityGroupId};
+use app::ports::Writer;
+
+/// One rule as the panel shows it; `None` for what the panel does not manage (rules that admit
+/// another group rather than an address range, protocols given by number).
+fn view(direction: Direction, r: &SecurityGroupRule) -> Option<RuleView> {
+    let cidr = r.cidr.as_deref().and_then(|c| Cidr::parse(c).ok())?;
+    let protocol = Protocol::parse(&r.protocol.to_ascii_lowercase())?;
+    let port = |p: Option<i64>| p.and_then(|p| u16::try_from(p).ok());
+    let icmp = |v: Option<i64>| v.and_then(|v| i16::try_from(v).ok());
+    let (start_port, end_port, icmp_type, icmp_code) = match protocol {
+        Protocol::Tcp | Protocol::Udp => (port(r.startport), port(r.endport), None, None),
+        Protocol::Icmp => (None, None, icmp(r.icmptype), icmp(r.icmpcode)),
+        Protocol::All => (None, None, None, None),
+    };
+    Some(RuleView { id: r.ruleid.clone(), direction, protocol, start_port, end_port, icmp_type, icmp_code, cidr })
+}
+
+pub(super) fn views(g: &SecurityGroup) -> Vec<RuleView> {
+    let ingress = g.ingressrule.iter().filter_map(|r| view(Direction::Ingress, r));
+    let egress = g.egressrule.iter().filter_map(|r| view(Direction::Egress, r));
+    ingress.chain(egress).collect()
+}
+
+fn spec(group: &SecurityGroupId, traffic: &Traffic, cidr: &Cidr) -> RuleSpec {
+    let (start_port, end_port) = traffic.ports().map(|p| (Some(p.start), Some(p.end))).unwrap_or((None, None));
+    let (icmp_type, icmp_code) = traffic.icmp().map(|m| (Some(m.icmp_type), Some(m.icmp_code))).unwrap_or((None, None));
+    RuleSpec {
+        security_group_id: group.clone(),
+        protocol: traffic.protocol().as_str().to_string(),
+        start_port,
+        end_port,
+        icmp_type,
+        icmp_code,
+        cidrs: vec![cidr.to_string()],
+    }
+}
+
+/// The rules a finished authorize job reports as added.
+fn added_in(result: &serde_json::Value, direction: Direction) -> Vec<RuleView> {
+    let key = match direction {
+        Direction::Ingress => "ingressrule",
+        Direction::Egress => "egressrule",
+    };
+    let rules: Vec<SecurityGroupRule> = serde_json::from_value(result["securitygroup"][key].clone()).unwrap_or_default();
+    rules.iter().filter_map(|r| view(direction, r)).collect()
+}
+
+pub(super) async fn add(svc: &Firewall, w: &Writer<'_>, group: &SecurityGroupId, new: NewRules) -> Result<AddRulesOutcome, FirewallError> {
+    let cloud = svc.cloud(w.principal()).await?;
+    let g = owned_group(&cloud, group).await?;
+    let existing = views(&g);
+    if let Some(dup) = new.cidrs.iter().find(|c| existing.iter().any(|r| r.same_as(new.direction, &new.traffic, c))) {
+        return Err(AppError::Conflict(format!(
+            "That rule already exists: {} {} {dup}.",
+            new.traffic.label(),
+            if new.direction == Direction::Ingress { "from" } else { "to" }
+        ))
+        .into());
+    }
+    let calls = new.cidrs.iter().map(|cidr| {
+        let client = cloud.client.clone();
+        let spec = spec(group, &new.traffic, cidr);
+        async move {
+            let job = client.authorize_security_group(new.direction, &spec).await?;
+            client.wait_job(&job.jobid, RULE_JOB_DEADLINE).await
+        }
+    });
+    let answers: Vec<Result<serde_json::Value, CloudError>> = futures::future::join_all(calls).await;
+    let mut outcome = AddRulesOutcome::default();
+    for (cidr, answer) in new.cidrs.iter().zip(answers) {
+        match answer {
+            Ok(result) => outcome.added.extend(added_in(&result, new.direction)),
+            Err(e) => {
+                tracing::warn!(error = %e, %cidr, "a rule was not added");
+                outcome.failed.push(CidrFailure { cidr: cidr.to_string(), message: e.customer_message(None) });
+            }
+        }
+    }
+    if outcome.added.is_empty() && !outcome.failed.is_empty() {
+        let detail = outcome.failed.iter().map(|f| format!("{}: {}", f.cidr, f.message)).collect::<Vec<_>>().join(" ");
+        return Err(AppError::Cloud(format!("No rule was added. {detail}")).into());
+    }
+    let ranges = outcome.added.iter().map(|r| r.cidr.to_string()).collect::<Vec<_>>().join(", ");
+    let detail = format!("{} {} {} in {}", new.direction.label(), new.traffic.label(), ranges, g.name);
+    svc.audit(w, AuditEvent::RulesAdded.into(), g.id.as_str(), &detail).await;
+    Ok(outcome)
+}
+
+pub(super) async fn remove(svc: &Firewall, w: &Writer<'_>, group: &SecurityGroupId, rule: &RuleId) -> Result<(), FirewallError> {
+    let cloud = svc.cloud(w.principal()).await?;
+    let g = owned_group(&cloud, group).await?;
+    let r = views(&g).into_iter().find(|r| &r.id == rule).ok_or(AppError::NotFound)?;
+    let job = cloud.client.revoke_security_group_rule(r.direction, &r.id).await.map_err(|e| CloudFailure::new(e, None))?;
+    cloud.client.wait_job(&job.jobid, RULE_JOB_DEADLINE).await.map_err(|e| CloudFailure::new(e, None))?;
+    let detail = format!("{} {} {} in {}", r.direction.label(), r.traffic().label(), r.cidr, g.name);
+    svc.audit(w, AuditEvent::RuleRemoved.into(), g.id.as_str(), &detail).await;
+    Ok(())
+}
