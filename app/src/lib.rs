@@ -55,11 +55,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=pages::instances::InstancesPage/>
                     <Route path=path!("instances/new") view=pages::deploy::DeployPage/>
                     <Route path=path!("instances/:id") view=pages::instance::InstancePage/>
-                    <Route path=path!("firewall") view=pages::later::FirewallPage/>
-                    <Route path=path!("keys") view=pages::later::KeysPage/>
-                    <Route path=path!("billing") view=pages::later::BillingPage/>
+                    <Route path=path!("firewall") view=pages::firewall::FirewallPage/>
+                    <Route path=path!("firewall/:id") view=pages::firewall::GroupPage/>
+                    <Route path=path!("keys") view=pages::keys::KeysPage/>
+                    <Route path=path!("billing") view=pages::billing::BillingPage/>
                     <Route path=path!("account") view=pages::account::AccountPage/>
-                    <Route path=path!("support") view=pages::later::SupportPage/>
+                    <Route path=path!("support") view=pages::support::SupportPage/>
+                    <Route path=path!("support/customers/:id") view=pages::support::CustomerPage/>
+                    <Route path=path!("support/audit") view=pages::support::AuditPage/>
                 </ParentRoute>
             </Routes>
         </Router>

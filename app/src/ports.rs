@@ -36,6 +36,7 @@ pub struct RequestCtx {
 pub struct SupportView {
     pub id: ImpersonationId,
     pub customer_email: Email,
+    pub customer_two_factor: bool,
     pub mode: SupportMode,
     /// UTC milliseconds.
     pub expires_at: i64,
@@ -147,4 +148,5 @@ pub struct Ports {
     pub firewall: Arc<dyn crate::api::firewall::FirewallPort>,
     pub keys: Arc<dyn crate::api::keys::KeysPort>,
     pub support: Arc<dyn crate::api::support::SupportPort>,
+    pub billing: Arc<dyn crate::api::billing::BillingPort>,
 }

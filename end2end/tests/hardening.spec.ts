@@ -22,7 +22,7 @@ test.describe("without JavaScript", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page).toHaveURL(/\/$/);
     expect(page.url()).not.toContain("password");
-    await expect(page.getByRole("heading", { name: "Instances" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Instances", exact: true })).toBeVisible();
   });
 
   test("a cross-site form post is refused", async ({ request }) => {

@@ -1,4 +1,5 @@
 import { expect, Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 
 export const PASSWORD = "plum orbit falcon ninety3 kettle";
@@ -35,7 +36,8 @@ export async function signUp(page: Page, email: string) {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
+  // On a phone the navigation sits behind the menu button: the list's heading says we are in.
+  await expect(page.getByRole("heading", { name: "Instances", exact: true })).toBeVisible();
 }
 
 export async function signIn(page: Page, email: string, password = PASSWORD) {
@@ -71,4 +73,45 @@ export function totp(secret: string, offset = 0): string {
   const o = h[h.length - 1] & 15;
   const bin = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
   return String(bin % 1_000_000).padStart(6, "0");
+}
+
+/** Deploys from the page and waits until the instance runs. */
+export async function deploy(page: Page, zone: string, family: "Agile" | "Stamina", name: string) {
+  await page.getByRole("link", { name: "Deploy an instance" }).first().click();
+  await expect(page.getByRole("heading", { name: "Deploy an instance" })).toBeVisible();
+  await page.getByRole("radio", { name: zone, exact: true }).check();
+  await page.getByRole("group", { name: /Storage family/ }).getByRole("radio", { name: new RegExp(`^${family}`) }).check();
+  await page.getByRole("radiogroup", { name: "Size" }).getByRole("radio", { name: new RegExp(`^${family} S\\b`) }).check();
+  await expect(page.getByText(/\/hour, at most .*\/month/).last()).toBeVisible();
+  await page.getByLabel("Operating system").selectOption({ label: "Debian 12" });
+  await page.getByLabel("Hostname").fill("bad_name");
+  await expect(page.getByText("Only letters a–z, digits and hyphens are allowed; '_' is not.")).toBeVisible();
+  await page.getByLabel("Hostname").fill(name);
+  await page.screenshot({ path: `screenshots/deploy-${zone.toLowerCase()}.png`, fullPage: true });
+  await page.getByRole("button", { name: "Deploy", exact: true }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  // The badge names what is happening until the instance runs (the progress line says it too); a
+  // fast cloud may already be done by the time the page shows.
+  await expect(page.getByRole("status", { name: "Instance state" })).toHaveText(/^(Deploying…|Running)$/);
+  await expect(page.getByRole("status", { name: "Instance state" })).toHaveText("Running");
+}
+
+/** Creates a staff account with the CLI, as an operator would (`zenith staff add`, password on stdin). */
+export function addStaff(email: string, role: "support" | "admin") {
+  const bin = process.env.ZENITH_E2E_BIN;
+  const dataDir = process.env.ZENITH_E2E_DATA_DIR;
+  if (!bin || !dataDir) throw new Error("ZENITH_E2E_BIN and ZENITH_E2E_DATA_DIR name the server under test (see .ci/test)");
+  execFileSync(bin, ["staff", "add", "--email", email, "--role", role], { input: PASSWORD + "\n", env: { ...process.env, ZENITH_DATA_DIR: dataDir } });
+}
+
+/** Turns on two-factor sign-in from the Account page; returns the secret. */
+export async function enableTwoFactor(page: Page): Promise<string> {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Account" }).click();
+  await page.getByRole("region", { name: "Two-factor sign-in" }).getByLabel("Your password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Set up two-factor sign-in" }).click();
+  const secret = (await page.getByLabel("Secret key").innerText()).trim();
+  await page.getByLabel("Enter the 6-digit code it shows").fill(totp(secret));
+  await page.getByRole("button", { name: "Turn on two-factor sign-in" }).click();
+  await expect(page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem")).toHaveCount(10);
+  return secret;
 }

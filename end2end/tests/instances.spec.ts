@@ -1,23 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { newEmail, signUp, watchConsole } from "./helpers";
-
-async function deploy(page: Page, zone: string, family: "Agile" | "Stamina", name: string) {
-  await page.getByRole("link", { name: "Deploy an instance" }).first().click();
-  await expect(page.getByRole("heading", { name: "Deploy an instance" })).toBeVisible();
-  await page.getByRole("radio", { name: zone, exact: true }).check();
-  await page.getByRole("group", { name: /Storage family/ }).getByRole("radio", { name: new RegExp(`^${family}`) }).check();
-  await page.getByRole("radiogroup", { name: "Size" }).getByRole("radio", { name: new RegExp(`^${family} S\\b`) }).check();
-  await expect(page.getByText(/\/hour, at most .*\/month/).last()).toBeVisible();
-  await page.getByLabel("Operating system").selectOption({ label: "Debian 12" });
-  await page.getByLabel("Hostname").fill("bad_name");
-  await expect(page.getByText("Only letters a–z, digits and hyphens are allowed; '_' is not.")).toBeVisible();
-  await page.getByLabel("Hostname").fill(name);
-  await page.screenshot({ path: `screenshots/deploy-${zone.toLowerCase()}.png`, fullPage: true });
-  await page.getByRole("button", { name: "Deploy", exact: true }).click();
-  await expect(page.getByRole("heading", { name })).toBeVisible();
-  await expect(page.getByRole("status").filter({ hasText: "Deploying" })).toBeVisible();
-  await expect(page.getByRole("status", { name: "Instance state" })).toHaveText("Running");
-}
+import { deploy, newEmail, signUp, watchConsole } from "./helpers";
 
 async function addresses(page: Page) {
   const v4 = await page.getByLabel("IPv4 address", { exact: true }).innerText();

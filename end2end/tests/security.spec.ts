@@ -12,7 +12,7 @@ test("two-factor sign-in: enrol from the page, sign out, sign in with a code —
   await signUp(page, email);
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Account" }).click();
-  await page.getByLabel("Your password").fill(PASSWORD);
+  await page.getByRole("region", { name: "Two-factor sign-in" }).getByLabel("Your password").fill(PASSWORD);
   await page.getByRole("button", { name: "Set up two-factor sign-in" }).click();
   await expect(page.getByRole("img", { name: "QR code for your authenticator app" })).toBeVisible();
   const secret = (await page.getByLabel("Secret key").innerText()).trim();

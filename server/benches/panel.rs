@@ -6,6 +6,9 @@
 //!    take at most 1.3× the slowest zone, with one cloud call per zone once the catalogue is cached.
 //! 3. flood — while 50 clients hammer `/api/auth/login` with wrong passwords, the p99 of
 //!    `/api/instances/list` compared with its unloaded p99.
+//! 4. export — a 1,000,000-line finance export streamed by the panel against `sqlite3 -csv` reading
+//!    the same rows from the same database (speed ratio), and how much the process's resident memory
+//!    grows while it streams.
 
 use clap::Parser as _;
 use serde_json::json;
@@ -252,5 +255,125 @@ fn main() {
             login_flood(false).await;
             login_flood(true).await;
         }
+        if wants("export") {
+            export(1_000_000).await;
+        }
     });
+}
+
+/// Resident memory of this process, in bytes.
+fn rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+        .unwrap_or(0)
+        * 1024
+}
+
+async fn export(lines: i64) {
+    let dir = std::env::temp_dir().join(format!("zenith-bench-{}", uuid::Uuid::new_v4().simple()));
+    let args = ["zenith", "--addr", "127.0.0.1:0", "--data-dir", dir.to_str().unwrap(), "--staff-require-2fa", "false", "--no-site-check"];
+    let cli = Cli::try_parse_from(args).unwrap();
+    let app = Application::build(cli.serve, leptos_options(([127, 0, 0, 1], 0).into())).await.unwrap();
+    let base = format!("http://{}", app.addr);
+    let db = app.db.clone();
+    // 1,000 customers with 1,000 lines each, made by SQLite itself.
+    let t = Instant::now();
+    let customers = 1000;
+    sqlx::query(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {customers} - 1)
+         INSERT INTO users (id, email, password_hash, role, created_at, password_changed_at)
+         SELECT printf('00000000-0000-4000-8000-%012d', i), printf('customer%d@example.com', i), 'x', 'customer', 0, 0 FROM n"
+    ))
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO customers (user_id, cs_account_name) SELECT id, 'zenith-' || replace(id, '-', '') FROM users WHERE role = 'customer'",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {lines} - 1)
+         INSERT INTO statement_lines (id, customer_id, month, instance_id, offering_id, instance_name, zone_id, zone_name, offering_name, tier,
+             usage_start, usage_end, micro_hours, hours, records, source_usage_ids, updated_at)
+         SELECT printf('L202612-%016x', i), printf('00000000-0000-4000-8000-%012d', i % {customers}), '2026-12',
+                printf('10000000-0000-4000-8000-%012d', i), 'o-1', printf('web-%d', i), 'z-1', 'Tokyo',
+                CASE i % 2 WHEN 0 THEN 'Agile S' ELSE 'Stamina M' END, CASE i % 2 WHEN 0 THEN 'agile' ELSE 'stamina' END,
+                1796083200000, 1798761600000, 744000000, 744, 744, printf('10000000-0000-4000-8000-%012d', i), 0 FROM n"
+    ))
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    println!("export    made {lines} lines for {customers} customers in {:.1} s", t.elapsed().as_secs_f64());
+    let email = app::model::Email::parse("finance@example.com").unwrap();
+    let pw = app::model::NewPassword::parse("plum orbit falcon ninety3 kettle").unwrap();
+    server::auth::AuthService::upsert_staff(&db, app.auth.hasher(), &email, app::model::Role::Admin, &pw).await.unwrap();
+    let handle = tokio::spawn(app.run_with_shutdown(std::future::pending()));
+    let c = browser();
+    let r = c
+        .post(format!("{base}/api/auth/login"))
+        .header("origin", &base)
+        .json(&json!({"email": "finance@example.com", "password": "plum orbit falcon ninety3 kettle"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+
+    // The panel: stream the export, count its bytes, watch memory.
+    let before = rss();
+    let peak = Arc::new(AtomicU64::new(before));
+    let done = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (peak, done) = (peak.clone(), done.clone());
+        tokio::spawn(async move {
+            while !done.load(Ordering::Relaxed) {
+                peak.fetch_max(rss(), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let t = Instant::now();
+    let mut r = c.get(format!("{base}/support/billing/export.csv?month=2026-12")).send().await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let (mut bytes, mut rows) = (0usize, 0usize);
+    while let Some(chunk) = r.chunk().await.unwrap() {
+        bytes += chunk.len();
+        rows += chunk.iter().filter(|b| **b == b'\n').count();
+    }
+    let ours = t.elapsed();
+    done.store(true, Ordering::Relaxed);
+    watcher.await.unwrap();
+    assert_eq!(rows as i64, lines + 1, "every line and the header");
+
+    // sqlite3 -csv reading the same rows (the export's own query) from the same file.
+    let sql = format!("{} WHERE l.month = '2026-12' ORDER BY l.customer_id, l.id;", server::billing::repo::LINES_SQL.replace('\n', " "));
+    let t = Instant::now();
+    let out = std::process::Command::new("sqlite3")
+        .arg("-csv")
+        .arg(dir.join("zenith.db"))
+        .arg(&sql)
+        .stdout(std::process::Stdio::piped())
+        .output();
+    let theirs = t.elapsed();
+    match out {
+        Ok(o) if o.status.success() => {
+            let their_rows = o.stdout.iter().filter(|b| **b == b'\n').count();
+            println!(
+                "export    {lines} lines: panel {:.2} s ({:.0} MB, {:.0} lines/s) vs sqlite3 -csv {:.2} s ({their_rows} rows): the panel streams at {:.2}× sqlite3's speed; resident memory grew {:.1} MB while streaming",
+                ours.as_secs_f64(),
+                bytes as f64 / 1e6,
+                lines as f64 / ours.as_secs_f64(),
+                theirs.as_secs_f64(),
+                theirs.as_secs_f64() / ours.as_secs_f64(),
+                (peak.load(Ordering::Relaxed).saturating_sub(before)) as f64 / 1048576.0
+            );
+        }
+        other => println!("export    sqlite3 could not run ({other:?}); the panel took {:.2} s for {lines} lines", ours.as_secs_f64()),
+    }
+    handle.abort();
+    let _ = std::fs::remove_dir_all(&dir);
 }

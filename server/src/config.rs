@@ -37,6 +37,27 @@ pub enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// Manage the price list.
+    Prices {
+        #[command(subcommand)]
+        command: PricesCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PricesCommand {
+    /// Load prices from a CSV file (`offering,hourly_minor,monthly_cap_minor[,currency]`) or a TOML
+    /// file (`[[price]]` tables with the same keys). The file is checked whole first; offerings it
+    /// does not name keep their prices.
+    Import {
+        /// The price file (`.csv` or `.toml`).
+        file: PathBuf,
+        /// Currency the panel bills in; the file must match it.
+        #[arg(long, env = "ZENITH_CURRENCY", default_value = "EUR")]
+        currency: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -47,6 +68,14 @@ pub enum StaffCommand {
         email: String,
         #[arg(long, value_enum)]
         role: StaffRole,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Remove a staff member: the account is disabled, its sessions and any support session it holds
+    /// end at once (the audit log keeps everything it did).
+    Remove {
+        #[arg(long)]
+        email: String,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -133,6 +162,10 @@ pub struct ServeArgs {
     /// Sign-ups allowed in total per hour.
     #[arg(long, env = "ZENITH_SIGNUP_PER_HOUR", default_value_t = 200)]
     pub signup_per_hour: u32,
+    /// Seconds between sweeps of the instance directory (support's search by instance name, id or
+    /// address; one server sweeps at a time). A search for an address it does not know sweeps at once.
+    #[arg(long, env = "ZENITH_DIRECTORY_SWEEP_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub directory_sweep_secs: u64,
     #[command(flatten)]
     pub limits: ConnectionLimits,
     /// Start even when the site files (wasm, JavaScript, CSS) are missing. Only for running the API
@@ -142,6 +175,13 @@ pub struct ServeArgs {
     /// Currency of the price list.
     #[arg(long, env = "ZENITH_CURRENCY", default_value = "EUR")]
     pub currency: String,
+    /// VAT added to statements, in percent (up to two decimals: 21, 20.5, 0).
+    #[arg(long, env = "ZENITH_VAT_PERCENT", default_value = "21")]
+    pub vat_percent: String,
+    /// Seconds between usage ingestion passes (one server ingests at a time; admins can also run a
+    /// pass at once from the API).
+    #[arg(long, env = "ZENITH_USAGE_INGEST_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub usage_ingest_secs: u64,
     /// Log format.
     #[arg(long, env = "ZENITH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

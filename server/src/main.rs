@@ -3,7 +3,7 @@
 use anyhow::Context as _;
 use app::model::{Email, NewPassword, Role};
 use clap::Parser;
-use server::config::{Cli, Command, StaffCommand, StaffRole};
+use server::config::{Cli, Command, PricesCommand, StaffCommand, StaffRole};
 use server::startup::{leptos_options, Application};
 
 #[tokio::main]
@@ -51,6 +51,27 @@ async fn main() -> anyhow::Result<()> {
             let hasher = server::auth::password::Hasher::new(1, 1);
             let created = server::auth::AuthService::upsert_staff(&db, &hasher, &email, role, &password).await?;
             println!("{} {} ({})", if created { "created" } else { "updated" }, email, role.as_str());
+            Ok(())
+        }
+        Some(Command::Prices { command: PricesCommand::Import { file, currency, db } }) => {
+            server::telemetry::init(server::config::LogFormat::Text);
+            let currency = app::model::Currency::parse(&currency).map_err(anyhow::Error::msg)?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let prices = server::billing::prices::parse(&file.display().to_string(), &text, currency).map_err(anyhow::Error::msg)?;
+            server::data_dir::prepare(&db.data_dir)?;
+            let db = server::db::connect(&db.url()).await?;
+            db.migrate().await?;
+            let n = server::billing::prices::import(&db, &prices).await?;
+            println!("{n} prices imported");
+            Ok(())
+        }
+        Some(Command::Staff { command: StaffCommand::Remove { email, db } }) => {
+            server::telemetry::init(server::config::LogFormat::Text);
+            let email = Email::parse(&email).map_err(anyhow::Error::msg)?;
+            let db = server::db::connect(&db.url()).await?;
+            db.migrate().await?;
+            server::auth::AuthService::remove_staff(&db, &email).await?;
+            println!("removed {email}");
             Ok(())
         }
     }

@@ -36,6 +36,10 @@ pub struct Application {
     pub instances: Instances,
     pub jobs: Jobs,
     pub auth: AuthService,
+    pub directory: Arc<crate::directory::Directory>,
+    directory_sweep: Duration,
+    pub billing: Arc<crate::billing::Billing>,
+    usage_ingest: Duration,
     pub open_connections: serve::OpenConnections,
     shutdown: tokio::sync::watch::Sender<bool>,
 }
@@ -130,7 +134,17 @@ impl Application {
         let jobs = Jobs::new(db.clone(), tenancy.clone(), catalog.clone());
         let instances =
             Instances::new(db.clone(), tenancy.clone(), catalog.clone(), jobs.clone(), Duration::from_millis(args.cloud.zone_deadline_ms));
-        let support = Support::new(db.clone(), args.staff_require_2fa);
+        let directory = Arc::new(crate::directory::Directory::new(db.clone(), tenancy.admin().clone(), catalog.catalog.clone()));
+        let support = Arc::new(Support::new(db.clone(), args.staff_require_2fa, auth.clone(), instances.clone(), directory.clone()));
+        let vat = crate::billing::VatRate::parse(&args.vat_percent).map_err(anyhow::Error::msg)?;
+        let billing = Arc::new(crate::billing::Billing::new(
+            db.clone(),
+            tenancy.clone(),
+            catalog.catalog.clone(),
+            currency,
+            vat,
+            args.staff_require_2fa,
+        ));
         let firewall = crate::firewall::Firewall::new(db.clone(), tenancy.clone());
         let keys = crate::keys::Keys::new(db.clone(), tenancy.clone());
         let ports = Ports {
@@ -140,7 +154,8 @@ impl Application {
             instances: Arc::new(instances.clone()),
             firewall: Arc::new(firewall),
             keys: Arc::new(keys),
-            support: Arc::new(support),
+            support: support.clone(),
+            billing: billing.clone(),
         };
 
         let listener = tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("binding {}", args.addr))?;
@@ -161,7 +176,7 @@ impl Application {
         };
         let mut site = site;
         site.site_addr = addr;
-        let router = http::router(AppState { leptos_options: site, db: db.clone(), ports }, settings);
+        let router = http::router(AppState { leptos_options: site, db: db.clone(), ports, support, billing: billing.clone() }, settings);
         let (shutdown, _) = tokio::sync::watch::channel(false);
         Ok(Application {
             listener,
@@ -174,6 +189,10 @@ impl Application {
             instances,
             jobs,
             auth,
+            directory,
+            directory_sweep: Duration::from_secs(args.directory_sweep_secs),
+            billing,
+            usage_ingest: Duration::from_secs(args.usage_ingest_secs),
             open_connections: serve::OpenConnections::default(),
             shutdown,
         })
@@ -185,8 +204,22 @@ impl Application {
     }
 
     pub async fn run_with_shutdown(self, stop: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Application { listener, router, limits, db, sim, jobs, shutdown, open_connections, .. } = self;
-        let workers = crate::worker::spawn(db, jobs, &shutdown);
+        let Application {
+            listener,
+            router,
+            limits,
+            db,
+            sim,
+            jobs,
+            directory,
+            directory_sweep,
+            billing,
+            usage_ingest,
+            shutdown,
+            open_connections,
+            ..
+        } = self;
+        let workers = crate::worker::spawn(crate::worker::Work { db, jobs, directory, directory_sweep, billing, usage_ingest }, &shutdown);
         serve::serve(listener, router, limits, open_connections, stop).await?;
         let _ = shutdown.send(true);
         for w in workers {

@@ -43,26 +43,29 @@ mod port {
 #[server(prefix = "/api", endpoint = "account/2fa/begin", input = Json)]
 pub async fn two_factor_begin(#[server(default)] password: String) -> Result<TwoFactorSetup, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    ports.account.two_factor_begin(&p.owner()?, &password).await
+    let o = super::ssr::owner(&ports, &p, crate::model::audit::AuditEvent::TwoFactorEnrolmentStarted).await?;
+    ports.account.two_factor_begin(&o, &password).await
 }
 
 #[server(prefix = "/api", endpoint = "account/2fa/confirm", input = Json)]
 pub async fn two_factor_confirm(code: String) -> Result<RecoveryCodes, AppError> {
     let (ports, ctx, p) = super::ssr::signed_in().await?;
-    ports.account.two_factor_confirm(&p.owner()?, &ctx, &code).await
+    let o = super::ssr::owner(&ports, &p, crate::model::audit::AuditEvent::TwoFactorEnabled).await?;
+    ports.account.two_factor_confirm(&o, &ctx, &code).await
 }
 
 #[server(prefix = "/api", endpoint = "account/2fa/disable", input = Json)]
 pub async fn two_factor_disable(password: String, code: String) -> Result<(), AppError> {
     let (ports, ctx, p) = super::ssr::signed_in().await?;
-    ports.account.two_factor_disable(&p.owner()?, &ctx, &password, &code).await
+    let o = super::ssr::owner(&ports, &p, crate::model::audit::AuditEvent::TwoFactorDisabled).await?;
+    ports.account.two_factor_disable(&o, &ctx, &password, &code).await
 }
 
 #[server(prefix = "/api", endpoint = "account/password", input = Json)]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     use crate::model::NewPassword;
     let (ports, ctx, p) = super::ssr::signed_in().await?;
-    let owner = p.owner()?;
+    let owner = super::ssr::owner(&ports, &p, crate::model::audit::AuditEvent::PasswordChanged).await?;
     let new = super::field("new_password", NewPassword::parse(&new_password))?;
     ports.account.change_password(&owner, &ctx, &current_password, new).await
 }
@@ -82,7 +85,7 @@ pub async fn revoke_sessions(
 ) -> Result<Revoked, AppError> {
     use crate::model::SessionId;
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    let owner = p.owner()?;
+    let owner = super::ssr::owner(&ports, &p, crate::model::audit::AuditEvent::SessionsRevoked).await?;
     let which = match (id.filter(|s| !s.trim().is_empty()), all_others.unwrap_or(false)) {
         // An id that is not even well-formed cannot be one of the caller's sessions.
         (Some(id), false) => RevokeWhich::One(SessionId::parse(&id).map_err(|_| AppError::NotFound)?),

@@ -52,7 +52,7 @@ pub async fn get_group(id: String) -> Result<GroupDetail, AppError> {
 pub async fn create_group(name: String, #[server(default)] description: String) -> Result<GroupDetail, AppError> {
     use crate::model::firewall::GroupName;
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    let w = p.writer()?;
+    let w = super::ssr::writer(&ports, &p, crate::model::audit::AuditEvent::GroupCreated, None).await?;
     let name = super::field("name", GroupName::parse(&name))?;
     super::field("description", crate::model::check_text(&description, 255, false))?;
     ports.firewall.create(&w, name, description.trim().to_string()).await
@@ -61,31 +61,26 @@ pub async fn create_group(name: String, #[server(default)] description: String) 
 #[server(prefix = "/api", endpoint = "firewall/delete", input = Json)]
 pub async fn delete_group(id: String) -> Result<(), AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    let w = p.writer()?;
+    let w = super::ssr::writer(&ports, &p, crate::model::audit::AuditEvent::GroupDeleted, Some(&id)).await?;
     ports.firewall.delete(&w, &known(crate::model::SecurityGroupId::parse(&id))?).await
 }
 
 /// `{group_id, direction, protocol, start_port?, end_port?, icmp_type?, icmp_code?, cidrs}`: one rule
 /// for every range, both families at once.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "firewall/add_rules", input = Json)]
 pub async fn add_rules(
     group_id: String,
     direction: String,
-    protocol: String,
-    #[server(default)] start_port: Option<i64>,
-    #[server(default)] end_port: Option<i64>,
-    #[server(default)] icmp_type: Option<i64>,
-    #[server(default)] icmp_code: Option<i64>,
+    #[server(flatten)] traffic: crate::model::firewall::TrafficInput,
     #[server(default)] cidrs: Vec<String>,
 ) -> Result<AddRulesOutcome, AppError> {
-    use crate::model::firewall::{Direction, NewRules, Traffic};
+    use crate::model::firewall::{Direction, NewRules};
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    let w = p.writer()?;
+    let w = super::ssr::writer(&ports, &p, crate::model::audit::AuditEvent::RulesAdded, Some(&group_id)).await?;
     let group = known(crate::model::SecurityGroupId::parse(&group_id))?;
     let direction = Direction::parse(&direction.trim().to_ascii_lowercase())
         .ok_or_else(|| AppError::invalid("direction", "Say which way: ingress (to the instance) or egress (from it)."))?;
-    let traffic = super::fields(Traffic::parse(&protocol, start_port, end_port, icmp_type, icmp_code))?;
+    let traffic = super::fields(traffic.parse())?;
     let cidrs = super::fields(NewRules::parse_cidrs(&cidrs))?;
     ports.firewall.add_rules(&w, &group, NewRules { direction, traffic, cidrs }).await
 }
@@ -93,7 +88,7 @@ pub async fn add_rules(
 #[server(prefix = "/api", endpoint = "firewall/remove_rule", input = Json)]
 pub async fn remove_rule(group_id: String, rule_id: String) -> Result<(), AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    let w = p.writer()?;
+    let w = super::ssr::writer(&ports, &p, crate::model::audit::AuditEvent::RuleRemoved, Some(&group_id)).await?;
     let group = known(crate::model::SecurityGroupId::parse(&group_id))?;
     ports.firewall.remove_rule(&w, &group, &known(crate::model::RuleId::parse(&rule_id))?).await
 }
@@ -108,7 +103,7 @@ pub struct GroupsChanging {
 pub async fn set_groups(id: String, group_ids: Vec<String>) -> Result<GroupsChanging, AppError> {
     use crate::model::SecurityGroupId;
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    let w = p.writer()?;
+    let w = super::ssr::writer(&ports, &p, crate::model::JobKind::SetGroups, Some(&id)).await?;
     if group_ids.is_empty() || group_ids.len() > 10 {
         return Err(AppError::invalid("group_ids", "Choose between one and ten security groups."));
     }

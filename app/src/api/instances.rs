@@ -76,7 +76,7 @@ pub async fn deploy(
     use crate::model::instance::UserData;
     use crate::model::*;
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    let w = p.writer()?;
+    let w = super::ssr::writer(&ports, &p, JobKind::Deploy, None).await?;
     let groups = security_group_ids.unwrap_or_default();
     if groups.len() > 10 {
         return Err(AppError::invalid("security_group_ids", "An instance can be in at most 10 security groups."));
@@ -103,7 +103,8 @@ pub struct ActionAccepted {
 #[server(prefix = "/api", endpoint = "instances/action", input = Json)]
 pub async fn instance_action(id: String, #[server(flatten)] action: ActionInput) -> Result<ActionAccepted, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    let w = p.writer()?;
+    let kind = crate::model::JobKind::parse(action.action.trim()).unwrap_or(crate::model::JobKind::Stop);
+    let w = super::ssr::writer(&ports, &p, kind, Some(&id)).await?;
     let action = super::fields(action.parse())?;
     let job_id = ports.instances.act(&w, &known(InstanceId::parse(&id))?, action).await?;
     Ok(ActionAccepted { job_id })

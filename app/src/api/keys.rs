@@ -37,7 +37,7 @@ pub async fn add_key(name: String, public_key: String) -> Result<KeyView, AppErr
     use crate::model::keys::PUBLIC_KEY_MAX_BYTES;
     use crate::model::SshKeyName;
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    let o = p.owner()?;
+    let o = super::ssr::owner(&ports, &p, crate::model::audit::AuditEvent::KeyAdded).await?;
     let name = super::field("name", SshKeyName::parse(&name))?;
     if public_key.len() > PUBLIC_KEY_MAX_BYTES {
         return Err(AppError::invalid("public_key", "That is far longer than any public key; paste the one line of your .pub file."));
@@ -48,7 +48,7 @@ pub async fn add_key(name: String, public_key: String) -> Result<KeyView, AppErr
 #[server(prefix = "/api", endpoint = "keys/generate", input = Json)]
 pub async fn generate_key(name: String) -> Result<GeneratedKey, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    let o = p.owner()?;
+    let o = super::ssr::owner(&ports, &p, crate::model::audit::AuditEvent::KeyGenerated).await?;
     let name = super::field("name", crate::model::SshKeyName::parse(&name))?;
     ports.keys.generate(&o, name).await
 }
@@ -56,7 +56,7 @@ pub async fn generate_key(name: String) -> Result<GeneratedKey, AppError> {
 #[server(prefix = "/api", endpoint = "keys/delete", input = Json)]
 pub async fn delete_key(name: String) -> Result<(), AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    let o = p.owner()?;
+    let o = super::ssr::owner(&ports, &p, crate::model::audit::AuditEvent::KeyDeleted).await?;
     // A name that cannot be anyone's key is not found, like any other missing name.
     let name = crate::model::SshKeyName::parse(&name).map_err(|_| AppError::NotFound)?;
     ports.keys.delete(&o, &name).await

@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod billing;
 pub mod catalog;
 pub mod firewall;
 pub mod instances;
@@ -29,6 +30,8 @@ pub enum Access {
     Owner,
     /// Support staff.
     Staff,
+    /// Admins only (outside a support session).
+    Admin,
 }
 
 impl Access {
@@ -100,7 +103,23 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     ep("/api/keys/generate", Access::Owner, r#"{"name":"generated"}"#),
     ep("/api/keys/delete", Access::Owner, r#"{"name":"laptop"}"#),
+    ep("/api/account/support_access", Access::SignedIn, "{}"),
+    ep("/api/account/support_access/set", Access::Owner, r#"{"mode":"consent"}"#),
+    ep("/api/account/support_access/grant", Access::Owner, "{}"),
+    ep("/api/account/support_access/revoke", Access::Owner, "{}"),
+    ep("/api/billing/statement", Access::SignedIn, r#"{"month":"2026-12"}"#),
+    ep("/api/billing/instance", Access::SignedIn, r#"{"id":"i-1"}"#),
+    ep("/api/admin/billing/ingest", Access::Admin, "{}"),
     ep("/api/support/access", Access::Staff, "{}"),
+    ep("/api/support/customers/search", Access::Staff, r#"{"query":"2001:db8::1"}"#),
+    ep("/api/support/customers/get", Access::Staff, r#"{"id":"c-1"}"#),
+    ep(
+        "/api/support/impersonate/start",
+        Access::Staff,
+        r#"{"customer_id":"c-1","reason":"slow disk on web-01","ticket":"T-1","mode":"read_only","password":"plum orbit falcon ninety3 kettle"}"#,
+    ),
+    ep("/api/support/impersonate/stop", Access::Staff, "{}"),
+    ep("/api/support/audit", Access::Staff, r#"{"customer_id":"c-1","from":"2026-12-01","page":1}"#),
 ];
 
 #[cfg(feature = "ssr")]
@@ -125,6 +144,38 @@ pub(crate) mod ssr {
     /// Where the request came from (set by the server's client-address layer).
     pub fn client() -> ClientInfo {
         use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<ClientInfo>().cloned()).unwrap_or_default()
+    }
+
+    /// The write capability, or its refusal, which inside a support session is put on the
+    /// customer's record: a read-only session that tried to change something is part of its story.
+    pub async fn writer<'a>(
+        ports: &Ports,
+        p: &'a Principal,
+        action: impl Into<crate::model::audit::AuditAction>,
+        target: Option<&str>,
+    ) -> Result<crate::ports::Writer<'a>, AppError> {
+        match p.writer() {
+            Ok(w) => Ok(w),
+            Err(e) => {
+                ports.support.refused(p, action.into(), target).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// As [`writer`], for the account owner's capability.
+    pub async fn owner<'a>(
+        ports: &Ports,
+        p: &'a Principal,
+        action: impl Into<crate::model::audit::AuditAction>,
+    ) -> Result<crate::ports::Owner<'a>, AppError> {
+        match p.owner() {
+            Ok(o) => Ok(o),
+            Err(e) => {
+                ports.support.refused(p, action.into(), None).await;
+                Err(e)
+            }
+        }
     }
 
     /// As [`request`], for calls that need someone signed in.

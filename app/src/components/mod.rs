@@ -1,6 +1,10 @@
 //! Small widgets the pages share: one error view, field errors, badges, copyable values, a
 //! confirmation step for disruptive actions, and the browser-only timing helpers.
 
+mod guard;
+
+pub use guard::{refusal, use_impersonating, Guard};
+
 use crate::error::AppError;
 use crate::model::{Instance, Tier};
 use leptos::prelude::*;
@@ -135,10 +139,17 @@ pub fn ConfirmButton(
     #[prop(into)] disabled: Signal<bool>,
     #[prop(optional)] title: Option<&'static str>,
     #[prop(optional)] danger: bool,
+    /// Tells apart several buttons with the same label on one page (a row's id).
+    #[prop(optional, into)]
+    key: String,
+    /// Other ways to confirm, shown beside the main one ("Only the IPv6 half").
+    #[prop(optional)]
+    alternatives: Vec<(String, Callback<()>)>,
     on_confirm: Callback<()>,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
-    let id = format!("confirm-{}", label.to_lowercase().replace(' ', "-"));
+    let id = format!("confirm-{}-{key}", label.to_lowercase().replace(' ', "-"));
+    let alternatives = StoredValue::new(alternatives);
     let confirm_class = if danger { "button danger" } else { "button primary" };
     view! {
         <span class="confirm">
@@ -148,11 +159,72 @@ pub fn ConfirmButton(
                 <span class="confirm-panel" role="group" id=id.clone() aria-label=format!("Confirm {label}")>
                     <span class="confirm-text">{warning.clone()}</span>
                     <button type="button" class=confirm_class on:click=move |_| { open.set(false); on_confirm.run(()); }>{confirm}</button>
+                    {alternatives.get_value().into_iter().map(|(name, run)| view! {
+                        <button type="button" class="button" on:click=move |_| { open.set(false); run.run(()); }>{name}</button>
+                    }).collect_view()}
                     <button type="button" class="button subtle" on:click=move |_| open.set(false)>"Cancel"</button>
                 </span>
             </Show>
         </span>
     }
+}
+
+/// A form that may also sit inside another one, as the key forms do inside the deploy form. HTML
+/// forbids nested `<form>`s (and a nested submit would bubble into the outer form and deploy), so
+/// `inline` renders a labelled group whose button and Enter key (in a one-line field) submit it,
+/// while the outer form never sees either.
+#[component]
+pub fn SubForm(
+    #[prop(optional)] inline: bool,
+    /// The id of the heading that names the form.
+    labelledby: &'static str,
+    /// The submit button's name.
+    submit: &'static str,
+    #[prop(optional)] primary: bool,
+    #[prop(into)] disabled: Signal<bool>,
+    on_submit: Callback<()>,
+    children: Children,
+) -> impl IntoView {
+    let class = if primary { "button primary" } else { "button" };
+    if !inline {
+        return view! {
+            <form aria-labelledby=labelledby novalidate on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); on_submit.run(()) }>
+                {children()}
+                <button type="submit" class=class disabled=move || disabled.get()>{submit}</button>
+            </form>
+        }
+        .into_any();
+    }
+    let enter = move |ev: leptos::ev::KeyboardEvent| {
+        use leptos::wasm_bindgen::JsCast;
+        let one_line = ev.target().is_some_and(|t| t.dyn_ref::<web_sys::HtmlInputElement>().is_some());
+        if ev.key() == "Enter" && one_line {
+            ev.prevent_default();
+            if !disabled.get_untracked() {
+                on_submit.run(());
+            }
+        }
+    };
+    view! {
+        <div class="subform" role="group" aria-labelledby=labelledby on:keydown=enter>
+            {children()}
+            <button type="button" class=class disabled=move || disabled.get() on:click=move |_| on_submit.run(())>{submit}</button>
+        </div>
+    }
+    .into_any()
+}
+
+/// Percent-encodes text for a URL (RFC 3986: unreserved characters stay as they are).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Runs `f` after `ms` milliseconds (browser only; a no-op while rendering on the server).

@@ -49,6 +49,8 @@ text_enum! {
         SupportAccessChanged = "support_access_changed",
         SupportAccessGranted = "support_access_granted",
         SupportAccessRevoked = "support_access_revoked",
+        /// An admin downloaded the audit log.
+        AuditExported = "audit_exported",
         UsageIngested = "usage_ingested",
     }
 }

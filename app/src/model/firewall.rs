@@ -321,6 +321,40 @@ pub enum Traffic {
     All,
 }
 
+/// `/api/firewall/add_rules`' traffic fields as they travel: `{protocol, start_port?, end_port?,
+/// icmp_type?, icmp_code?}`. The page sends a [`Traffic`]; the server parses it back.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrafficInput {
+    pub protocol: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_port: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_port: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icmp_type: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icmp_code: Option<i64>,
+}
+
+impl TrafficInput {
+    pub fn parse(&self) -> Result<Traffic, (&'static str, String)> {
+        Traffic::parse(&self.protocol, self.start_port, self.end_port, self.icmp_type, self.icmp_code)
+    }
+}
+
+impl From<&Traffic> for TrafficInput {
+    fn from(t: &Traffic) -> TrafficInput {
+        let (ports, icmp) = (t.ports(), t.icmp());
+        TrafficInput {
+            protocol: t.protocol().as_str().to_string(),
+            start_port: ports.map(|p| p.start as i64),
+            end_port: ports.map(|p| p.end as i64),
+            icmp_type: icmp.map(|m| m.icmp_type as i64),
+            icmp_code: icmp.map(|m| m.icmp_code as i64),
+        }
+    }
+}
+
 impl Traffic {
     /// From the API's fields; ports only for TCP and UDP, type and code only for ICMP.
     pub fn parse(
@@ -612,8 +646,14 @@ fn icmp_family_key(m: IcmpMatch, family: Family) -> (i16, i16) {
 }
 
 /// Groups a group's rules into table lines (see [`RuleRow`]), ingress first, in a stable order.
+/// What makes two rules the same traffic: direction, protocol and the ports (or ICMP type and code,
+/// in one family's numbering).
+type TrafficKey = (Direction, Protocol, i32, i32);
+/// The rules one line stands for, with their ranges.
+type Members = Vec<(RuleId, Cidr)>;
+
 pub fn rule_rows(rules: &[RuleView]) -> Vec<RuleRow> {
-    let mut keyed: Vec<((Direction, Protocol, i32, i32), String, RuleId, Cidr)> = rules
+    let mut keyed: Vec<(TrafficKey, String, RuleId, Cidr)> = rules
         .iter()
         .map(|r| {
             let t = r.traffic();
@@ -630,11 +670,11 @@ pub fn rule_rows(rules: &[RuleView]) -> Vec<RuleRow> {
         })
         .collect();
     keyed.sort_by(|x, y| x.0.cmp(&y.0).then(x.3.cmp(&y.3)));
-    let mut rows: Vec<(Vec<(RuleId, Cidr)>, (Direction, Protocol, i32, i32), String)> = Vec::new();
+    let mut rows: Vec<(Members, TrafficKey, String)> = Vec::new();
     for (key, label, id, cidr) in keyed {
         // Same traffic: one line per pair of ranges that mirror each other across families, so
         // `0.0.0.0/0` + `::/0` is one line, and a lone `203.0.113.0/24` its own line.
-        let pairs_with = |members: &Vec<(RuleId, Cidr)>| {
+        let pairs_with = |members: &Members| {
             members.len() == 1 && members[0].1.family() != cidr.family() && members[0].1.is_anywhere() == cidr.is_anywhere()
         };
         match rows.iter_mut().find(|(m, k, _)| *k == key && pairs_with(m)) {

@@ -43,6 +43,11 @@ pub fn SignedIn() -> impl IntoView {
                     })}
                 </Suspense>
             </header>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    who.await.ok().and_then(|me| me.impersonating).map(|session| view! { <crate::pages::support::SupportBanner session/> })
+                })}
+            </Suspense>
             <main class="content">
                 <Outlet/>
             </main>
@@ -59,7 +64,9 @@ fn Nav(me: Me, menu_open: RwSignal<bool>) -> impl IntoView {
             navigate("/login", Default::default());
         }
     });
-    let staff = me.role.is_staff();
+    // In a support session the panel is the customer's, their navigation and their address included.
+    let staff = me.role.is_staff() && me.impersonating.is_none();
+    let shown_email = me.impersonating.as_ref().map(|s| s.customer_email.to_string()).unwrap_or_else(|| me.email.to_string());
     view! {
         <nav id="main-nav" aria-label="Main" class:open=move || menu_open.get() on:click=move |_| menu_open.set(false)>
             <A href="/" exact=true>"Instances"</A>
@@ -70,7 +77,7 @@ fn Nav(me: Me, menu_open: RwSignal<bool>) -> impl IntoView {
             {staff.then(|| view! { <A href="/support">"Support"</A> })}
         </nav>
         <div class="who">
-            <span class="email" title="Signed in as">{me.email.to_string()}</span>
+            <span class="email" title="Signed in as">{shown_email}</span>
             <button type="button" class="button subtle" on:click=move |_| { logout.dispatch(Logout {}); }>
                 "Sign out"
             </button>

@@ -2,11 +2,14 @@
 
 pub mod account;
 pub mod auth;
+pub mod billing;
 pub mod deploy;
+pub mod firewall;
 pub mod instance;
 pub mod instances;
-pub mod later;
+pub mod keys;
 pub mod layout;
+pub mod support;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -25,6 +25,7 @@ use anyhow::Context as _;
 use app::error::AppError;
 use app::model::account::{FormState, LoginOutcome};
 use app::model::audit::{AuditAction, AuditCategory, AuditEvent, AuditOutcome};
+use app::model::support::SupportMode;
 use app::model::{CustomerId, Email, Me, NewPassword, Role, UserId};
 use app::ports::{ClientInfo, Principal, RequestCtx, SupportView};
 use password::Hasher;
@@ -201,16 +202,38 @@ impl AuthService {
 
     /// Checks the password again for a security change; a wrong one is a counted failure.
     async fn confirm_password(&self, user: &User, password: &str, action: AuditAction, client: &ClientInfo) -> Result<(), AuthError> {
+        if !self.password_again(user, password, AuditCategory::Account, action, client).await? {
+            return Err(AuthError::Refused(AppError::invalid("password", "Your password is not correct.")));
+        }
+        Ok(())
+    }
+
+    /// Is this the user's password? Throttled like a sign-in (per account) and a wrong one is counted
+    /// and audited under `category`/`action`.
+    async fn password_again(
+        &self,
+        user: &User,
+        password: &str,
+        category: AuditCategory,
+        action: AuditAction,
+        client: &ClientInfo,
+    ) -> Result<bool, AuthError> {
         let scope = Scope::new(&format!("password:user:{}", user.id), throttle::ACCOUNT);
         let attempt = self.attempt(std::slice::from_ref(&scope)).await?;
         let ok = password.len() <= MAX_PASSWORD_BYTES
             && self.hasher.verify(password, Some(&user.password_hash)).await.map_err(AuthError::from_pool)?;
         if !ok {
-            self.failed(attempt, Some(user), AuditCategory::Account, action, Some("wrong password"), client).await;
-            return Err(AuthError::Refused(AppError::invalid("password", "Your password is not correct.")));
+            self.failed(attempt, Some(user), category, action, Some("wrong password"), client).await;
+            return Ok(false);
         }
         attempt.succeeded(&self.db, &[&scope]).await?;
-        Ok(())
+        Ok(true)
+    }
+
+    /// A staff member's password again before a support session opens (see `support`).
+    pub async fn staff_password_again(&self, p: &Principal, password: &str) -> Result<bool, AuthError> {
+        let user = self.user(&p.user_id).await?.ok_or(AuthError::Refused(AppError::Unauthorized))?;
+        self.password_again(&user, password, AuditCategory::Support, AuditEvent::ImpersonationRefused.into(), &p.client).await
     }
 
     /// Creates a staff account or resets its password and role (`zenith staff add`).
@@ -220,12 +243,13 @@ impl AuthService {
             anyhow::bail!("{why}");
         }
         let hash = hasher.hash(password.expose()).await?;
-        let mut tx = db.pool.begin().await?;
+        let mut tx = db.begin_write().await?;
         let created = match repo::user_by_email(&mut tx, email).await? {
             Some(u) => {
                 anyhow::ensure!(u.role != Role::Customer, "{email} is a customer account; staff need their own address");
                 repo::set_password(&mut tx, &u.id, &hash, Some(role)).await?;
                 repo::revoke_other_sessions(&mut tx, &u.id, None).await?;
+                crate::support::end_all_held_by(&mut tx, &u.id, "the staff member's account was changed").await?;
                 false
             }
             None => {
@@ -237,11 +261,24 @@ impl AuthService {
         Ok(created)
     }
 
+    /// Disables a staff account (`zenith staff remove`): its sessions end, and so does any support
+    /// session it holds. The row stays: the audit log names it.
+    pub async fn remove_staff(db: &Db, email: &Email) -> anyhow::Result<()> {
+        let mut tx = db.begin_write().await?;
+        let user = repo::user_by_email(&mut tx, email).await?.with_context(|| format!("there is no account {email}"))?;
+        anyhow::ensure!(user.role.is_staff(), "{email} is a customer account, not staff");
+        repo::disable(&mut tx, &user.id).await?;
+        repo::revoke_other_sessions(&mut tx, &user.id, None).await?;
+        crate::support::end_all_held_by(&mut tx, &user.id, "the staff member was removed").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// A new customer with a password, as sign-up makes one (also used by `--demo`). Returns `None`
     /// when the email is taken.
     pub async fn create_customer(db: &Db, email: &Email, password_hash: &str) -> anyhow::Result<Option<UserId>> {
         let id = UserId::new_random();
-        let mut tx = db.pool.begin().await?;
+        let mut tx = db.begin_write().await?;
         match repo::insert_user(&mut tx, &id, email, password_hash, Role::Customer).await {
             Err(e) if crate::db::is_unique_violation(&e) => return Ok(None),
             other => other.context("creating a user")?,
@@ -356,6 +393,10 @@ impl AuthService {
             if r.revoked_at.is_none() {
                 repo::revoke_session(&mut conn, &r.user_id, &r.id).await?;
             }
+            // A support session never outlives the staff session it runs in.
+            if let Some(s) = &r.support {
+                crate::support::end_and_audit(&mut conn, &s.id, "the staff member's session ended").await?;
+            }
             crate::error::log_failed_write(ctx.session.flush().await, "forgetting an ended session");
             return Err(signed_out());
         }
@@ -373,6 +414,10 @@ impl AuthService {
                 crate::support::end_and_audit(&mut conn, &s.id, "the staff member is no longer staff").await?;
                 None
             }
+            Some(s) if s.mode == SupportMode::Acting && r.role != Role::Admin => {
+                crate::support::end_and_audit(&mut conn, &s.id, "the staff member is no longer an admin").await?;
+                None
+            }
             other => other,
         };
         let customer_id = match (&support, r.role) {
@@ -387,7 +432,13 @@ impl AuthService {
             session_id: r.id,
             two_factor: r.two_factor,
             customer_id,
-            support: support.map(|s| SupportView { id: s.id, customer_email: s.customer_email, mode: s.mode, expires_at: s.expires_at }),
+            support: support.map(|s| SupportView {
+                id: s.id,
+                customer_email: s.customer_email,
+                customer_two_factor: s.customer_two_factor,
+                mode: s.mode,
+                expires_at: s.expires_at,
+            }),
             client: ctx.client.clone(),
         })
     }
@@ -424,9 +475,11 @@ impl app::api::auth::AuthPort for AuthService {
             email: p.email.clone(),
             role: p.role,
             two_factor_enabled: p.two_factor,
-            impersonating: p.support.as_ref().map(|s| app::model::support::Impersonating {
+            impersonating: p.support.as_ref().zip(p.customer_id.as_ref()).map(|(s, c)| app::model::support::Impersonating {
                 id: s.id.clone(),
+                customer_id: c.clone(),
                 customer_email: s.customer_email.clone(),
+                customer_two_factor: s.customer_two_factor,
                 mode: s.mode,
                 expires_at: crate::db::rfc3339(s.expires_at),
                 staff_email: p.email.clone(),

@@ -146,6 +146,16 @@ pub async fn enable_totp(conn: &mut Conn, id: &UserId, step: i64) -> Result<bool
     Ok(n == 1)
 }
 
+/// A disabled account cannot sign in; its sessions stop working at their next request.
+pub async fn disable(conn: &mut Conn, id: &UserId) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL")
+        .bind(now_ms())
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn disable_totp(conn: &mut Conn, id: &UserId) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET totp_secret_sealed = NULL, totp_pending_sealed = NULL, totp_enabled_at = NULL WHERE id = $1")
         .bind(id.as_str())
@@ -227,6 +237,7 @@ pub struct ResolvedSupport {
     pub id: ImpersonationId,
     pub customer_id: CustomerId,
     pub customer_email: Email,
+    pub customer_two_factor: bool,
     pub mode: SupportMode,
     pub expires_at: i64,
 }
@@ -245,6 +256,7 @@ struct ResolvedRaw {
     imp_id: Option<String>,
     imp_customer: Option<String>,
     imp_customer_email: Option<String>,
+    imp_customer_totp: Option<i64>,
     imp_mode: Option<String>,
     imp_expires_at: Option<i64>,
 }
@@ -256,7 +268,7 @@ fn parsed<T>(r: Result<T, String>, what: &str) -> anyhow::Result<T> {
 pub async fn resolve_session(conn: &mut Conn, id: &SessionId) -> anyhow::Result<Option<Resolved>> {
     let raw: Option<ResolvedRaw> = sqlx::query_as(
         "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.revoked_at, u.email, u.role, u.disabled_at, u.totp_enabled_at,
-                i.id AS imp_id, i.customer_id AS imp_customer, c.email AS imp_customer_email, i.mode AS imp_mode, i.expires_at AS imp_expires_at
+                i.id AS imp_id, i.customer_id AS imp_customer, c.email AS imp_customer_email, c.totp_enabled_at AS imp_customer_totp, i.mode AS imp_mode, i.expires_at AS imp_expires_at
          FROM auth_sessions s JOIN users u ON u.id = s.user_id
          LEFT JOIN impersonations i ON i.staff_session_id = s.id AND i.ended_at IS NULL
          LEFT JOIN users c ON c.id = i.customer_id
@@ -272,6 +284,7 @@ pub async fn resolve_session(conn: &mut Conn, id: &SessionId) -> anyhow::Result<
             id: parsed(ImpersonationId::parse(&i), "support session id")?,
             customer_id: parsed(CustomerId::parse(&c), "customer id")?,
             customer_email: parsed(Email::parse(&e), "email")?,
+            customer_two_factor: r.imp_customer_totp.is_some(),
             mode: SupportMode::parse(&m).with_context(|| format!("unknown support mode {m:?}"))?,
             expires_at: x,
         }),

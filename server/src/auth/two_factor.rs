@@ -107,7 +107,7 @@ impl AuthService {
         };
         let codes = super::totp::new_recovery_codes();
         let hashes: Vec<String> = codes.iter().map(|c| super::totp::recovery_hash(c)).collect();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         if !repo::enable_totp(&mut tx, &user.id, step).await? {
             return Err(AuthError::Refused(AppError::Conflict("Two-factor sign-in changed meanwhile; reload and try again.".into())));
         }
@@ -142,7 +142,7 @@ impl AuthService {
             self.failed(attempt, Some(&user), AuditCategory::Account, AuditEvent::TwoFactorDisable.into(), None, &ctx.client).await;
             return Err(AuthError::Refused(AppError::Invalid { field: None, message: "The password or the code is not correct.".into() }));
         }
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         repo::disable_totp(&mut tx, &user.id).await?;
         tx.commit().await?;
         attempt.succeeded(&self.db, &[&scope]).await?;

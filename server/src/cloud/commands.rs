@@ -237,6 +237,11 @@ impl CloudStack {
         self.list("listUsageRecords", "usagerecord", &p).await
     }
 
+    /// How far the usage server has aggregated (admin, 4.17+).
+    pub async fn usage_server_metrics(&self) -> R<UsageServerMetrics> {
+        self.call_object("listUsageServerMetrics", "usageMetrics", &[]).await
+    }
+
     /// The job itself is the envelope's content.
     pub async fn query_async_job_result(&self, job_id: &str) -> R<AsyncJob> {
         self.call("queryAsyncJobResult", &[("jobid", job_id.into())]).await

@@ -71,6 +71,11 @@ impl CloudError {
         }
     }
 
+    /// A cloud too old for the command (432, "Unknown API command").
+    pub fn is_unknown_command(&self) -> bool {
+        matches!(self, CloudError::Api { errorcode: code::UNSUPPORTED_ACTION, .. })
+    }
+
     /// CloudStack's answer to an id that does not exist or is not the caller's (431, "entity does
     /// not exist", or a permission error on someone else's object).
     pub fn is_not_found(&self) -> bool {

@@ -195,7 +195,7 @@ fn nics_and_usage_records_with_the_quoted_t_date() {
         "usagerecord",
         r#"{"listusagerecordsresponse":{"count":1,"usagerecord":[{"account":"cust","accountid":"a1","zoneid":"z1","description":"web01 running time","usage":"2.95288 Hrs","usagetype":1,"rawusage":"2.95288","virtualmachineid":"v1","name":"web01","offeringid":"o1","usageid":"v1","type":"KVM","startdate":"2018-03-01'T'00:00:00+01:00","enddate":"2018-03-01'T'23:59:59+01:00"}]}}"#,
     );
-    assert_eq!((usage[0].usagetype, usage[0].rawusage), (1, Some(2.95288)));
+    assert_eq!((usage[0].usagetype, usage[0].rawusage.as_deref()), (1, Some("2.95288")));
     assert_eq!(usage[0].startdate.unwrap().to_rfc3339(), "2018-02-28T23:00:00+00:00");
 }
 

@@ -253,8 +253,9 @@ pub struct UsageRecord {
     pub usage: String,
     #[serde(default, deserialize_with = "i64_or_zero")]
     pub usagetype: i64,
-    #[serde(default, deserialize_with = "opt_f64")]
-    pub rawusage: Option<f64>,
+    /// Hours for VM records, as text: see `billing::rule::micro_hours`.
+    #[serde(default, deserialize_with = "opt_decimal_string")]
+    pub rawusage: Option<String>,
     #[serde(default, deserialize_with = "opt_typed_id")]
     pub virtualmachineid: Option<InstanceId>,
     #[serde(default)]
@@ -313,6 +314,17 @@ pub struct Account {
     pub state: Option<String>,
     #[serde(default)]
     pub user: Vec<User>,
+}
+
+/// `listUsageServerMetrics` (4.17+): the usage server's heartbeat and last successful aggregation.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UsageServerMetrics {
+    #[serde(default, deserialize_with = "opt_date")]
+    pub lastsuccessfuljob: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "opt_date")]
+    pub lastheartbeat: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub state: Option<String>,
 }
 
 #[derive(Clone, Deserialize)]

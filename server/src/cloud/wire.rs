@@ -80,6 +80,26 @@ pub fn id_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(opt_id_string(d)?.unwrap_or_default())
 }
 
+/// A decimal as the cloud wrote it (`"2.95288"`, or a bare number in some versions), kept as text
+/// so that whoever needs it exact (billing) reads every digit.
+pub fn opt_decimal_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum N {
+        S(String),
+        I(i64),
+        F(f64),
+    }
+    Ok(Option::<N>::deserialize(d)?.map(|v| match v {
+        N::S(s) => s,
+        N::I(i) => i.to_string(),
+        N::F(f) => {
+            let s = format!("{f:.6}");
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        }
+    }))
+}
+
 pub fn opt_id_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]

@@ -117,6 +117,16 @@ impl Db {
         tx.commit().await
     }
 
+    /// A transaction that will write. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`):
+    /// a transaction that reads first and writes later would otherwise fail at once with "database is
+    /// locked" when another one did the same, instead of waiting its turn.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.kind {
+            DbKind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            DbKind::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Readiness: the database answers within a second.
     pub async fn ping(&self) -> bool {
         matches!(tokio::time::timeout(Duration::from_secs(1), sqlx::query("SELECT 1").execute(&self.pool)).await, Ok(Ok(_)))

@@ -23,8 +23,13 @@ pub fn for_status(status: StatusCode, body_limit: usize) -> AppError {
 
 pub async fn api_envelope(axum::extract::State(body_limit): axum::extract::State<usize>, req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
-    let res = next.run(req).await;
+    let mut res = next.run(req).await;
     let status = res.status();
+    // The rest of an oversized or late body was never read: the connection cannot carry another
+    // request, and the client must be told so rather than find out on its next one.
+    if matches!(status, StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT) {
+        res.headers_mut().insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+    }
     if !is_api || status.is_success() || status.is_redirection() {
         return res;
     }
@@ -35,5 +40,8 @@ pub async fn api_envelope(axum::extract::State(body_limit): axum::extract::State
     }
     let mut enveloped = for_status(status, body_limit).into_response();
     *enveloped.status_mut() = status;
+    if let Some(c) = res.headers().get(header::CONNECTION) {
+        enveloped.headers_mut().insert(header::CONNECTION, c.clone());
+    }
     enveloped
 }

@@ -2,11 +2,13 @@
 //! plain routes (health), and the layers every request passes through.
 //!
 //! Order, outermost first: tracing (paths only) → compression → security headers → JSON envelope
-//! for `/api` errors → body limit and body timeout → client address → same-origin guard and JSON-only
+//! for `/api` errors → body limit → the whole body within its deadline (`body`) → client address → same-origin guard and JSON-only
 //! API → sessions → routes. Server functions are mounted by `leptos_routes_with_context`
 //! with the backend `Ports` in their context. Connections are accepted by `serve`.
 
+mod body;
 mod client;
+pub mod download;
 mod envelope;
 mod forms;
 mod guard;
@@ -30,7 +32,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
@@ -69,6 +70,10 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub ports: Ports,
+    /// For what is not a server function: the audit log export.
+    pub support: Arc<crate::support::Support>,
+    /// The billing exports.
+    pub billing: Arc<crate::billing::Billing>,
 }
 
 /// The whole application router.
@@ -97,6 +102,9 @@ pub fn router(state: AppState, settings: Arc<HttpSettings>) -> Router {
         .route("/login", post(forms::login))
         .route("/login/2fa", post(forms::login_two_factor))
         .route("/signup", post(forms::signup))
+        .route("/support/audit.csv", get(crate::support::export::csv))
+        .route("/billing/export.csv", get(crate::billing::export::customer_csv))
+        .route("/support/billing/export.csv", get(crate::billing::export::finance_csv))
         .route("/api/{*rest}", any(unknown_api))
         .leptos_routes_with_context(&state, routes, context.clone(), shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, app::shell))
@@ -104,7 +112,7 @@ pub fn router(state: AppState, settings: Arc<HttpSettings>) -> Router {
         .layer(sessions)
         .layer(middleware::from_fn_with_state(settings.clone(), guard::same_origin_json_only))
         .layer(middleware::from_fn_with_state(settings.clone(), client::client_info))
-        .layer(RequestBodyTimeoutLayer::new(settings.body_timeout))
+        .layer(middleware::from_fn_with_state(settings.body_timeout, body::within))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(BODY_LIMIT, envelope::api_envelope))
         .layer(middleware::from_fn_with_state(settings.clone(), headers::security_headers))

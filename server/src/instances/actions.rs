@@ -82,7 +82,7 @@ pub async fn act(svc: &Instances, w: &Writer<'_>, id: &InstanceId, action: Actio
     };
     let kind = action.kind();
     let audit_id = svc.audit_instance(w, kind, &vm.id, detail.as_deref()).await;
-    let mut tx = svc.db.pool.begin().await?;
+    let mut tx = svc.db.begin_write().await?;
     let job = jobs::repo::insert(
         &mut tx,
         NewJob {

@@ -64,12 +64,11 @@ async fn claim(svc: &Instances, customer: &CustomerId, key: &IdempotencyKey, has
                     job_id: JobId::parse(&job_id).map_err(anyhow::Error::msg)?,
                 }))
             }
-            _ if retakeable => {
-                if repo::retake(&mut conn, customer, key, row.attempt).await? {
-                    return Ok(Claim::Retry { since: row.created_at });
-                }
-                // Another retry took it: wait for its outcome like any concurrent repeat.
+            // Another retry may take it first: then wait for its outcome like any concurrent repeat.
+            _ if retakeable && repo::retake(&mut conn, customer, key, row.attempt).await? => {
+                return Ok(Claim::Retry { since: row.created_at });
             }
+            _ if retakeable => {}
             _ if waited_since.elapsed() > Duration::from_secs(20) => {
                 return Err(AppError::Conflict("This deploy is still being submitted; check your instances in a moment.".into()).into())
             }
@@ -89,7 +88,7 @@ async fn record_accepted(
     cloud_job: Option<&str>,
     audit_id: Option<&str>,
 ) -> Result<DeployAccepted, InstanceError> {
-    let mut tx = svc.db.pool.begin().await?;
+    let mut tx = svc.db.begin_write().await?;
     let job_id = jobs::repo::insert(
         &mut tx,
         NewJob { customer, kind: JobKind::Deploy, instance: Some(instance), zone: Some(zone), follow: cloud_job.into(), audit_id },

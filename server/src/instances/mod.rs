@@ -7,7 +7,7 @@
 mod actions;
 mod deploy;
 mod repo;
-mod view;
+pub mod view;
 
 use crate::audit::{self, Actor};
 use crate::catalog::CatalogService;
@@ -137,9 +137,13 @@ impl Instances {
             .collect())
     }
 
-    #[tracing::instrument(skip_all, fields(customer = ?p.customer_id))]
     async fn list(&self, p: &Principal) -> Result<InstanceList, InstanceError> {
-        let customer = p.customer()?;
+        self.list_for(p.customer()?).await
+    }
+
+    /// The customer's instances in every zone, as the customer sees them (support's summary too).
+    #[tracing::instrument(skip_all, fields(customer = %customer))]
+    pub async fn list_for(&self, customer: &CustomerId) -> Result<InstanceList, InstanceError> {
         let cloud = self.cloud_for(customer).await?;
         let zones = self.catalog.catalog.zones().await.in_zone(None)?;
         let offerings = self.catalog.catalog.offerings().await.in_zone(None)?;

@@ -112,6 +112,15 @@ impl World {
                 let now = self.now();
                 if let Some(v) = self.vm_mut(vm) {
                     v.destroyed_at = Some(now);
+                    // The usage server stops counting a VM's allocated time when it is destroyed,
+                    // whether or not it is expunged yet.
+                    v.allocated.end.get_or_insert(now);
+                    if v.sizes.is_empty() {
+                        v.sizes.push(v.allocated.clone());
+                    }
+                    if let Some(last) = v.sizes.last_mut() {
+                        last.end.get_or_insert(now);
+                    }
                 }
                 let result = self.vm_result(vm, None);
                 if *expunge {
@@ -131,8 +140,9 @@ impl World {
                 self.vm_result(vm, password.as_deref())
             }
             JobAction::Scale { vm, offering } => {
+                let now = self.now();
                 if let Some(v) = self.vm_mut(vm) {
-                    v.offering_id = offering.clone();
+                    v.resize(offering, now);
                 }
                 self.vm_result(vm, None)
             }

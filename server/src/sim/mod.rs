@@ -3,7 +3,7 @@
 //! groups. It is Zenith's zero-set-up default and the test bed of the real client code path.
 //!
 //! Besides the API it has simulator-only endpoints (outside `/client/api`, unauthenticated, meant for
-//! loopback): `POST /sim/clock {"advance_hours": N}` moves simulated time (usage, job completion),
+//! loopback): `POST /sim/clock {"advance_hours": N}` (or `advance_minutes`, `to`, `freeze`) moves simulated time (usage, job completion),
 //! `GET|POST /sim/faults` reads or changes injected faults, `GET /sim/stats` counts calls per zone.
 //! State is saved atomically under the data dir, so a restart keeps every account and instance.
 
@@ -374,21 +374,37 @@ async fn api(State(sim): State<Arc<Simulator>>, RawQuery(query): RawQuery, heade
     res
 }
 
+/// `POST /sim/clock`: `advance_hours` and/or `advance_minutes` move the clock forward; `to` (RFC
+/// 3339) sets it, forward only; `freeze` stops it at the resulting instant (or, `false`, lets it run
+/// on from there).
 #[derive(Deserialize)]
 struct ClockMove {
+    #[serde(default)]
     advance_hours: i64,
+    #[serde(default)]
+    advance_minutes: i64,
+    #[serde(default)]
+    to: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    freeze: Option<bool>,
 }
 
 async fn advance_clock(State(sim): State<Arc<Simulator>>, body: Bytes) -> Response {
+    let bad = |msg: String| (StatusCode::BAD_REQUEST, Json(serde_json::json!({"error": msg}))).into_response();
     let Ok(m) = serde_json::from_slice::<ClockMove>(&body) else {
-        return (StatusCode::BAD_REQUEST, Json(serde_json::json!({"error": "send {\"advance_hours\": N}"}))).into_response();
+        return bad("send {\"advance_hours\": N}, {\"advance_minutes\": N}, {\"to\": RFC 3339} and/or {\"freeze\": bool}".into());
     };
-    if !(0..=24 * 366 * 5).contains(&m.advance_hours) {
-        return (StatusCode::BAD_REQUEST, Json(serde_json::json!({"error": "advance_hours must be between 0 and 43920"}))).into_response();
+    if !(0..=24 * 366 * 5).contains(&m.advance_hours) || !(0..=60 * 24 * 366).contains(&m.advance_minutes) {
+        return bad("advance_hours must be between 0 and 43920, advance_minutes between 0 and 527040".into());
     }
     let now = {
         let mut w = sim.world.lock().expect("sim lock");
-        w.clock_offset_secs += m.advance_hours * 3600;
+        let target =
+            m.to.unwrap_or_else(|| w.now()) + chrono::Duration::hours(m.advance_hours) + chrono::Duration::minutes(m.advance_minutes);
+        let frozen = m.freeze.unwrap_or(w.frozen_at.is_some());
+        if let Err(e) = w.set_clock(target, frozen) {
+            return bad(e);
+        }
         w.tick();
         w.now()
     };

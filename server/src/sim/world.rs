@@ -136,8 +136,36 @@ pub struct Vm {
     pub pending_job: Option<String>,
     pub running: Vec<Span>,
     pub allocated: Span,
+    /// The sizes it had over its life, one span each (a resize ends one and starts the next), for
+    /// ALLOCATED_VM records. Older state files have none: then `allocated` says it all.
+    #[serde(default)]
+    pub sizes: Vec<Span>,
     /// Expunged VMs stay here, hidden, so usage can still be reported for them.
     pub expunged: bool,
+}
+
+impl Vm {
+    /// A new size from `now` on: usage up to now stays with the old one.
+    pub fn resize(&mut self, offering: &str, now: DateTime<Utc>) {
+        if self.sizes.is_empty() {
+            self.sizes.push(self.allocated.clone());
+        }
+        if let Some(last) = self.sizes.last_mut() {
+            last.end.get_or_insert(now);
+        }
+        self.sizes.push(Span { start: now, end: None, offering_id: offering.to_string() });
+        self.offering_id = offering.to_string();
+    }
+
+    /// The sizes it had, each with its span (ending when the VM's life ends). Gaps (destroyed, then
+    /// recovered) are not covered by any span.
+    pub fn size_spans(&self) -> Vec<Span> {
+        let mut spans = if self.sizes.is_empty() { vec![self.allocated.clone()] } else { self.sizes.clone() };
+        if let (Some(last), Some(end)) = (spans.last_mut(), self.allocated.end) {
+            last.end.get_or_insert(end);
+        }
+        spans
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -232,6 +260,10 @@ pub struct Job {
 pub struct World {
     /// Simulated time runs this many seconds ahead of the wall clock (`POST /sim/clock`).
     pub clock_offset_secs: i64,
+    /// A stopped clock: simulated time stays here until moved (`POST /sim/clock {"freeze": true}`),
+    /// so a test can make events happen at exact instants.
+    #[serde(default)]
+    pub frozen_at: Option<DateTime<Utc>>,
     pub domains: Vec<Domain>,
     pub accounts: Vec<Account>,
     pub users: Vec<User>,
@@ -341,7 +373,22 @@ impl World {
     }
 
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + chrono::Duration::seconds(self.clock_offset_secs)
+        self.frozen_at.unwrap_or_else(|| Utc::now() + chrono::Duration::seconds(self.clock_offset_secs))
+    }
+
+    /// Moves simulated time forward to `to` (never back: spans and jobs depend on it) and stops it
+    /// there, or lets it run again from there.
+    pub fn set_clock(&mut self, to: DateTime<Utc>, frozen: bool) -> Result<(), String> {
+        if to < self.now() {
+            return Err(format!("the clock only moves forward: it is {} already", self.now().to_rfc3339()));
+        }
+        if frozen {
+            self.frozen_at = Some(to);
+        } else {
+            self.frozen_at = None;
+            self.clock_offset_secs = (to - Utc::now()).num_seconds();
+        }
+        Ok(())
     }
 
     pub fn account(&self, id: &str) -> Option<&Account> {

@@ -1,25 +1,70 @@
-//! Support staff: the gate to the support area and support sessions (a staff member viewing a
-//! customer's panel). A support session is its own row, checked on every request (see
-//! `auth::AuthService::principal`); ending it, by stop, expiry or loss of the staff role, is audited.
+//! Support staff: finding a customer, a summary of their account, support sessions (a staff member
+//! viewing the customer's panel, read-only unless an admin asks to act), the audit view, and the
+//! customer's own control over all of it.
+//!
+//! A support session is its own row, checked on every request (`auth::AuthService::principal`): it
+//! ends when stopped, when it expires (30 minutes, never extended), when its holder loses the role or
+//! signs out, and when the customer withdraws access. Read-only is not a UI convention: it is the
+//! `Writer` capability, which a read-only session cannot get (`app::ports`).
 
+pub mod consent;
+pub mod export;
 pub mod repo;
+pub mod search;
+pub mod sessions;
+pub mod summary;
 
 use crate::audit::{self, Actor};
+use crate::auth::{AuthError, AuthService};
 use crate::db::{Conn, Db};
+use crate::directory::Directory;
+use crate::instances::{InstanceError, Instances};
+use app::api::support::SupportRequest;
 use app::error::AppError;
-use app::model::audit::{AuditCategory, AuditEvent, AuditOutcome};
-use app::model::ImpersonationId;
-use app::ports::Principal;
+use app::model::audit::{AuditAction, AuditCategory, AuditEvent, AuditOutcome};
+use app::model::support::{AuditFilter, AuditPage, CustomerHit, CustomerSummary, Impersonating, SupportAccess, SupportAccessMode};
+use app::model::CustomerId;
+use app::ports::{Owner, Principal};
+use std::sync::Arc;
+
+pub use sessions::{end_all_held_by, end_and_audit, end_expired};
+
+crate::feature_error! {
+    pub enum SupportError {
+        #[error("{0}")]
+        Auth(#[from] AuthError),
+        #[error("{0}")]
+        Instances(#[from] InstanceError),
+    }
+}
+
+impl From<SupportError> for AppError {
+    fn from(e: SupportError) -> AppError {
+        match e {
+            SupportError::Refused(e) => e,
+            SupportError::Auth(e) => e.into(),
+            SupportError::Instances(e) => e.into(),
+            SupportError::Unexpected(e) => crate::error::unexpected(&e),
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct Support {
     pub(crate) db: Db,
     pub(crate) staff_require_2fa: bool,
+    pub(crate) auth: AuthService,
+    pub(crate) instances: Instances,
+    pub(crate) directory: Arc<Directory>,
 }
 
 impl Support {
-    pub fn new(db: Db, staff_require_2fa: bool) -> Support {
-        Support { db, staff_require_2fa }
+    pub fn new(db: Db, staff_require_2fa: bool, auth: AuthService, instances: Instances, directory: Arc<Directory>) -> Support {
+        Support { db, staff_require_2fa, auth, instances, directory }
+    }
+
+    pub fn directory(&self) -> &Arc<Directory> {
+        &self.directory
     }
 
     fn gate(&self, p: &Principal) -> Result<(), AppError> {
@@ -29,37 +74,103 @@ impl Support {
         }
         Ok(())
     }
+
+    async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, SupportError> {
+        Ok(self.db.pool.acquire().await?)
+    }
 }
 
-/// Ends a support session that is over (expired, or its holder lost the staff role) and records why,
-/// on the caller's connection.
-pub async fn end_and_audit(conn: &mut Conn, id: &ImpersonationId, why: &str) -> anyhow::Result<()> {
-    let Some(ended) = repo::end(conn, id, why).await? else {
-        return Ok(());
-    };
-    let actor = Actor {
-        user_id: ended.staff_user_id.clone(),
-        email: ended.staff_email.clone(),
-        role: ended.staff_role,
-        impersonation: Some(id.clone()),
-    };
+/// An audit entry about a support session or the customer's support settings, on `customer`'s
+/// account, by `actor`.
+pub(crate) async fn record(
+    conn: &mut Conn,
+    actor: &Actor,
+    customer: &CustomerId,
+    action: AuditEvent,
+    outcome: AuditOutcome,
+    detail: Option<&str>,
+    ip: Option<std::net::IpAddr>,
+) {
     let entry = audit::Entry {
-        actor: Some(&actor),
-        subject: Some(&ended.customer_id.user()),
+        actor: Some(actor),
+        subject: Some(&customer.user()),
         category: AuditCategory::Support,
-        action: AuditEvent::ImpersonationStopped.into(),
-        target_id: Some(id.as_str()),
-        outcome: AuditOutcome::Succeeded,
-        detail: Some(why),
-        ip: None,
+        action: action.into(),
+        target_id: None,
+        outcome,
+        detail,
+        ip,
     };
-    crate::error::log_failed_write(audit::repo::insert(&mut *conn, entry).await, "auditing the end of a support session");
-    Ok(())
+    crate::error::log_failed_write(audit::repo::insert(&mut *conn, entry).await, "writing the audit log");
 }
 
 #[async_trait::async_trait]
 impl app::api::support::SupportPort for Support {
     async fn gate(&self, p: &Principal) -> Result<(), AppError> {
         Support::gate(self, p)
+    }
+
+    #[tracing::instrument(skip_all, fields(staff = %p.user_id))]
+    async fn search(&self, p: &Principal, query: &str) -> Result<Vec<CustomerHit>, AppError> {
+        self.gate(p)?;
+        Ok(search::search(self, query).await?)
+    }
+
+    #[tracing::instrument(skip_all, fields(staff = %p.user_id, customer = %id))]
+    async fn customer(&self, p: &Principal, id: &CustomerId) -> Result<CustomerSummary, AppError> {
+        self.gate(p)?;
+        Ok(summary::summary(self, id).await?)
+    }
+
+    #[tracing::instrument(skip_all, fields(staff = %p.user_id, customer = %start.customer))]
+    async fn start(&self, p: &Principal, start: SupportRequest, password: &str) -> Result<Impersonating, AppError> {
+        self.gate(p)?;
+        Ok(sessions::start(self, p, start, password).await?)
+    }
+
+    #[tracing::instrument(skip_all, fields(staff = %p.user_id))]
+    async fn stop(&self, p: &Principal) -> Result<(), AppError> {
+        self.gate(p)?;
+        Ok(sessions::stop(self, p).await?)
+    }
+
+    async fn audit(&self, p: &Principal, filter: AuditFilter) -> Result<AuditPage, AppError> {
+        self.gate(p)?;
+        Ok(export::page(self, &filter).await?)
+    }
+
+    async fn access(&self, p: &Principal) -> Result<SupportAccess, AppError> {
+        Ok(consent::access(self, p).await?)
+    }
+
+    async fn set_access(&self, o: &Owner<'_>, mode: SupportAccessMode) -> Result<SupportAccess, AppError> {
+        Ok(consent::set(self, o, mode).await?)
+    }
+
+    async fn grant(&self, o: &Owner<'_>) -> Result<SupportAccess, AppError> {
+        Ok(consent::grant(self, o).await?)
+    }
+
+    async fn revoke(&self, o: &Owner<'_>) -> Result<SupportAccess, AppError> {
+        Ok(consent::revoke(self, o).await?)
+    }
+
+    async fn refused(&self, p: &Principal, action: AuditAction, target: Option<&str>) {
+        let (Some(s), Some(customer)) = (&p.support, &p.customer_id) else { return };
+        let detail = format!("refused: the support session is {}", s.mode.label());
+        audit::record_or_log(
+            &self.db,
+            audit::Entry {
+                actor: Some(&Actor::from_principal(p)),
+                subject: Some(&customer.user()),
+                category: AuditCategory::Support,
+                action,
+                target_id: target,
+                outcome: AuditOutcome::Refused,
+                detail: Some(&detail),
+                ip: p.client.ip,
+            },
+        )
+        .await;
     }
 }

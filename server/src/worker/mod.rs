@@ -1,14 +1,80 @@
 //! Background work, safe with several servers on one database: every loop claims its work through
 //! the database before doing it, and stops at a safe point when the server shuts down.
 
+pub mod lease;
+
 use crate::db::Db;
+use crate::directory::Directory;
 use crate::jobs::Jobs;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// What the loops work on.
+pub struct Work {
+    pub db: Db,
+    pub jobs: Jobs,
+    pub directory: Arc<Directory>,
+    pub directory_sweep: Duration,
+    pub billing: Arc<crate::billing::Billing>,
+    pub usage_ingest: Duration,
+}
+
 /// Starts every loop; they end when `stop` turns true.
-pub fn spawn(db: Db, jobs: Jobs, stop: &watch::Sender<bool>) -> Vec<tokio::task::JoinHandle<()>> {
-    vec![tokio::spawn(job_poller(jobs, stop.subscribe())), tokio::spawn(housekeeping(db, stop.subscribe()))]
+pub fn spawn(w: Work, stop: &watch::Sender<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![
+        tokio::spawn(job_poller(w.jobs, stop.subscribe())),
+        tokio::spawn(housekeeping(w.db.clone(), stop.subscribe())),
+        tokio::spawn(directory_sweeper(w.db.clone(), w.directory, w.directory_sweep, stop.subscribe())),
+        tokio::spawn(usage_ingester(w.db, w.billing, w.usage_ingest, stop.subscribe())),
+    ]
+}
+
+/// Pulls the cloud's usage records into statements. One server at a time under a lease; a pass
+/// that another server runs at the same moment (an admin's) waits for the ingestion lock instead
+/// of counting anything twice (see `billing::ingest`).
+async fn usage_ingester(db: Db, billing: Arc<crate::billing::Billing>, every: Duration, mut stop: watch::Receiver<bool>) {
+    const LEASE: &str = "usage-ingest";
+    loop {
+        match lease::take(&db, LEASE, every + every / 2).await {
+            Ok(true) => {
+                if let Err(e) = billing.ingest().await {
+                    tracing::warn!(error = %format!("{e:#}"), "usage ingestion failed; the next pass catches up");
+                }
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "could not take the ingestion lease"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => {
+                crate::error::log_failed_write(lease::release(&db, LEASE).await, "releasing the ingestion lease");
+                return;
+            }
+        }
+    }
+}
+
+/// Keeps the instance directory fresh: one server sweeps (under a lease a little longer than the
+/// interval, renewed each round); the others stand by and take over if it stops renewing.
+async fn directory_sweeper(db: Db, directory: Arc<Directory>, every: Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        match lease::take(&db, crate::directory::LEASE, every + every / 2).await {
+            Ok(true) => match directory.sweep().await {
+                Ok(s) => tracing::debug!(instances = s.instances, zones_failed = s.zones_failed, "directory swept"),
+                Err(e) => tracing::warn!(error = %format!("{e:#}"), "directory sweep failed"),
+            },
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "could not take the directory lease"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => {
+                crate::error::log_failed_write(lease::release(&db, crate::directory::LEASE).await, "releasing the directory lease");
+                return;
+            }
+        }
+    }
 }
 
 /// Follows cloud jobs nobody is watching until they end (see `jobs`).
@@ -24,18 +90,24 @@ async fn job_poller(jobs: Jobs, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Prunes old throttle rows and expired sessions.
+/// Ends support sessions whose time is up (every 30 s); prunes old throttle rows and expired
+/// sessions (every 5 minutes). Each is a conditional statement, safe on several servers at once.
 async fn housekeeping(db: Db, mut stop: watch::Receiver<bool>) {
     use tower_sessions::session_store::ExpiredDeletion;
-    loop {
-        if let Err(e) = crate::auth::throttle::prune(&db).await {
-            tracing::warn!(error = %format!("{e:#}"), "pruning throttle records");
+    for round in 0u64.. {
+        if let Err(e) = crate::support::end_expired(&db).await {
+            tracing::warn!(error = %format!("{e:#}"), "ending expired support sessions");
         }
-        if let Err(e) = db.sessions.delete_expired().await {
-            tracing::warn!(error = %e, "deleting expired sessions");
+        if round % 10 == 0 {
+            if let Err(e) = crate::auth::throttle::prune(&db).await {
+                tracing::warn!(error = %format!("{e:#}"), "pruning throttle records");
+            }
+            if let Err(e) = db.sessions.delete_expired().await {
+                tracing::warn!(error = %e, "deleting expired sessions");
+            }
         }
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(300)) => {}
+            _ = tokio::time::sleep(Duration::from_secs(30)) => {}
             _ = stop.changed() => return,
         }
     }

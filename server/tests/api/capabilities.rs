@@ -23,32 +23,13 @@ fn every_server_function_is_in_the_endpoint_list_and_the_readme() {
     }
 }
 
-/// A staff member and a read-only support session on `customer`'s account, made directly in the
-/// database: the principal the server resolves from it is what this test is about.
+/// A staff member in a read-only support session on `customer_email`'s account, opened as support
+/// opens one (the app must not require staff two-factor sign-in).
 pub async fn read_only_view(app: &TestApp, customer_email: &str) -> Client {
-    let staff = crate::security::staff(app, &format!("viewer-{}@example.com", uuid::Uuid::new_v4().simple())).await;
-    let (staff_id, session_id): (String, String) = sqlx::query_as(
-        "SELECT s.user_id, s.id FROM auth_sessions s JOIN users u ON u.id = s.user_id WHERE u.role = 'support' ORDER BY s.created_at DESC LIMIT 1",
-    )
-    .fetch_one(&app.db.pool)
-    .await
-    .unwrap();
-    let (customer_id,): (String,) =
-        sqlx::query_as("SELECT id FROM users WHERE email = $1").bind(customer_email).fetch_one(&app.db.pool).await.unwrap();
-    let now = chrono::Utc::now().timestamp_millis();
-    sqlx::query(
-        "INSERT INTO impersonations (id, staff_user_id, staff_session_id, customer_id, mode, reason, started_at, expires_at)
-         VALUES ($1, $2, $3, $4, 'read_only', 'capability test', $5, $6)",
-    )
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(staff_id)
-    .bind(session_id)
-    .bind(customer_id)
-    .bind(now)
-    .bind(now + 30 * 60_000)
-    .execute(&app.db.pool)
-    .await
-    .unwrap();
+    let staff =
+        crate::support::staff_as(app, &format!("viewer-{}@example.com", uuid::Uuid::new_v4().simple()), app::model::Role::Support).await;
+    let customer = crate::support::customer_id(app, customer_email).await;
+    crate::support::open_view(&staff, &customer, "read_only").await;
     staff
 }
 

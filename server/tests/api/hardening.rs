@@ -407,3 +407,33 @@ async fn pages_name_the_wasm_as_cargo_leptos_builds_it_and_a_missing_site_stops_
     assert!(err.to_string().contains("cargo leptos build"), "{err}");
     std::fs::remove_dir_all(empty).ok();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_trickled_a_byte_at_a_time_gets_408_at_its_deadline_and_the_connection_closes() {
+    let app = TestApp::spawn_with(Options::new(Store::Sqlite).arg("--body-timeout-secs", "1")).await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let (answer, took, closed_after) = tokio::task::spawn_blocking(move || {
+        let mut s = TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(250))).unwrap();
+        let started = std::time::Instant::now();
+        s.write_all(b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+            .unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        // A byte every 200 ms: each arrives well within any per-chunk timeout; the whole never does.
+        while started.elapsed() < Duration::from_secs(6) {
+            let _ = s.write_all(b" ");
+            match s.read(&mut buf) {
+                Ok(0) => return (String::from_utf8_lossy(&got).to_string(), started.elapsed(), true),
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(_) => {}
+            }
+        }
+        (String::from_utf8_lossy(&got).to_string(), started.elapsed(), false)
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"request_timeout\""), "with the envelope: {answer}");
+    assert!(closed_after && took < Duration::from_secs(3), "closed {closed_after} after {took:?}");
+}

@@ -72,7 +72,7 @@ async fn act(c: &Client, id: &str, action: Value) -> Value {
     wait_job(c, r.body["job_id"].as_str().unwrap()).await
 }
 
-async fn state_of(c: &Client, id: &str) -> String {
+pub async fn state_of(c: &Client, id: &str) -> String {
     c.post("/api/instances/get", json!({"id": id})).await.body["state"].as_str().unwrap_or("").to_string()
 }
 

@@ -2,10 +2,13 @@
 //! dir, SQLite (and PostgreSQL when `ZENITH_TEST_POSTGRES_URL` is set).
 
 mod accounts;
+mod billing;
 mod capabilities;
 mod cloud_client;
+mod firewall;
 mod hardening;
 mod helpers;
 mod instances;
 mod security;
 mod simulator;
+mod support;

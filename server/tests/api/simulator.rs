@@ -166,7 +166,12 @@ async fn usage_records_follow_the_simulated_clock() {
     let today = chrono::Utc::now().date_naive();
     let records = a.list_usage_records(today - chrono::Days::new(1), today + chrono::Days::new(3), None).await.unwrap();
     let mine: Vec<_> = records.iter().filter(|r| r.usageid.as_deref() == Some(vm.id.as_str())).collect();
-    let hours = |t: i64| mine.iter().filter(|r| r.usagetype == t).map(|r| r.rawusage.unwrap_or(0.0)).sum::<f64>();
+    let hours = |t: i64| {
+        mine.iter()
+            .filter(|r| r.usagetype == t)
+            .map(|r| r.rawusage.as_deref().and_then(|h| h.parse::<f64>().ok()).unwrap_or(0.0))
+            .sum::<f64>()
+    };
     assert!((46.0..=48.0).contains(&hours(1)), "running hours {}", hours(1));
     assert!((hours(1) - hours(2)).abs() < 0.01, "it ran all the time it existed");
     assert!(mine.iter().all(|r| r.offeringid.as_ref() == Some(&offering) && r.startdate.is_some() && r.enddate.is_some()));

@@ -1,11 +1,14 @@
-//! `/account`: password, two-factor sign-in, signed-in sessions, the security log.
+//! `/account`: password, two-factor sign-in, signed-in sessions, support access, the security log.
+//! In a support session it is the customer's account page, with every setting locked.
 
 mod password;
 mod security_log;
 mod sessions;
+mod support_access;
 mod two_factor;
 
-use crate::components::Loading;
+use crate::components::{Guard, Loading};
+use crate::model::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -18,20 +21,32 @@ pub fn AccountPage() -> impl IntoView {
         <h1>"Account"</h1>
         <Suspense fallback=|| view! { <Loading what="Loading…"/> }>
             {move || Suspend::new(async move {
-                who.await.ok().map(|me| view! {
-                    <section class="panel" aria-labelledby="profile-h">
-                        <h2 id="profile-h">"Profile"</h2>
-                        <dl>
-                            <dt>"Email"</dt><dd>{me.email.to_string()}</dd>
-                            <dt>"Role"</dt><dd>{me.role.as_str()}</dd>
-                        </dl>
-                    </section>
-                    <password::PasswordForm version/>
-                    <two_factor::TwoFactor enabled=me.two_factor_enabled version/>
+                who.await.ok().map(|me| {
+                    // The customer's own account, also when support is looking at it.
+                    let (email, role, two_factor) = match &me.impersonating {
+                        Some(s) => (s.customer_email.to_string(), Role::Customer, s.customer_two_factor),
+                        None => (me.email.to_string(), me.role, me.two_factor_enabled),
+                    };
+                    view! {
+                        <section class="panel" aria-labelledby="profile-h">
+                            <h2 id="profile-h">"Profile"</h2>
+                            <dl>
+                                <dt>"Email"</dt><dd>{email}</dd>
+                                <dt>"Role"</dt><dd>{role.as_str()}</dd>
+                            </dl>
+                        </section>
+                        <Guard owner=true>
+                            <password::PasswordForm version/>
+                            <two_factor::TwoFactor enabled=two_factor version/>
+                        </Guard>
+                        {(role == Role::Customer).then(|| view! { <support_access::SupportAccessPanel/> })}
+                    }
                 })
             })}
         </Suspense>
-        <sessions::Sessions version/>
+        <Guard owner=true>
+            <sessions::Sessions version/>
+        </Guard>
         <security_log::SecurityLog version/>
     }
 }

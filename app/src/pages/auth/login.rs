@@ -20,11 +20,6 @@ pub fn LoginPage() -> impl IntoView {
         matches!(login.value().get(), Some(Ok(ref o)) if o.two_factor_required)
             || (login.value().get().is_none() && posted_state().code_step)
     });
-    Effect::new(move |_| {
-        if let Some(e) = posted_state().email {
-            email.set(e);
-        }
-    });
     Effect::new({
         let navigate = navigate.clone();
         move |_| {
@@ -58,7 +53,10 @@ pub fn LoginPage() -> impl IntoView {
                 <Brand/>
                 <Transition fallback=|| ()>
                     {move || {
-                        let _ = posted.get();
+                        // Filled while rendering, so a page rendered for a browser without JavaScript has it too.
+                        if let Some(e) = posted_state().email.filter(|_| email.get_untracked().is_empty()) {
+                            email.set(e);
+                        }
                         view! {
                             <Show
                                 when=move || needs_code.get()
@@ -66,7 +64,9 @@ pub fn LoginPage() -> impl IntoView {
                                     <h1>"Sign in"</h1>
                                     <form method="post" action="/login" on:submit=submit_password novalidate>
                                         <label for="email">"Email"</label>
-                                        <input id="email" name="email" type="email" autocomplete="username" required bind:value=email/>
+                                        <input id="email" name="email" type="email" autocomplete="username" required bind:value=email
+                                            // The attribute too: a page rendered for a browser without JavaScript shows it.
+                                            value=move || email.get()/>
                                         <label for="password">"Password"</label>
                                         <input id="password" name="password" type="password" autocomplete="current-password" required bind:value=password/>
                                         <ErrorNote error=error/>

@@ -33,14 +33,6 @@ pub fn SignupPage() -> impl IntoView {
             navigate("/", Default::default());
         }
     });
-    Effect::new(move |_| {
-        if let Some(Ok(s)) = posted.get() {
-            if let Some(e) = s.email {
-                email.set(e.clone());
-                answered.set((e, String::new()));
-            }
-        }
-    });
     // Validated as you type, with the same rules the server applies.
     let email_problem =
         Memo::new(move |_| (touched_email.get() && !email.get().is_empty()).then(|| Email::parse(&email.get()).err()).flatten());
@@ -71,10 +63,18 @@ pub fn SignupPage() -> impl IntoView {
                 <Brand/>
                 <h1>"Create your account"</h1>
                 <p class="muted">"Deploy instances in Amsterdam, Barcelona, Miami, Tokyo and Los Angeles, each with public IPv4 and IPv6."</p>
+                <Transition fallback=|| ()>
+                {move || {
+                    // Filled while rendering, so a page rendered for a browser without JavaScript has it too.
+                    if let Some(e) = posted.get().and_then(Result::ok).and_then(|s| s.email).filter(|_| email.get_untracked().is_empty()) {
+                        email.set(e.clone());
+                        answered.set((e, String::new()));
+                    }
+                    view! {
                 <form method="post" action="/signup" on:submit=submit novalidate>
                     <label for="email">"Email"</label>
                     <input id="email" name="email" type="email" autocomplete="username" required bind:value=email
-                        on:blur=move |_| touched_email.set(true) aria-describedby="email-error"/>
+                        value=move || email.get() on:blur=move |_| touched_email.set(true) aria-describedby="email-error"/>
                     {move || email_problem.get().map(|m| view! { <p class="field-error" id="email-error">{m}</p> })}
                     <FieldError error=server_error field="email" id="email-server-error"/>
                     <label for="password">"Password"</label>
@@ -87,6 +87,9 @@ pub fn SignupPage() -> impl IntoView {
                         {move || if signup.pending().get() { "Creating your account…" } else { "Create account" }}
                     </button>
                 </form>
+                    }
+                }}
+                </Transition>
                 <p class="muted">"Already have an account? " <a href="/login">"Sign in"</a></p>
             </section>
         </main>

@@ -1,7 +1,8 @@
 //! Steps 6 to 8: the hostname (validated as you type), security groups, cloud-init user data.
 
 use super::Form;
-use crate::components::FieldError;
+use crate::api::firewall::list_groups;
+use crate::components::{loaded, FieldError, Loading};
 use crate::error::AppError;
 use crate::model::instance::UserData;
 use crate::model::Hostname;
@@ -25,11 +26,43 @@ pub(super) fn NameStep(form: Form, server_error: Signal<Option<AppError>>) -> im
 }
 
 #[component]
-pub(super) fn GroupsStep() -> impl IntoView {
+pub(super) fn GroupsStep(form: Form) -> impl IntoView {
+    let groups = Resource::new(|| (), |_| list_groups());
+    // Until the customer picks, the instance joins the default group.
+    let touched = RwSignal::new(false);
     view! {
         <fieldset>
             <legend>"7. Security groups"</legend>
-            <p class="muted">"The instance joins your default security group, which blocks all inbound traffic until you open ports under Firewall."</p>
+            <p class="muted">"The instance's firewall: inbound traffic is blocked unless one of its groups lets it in. Manage groups under Firewall."</p>
+            <Transition fallback=|| view! { <Loading what="Loading your security groups…"/> }>
+                {move || Suspend::new(async move {
+                    loaded(groups.await, |gs| {
+                        if !touched.get_untracked() && form.groups.get_untracked().is_empty() {
+                            form.groups.set(gs.iter().filter(|g| g.is_default).map(|g| g.id.clone()).collect());
+                        }
+                        view! {
+                            <div class="choices" role="group" aria-label="Security groups">
+                                {gs.into_iter().map(|g| {
+                                    let id = g.id.clone();
+                                    let checked = { let id = id.clone(); move || form.groups.get().contains(&id) };
+                                    let rules = match g.rule_count { 0 => "no rules".to_string(), 1 => "1 rule".to_string(), n => format!("{n} rules") };
+                                    view! {
+                                        <label class="choice">
+                                            <input type="checkbox" prop:checked=checked on:change=move |ev| {
+                                                touched.set(true);
+                                                let on = event_target_checked(&ev);
+                                                form.groups.update(|gs| { gs.retain(|x| x != &id); if on { gs.push(id.clone()); } });
+                                            }/>
+                                            <span class="choice-title">{g.name.clone()}</span>
+                                            <span class="choice-text">{rules}</span>
+                                        </label>
+                                    }
+                                }).collect_view()}
+                            </div>
+                        }
+                    })
+                })}
+            </Transition>
         </fieldset>
     }
 }

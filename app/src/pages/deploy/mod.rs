@@ -15,7 +15,7 @@ use crate::api::instances::Deploy;
 use crate::components::new_idempotency_key;
 use crate::error::AppError;
 use crate::model::instance::{AccessChoice, UserData};
-use crate::model::{Hostname, Offering, OfferingId, Template, TemplateId, Tier, Zone, ZoneId};
+use crate::model::{Hostname, Offering, OfferingId, SecurityGroupId, Template, TemplateId, Tier, Zone, ZoneId};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
@@ -29,6 +29,7 @@ pub(super) struct Form {
     pub template: RwSignal<Option<TemplateId>>,
     pub access: RwSignal<AccessChoice>,
     pub ssh_key: RwSignal<String>,
+    pub groups: RwSignal<Vec<SecurityGroupId>>,
     pub name: RwSignal<String>,
     pub user_data: RwSignal<String>,
 }
@@ -50,6 +51,7 @@ impl Form {
             template: RwSignal::new(None),
             access: RwSignal::new(AccessChoice::Password),
             ssh_key: RwSignal::new(String::new()),
+            groups: RwSignal::new(Vec::new()),
             name: RwSignal::new(String::new()),
             user_data: RwSignal::new(String::new()),
         }
@@ -72,6 +74,9 @@ impl Form {
         if Hostname::parse(&self.name.get()).is_err() {
             return Some("Give the instance a valid name (step 6).");
         }
+        if self.groups.get().is_empty() {
+            return Some("Choose at least one security group (step 7).");
+        }
         if UserData::parse(&self.user_data.get()).is_err() && !self.user_data.get().is_empty() {
             return Some("Shorten the user data (step 8).");
         }
@@ -86,7 +91,7 @@ impl Form {
             template_id: text(self.template.get_untracked().map(|t| t.to_string())),
             name: self.name.get_untracked(),
             ssh_key_name: (self.access.get_untracked() == AccessChoice::SshKey).then(|| self.ssh_key.get_untracked()),
-            security_group_ids: None,
+            security_group_ids: Some(self.groups.get_untracked().iter().map(|g| g.to_string()).collect()),
             user_data: Some(self.user_data.get_untracked()).filter(|u| !u.trim().is_empty()),
             idempotency_key,
         }
@@ -100,7 +105,7 @@ pub fn DeployPage() -> impl IntoView {
     // A changed form is a new intent: it gets a new idempotency key.
     Effect::new(move |prev: Option<()>| {
         let _ = (form.zone.get(), form.tier.get(), form.offering.get(), form.template.get(), form.access.get());
-        let _ = (form.ssh_key.get(), form.name.get(), form.user_data.get());
+        let _ = (form.ssh_key.get(), form.groups.get(), form.name.get(), form.user_data.get());
         if prev.is_some() {
             key.set(new_idempotency_key());
         }
@@ -146,7 +151,7 @@ pub fn DeployPage() -> impl IntoView {
             <image::ImageStep form choices/>
             <access::AccessStep form/>
             <details::NameStep form server_error/>
-            <details::GroupsStep/>
+            <details::GroupsStep form/>
             <details::UserDataStep form server_error/>
             <summary::Summary form choices deploy server_error/>
         </form>

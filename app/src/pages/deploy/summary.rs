@@ -4,7 +4,7 @@
 use super::size::{memory, price_line};
 use super::{Choices, Form};
 use crate::api::instances::Deploy;
-use crate::components::{general_error, ErrorNote};
+use crate::components::{general_error, ErrorNote, Guard};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -26,10 +26,12 @@ pub(super) fn Summary(form: Form, choices: Choices, deploy: ServerAction<Deploy>
                 None => view! { <p class="muted">"Pick a zone, a family and a size to see the price."</p> }.into_any(),
             }}
             <ErrorNote error=Signal::derive(move || general_error(server_error.get(), &["name", "user_data"]))/>
-            <button type="submit" class="button primary" aria-describedby="deploy-missing"
-                disabled=move || missing.get().is_some() || deploy.pending().get()>
-                {move || if deploy.pending().get() { "Deploying…" } else { "Deploy" }}
-            </button>
+            <Guard>
+                <button type="submit" class="button primary" aria-describedby="deploy-missing"
+                    disabled=move || missing.get().is_some() || deploy.pending().get()>
+                    {move || if deploy.pending().get() { "Deploying…" } else { "Deploy" }}
+                </button>
+            </Guard>
             <p class="hint" id="deploy-missing" aria-live="polite">{move || missing.get()}</p>
         </section>
     }

@@ -3,7 +3,7 @@
 
 use super::progress::Tracker;
 use crate::api::instances::run_action;
-use crate::components::{ConfirmButton, ErrorNote};
+use crate::components::{ConfirmButton, ErrorNote, Guard};
 use crate::error::AppError;
 use crate::model::{Action, InstanceDetail, InstanceState, JobKind};
 use leptos::prelude::*;
@@ -43,6 +43,7 @@ pub fn ActionsPanel(d: InstanceDetail, tracker: Tracker) -> impl IntoView {
     view! {
         <section class="panel" aria-labelledby="act-h">
             <h2 id="act-h">"Actions"</h2>
+            <Guard>
             <ErrorNote error/>
             <div class="action-row">
                 <button type="button" class="button" disabled=move || not_allowed(JobKind::Start) on:click=move |_| run.run(Action::Start)>"Start"</button>
@@ -82,6 +83,7 @@ pub fn ActionsPanel(d: InstanceDetail, tracker: Tracker) -> impl IntoView {
                 <super::destroy::DestroyPanel name=name.clone() busy=Signal::derive(move || tracker.busy())
                     run=Callback::new(move |a| { panel.set(Panel::None); run.run(a); })/>
             </Show>
+            </Guard>
         </section>
     }
 }

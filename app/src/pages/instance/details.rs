@@ -30,8 +30,6 @@ pub fn AddressPanels(d: InstanceDetail) -> impl IntoView {
                     <dt>"SSH key"</dt><dd>{d.ssh_key.clone().unwrap_or_else(|| "none".into())}</dd>
                     <dt>"Price"</dt><dd>{d.price_hourly.map(|p| format!("{p} per hour")).unwrap_or_else(|| "not priced".into())}</dd>
                     <dt>"Created"</dt><dd>{when(&i.created)}</dd>
-                    <dt>"Security groups"</dt>
-                    <dd>{d.security_groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>().join(", ")}</dd>
                 </dl>
             </section>
         </div>

@@ -6,8 +6,10 @@
 
 mod actions;
 mod activity;
+mod cost;
 mod destroy;
 mod details;
+mod groups;
 mod progress;
 mod reinstall;
 mod resize;
@@ -89,7 +91,9 @@ fn Detail(d: InstanceDetail, tracker: Tracker) -> impl IntoView {
         </div>
         <progress::ProgressView tracker/>
         <details::AddressPanels d=d.clone()/>
+        <cost::CostPanel id=d.instance.id.clone()/>
         <actions::ActionsPanel d=d.clone() tracker/>
+        <groups::GroupsPanel id=d.instance.id.clone() state=d.instance.state groups=d.security_groups.clone() tracker/>
         <activity::Activity entries=d.activity.clone()/>
     }
 }

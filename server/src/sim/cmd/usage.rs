@@ -1,4 +1,4 @@
-//! listUsageRecords (admin) and listUsageTypes.
+//! listUsageRecords (admin), listUsageTypes and listUsageServerMetrics.
 //!
 //! Records are produced per VM and per whole hour that has already passed on the simulated clock, as
 //! the usage server aggregates them: RUNNING_VM (type 1) for the time it ran, per service offering,
@@ -91,9 +91,14 @@ pub fn list_records(w: &mut World, c: &mut Call) -> Answer {
                     "tags": []
                 })
             };
-            let alloc_h = hours(overlap(alloc, bucket));
-            if alloc_h > 0.0 && want_type.is_none_or(|t| t == ALLOCATED_VM) {
-                items.push(base(ALLOCATED_VM, alloc_h, &vm.allocated.offering_id, "allocated time"));
+            if want_type.is_none_or(|t| t == ALLOCATED_VM) {
+                // One record per size the hour saw: a resize splits the hour where it happened.
+                for s in vm.size_spans() {
+                    let existed = hours(overlap((s.start.max(alloc.0), s.end.unwrap_or(horizon).min(alloc.1)), bucket));
+                    if existed > 0.0 {
+                        items.push(base(ALLOCATED_VM, existed, &s.offering_id, "allocated time"));
+                    }
+                }
             }
             if want_type.is_none_or(|t| t == RUNNING_VM) {
                 let mut per_offering: Vec<(String, f64)> = Vec::new();
@@ -114,6 +119,19 @@ pub fn list_records(w: &mut World, c: &mut Call) -> Answer {
         }
     }
     c.list("usagerecord", items)
+}
+
+/// `listUsageServerMetrics` (4.17+): the usage server's state. Its last successful job is how far
+/// usage has been aggregated: every whole hour that has passed on the simulated clock.
+pub fn server_metrics(w: &mut World, c: &mut Call) -> Answer {
+    c.require_admin()?;
+    let now = w.now();
+    let done = now.duration_trunc(Duration::hours(1)).expect("hour truncation");
+    let at = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%S+0000").to_string();
+    Ok(crate::sim::protocol::object_body(
+        c.command,
+        json!({"usageMetrics": {"hostname": "usage-sim", "lastheartbeat": at(now), "lastsuccessfuljob": at(done), "state": "Up", "collectiontime": at(now)}}),
+    ))
 }
 
 pub fn list_types(_w: &mut World, c: &mut Call) -> Answer {

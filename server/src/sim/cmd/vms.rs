@@ -211,6 +211,7 @@ pub fn deploy(w: &mut World, c: &mut Call) -> Answer {
         pending_job: None,
         running: vec![],
         allocated: Span { start: now, end: None, offering_id: offering.id.clone() },
+        sizes: vec![Span { start: now, end: None, offering_id: offering.id.clone() }],
         expunged: false,
     };
     w.vms.push(vm);
@@ -351,9 +352,13 @@ pub fn recover(w: &mut World, c: &mut Call) -> Answer {
     if vm.state != "Destroyed" {
         return Err(ApiError::param(format!("vm {} is not in the right state: {}", vm.name, vm.state)));
     }
+    let now = w.now();
     let v = w.vm_mut(&vm.id).expect("exists");
     v.state = "Stopped".into();
     v.destroyed_at = None;
+    // Allocated again from now on; the time it spent destroyed is not usage.
+    v.allocated.end = None;
+    v.sizes.push(Span { start: now, end: None, offering_id: v.offering_id.clone() });
     let v = w.vm(&vm.id).expect("exists");
     Ok(object_body(c.command, json!({"virtualmachine": w.vm_json(v)})))
 }
@@ -409,8 +414,9 @@ pub fn change_service(w: &mut World, c: &mut Call) -> Answer {
         return Err(ApiError::param(format!("Unable to upgrade virtual machine {}; it must be stopped (it is {})", vm.name, vm.state)));
     }
     let new = check_new_offering(w, c, &vm)?.id.clone();
+    let now = w.now();
     let v = w.vm_mut(&vm.id).expect("exists");
-    v.offering_id = new;
+    v.resize(&new, now);
     let v = w.vm(&vm.id).expect("exists");
     Ok(object_body(c.command, json!({"virtualmachine": w.vm_json(v)})))
 }
@@ -467,6 +473,30 @@ pub fn reset_password(w: &mut World, c: &mut Call) -> Answer {
 
 pub fn update(w: &mut World, c: &mut Call) -> Answer {
     let vm = owned_vm(w, c, "id")?.clone();
+    // Security groups change only on a stopped VM (UserVmManagerImpl.updateVirtualMachine).
+    let groups: Option<Vec<String>> = match c.p.value("securitygroupids") {
+        Some(ids) => {
+            if vm.state != "Stopped" {
+                return Err(ApiError::param(format!(
+                    "Virtual machine {} must be stopped to change its security groups (it is {})",
+                    vm.name, vm.state
+                )));
+            }
+            let mut out = Vec::new();
+            for id in ids.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                let g = w.group(id).ok_or_else(|| ApiError::no_entity(c.command, "securitygroupids", id))?;
+                if g.account_id != vm.account_id {
+                    return Err(ApiError::denied(format!("Security group {id} does not belong to the account")));
+                }
+                out.push(id.to_string());
+            }
+            if out.is_empty() {
+                return Err(ApiError::param("A virtual machine needs at least one security group"));
+            }
+            Some(out)
+        }
+        None => None,
+    };
     let display = c.p.value("displayname").map(str::to_string);
     let user_data = c.p.value("userdata").map(str::to_string);
     if let Some(u) = &user_data {
@@ -477,6 +507,9 @@ pub fn update(w: &mut World, c: &mut Call) -> Answer {
     let v = w.vm_mut(&vm.id).expect("exists");
     if let Some(d) = display {
         v.display_name = d;
+    }
+    if let Some(g) = groups {
+        v.security_group_ids = g;
     }
     if let Some(u) = user_data {
         v.user_data = Some(u);

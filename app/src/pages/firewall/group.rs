@@ -1,0 +1,84 @@
+//! `/firewall/{id}`: one group's rules, both families in one table, the instances it protects, and
+//! the form that adds rules (with presets for both families).
+
+use super::rule_form::RuleForm;
+use super::RulesTable;
+use crate::api::firewall::{get_group, remove_rule};
+use crate::components::{ErrorNote, ErrorView, Guard, Loading};
+use crate::error::AppError;
+use crate::model::{RuleId, SecurityGroupId};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn GroupPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let version = RwSignal::new(0u32);
+    let group = Resource::new(move || (id.get(), version.get()), |(id, _)| get_group(id));
+    let error = RwSignal::new(None::<AppError>);
+    let remove = Callback::new(move |ids: Vec<RuleId>| {
+        error.set(None);
+        let group_id = id.get_untracked();
+        spawn_local(async move {
+            for rule in ids {
+                if let Err(e) = remove_rule(group_id.clone(), rule.to_string()).await {
+                    error.set(Some(e));
+                    break;
+                }
+            }
+            version.update(|v| *v += 1);
+        });
+    });
+    // Adding or removing a rule refetches the group: only the parts that show it are rendered again,
+    // so the form keeps its focus, its input and its last answer.
+    let loaded_ok = move || !matches!(group.get(), Some(Err(_)));
+    let group_id = Memo::new(move |_| SecurityGroupId::parse(&id.get()).ok());
+    view! {
+        <p><A href="/firewall">"← All security groups"</A></p>
+        <Transition fallback=|| view! { <Loading what="Loading the group…"/> }>
+            {move || Suspend::new(async move {
+                match group.await {
+                    Ok(g) => view! {
+                        <Title text=format!("{} · Firewall", g.name)/>
+                        <h1>{g.name.clone()}</h1>
+                        {(!g.description.is_empty()).then(|| view! { <p class="subtitle">{g.description.clone()}</p> })}
+                        <section class="panel" aria-labelledby="rules-h">
+                            <h2 id="rules-h">"Rules"</h2>
+                            <ErrorNote error/>
+                            <Guard><RulesTable rules=g.rules.clone() remove/></Guard>
+                        </section>
+                    }.into_any(),
+                    Err(AppError::NotFound) => view! {
+                        <Title text="Not found"/>
+                        <h1>"Security group not found"</h1>
+                        <p>"It does not exist, or it was deleted."</p>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorView error/> }.into_any(),
+                }
+            })}
+        </Transition>
+        <Show when=loaded_ok>
+            <Guard>
+                {move || group_id.get().map(|g| view! { <RuleForm group=g on_added=Callback::new(move |_| version.update(|v| *v += 1))/> })}
+            </Guard>
+        </Show>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                group.await.ok().map(|g| view! {
+                    <section class="panel" aria-labelledby="members-h">
+                        <h2 id="members-h">"Instances in this group"</h2>
+                        {if g.instances.is_empty() {
+                            view! { <p class="muted">"None yet. Choose this group when you deploy, or change an instance's groups on its page."</p> }.into_any()
+                        } else {
+                            view! { <ul>{g.instances.into_iter().map(|i| view! { <li><A href=format!("/instances/{}", i.id)>{i.name}</A></li> }).collect_view()}</ul> }.into_any()
+                        }}
+                    </section>
+                })
+            })}
+        </Transition>
+    }
+}

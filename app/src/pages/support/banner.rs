@@ -1,0 +1,94 @@
+//! The banner on every page of a support session: who is viewing whom, read-only or acting, the time
+//! left (a warning five minutes before the end), and Stop. The page title says it too, so a tab left
+//! open is never mistaken for the staff member's own view.
+
+use crate::api::support::stop_support;
+use crate::components::ErrorNote;
+use crate::error::AppError;
+use crate::model::support::{parse_instant, Impersonating, SupportMode, WARNING_MINUTES};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+
+/// Now, in UTC milliseconds, wherever this runs.
+fn now_ms() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    }
+}
+
+/// Loads `path` afresh: every part of the page forgets the customer's view.
+fn reload_at(path: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().assign(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
+
+#[component]
+pub fn SupportBanner(session: Impersonating) -> impl IntoView {
+    let expires = parse_instant(&session.expires_at, false).unwrap_or(0);
+    let now = RwSignal::new(now_ms());
+    #[cfg(feature = "hydrate")]
+    {
+        if let Ok(h) = set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_secs(15)) {
+            on_cleanup(move || h.clear());
+        }
+    }
+    let minutes_left = Memo::new(move |_| ((expires - now.get()).max(0) + 59_999) / 60_000);
+    let back_to = format!("/support/customers/{}", session.customer_id);
+    {
+        let back_to = back_to.clone();
+        Effect::new(move |_| {
+            if minutes_left.get() == 0 {
+                reload_at(&back_to);
+            }
+        });
+    }
+    let error = RwSignal::new(None::<AppError>);
+    let stopping = RwSignal::new(false);
+    let stop = move |_| {
+        stopping.set(true);
+        let back_to = back_to.clone();
+        spawn_local(async move {
+            match stop_support().await {
+                Ok(()) | Err(AppError::Conflict(_)) => reload_at(&back_to),
+                Err(e) => {
+                    error.set(Some(e));
+                    stopping.set(false);
+                }
+            }
+        });
+    };
+    let mode = session.mode;
+    let customer = session.customer_email.to_string();
+    let title_customer = customer.clone();
+    let mode_text = match mode {
+        SupportMode::ReadOnly => "read-only: you can look, nothing can be changed",
+        SupportMode::Acting => "acting: instance and firewall changes are allowed, account settings are not",
+    };
+    view! {
+        <Title formatter=move |page: String| format!("Support view ({}) of {title_customer} — {page}", mode.label())/>
+        <section class="support-banner" class:acting=mode == SupportMode::Acting aria-label="Support session">
+            <p>
+                <strong>"Support view"</strong>
+                {format!(" · {} is viewing {customer}'s panel · {mode_text} · ", session.staff_email)}
+                <span>{move || match minutes_left.get() { 1 => "1 minute left".to_string(), n => format!("{n} minutes left") }}</span>
+            </p>
+            {move || (minutes_left.get() <= WARNING_MINUTES).then(|| view! {
+                <p class="support-warning" role="alert">
+                    {format!("This support session ends in {} minutes and cannot be extended.", minutes_left.get())}
+                </p>
+            })}
+            <ErrorNote error/>
+            <button type="button" class="button" disabled=move || stopping.get() on:click=stop>"Stop support view"</button>
+        </section>
+    }
+}

@@ -1,0 +1,97 @@
+//! `/support`: find a customer (by email, account, instance name or id, or an address in any
+//! notation); `/support/customers/{id}`: their summary and the audited way into their panel;
+//! `/support/audit`: the audit log. Staff only, and the server checks that on every call.
+
+mod audit;
+mod banner;
+mod customer;
+
+pub use audit::AuditPage;
+pub use banner::SupportBanner;
+pub use customer::CustomerPage;
+
+use crate::api::support::{check_support_access, search_customers, QUERY_MAX_CHARS};
+use crate::components::{loaded, percent_encode, ErrorView, Loading};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+#[component]
+pub fn SupportPage() -> impl IntoView {
+    let access = Resource::new(|| (), |_| check_support_access());
+    view! {
+        <Title text="Support"/>
+        <h1>"Support"</h1>
+        <Suspense fallback=|| view! { <Loading what="Loading…"/> }>
+            {move || Suspend::new(async move {
+                match access.await {
+                    Ok(_) => view! { <Search/> }.into_any(),
+                    Err(error) => view! { <ErrorView error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The search lives in the address (`?q=`), so a result can be linked and Back returns to it.
+#[component]
+fn Search() -> impl IntoView {
+    let query = use_query_map();
+    let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+    let typed = RwSignal::new(q.get_untracked());
+    let hits = Resource::new(
+        move || q.get(),
+        |q| async move {
+            if q.trim().is_empty() {
+                Ok(None)
+            } else {
+                search_customers(q).await.map(Some)
+            }
+        },
+    );
+    let navigate = use_navigate();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = typed.get_untracked();
+        let encoded = percent_encode(text.trim());
+        navigate(&format!("/support?q={encoded}"), Default::default());
+    };
+    view! {
+        <section class="panel" aria-labelledby="search-h">
+            <h2 id="search-h">"Find a customer"</h2>
+            <form role="search" method="get" action="/support" on:submit=submit>
+                <label for="support-q">"Email, account, instance name or id, or an IPv4 or IPv6 address"</label>
+                <div class="search-row">
+                    <input id="support-q" name="q" type="search" autocomplete="off" spellcheck="false" maxlength=QUERY_MAX_CHARS.to_string()
+                        bind:value=typed value=move || typed.get()/>
+                    <button type="submit" class="button primary">"Search"</button>
+                </div>
+            </form>
+            <p><A href="/support/audit">"Audit log"</A></p>
+        </section>
+        <Transition fallback=|| view! { <Loading what="Searching…"/> }>
+            {move || Suspend::new(async move {
+                loaded(hits.await, |found| match found {
+                    None => ().into_any(),
+                    Some(list) if list.is_empty() => view! {
+                        <p class="panel" role="status">"No customer matches. An address is matched whole; an email or name can be a part."</p>
+                    }.into_any(),
+                    Some(list) => view! {
+                        <section class="panel" aria-labelledby="hits-h">
+                            <h2 id="hits-h" role="status">{match list.len() { 1 => "1 customer".to_string(), n => format!("{n} customers") }}</h2>
+                            <ul class="hits">
+                                {list.into_iter().map(|h| view! {
+                                    <li>
+                                        <A href=format!("/support/customers/{}", h.id)>{h.email.to_string()}</A>
+                                        <span class="muted">{format!(" · {} · matched: {}", h.account, h.matched)}</span>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    }.into_any(),
+                })
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,143 @@
+//! The CSV exports: the signed-in customer's lines (`GET /billing/export.csv?month=YYYY-MM`) and,
+//! for staff, every customer's (`GET /support/billing/export.csv?month=YYYY-MM`). One row per
+//! statement line, streamed from the database a page at a time (memory stays flat however many lines
+//! there are); amounts are decimal strings made from integer minor units; free text goes through
+//! `csv`, which makes formulas inert.
+
+use super::repo::{self, LineRow};
+use super::statement::bounds;
+use super::Billing;
+use crate::csv::{self, Cell};
+use crate::db::rfc3339;
+use app::error::AppError;
+use app::model::billing::Month;
+
+use crate::http::download;
+use app::ports::{ClientInfo, Ports, RequestCtx};
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use std::sync::Arc;
+use tower_sessions::Session;
+
+/// Lines per step of an export.
+const STEP: i64 = 2000;
+
+pub const COLUMNS: &[&str] = &[
+    "line_id",
+    "customer_email",
+    "account",
+    "billing_period_start",
+    "billing_period_end",
+    "resource_id",
+    "resource_name",
+    "zone",
+    "offering",
+    "tier",
+    "usage_start",
+    "usage_end",
+    "hours",
+    "unit_price",
+    "monthly_cap",
+    "cap_applied",
+    "amount",
+    "currency",
+    "source_usage_ids",
+];
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct MonthQuery {
+    month: Option<String>,
+}
+
+/// Appends the rows of `lines`.
+pub fn write_lines(out: &mut String, lines: &[LineRow], billing: &Billing, period: (&str, &str)) {
+    for r in lines {
+        let l = super::statement::priced(r, billing.currency);
+        let (start, end) = (rfc3339(r.usage_start), rfc3339(r.usage_end));
+        csv::row(
+            out,
+            &[
+                Cell::Text(&l.line_id),
+                Cell::Text(&r.customer_email),
+                Cell::Text(&r.account),
+                Cell::Text(period.0),
+                Cell::Text(period.1),
+                Cell::Text(&r.instance_id),
+                Cell::Text(&r.instance_name),
+                Cell::Text(&r.zone_name),
+                Cell::Text(&r.offering_name),
+                r.tier.as_deref().into(),
+                Cell::Text(&start),
+                Cell::Text(&end),
+                Cell::Int(r.hours),
+                Cell::Money(l.unit_price),
+                Cell::Money(l.monthly_cap),
+                Cell::Text(if l.cap_applied { "true" } else { "false" }),
+                Cell::Money(l.amount),
+                Cell::Text(billing.currency.code()),
+                Cell::Text(&r.source_usage_ids),
+            ],
+        );
+    }
+}
+
+/// The export body: the header, then every line of `month` (of `customer`, or everyone's), streamed.
+pub fn stream(billing: Arc<Billing>, month: Month, customer: Option<String>) -> Body {
+    let (start, end) = bounds(month);
+    let period = (rfc3339(start)[..10].to_string(), rfc3339(end - 1)[..10].to_string());
+    let month_s = month.to_string();
+    download::csv_stream("a billing export", COLUMNS, move |cursor: Option<(String, String)>| {
+        let (billing, customer, month_s, period) = (billing.clone(), customer.clone(), month_s.clone(), period.clone());
+        async move {
+            let after = cursor.as_ref().map(|(c, i)| (c.as_str(), i.as_str()));
+            let lines = repo::lines_page(&billing.db.pool, &month_s, customer.as_deref(), after, STEP).await?;
+            let mut out = String::new();
+            write_lines(&mut out, &lines, &billing, (&period.0, &period.1));
+            let next = lines.last().filter(|_| lines.len() as i64 == STEP).map(|l| (l.customer_id.clone(), l.id.clone()));
+            Ok((out, next))
+        }
+    })
+}
+
+fn month_of(q: &MonthQuery) -> Result<Month, AppError> {
+    Month::parse(q.month.as_deref().unwrap_or("")).map_err(|m| AppError::invalid("month", m))
+}
+
+/// Both exports: the customer's own lines, or (`finance`) everyone's, for staff.
+async fn export(ports: Ports, billing: Arc<Billing>, ctx: RequestCtx, q: MonthQuery, finance: bool) -> Result<Response, AppError> {
+    let p = ports.auth.principal(&ctx).await?;
+    let month = month_of(&q)?;
+    if finance {
+        if !p.role.is_staff() || p.support.is_some() {
+            return Err(AppError::Forbidden("The finance export is for staff, outside a support session.".into()));
+        }
+        return Ok(download::attachment(&format!("zenith-all-{month}.csv"), stream(billing, month, None)));
+    }
+    let customer = p.customer()?.to_string();
+    Ok(download::attachment(&format!("zenith-{month}.csv"), stream(billing, month, Some(customer))))
+}
+
+/// `GET /billing/export.csv?month=YYYY-MM`: the signed-in customer's own lines (in a support session,
+/// the customer's, as they would download them).
+pub async fn customer_csv(
+    State(ports): State<Ports>,
+    State(billing): State<Arc<Billing>>,
+    session: Session,
+    Extension(client): Extension<ClientInfo>,
+    Query(q): Query<MonthQuery>,
+) -> Response {
+    export(ports, billing, RequestCtx { session, client }, q, false).await.unwrap_or_else(|e| e.into_response())
+}
+
+/// `GET /support/billing/export.csv?month=YYYY-MM`: every customer's lines, for staff (finance).
+pub async fn finance_csv(
+    State(ports): State<Ports>,
+    State(billing): State<Arc<Billing>>,
+    session: Session,
+    Extension(client): Extension<ClientInfo>,
+    Query(q): Query<MonthQuery>,
+) -> Response {
+    export(ports, billing, RequestCtx { session, client }, q, true).await.unwrap_or_else(|e| e.into_response())
+}

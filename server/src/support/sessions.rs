@@ -1,0 +1,180 @@
+//! Opening and ending support sessions. Opening asks for the staff member's password again, is
+//! refused on staff accounts, from inside another session, and on an account whose owner has not
+//! allowed it; what opens is one row and one audit entry, written together.
+
+use super::{record, Support, SupportError};
+use crate::audit::{self, Actor};
+use crate::db::{now_ms, rfc3339, Conn};
+use anyhow::Context as _;
+use app::api::support::SupportRequest;
+use app::error::AppError;
+use app::model::audit::{AuditCategory, AuditEvent, AuditOutcome};
+use app::model::support::{Impersonating, SupportAccessMode, SupportMode, SESSION_MINUTES};
+use app::model::{ImpersonationId, Role};
+use app::ports::Principal;
+
+const ALREADY_OPEN: &str = "You are already in a support session: stop it before opening another.";
+
+/// The longest user agent kept with a session.
+const USER_AGENT_CHARS: usize = 300;
+
+pub async fn start(svc: &Support, p: &Principal, s: SupportRequest, password: &str) -> Result<Impersonating, SupportError> {
+    if p.support.is_some() {
+        return Err(AppError::Conflict(ALREADY_OPEN.into()).into());
+    }
+    if s.mode == SupportMode::Acting && p.role != Role::Admin {
+        return Err(AppError::Forbidden("Only admins can open an acting session; open a read-only one.".into()).into());
+    }
+    let target = {
+        let mut conn = svc.conn().await?;
+        crate::auth::repo::user_by_id(&mut conn, &s.customer.user()).await?
+    };
+    let customer = match target {
+        None => return Err(AppError::NotFound.into()),
+        Some(u) if u.id == p.user_id => {
+            return Err(AppError::Forbidden("You cannot open a support session on your own account.".into()).into());
+        }
+        Some(u) if u.role.is_staff() => {
+            return Err(AppError::Forbidden("Staff accounts cannot be viewed through support.".into()).into());
+        }
+        Some(u) => u,
+    };
+    if !svc.auth.staff_password_again(p, password).await? {
+        return Err(AppError::Forbidden("Your password is not correct: a support session needs your own password again.".into()).into());
+    }
+    let actor = Actor::from_principal(p);
+    let now = now_ms();
+    let allowed = customer.support_access == SupportAccessMode::Always || customer.support_access_until.is_some_and(|u| u > now);
+    if !allowed {
+        let detail = format!("refused: the customer has not allowed support access · reason given: {}", s.reason);
+        record(
+            &mut *svc.conn().await?,
+            &actor,
+            &s.customer,
+            AuditEvent::ImpersonationRefused,
+            AuditOutcome::Refused,
+            Some(&detail),
+            p.client.ip,
+        )
+        .await;
+        return Err(AppError::Forbidden(
+            "This customer allows support only when they ask for it, and has not: ask them to press \"Allow support for 24 hours\" under Account → Support access."
+                .into(),
+        )
+        .into());
+    }
+
+    let id = ImpersonationId::new_random();
+    let expires_at = now + SESSION_MINUTES * 60_000;
+    let user_agent: Option<String> = p.client.user_agent.as_deref().map(|ua| ua.chars().take(USER_AGENT_CHARS).collect());
+    let detail = format!(
+        "{} session · reason: {}{}{}",
+        s.mode.label(),
+        s.reason,
+        s.ticket.as_ref().map(|t| format!(" · ticket: {t}")).unwrap_or_default(),
+        user_agent.as_deref().map(|ua| format!(" · browser: {ua}")).unwrap_or_default(),
+    );
+    // The session and its audit entry together: a session that could not be audited does not open.
+    let mut tx = svc.db.begin_write().await?;
+    let inserted = super::repo::insert(
+        &mut tx,
+        super::repo::NewSession {
+            id: &id,
+            staff: &p.user_id,
+            staff_session: &p.session_id,
+            customer: &s.customer,
+            mode: s.mode,
+            reason: s.reason.as_str(),
+            ticket: s.ticket.as_ref().map(|t| t.as_str()),
+            started_at: now,
+            expires_at,
+            ip: p.client.ip.map(|i| i.to_string()),
+            user_agent: user_agent.as_deref(),
+        },
+    )
+    .await;
+    match inserted {
+        Err(e) if crate::db::is_unique_violation(&e) => return Err(AppError::Conflict(ALREADY_OPEN.into()).into()),
+        other => other.context("opening a support session")?,
+    }
+    let entry = audit::Entry {
+        actor: Some(&Actor { impersonation: Some(id.clone()), ..actor }),
+        subject: Some(&s.customer.user()),
+        category: AuditCategory::Support,
+        action: AuditEvent::ImpersonationStarted.into(),
+        target_id: Some(id.as_str()),
+        outcome: AuditOutcome::Succeeded,
+        detail: Some(&detail),
+        ip: p.client.ip,
+    };
+    audit::repo::insert(&mut *tx, entry).await.context("auditing a support session")?;
+    tx.commit().await.context("opening a support session")?;
+    tracing::info!(session = %id, mode = s.mode.as_str(), "support session opened");
+    Ok(Impersonating {
+        id,
+        customer_id: s.customer,
+        customer_email: customer.email,
+        customer_two_factor: customer.totp_enabled_at.is_some(),
+        mode: s.mode,
+        expires_at: rfc3339(expires_at),
+        staff_email: p.email.clone(),
+    })
+}
+
+pub async fn stop(svc: &Support, p: &Principal) -> Result<(), SupportError> {
+    let Some(s) = &p.support else {
+        return Err(AppError::Conflict("There is no support session to stop.".into()).into());
+    };
+    end_and_audit(&mut *svc.conn().await?, &s.id, "stopped by the staff member").await?;
+    Ok(())
+}
+
+/// Ends a support session that is over (stopped, expired, its holder no longer staff, access
+/// withdrawn) and records why, on the caller's connection. Ending one already ended does nothing.
+pub async fn end_and_audit(conn: &mut Conn, id: &ImpersonationId, why: &str) -> anyhow::Result<()> {
+    use sqlx::Connection as _;
+    // The end and its audit entry together, like the start.
+    let mut tx = conn.begin().await.context("ending a support session")?;
+    let Some(ended) = super::repo::end(&mut tx, id, why).await? else {
+        return Ok(());
+    };
+    let actor = Actor {
+        user_id: ended.staff_user_id.clone(),
+        email: ended.staff_email.clone(),
+        role: ended.staff_role,
+        impersonation: Some(id.clone()),
+    };
+    let entry = audit::Entry {
+        actor: Some(&actor),
+        subject: Some(&ended.customer_id.user()),
+        category: AuditCategory::Support,
+        action: AuditEvent::ImpersonationStopped.into(),
+        target_id: Some(id.as_str()),
+        outcome: AuditOutcome::Succeeded,
+        detail: Some(why),
+        ip: None,
+    };
+    audit::repo::insert(&mut *tx, entry).await.context("auditing the end of a support session")?;
+    tx.commit().await.context("ending a support session")?;
+    Ok(())
+}
+
+/// Ends the support sessions whose time is up, also those whose holder never came back to see it:
+/// the customer's list then shows when they really ended. Safe on several servers at once (ending is
+/// a conditional update; only one server's wins and audits).
+pub async fn end_expired(db: &crate::db::Db) -> anyhow::Result<usize> {
+    let mut conn = db.pool.acquire().await?;
+    let ids = super::repo::expired(&mut conn, crate::db::now_ms()).await?;
+    for id in &ids {
+        end_and_audit(&mut conn, id, "expired").await?;
+    }
+    Ok(ids.len())
+}
+
+/// Ends every support session a staff member holds (removed, or their role changed).
+pub async fn end_all_held_by(conn: &mut Conn, staff: &app::model::UserId, why: &str) -> anyhow::Result<()> {
+    for id in super::repo::open_for_staff(conn, staff).await? {
+        end_and_audit(conn, &id, why).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,65 @@
+//! A customer as support first sees them: the account (sign-up, last sign-in, two-factor, support
+//! access), their instances per zone as the cloud lists them now, and the latest activity. Reading it
+//! changes nothing of the customer's.
+
+use super::{repo, Support, SupportError};
+use crate::audit;
+use crate::db::{now_ms, rfc3339};
+use app::error::AppError;
+use app::model::account::SecurityEvent;
+use app::model::audit::AuditCategory;
+use app::model::support::{CustomerSummary, InstanceBrief, SupportAccessMode, ZoneInstances};
+use app::model::{CustomerId, Email};
+
+/// How many activity entries the summary shows.
+const ACTIVITY: i64 = 20;
+
+pub async fn summary(svc: &Support, id: &CustomerId) -> Result<CustomerSummary, SupportError> {
+    let facts = repo::account_facts(&mut *svc.conn().await?, id).await?.ok_or(AppError::NotFound)?;
+    let email = Email::parse(&facts.email).map_err(|e| anyhow::anyhow!("a stored email: {e}"))?;
+    let list = svc.instances.list_for(id).await?;
+    let mut zones: Vec<ZoneInstances> = Vec::new();
+    for i in list.instances {
+        let brief = InstanceBrief { id: i.id, name: i.name, state: i.state, ipv4: i.ipv4, ipv6: i.ipv6 };
+        match zones.iter_mut().find(|z| z.zone_id == i.zone_id) {
+            Some(z) => z.instances.push(brief),
+            None => zones.push(ZoneInstances { zone_id: i.zone_id, zone_name: i.zone_name, instances: vec![brief], error: None }),
+        }
+    }
+    for e in list.zone_errors {
+        zones.push(ZoneInstances { zone_id: e.zone_id, zone_name: e.zone_name, instances: vec![], error: Some(e.message) });
+    }
+    zones.sort_by(|a, b| a.zone_name.cmp(&b.zone_name));
+    let rows = audit::repo::for_subject(&svc.db.pool, &id.user(), AuditCategory::ALL, ACTIVITY).await?;
+    let activity = rows
+        .into_iter()
+        .map(|r| SecurityEvent {
+            at: rfc3339(r.at),
+            actor: match (&r.actor_email, r.actor_role) {
+                (Some(e), Some(role)) if role.is_staff() => format!("Support ({e})"),
+                (Some(_), _) => "Customer".into(),
+                (None, _) => "Zenith".into(),
+            },
+            action: r.action,
+            outcome: r.outcome,
+            detail: r.detail,
+            ip: r.ip,
+        })
+        .collect();
+    let mode = SupportAccessMode::parse(&facts.support_access)
+        .ok_or_else(|| anyhow::anyhow!("unknown support access {:?}", facts.support_access))?;
+    let granted = facts.support_access_until.filter(|u| *u > now_ms());
+    Ok(CustomerSummary {
+        id: id.clone(),
+        email,
+        account: facts.account,
+        signed_up: rfc3339(facts.created_at),
+        last_sign_in: facts.last_sign_in.map(rfc3339),
+        two_factor: facts.totp_enabled_at.is_some(),
+        support_access: mode,
+        granted_until: granted.filter(|_| mode == SupportAccessMode::Consent).map(rfc3339),
+        viewable: mode == SupportAccessMode::Always || granted.is_some(),
+        zones,
+        activity,
+    })
+}
