@@ -349,6 +349,36 @@ async fn export(lines: i64) {
     watcher.await.unwrap();
     assert_eq!(rows as i64, lines + 1, "every line and the header");
 
+    if std::env::var("ZENITH_BENCH_PARTS").is_ok() {
+        // Where the time goes: the pages alone, then the pages rendered.
+        for render in [false, true] {
+            let t = Instant::now();
+            let mut after: Option<(String, String)> = None;
+            let mut n = 0;
+            let mut out = String::new();
+            loop {
+                let page = server::billing::repo::lines_page(
+                    &db.pool,
+                    "2026-12",
+                    None,
+                    after.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
+                    5000,
+                )
+                .await
+                .unwrap();
+                n += page.len();
+                if render {
+                    out.clear();
+                    server::billing::export::write_lines(&mut out, &page, app::model::Currency::Eur, ("2026-12-01", "2026-12-31"));
+                }
+                if page.len() < 5000 {
+                    break;
+                }
+                after = page.last().map(|l| (l.customer_id.clone(), l.id.clone()));
+            }
+            println!("export    parts: {n} rows read{} in {:.2} s", if render { " and rendered" } else { "" }, t.elapsed().as_secs_f64());
+        }
+    }
     // sqlite3 -csv reading the same rows (the export's own query) from the same file.
     let sql = format!("{} WHERE l.month = '2026-12' ORDER BY l.customer_id, l.id;", server::billing::repo::LINES_SQL.replace('\n', " "));
     let t = Instant::now();

@@ -1,6 +1,7 @@
 //! Configuration: one clap tree, every option also a `ZENITH_*` environment variable, all of it
 //! documented by `zenith --help` (and `zenith <command> --help`).
 
+use app::model::firewall::Cidr;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -182,9 +183,17 @@ pub struct ServeArgs {
     /// pass at once from the API).
     #[arg(long, env = "ZENITH_USAGE_INGEST_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub usage_ingest_secs: u64,
+    /// Networks that may read `/metrics` (comma-separated CIDRs, as the client address is resolved:
+    /// through `ZENITH_TRUSTED_PROXIES`). Everyone else gets 404.
+    #[arg(long, env = "ZENITH_METRICS_ALLOW", value_delimiter = ',', default_value = "127.0.0.0/8,::1/128", value_parser = parse_cidr)]
+    pub metrics_allow: Vec<Cidr>,
     /// Log format.
     #[arg(long, env = "ZENITH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+fn parse_cidr(raw: &str) -> Result<Cidr, String> {
+    Cidr::parse(raw).map_err(|e| e.to_string())
 }
 
 /// Limits on connections, so slow or idle clients cannot hold the server.
@@ -205,6 +214,11 @@ pub struct ConnectionLimits {
     /// Seconds a stopping server lets in-flight requests finish before it exits.
     #[arg(long, env = "ZENITH_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     pub shutdown_grace_secs: u64,
+    /// Seconds a stopping server keeps accepting while `/readyz` answers 503, so a load balancer
+    /// takes it out of rotation before its port closes. Set it above the balancer's health-check
+    /// interval × fall count (HAProxy `inter 1s fall 2`: 3).
+    #[arg(long, env = "ZENITH_SHUTDOWN_DELAY_SECS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub shutdown_delay_secs: u64,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -41,6 +41,7 @@ pub struct Application {
     pub billing: Arc<crate::billing::Billing>,
     usage_ingest: Duration,
     pub open_connections: serve::OpenConnections,
+    pub draining: serve::Draining,
     shutdown: tokio::sync::watch::Sender<bool>,
 }
 
@@ -173,10 +174,27 @@ impl Application {
             header_timeout: Duration::from_secs(args.limits.header_timeout_secs),
             idle_timeout: Duration::from_secs(args.limits.idle_timeout_secs),
             drain: Duration::from_secs(args.limits.shutdown_grace_secs),
+            drain_delay: Duration::from_secs(args.limits.shutdown_delay_secs),
         };
         let mut site = site;
         site.site_addr = addr;
-        let router = http::router(AppState { leptos_options: site, db: db.clone(), ports, support, billing: billing.clone() }, settings);
+        let open_connections = serve::OpenConnections::default();
+        let draining = serve::Draining::default();
+        let scrape = crate::telemetry::metrics::Scrape {
+            allow: Arc::new(args.metrics_allow.clone()),
+            open_connections: open_connections.clone(),
+            hash_queue: {
+                let auth = auth.clone();
+                Arc::new(move || auth.hasher().queue_depth())
+            },
+            draining: draining.clone(),
+        };
+        // Installed before the first request, so every series exists from the start.
+        crate::telemetry::metrics::recorder();
+        let router = http::router(
+            AppState { leptos_options: site, db: db.clone(), ports, support, billing: billing.clone(), draining: draining.clone(), scrape },
+            settings,
+        );
         let (shutdown, _) = tokio::sync::watch::channel(false);
         Ok(Application {
             listener,
@@ -193,7 +211,8 @@ impl Application {
             directory_sweep: Duration::from_secs(args.directory_sweep_secs),
             billing,
             usage_ingest: Duration::from_secs(args.usage_ingest_secs),
-            open_connections: serve::OpenConnections::default(),
+            open_connections,
+            draining,
             shutdown,
         })
     }
@@ -217,10 +236,11 @@ impl Application {
             usage_ingest,
             shutdown,
             open_connections,
+            draining,
             ..
         } = self;
         let workers = crate::worker::spawn(crate::worker::Work { db, jobs, directory, directory_sweep, billing, usage_ingest }, &shutdown);
-        serve::serve(listener, router, limits, open_connections, stop).await?;
+        serve::serve(listener, router, limits, open_connections, draining, stop).await?;
         let _ = shutdown.send(true);
         for w in workers {
             if let Err(e) = w.await {

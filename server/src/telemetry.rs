@@ -1,5 +1,9 @@
 //! Logging: `tracing` to stdout, text or JSON (`ZENITH_LOG_FORMAT`), filtered by `RUST_LOG`
-//! (default `info`). Spans wrap every request (`http`) and every cloud call (`cloud`).
+//! (default `info`). Spans wrap every request (`http`, with its `request_id`) and every cloud call
+//! (`cloud`). Metrics for Prometheus are in [`metrics`].
+
+pub mod metrics;
+pub mod request_id;
 
 use crate::config::LogFormat;
 use tracing_subscriber::{fmt, prelude::*, EnvFilter};

@@ -11,6 +11,7 @@ use crate::csv::{self, Cell};
 use crate::db::rfc3339;
 use app::error::AppError;
 use app::model::billing::Month;
+use app::model::Money;
 
 use crate::http::download;
 use app::ports::{ClientInfo, Ports, RequestCtx};
@@ -21,8 +22,8 @@ use axum::Extension;
 use std::sync::Arc;
 use tower_sessions::Session;
 
-/// Lines per step of an export.
-const STEP: i64 = 2000;
+/// Lines per page of an export.
+const STEP: i64 = 5000;
 
 pub const COLUMNS: &[&str] = &[
     "line_id",
@@ -51,15 +52,16 @@ pub struct MonthQuery {
     month: Option<String>,
 }
 
-/// Appends the rows of `lines`.
-pub fn write_lines(out: &mut String, lines: &[LineRow], billing: &Billing, period: (&str, &str)) {
+/// Appends the rows of `lines`, priced by the same rule as statements.
+pub fn write_lines(out: &mut String, lines: &[LineRow], cur: app::model::Currency, period: (&str, &str)) {
     for r in lines {
-        let l = super::statement::priced(r, billing.currency);
+        let (hourly, cap) = r.price().unwrap_or((0, 0));
+        let (amount, capped) = r.amount();
         let (start, end) = (rfc3339(r.usage_start), rfc3339(r.usage_end));
         csv::row(
             out,
             &[
-                Cell::Text(&l.line_id),
+                Cell::Text(&r.id),
                 Cell::Text(&r.customer_email),
                 Cell::Text(&r.account),
                 Cell::Text(period.0),
@@ -72,11 +74,11 @@ pub fn write_lines(out: &mut String, lines: &[LineRow], billing: &Billing, perio
                 Cell::Text(&start),
                 Cell::Text(&end),
                 Cell::Int(r.hours),
-                Cell::Money(l.unit_price),
-                Cell::Money(l.monthly_cap),
-                Cell::Text(if l.cap_applied { "true" } else { "false" }),
-                Cell::Money(l.amount),
-                Cell::Text(billing.currency.code()),
+                Cell::Money(Money::new(hourly, cur)),
+                Cell::Money(Money::new(cap, cur)),
+                Cell::Text(if capped { "true" } else { "false" }),
+                Cell::Money(Money::new(amount, cur)),
+                Cell::Text(cur.code()),
                 Cell::Text(&r.source_usage_ids),
             ],
         );
@@ -94,7 +96,7 @@ pub fn stream(billing: Arc<Billing>, month: Month, customer: Option<String>) -> 
             let after = cursor.as_ref().map(|(c, i)| (c.as_str(), i.as_str()));
             let lines = repo::lines_page(&billing.db.pool, &month_s, customer.as_deref(), after, STEP).await?;
             let mut out = String::new();
-            write_lines(&mut out, &lines, &billing, (&period.0, &period.1));
+            write_lines(&mut out, &lines, billing.currency, (&period.0, &period.1));
             let next = lines.last().filter(|_| lines.len() as i64 == STEP).map(|l| (l.customer_id.clone(), l.id.clone()));
             Ok((out, next))
         }

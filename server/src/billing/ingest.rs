@@ -83,6 +83,19 @@ impl Billing {
     /// One pass: every completed day since the watermark (at most `DAYS_PER_PASS`).
     #[tracing::instrument(skip_all)]
     pub async fn ingest(&self) -> anyhow::Result<Ingested> {
+        let r = self.pass().await;
+        match &r {
+            Ok((_, reached)) => {
+                let lag = (Utc::now() - *reached).to_std().unwrap_or_default();
+                crate::telemetry::metrics::ingest_pass("done", Some(lag));
+            }
+            Err(_) => crate::telemetry::metrics::ingest_pass("error", None),
+        }
+        r.map(|(out, _)| out)
+    }
+
+    /// The pass, and how far the ingested usage now reaches.
+    async fn pass(&self) -> anyhow::Result<(Ingested, DateTime<Utc>)> {
         let completed = self.completed_until().await?;
         let mut conn = self.db.pool.acquire().await?;
         let watermark = match repo::state(&mut conn, WATERMARK).await? {
@@ -101,7 +114,7 @@ impl Billing {
             day += Duration::days(1);
         }
         tracing::info!(records_added = out.records_added, days = out.days, skipped = out.skipped_unknown_accounts, "usage ingested");
-        Ok(out)
+        Ok((out, day_start(day).min(completed)))
     }
 
     /// Where ingestion starts on a new database: the day the first customer signed up.

@@ -6,6 +6,7 @@ use super::rule;
 use crate::db::{now_ms, Conn};
 use anyhow::Context as _;
 use app::model::CustomerId;
+use std::collections::HashMap;
 
 /// One usage record as stored.
 #[derive(Debug, Clone)]
@@ -157,7 +158,7 @@ pub async fn advance_state(conn: &mut Conn, key: &str, value: i64) -> Result<(),
 }
 
 /// The statement lines of a customer (or of everyone) for a month, as exports and pages read them.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct LineRow {
     pub id: String,
     pub customer_id: String,
@@ -178,16 +179,52 @@ pub struct LineRow {
     pub monthly_minor: Option<i64>,
 }
 
-/// The query behind every statement and export: lines with their customer and price. The SQL is
-/// shared with the export benchmark, which reads the same rows with `sqlite3 -csv`.
+impl LineRow {
+    /// (hourly, cap) for the line's size, or `None` when the price list has no price for it (then
+    /// it is billed at zero, and statements say so).
+    pub fn price(&self) -> Option<(i64, i64)> {
+        self.hourly_minor.zip(self.monthly_minor)
+    }
+
+    /// (amount, whether the cap applied), by the rule.
+    pub fn amount(&self) -> (i64, bool) {
+        let (hourly, cap) = self.price().unwrap_or((0, 0));
+        let (amount, capped) = super::rule::amount(self.hours, hourly, cap);
+        (amount, capped && self.price().is_some())
+    }
+}
+
+/// What the exports and statements produce, as one SQL query: lines with their customer and price.
+/// The panel does not run it like this — see [`lines_page`] — but the export benchmark has
+/// `sqlite3 -csv` read exactly these rows to compare against.
 pub const LINES_SQL: &str = "SELECT l.id, l.customer_id, u.email AS customer_email, c.cs_account_name AS account, l.month, l.instance_id,
         l.instance_name, l.zone_name, l.offering_id, l.offering_name, l.tier, l.usage_start, l.usage_end, l.hours, l.source_usage_ids,
         p.hourly_minor, p.monthly_minor
     FROM statement_lines l JOIN users u ON u.id = l.customer_id JOIN customers c ON c.user_id = l.customer_id
     LEFT JOIN prices p ON p.offering_name = l.offering_name";
 
+/// A line as `statement_lines` holds it, before its customer and price are joined.
+#[derive(sqlx::FromRow)]
+struct PlainLine {
+    id: String,
+    customer_id: String,
+    month: String,
+    instance_id: String,
+    instance_name: String,
+    zone_name: String,
+    offering_id: String,
+    offering_name: String,
+    tier: Option<String>,
+    usage_start: i64,
+    usage_end: i64,
+    hours: i64,
+    source_usage_ids: String,
+}
+
 /// Up to `limit` lines of `month` after `(customer, line id)`, in export order; `customer` narrows
-/// to one customer.
+/// to one customer. The lines come from one walk of a covering index (no join per line); their
+/// customers (a page has a few) and the price list (a few dozen rows) are read once per page and
+/// joined here.
 pub async fn lines_page(
     db: &sqlx::AnyPool,
     month: &str,
@@ -195,25 +232,72 @@ pub async fn lines_page(
     after: Option<(&str, &str)>,
     limit: i64,
 ) -> anyhow::Result<Vec<LineRow>> {
-    let mut sql = format!("{LINES_SQL} WHERE l.month = $1");
+    let mut sql = String::from(
+        "SELECT id, customer_id, month, instance_id, instance_name, zone_name, offering_id, offering_name, tier, usage_start, usage_end,
+                hours, source_usage_ids
+         FROM statement_lines WHERE month = $1",
+    );
     let mut binds: Vec<&str> = vec![month];
     if let Some(c) = customer {
         binds.push(c);
-        sql.push_str(&format!(" AND l.customer_id = ${}", binds.len()));
+        sql.push_str(&format!(" AND customer_id = ${}", binds.len()));
     }
     if let Some((c, id)) = after {
+        // A row value: the index on (month, customer_id, id, …) seeks straight to where the page starts.
         binds.push(c);
-        let ci = binds.len();
         binds.push(id);
-        let ii = binds.len();
-        sql.push_str(&format!(" AND (l.customer_id > ${ci} OR (l.customer_id = ${ci} AND l.id > ${ii}))"));
+        sql.push_str(&format!(" AND (customer_id, id) > (${}, ${})", binds.len() - 1, binds.len()));
     }
-    sql.push_str(&format!(" ORDER BY l.customer_id, l.id LIMIT {}", limit.max(1)));
-    let mut q = sqlx::query_as::<_, LineRow>(&sql);
+    sql.push_str(&format!(" ORDER BY customer_id, id LIMIT {}", limit.max(1)));
+    let mut q = sqlx::query_as::<_, PlainLine>(&sql);
     for b in binds {
         q = q.bind(b);
     }
-    q.fetch_all(db).await.context("reading statement lines")
+    let lines: Vec<PlainLine> = q.fetch_all(db).await.context("reading statement lines")?;
+    let mut ids: Vec<&str> = lines.iter().map(|l| l.customer_id.as_str()).collect();
+    ids.dedup();
+    let mut who: HashMap<String, (String, String)> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let marks = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let sql =
+            format!("SELECT u.id, u.email, c.cs_account_name FROM users u JOIN customers c ON c.user_id = u.id WHERE u.id IN ({marks})");
+        let mut q = sqlx::query_as::<_, (String, String, String)>(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for (id, email, account) in q.fetch_all(db).await.context("reading the lines' customers")? {
+            who.insert(id, (email, account));
+        }
+    }
+    let prices: HashMap<String, (i64, i64)> =
+        crate::catalog::repo::all(db).await?.into_iter().map(|p| (p.offering_name, (p.hourly_minor, p.monthly_minor))).collect();
+    Ok(lines
+        .into_iter()
+        .filter_map(|l| {
+            // A line whose customer is gone (deleted since) is not anyone's statement any more.
+            let (email, account) = who.get(&l.customer_id)?.clone();
+            let price = prices.get(&l.offering_name).copied();
+            Some(LineRow {
+                id: l.id,
+                customer_id: l.customer_id,
+                customer_email: email,
+                account,
+                month: l.month,
+                instance_id: l.instance_id,
+                instance_name: l.instance_name,
+                zone_name: l.zone_name,
+                offering_id: l.offering_id,
+                offering_name: l.offering_name,
+                tier: l.tier,
+                usage_start: l.usage_start,
+                usage_end: l.usage_end,
+                hours: l.hours,
+                source_usage_ids: l.source_usage_ids,
+                hourly_minor: price.map(|p| p.0),
+                monthly_minor: price.map(|p| p.1),
+            })
+        })
+        .collect())
 }
 
 /// Billed micro-hours per line and UTC day (days since the epoch), for the daily chart and caps.

@@ -31,11 +31,9 @@ fn day_label(day: i64) -> String {
 
 /// A line as it is billed.
 pub fn priced(r: &LineRow, currency: app::model::Currency) -> StatementLine {
-    let (hourly, cap, priced) = match (r.hourly_minor, r.monthly_minor) {
-        (Some(h), Some(c)) => (h, c, true),
-        _ => (0, 0, false),
-    };
-    let (amount, capped) = rule::amount(r.hours, hourly, cap);
+    let (hourly, cap) = r.price().unwrap_or((0, 0));
+    let (amount, capped) = r.amount();
+    let priced = r.price().is_some();
     StatementLine {
         line_id: r.id.clone(),
         instance_id: r.instance_id.clone(),
@@ -48,7 +46,7 @@ pub fn priced(r: &LineRow, currency: app::model::Currency) -> StatementLine {
         hours: r.hours,
         unit_price: Money::new(hourly, currency),
         monthly_cap: Money::new(cap, currency),
-        cap_applied: capped && priced,
+        cap_applied: capped,
         amount: Money::new(amount, currency),
         priced,
     }

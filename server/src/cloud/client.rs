@@ -122,6 +122,7 @@ impl CloudStack {
             };
             let span = tracing::Span::current();
             span.record("duration_ms", started.elapsed().as_millis() as u64);
+            crate::telemetry::metrics::cloud_call(command, zone, result.is_ok(), started.elapsed());
             match &result {
                 Ok(_) => {
                     span.record("outcome", "ok");

@@ -159,7 +159,7 @@ impl Steps {
         match outcome {
             Ok(()) => jobs::repo::finish(&mut conn, &self.job, JobStatus::Succeeded, None, None).await?,
             Err(why) => jobs::repo::finish(&mut conn, &self.job, JobStatus::Failed, Some(&why), None).await?,
-        }
+        };
         Ok(())
     }
 }

@@ -6,43 +6,50 @@ use axum::body::{Body, Bytes};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use std::future::Future;
-use std::sync::Arc;
 
-/// `header`, then what `page(cursor)` renders, page after page, until it returns no next cursor. A
-/// failure part way ends the download with an error the client sees as a broken transfer (and the
-/// log says `what` stopped).
+/// `header`, then what `page(cursor)` renders, page after page, until it returns no next cursor. The
+/// next page is read and rendered while the last one is being sent (at most two wait in between, so
+/// memory stays at a few pages); a client that goes away stops the reading. A failure part way ends
+/// the download with an error the client sees as a broken transfer, and the log says `what` stopped.
 pub fn csv_stream<C, F, Fut>(what: &'static str, header: &'static [&'static str], page: F) -> Body
 where
     C: Clone + Send + 'static,
     F: Fn(Option<C>) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = anyhow::Result<(String, Option<C>)>> + Send + 'static,
 {
-    let page = Arc::new(page);
-    let s = futures::stream::unfold((None::<C>, false, false), move |(cursor, header_sent, done)| {
-        let page = page.clone();
-        async move {
-            if done {
-                return None;
-            }
-            let mut out = String::new();
-            if !header_sent {
-                csv::header(&mut out, header);
-            }
-            match page(cursor.clone()).await {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(2);
+    tokio::spawn(async move {
+        let mut out = String::new();
+        csv::header(&mut out, header);
+        let mut cursor: Option<C> = None;
+        loop {
+            match page(cursor.take()).await {
                 Ok((chunk, next)) => {
                     out.push_str(&chunk);
-                    let finished = next.is_none();
-                    Some((Ok::<Bytes, std::io::Error>(Bytes::from(out)), (next.or(cursor), true, finished)))
+                    if tx.send(Ok(Bytes::from(std::mem::take(&mut out)))).await.is_err() {
+                        return; // The client went away.
+                    }
+                    match next {
+                        Some(n) => cursor = Some(n),
+                        None => return,
+                    }
                 }
                 Err(e) => {
                     tracing::error!(error = %format!("{e:#}"), "{what} stopped part way");
-                    Some((Err(std::io::Error::other(format!("{what} stopped part way"))), (cursor, true, true)))
+                    let _ = tx.send(Err(std::io::Error::other(format!("{what} stopped part way")))).await;
+                    return;
                 }
             }
         }
     });
-    // Fused: the compression layer may poll once more after the end.
-    Body::from_stream(futures::StreamExt::fuse(s))
+    Body::from_stream(tokio_stream_receiver(rx))
+}
+
+/// The receiving end as a stream of body chunks; it ends when the producer is done.
+fn tokio_stream_receiver(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> {
+    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
 
 /// A download the browser saves as `filename`, never cached.

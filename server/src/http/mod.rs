@@ -1,7 +1,7 @@
 //! The HTTP surface: Leptos pages and server functions, the forms that work without JavaScript,
 //! plain routes (health), and the layers every request passes through.
 //!
-//! Order, outermost first: tracing (paths only) → compression → security headers → JSON envelope
+//! Order, outermost first: request id → metrics → tracing (paths only) → compression → security headers → JSON envelope
 //! for `/api` errors → body limit → the whole body within its deadline (`body`) → client address → same-origin guard and JSON-only
 //! API → sessions → routes. Server functions are mounted by `leptos_routes_with_context`
 //! with the backend `Ports` in their context. Connections are accepted by `serve`.
@@ -17,6 +17,7 @@ mod health;
 pub mod serve;
 
 use crate::db::Db;
+use crate::telemetry::request_id::RequestId;
 use app::error::AppError;
 use app::ports::Ports;
 use axum::extract::{FromRef, Request};
@@ -74,6 +75,8 @@ pub struct AppState {
     pub support: Arc<crate::support::Support>,
     /// The billing exports.
     pub billing: Arc<crate::billing::Billing>,
+    pub draining: serve::Draining,
+    pub scrape: crate::telemetry::metrics::Scrape,
 }
 
 /// The whole application router.
@@ -99,6 +102,7 @@ pub fn router(state: AppState, settings: Arc<HttpSettings>) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(crate::telemetry::metrics::scrape))
         .route("/login", post(forms::login))
         .route("/login/2fa", post(forms::login_two_factor))
         .route("/signup", post(forms::signup))
@@ -119,8 +123,11 @@ pub fn router(state: AppState, settings: Arc<HttpSettings>) -> Router {
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The path only: no query strings, no headers (cookies) in logs.
-            tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+            let id = req.extensions().get::<RequestId>().map(|r| r.0.as_str()).unwrap_or("-");
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
+        .layer(middleware::from_fn(crate::telemetry::metrics::count_requests))
+        .layer(middleware::from_fn(crate::telemetry::request_id::assign))
         .with_state(state)
 }
 

@@ -2,7 +2,9 @@
 //! once (more wait in the listen backlog), request headers within `header_timeout`, a kept-alive
 //! connection closed after `idle_timeout` without a request, and (a layer in the router) request
 //! bodies within `body_timeout`. On shutdown the listener closes first, every connection finishes the
-//! request it is serving, and whatever has not finished after `drain` is cut.
+//! request it is serving, and whatever has not finished after `drain` is cut. Before that, for
+//! `drain_delay`, the server keeps accepting while `/readyz` says it is draining: a load balancer
+//! checking readiness takes it out of rotation before its port closes, so no new request is refused.
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -11,7 +13,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -26,6 +28,21 @@ pub struct Limits {
     pub header_timeout: Duration,
     pub idle_timeout: Duration,
     pub drain: Duration,
+    pub drain_delay: Duration,
+}
+
+/// Whether the server is shutting down (`/readyz` answers 503 from then on).
+#[derive(Debug, Clone, Default)]
+pub struct Draining(Arc<AtomicBool>);
+
+impl Draining {
+    pub fn is_draining(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn start(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// How many connections are open right now (for metrics and tests).
@@ -84,10 +101,18 @@ pub async fn serve(
     router: Router,
     limits: Limits,
     open: OpenConnections,
+    draining_flag: Draining,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (draining_tx, draining) = watch::channel(false);
+    // Once `stop` completes: readiness goes false at once, the port closes `drain_delay` later.
+    let stop = async move {
+        stop.await;
+        draining_flag.start();
+        tracing::info!(delay_ms = limits.drain_delay.as_millis() as u64, "draining: /readyz now answers 503");
+        tokio::time::sleep(limits.drain_delay).await;
+    };
     tokio::pin!(stop);
     loop {
         let permit = tokio::select! {

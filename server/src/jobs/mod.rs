@@ -58,6 +58,12 @@ fn password_in(result: &serde_json::Value) -> Option<String> {
     result.get("virtualmachine").and_then(|vm| vm.get("password")).and_then(|s| s.as_str()).map(str::to_string)
 }
 
+/// A job this server saw end, for the metrics.
+fn observe(job: &Job, outcome: &'static str) {
+    let took = std::time::Duration::from_millis((now_ms() - job.created_at).max(0) as u64);
+    crate::telemetry::metrics::job_finished(job.kind.as_str(), outcome, took);
+}
+
 impl Jobs {
     pub fn new(db: Db, tenancy: Arc<Tenancy>, catalog: CatalogService) -> Jobs {
         Jobs { db, tenancy, catalog }
@@ -70,8 +76,11 @@ impl Jobs {
             // The panel carries this one out itself; if its server died on the way, give it up.
             if now_ms() - job.created_at > GIVE_UP_MS {
                 let mut conn = self.db.pool.acquire().await?;
-                repo::finish(&mut conn, &job.id, JobStatus::Failed, Some("This was interrupted; check the instance's state."), None)
-                    .await?;
+                if repo::finish(&mut conn, &job.id, JobStatus::Failed, Some("This was interrupted; check the instance's state."), None)
+                    .await?
+                {
+                    observe(job, "gave_up");
+                }
             }
             return Ok(None);
         };
@@ -93,7 +102,9 @@ impl Jobs {
             }
             JobState::Succeeded(v) => {
                 let vm_state = v.get("virtualmachine").and_then(|vm| vm.get("state")).and_then(|s| s.as_str()).map(str::to_string);
-                repo::finish(&mut conn, &job.id, JobStatus::Succeeded, None, vm_state.as_deref()).await?;
+                if repo::finish(&mut conn, &job.id, JobStatus::Succeeded, None, vm_state.as_deref()).await? {
+                    observe(job, "succeeded");
+                }
                 Ok(password_in(&v))
             }
             JobState::Failed { errorcode, errortext } => {
@@ -103,7 +114,9 @@ impl Jobs {
                     Some(z) => Some(self.catalog.zone_name(z).await),
                     None => None,
                 };
-                repo::finish(&mut conn, &job.id, JobStatus::Failed, Some(&e.customer_message(zone.as_deref())), None).await?;
+                if repo::finish(&mut conn, &job.id, JobStatus::Failed, Some(&e.customer_message(zone.as_deref())), None).await? {
+                    observe(job, "failed");
+                }
                 Ok(None)
             }
         }
@@ -114,7 +127,9 @@ impl Jobs {
     async fn not_yet(&self, conn: &mut crate::db::Conn, job: &Job, progress: Option<u8>, give_up: &str) -> Result<(), JobError> {
         let now = now_ms();
         if now - job.created_at > GIVE_UP_MS {
-            repo::finish(conn, &job.id, JobStatus::Failed, Some(give_up), None).await?;
+            if repo::finish(conn, &job.id, JobStatus::Failed, Some(give_up), None).await? {
+                observe(job, "gave_up");
+            }
             return Ok(());
         }
         let wait = Backoff::JOBS.delay(job.attempts.clamp(0, 64) as u32).as_millis() as i64;

@@ -184,8 +184,9 @@ pub async fn reschedule(conn: &mut Conn, id: &JobId, progress: Option<u8>, next_
     Ok(())
 }
 
-pub async fn finish(conn: &mut Conn, id: &JobId, status: JobStatus, error: Option<&str>, state: Option<&str>) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// Ends a pending job; `false` when it had already ended (another server recorded it first).
+pub async fn finish(conn: &mut Conn, id: &JobId, status: JobStatus, error: Option<&str>, state: Option<&str>) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
         "UPDATE jobs SET status = $1, error = $2, result_state = $3, progress = NULL, updated_at = $4 WHERE id = $5 AND status = 'pending'",
     )
     .bind(status.as_str())
@@ -195,7 +196,7 @@ pub async fn finish(conn: &mut Conn, id: &JobId, status: JobStatus, error: Optio
     .bind(id.as_str())
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() > 0)
 }
 
 /// A step of a job the panel carries out itself.

@@ -68,6 +68,9 @@ pub struct Faults {
     /// The next N async jobs end in failure.
     #[serde(default)]
     pub fail_next_jobs: u32,
+    /// The next N async jobs never end (a cloud whose job queue is stuck): they stay pending.
+    #[serde(default)]
+    pub hang_next_jobs: u32,
     /// How long async jobs take.
     #[serde(default)]
     pub job_ms: u64,
@@ -296,7 +299,7 @@ impl Simulator {
                 down,
                 fail_now,
                 f.fail_with.clone(),
-                JobFaults { job_ms: f.job_ms, fail_next_jobs: f.fail_next_jobs },
+                JobFaults { job_ms: f.job_ms, fail_next_jobs: f.fail_next_jobs, hang_next_jobs: f.hang_next_jobs },
             )
         };
         if delay > 0 {
@@ -334,6 +337,7 @@ impl Simulator {
         {
             let mut f = self.faults.lock().expect("sim lock");
             f.fail_next_jobs = faults.fail_next_jobs;
+            f.hang_next_jobs = faults.hang_next_jobs;
         }
         // Reads finish due jobs too, so any call may have changed state.
         self.dirty.store(true, Ordering::SeqCst);

@@ -101,7 +101,8 @@ pub struct TestApp {
     cleanup: bool,
 }
 
-async fn fresh_postgres() -> String {
+/// A new, empty PostgreSQL database (see [`drop_postgres`]).
+pub async fn fresh_postgres() -> String {
     let base = postgres_base().expect("ZENITH_TEST_POSTGRES_URL");
     let name = format!("zenith_test_{}", uuid::Uuid::new_v4().simple());
     let pool =
@@ -162,12 +163,17 @@ impl TestApp {
         TestApp { base: format!("http://{addr}"), data_dir, database_url, sim, sim_base, db, stop: Some(tx), task: Some(task), cleanup }
     }
 
-    /// Stops the server cleanly and returns what a restart needs to reuse its data.
-    pub async fn stop(mut self) -> (PathBuf, Option<String>) {
-        self.cleanup = false;
+    /// Tells the server to stop, as SIGTERM does, without waiting for it.
+    pub fn begin_stop(&mut self) {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }
+    }
+
+    /// Stops the server cleanly and returns what a restart needs to reuse its data.
+    pub async fn stop(mut self) -> (PathBuf, Option<String>) {
+        self.cleanup = false;
+        self.begin_stop();
         if let Some(task) = self.task.take() {
             task.await.expect("server task").expect("server stopped cleanly");
         }
@@ -209,23 +215,29 @@ impl Drop for TestApp {
         }
         if self.cleanup {
             let _ = std::fs::remove_dir_all(&self.data_dir);
-            if let (Some(url), Some(base)) = (self.database_url.clone(), postgres_base()) {
-                // Dropping a database needs its own connection; do it off the test's runtime.
-                let name = url.rsplit('/').next().unwrap_or_default().to_string();
-                std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                    rt.block_on(async move {
-                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                        if let Ok(pool) = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&base).await {
-                            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await;
-                        }
-                    });
-                })
-                .join()
-                .ok();
+            if let Some(url) = self.database_url.clone() {
+                drop_postgres(&url);
             }
         }
     }
+}
+
+/// Drops a database [`fresh_postgres`] made. Blocking, so it can run in `Drop`.
+pub fn drop_postgres(url: &str) {
+    let Some(base) = postgres_base() else { return };
+    // Dropping a database needs its own connection; do it off the test's runtime.
+    let name = url.rsplit('/').next().unwrap_or_default().to_string();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            if let Ok(pool) = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&base).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await;
+            }
+        });
+    })
+    .join()
+    .ok();
 }
 
 /// An HTTP answer, decoded.

@@ -47,6 +47,11 @@ impl Tracker {
 
     pub fn follow(self, job: JobId, kind: JobKind) {
         self.progress.set(Progress::Running(kind));
+        // Following is the browser's work. The server renders the page once, with the job shown as
+        // running (there is no local task set to poll from, and nobody to tell when it ends).
+        if cfg!(feature = "ssr") {
+            return;
+        }
         spawn_local(async move {
             match follow(job).await {
                 Ok(j) if j.status == JobStatus::Succeeded => {

@@ -29,6 +29,7 @@ pub struct Caller {
 pub struct JobFaults {
     pub job_ms: u64,
     pub fail_next_jobs: u32,
+    pub hang_next_jobs: u32,
 }
 
 pub struct Call<'a> {
@@ -231,6 +232,12 @@ impl Call<'_> {
         if fail {
             self.faults.fail_next_jobs -= 1;
         }
+        let hang = !fail && self.faults.hang_next_jobs > 0;
+        if hang {
+            self.faults.hang_next_jobs -= 1;
+        }
+        // A hung job is due in a hundred years: pending to anyone who asks, as a stuck cloud's would be.
+        let takes = if hang { chrono::Duration::days(36_500) } else { chrono::Duration::milliseconds(self.faults.job_ms as i64) };
         let id = new_id();
         let account_id = w
             .vms
@@ -246,7 +253,7 @@ impl Call<'_> {
             instance_type: instance_type.into(),
             instance_id: instance_id.map(str::to_string),
             created: now,
-            due: now + chrono::Duration::milliseconds(self.faults.job_ms as i64),
+            due: now + takes,
             status: 0,
             result_code: 0,
             result: None,
