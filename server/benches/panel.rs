@@ -255,10 +255,91 @@ fn main() {
             login_flood(false).await;
             login_flood(true).await;
         }
+        if wants("pages") {
+            pages(1000).await;
+        }
         if wants("export") {
             export(1_000_000).await;
         }
     });
+}
+
+/// Requests per second and p50/p99 of `path` with `clients` concurrent clients, `per_client` each.
+async fn load(c: &reqwest::Client, base: &str, path: &str, clients: usize, per_client: usize) -> (f64, Duration, Duration) {
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let (c, base, path) = (c.clone(), base.to_string(), path.to_string());
+            tokio::spawn(async move {
+                let mut v = Vec::with_capacity(per_client);
+                for _ in 0..per_client {
+                    let t = Instant::now();
+                    let r = if path.starts_with("/api/") {
+                        c.post(format!("{base}{path}")).header("origin", &base).json(&json!({})).send().await.unwrap()
+                    } else {
+                        c.get(format!("{base}{path}")).header("accept", "text/html").send().await.unwrap()
+                    };
+                    assert!(r.status().is_success(), "{path}: {}", r.status());
+                    r.bytes().await.unwrap();
+                    v.push(t.elapsed());
+                }
+                v
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let rps = all.len() as f64 / started.elapsed().as_secs_f64();
+    (rps, pct(all.clone(), 0.5), pct(all, 0.99))
+}
+
+/// `/` and `/api/instances/list` for a customer with `n` instances across the five zones, next to
+/// `/healthz` on the same server in the same run: the ratio is what a page costs.
+async fn pages(n: usize) {
+    let (app, base) = app(&[]).await;
+    let handle = tokio::spawn(app.run_with_shutdown(std::future::pending()));
+    let c = browser();
+    post(&c, &base, "/api/auth/signup", json!({"email": "bench-pages@example.com", "password": "plum orbit falcon ninety3 kettle"})).await;
+    let zones = post(&c, &base, "/api/catalog/zones", json!({})).await;
+    let mut targets = Vec::new();
+    for z in zones.as_array().unwrap() {
+        let zid = z["id"].as_str().unwrap().to_string();
+        let off = post(&c, &base, "/api/catalog/offerings", json!({"zone_id": zid})).await[0]["id"].clone();
+        let tpl = post(&c, &base, "/api/catalog/templates", json!({"zone_id": zid})).await[0]["id"].clone();
+        targets.push((zid, off, tpl));
+    }
+    for i in 0..n {
+        let (zid, off, tpl) = &targets[i % targets.len()];
+        let r = post(&c, &base, "/api/instances/deploy", json!({"zone_id": zid, "offering_id": off, "template_id": tpl, "name": format!("vm-{i:04}"), "idempotency_key": uuid::Uuid::new_v4().to_string()})).await;
+        assert!(r["instance_id"].is_string(), "{r}");
+    }
+    let listed = post(&c, &base, "/api/instances/list", json!({})).await;
+    assert_eq!(listed["instances"].as_array().unwrap().len(), n);
+    let (clients, each) = (8, 40);
+    // Warm up every path once.
+    for p in ["/healthz", "/api/instances/list", "/"] {
+        load(&c, &base, p, 1, 2).await;
+    }
+    let (h_rps, h50, h99) = load(&c, &base, "/healthz", clients, each * 5).await;
+    println!(
+        "pages     {n} instances in 5 zones, {clients} clients: /healthz {h_rps:.0} req/s, p50 {:.1} ms, p99 {:.1} ms",
+        ms(h50),
+        ms(h99)
+    );
+    for p in ["/api/instances/list", "/"] {
+        let (rps, p50, p99) = load(&c, &base, p, clients, each).await;
+        println!(
+            "          {p}: {rps:.0} req/s ({:.3}× /healthz), p50 {:.1} ms ({:.0}×), p99 {:.1} ms ({:.0}×)",
+            rps / h_rps,
+            ms(p50),
+            ms(p50) / ms(h50),
+            ms(p99),
+            ms(p99) / ms(h99)
+        );
+    }
+    handle.abort();
 }
 
 /// Resident memory of this process, in bytes.

@@ -230,6 +230,7 @@ impl Application {
             db,
             sim,
             jobs,
+            instances,
             directory,
             directory_sweep,
             billing,
@@ -239,7 +240,8 @@ impl Application {
             draining,
             ..
         } = self;
-        let workers = crate::worker::spawn(crate::worker::Work { db, jobs, directory, directory_sweep, billing, usage_ingest }, &shutdown);
+        let workers =
+            crate::worker::spawn(crate::worker::Work { db, jobs, instances, directory, directory_sweep, billing, usage_ingest }, &shutdown);
         serve::serve(listener, router, limits, open_connections, draining, stop).await?;
         let _ = shutdown.send(true);
         for w in workers {

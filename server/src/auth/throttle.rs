@@ -224,7 +224,7 @@ mod tests {
         // Refused attempts leave nothing behind (a burst whose rows all met each other may have
         // evaluated none): whatever follows is evaluated only up to the policy's five in all.
         let mut total = evaluated;
-        while let Ok(a) = attempt(&db, &[scope.clone()]).await.unwrap() {
+        while let Ok(a) = attempt(&db, std::slice::from_ref(&scope)).await.unwrap() {
             a.failed();
             total += 1;
             assert!(total <= 5, "attempt {total} was evaluated");

@@ -5,6 +5,8 @@
 //! answer that never came (timeout, dropped connection) first looks in the cloud for the instance the
 //! first attempt may have made, by its exact name in its zone, and adopts it instead of deploying a
 //! second one. Taking over such a request is a compare-and-set, so of two retries only one deploys.
+//! When nobody retries (the server died with the browser's answer), [`reconcile`] does the same
+//! from any server in the background: the customer sees exactly one instance either way.
 
 use super::{repo, InstanceError, Instances};
 use crate::cloud::commands::{DeployVm, VmQuery};
@@ -40,11 +42,12 @@ fn request_hash(spec: &DeploySpec) -> String {
     Sha256::digest(json).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn claim(svc: &Instances, customer: &CustomerId, key: &IdempotencyKey, hash: &str) -> Result<Claim, InstanceError> {
+async fn claim(svc: &Instances, request: &repo::NewRequest<'_>) -> Result<Claim, InstanceError> {
+    let (customer, key, hash) = (request.customer, request.key, request.hash);
     let waited_since = std::time::Instant::now();
     loop {
         let mut conn = svc.db.pool.acquire().await?;
-        match repo::insert(&mut conn, customer, key, hash).await {
+        match repo::insert(&mut conn, request).await {
             Ok(()) => return Ok(Claim::Ours),
             Err(e) if crate::db::is_unique_violation(&e) => {}
             Err(e) => return Err(anyhow::Error::new(e).context("recording a deploy request").into()),
@@ -77,6 +80,71 @@ async fn claim(svc: &Instances, customer: &CustomerId, key: &IdempotencyKey, has
         drop(conn);
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
+}
+
+/// The instance an earlier attempt (begun at `since`) made, if the cloud has one: same zone, same
+/// name, created no earlier than two minutes before the attempt (clocks differ).
+async fn made_earlier(
+    cloud: &crate::tenancy::CustomerCloud,
+    zone: &ZoneId,
+    name: &str,
+    since: i64,
+) -> Result<Option<crate::cloud::types::VirtualMachine>, crate::cloud::CloudError> {
+    let found = cloud
+        .client
+        .list_virtual_machines(&VmQuery { zone_id: Some(zone.clone()), name: Some(name.to_string()), ..Default::default() })
+        .await?;
+    Ok(found.into_iter().find(|vm| vm.name == name && vm.created.is_none_or(|c| c.timestamp_millis() >= since - 120_000)))
+}
+
+/// How long a request may stay pending before another server finishes it: well past the longest a
+/// live server can wait for the cloud's answer (`ZENITH_CLOUDSTACK_REQUEST_TIMEOUT`, 30 s).
+const RECONCILE_AFTER_MS: i64 = 120_000;
+
+/// Finishes deploys whose server died between recording the request and recording the cloud's
+/// answer. Each request is taken with the same compare-and-set a customer's retry uses, so of
+/// several servers (and a retry) exactly one handles it. The instance, if the cloud made one, is
+/// adopted with a job, as if the answer had arrived; if it made none the key is released, so the
+/// customer's retry deploys. A cloud that does not answer leaves the request for the next round.
+pub async fn reconcile(svc: &Instances) -> anyhow::Result<usize> {
+    let mut conn = svc.db.pool.acquire().await?;
+    let rows = repo::unfinished(&mut conn, now_ms() - RECONCILE_AFTER_MS, 20).await?;
+    drop(conn);
+    let mut done = 0;
+    for r in rows {
+        let (Ok(customer), Ok(key), Ok(zone)) =
+            (CustomerId::parse(&r.customer_id), IdempotencyKey::parse(&r.idempotency_key), ZoneId::parse(&r.zone_id))
+        else {
+            continue;
+        };
+        let mut conn = svc.db.pool.acquire().await?;
+        if !repo::retake(&mut conn, &customer, &key, r.attempt).await? {
+            continue;
+        }
+        drop(conn);
+        let cloud = svc.cloud_for(&customer).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let found = made_earlier(&cloud, &zone, &r.name, r.created_at).await;
+        let mut conn = svc.db.pool.acquire().await?;
+        match found {
+            Ok(Some(vm)) => {
+                drop(conn);
+                tracing::info!(instance = %vm.id, "adopting the instance a server that died was deploying");
+                let job = vm.jobid.as_deref().filter(|_| vm.jobstatus == Some(0));
+                record_accepted(svc, &customer, &key, &vm.id, &zone, job, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
+            Ok(None) => {
+                tracing::info!("a dead server's deploy made nothing; its key is free again");
+                repo::forget(&mut conn, &customer, &key).await?;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not look for a dead server's deploy; trying again later");
+                repo::mark_unknown(&mut conn, &customer, &key).await?;
+                continue;
+            }
+        }
+        done += 1;
+    }
+    Ok(done)
 }
 
 async fn record_accepted(
@@ -127,19 +195,13 @@ pub async fn deploy(svc: &Instances, w: &Writer<'_>, spec: DeploySpec) -> Result
         }
     }
     let key = &spec.idempotency_key;
-    match claim(svc, customer, key, &request_hash(&spec)).await? {
+    let hash = request_hash(&spec);
+    let recorded = repo::NewRequest { customer, key, hash: &hash, zone: &zone.id, name: spec.name.as_str() };
+    match claim(svc, &recorded).await? {
         Claim::Done(done) => return Ok(done),
         Claim::Ours => {}
         Claim::Retry { since } => {
-            let found = cloud
-                .client
-                .list_virtual_machines(&VmQuery { zone_id: Some(zone.id.clone()), name: Some(spec.name.to_string()), ..Default::default() })
-                .await
-                .in_zone(Some(&zone.name))?;
-            let adopted = found
-                .into_iter()
-                .find(|vm| vm.name == spec.name.as_str() && vm.created.is_none_or(|c| c.timestamp_millis() >= since - 120_000));
-            if let Some(vm) = adopted {
+            if let Some(vm) = made_earlier(&cloud, &zone.id, spec.name.as_str(), since).await.in_zone(Some(&zone.name))? {
                 tracing::info!(instance = %vm.id, "adopting the instance an earlier attempt created");
                 let job = vm.jobid.as_deref().filter(|_| vm.jobstatus == Some(0));
                 return record_accepted(svc, customer, key, &vm.id, &zone.id, job, None).await;

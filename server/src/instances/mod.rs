@@ -74,6 +74,11 @@ impl Instances {
         Instances { db, tenancy, catalog, jobs, zone_deadline }
     }
 
+    /// Finishes deploys a dead server left pending (see `deploy::reconcile`); how many it finished.
+    pub async fn reconcile_deploys(&self) -> anyhow::Result<usize> {
+        deploy::reconcile(self).await
+    }
+
     pub(crate) async fn cloud_for(&self, customer: &CustomerId) -> Result<CustomerCloud, InstanceError> {
         Ok(self.tenancy.ensure(customer).await?)
     }

@@ -1,7 +1,7 @@
 //! The `deploy_requests` table: a deploy's idempotency key, recorded before the cloud is called.
 
 use crate::db::{now_ms, Conn};
-use app::model::{CustomerId, IdempotencyKey, InstanceId, JobId};
+use app::model::{CustomerId, IdempotencyKey, InstanceId, JobId, ZoneId};
 
 #[derive(sqlx::FromRow)]
 pub struct RequestRow {
@@ -13,18 +13,55 @@ pub struct RequestRow {
     pub attempt: i64,
 }
 
+/// What a new request is: its key, the hash of the rest, and where it goes under what name (so
+/// another server can look for the instance if this one dies on the way).
+pub struct NewRequest<'a> {
+    pub customer: &'a CustomerId,
+    pub key: &'a IdempotencyKey,
+    pub hash: &'a str,
+    pub zone: &'a ZoneId,
+    pub name: &'a str,
+}
+
 /// Records a new request as `pending`; a unique violation means the key was used before.
-pub async fn insert(conn: &mut Conn, customer: &CustomerId, key: &IdempotencyKey, hash: &str) -> Result<(), sqlx::Error> {
+pub async fn insert(conn: &mut Conn, r: &NewRequest<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO deploy_requests (customer_id, idempotency_key, request_hash, state, created_at) VALUES ($1, $2, $3, 'pending', $4)",
+        "INSERT INTO deploy_requests (customer_id, idempotency_key, request_hash, state, created_at, zone_id, name)
+         VALUES ($1, $2, $3, 'pending', $4, $5, $6)",
     )
-    .bind(customer.as_str())
-    .bind(key.as_str())
-    .bind(hash)
+    .bind(r.customer.as_str())
+    .bind(r.key.as_str())
+    .bind(r.hash)
     .bind(now_ms())
+    .bind(r.zone.as_str())
+    .bind(r.name)
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// A request nobody finished: pending since before `cutoff` (its server died between recording
+/// it and the cloud's answer), or of unknown outcome.
+#[derive(sqlx::FromRow)]
+pub struct Unfinished {
+    pub customer_id: String,
+    pub idempotency_key: String,
+    pub zone_id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub attempt: i64,
+}
+
+pub async fn unfinished(conn: &mut Conn, cutoff: i64, limit: i64) -> Result<Vec<Unfinished>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT customer_id, idempotency_key, zone_id, name, created_at, attempt FROM deploy_requests
+         WHERE state IN ('pending', 'unknown') AND created_at < $1 AND zone_id IS NOT NULL AND name IS NOT NULL
+         ORDER BY created_at LIMIT $2",
+    )
+    .bind(cutoff)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await
 }
 
 pub async fn get(conn: &mut Conn, customer: &CustomerId, key: &IdempotencyKey) -> Result<Option<RequestRow>, sqlx::Error> {

@@ -14,6 +14,7 @@ use tokio::sync::watch;
 pub struct Work {
     pub db: Db,
     pub jobs: Jobs,
+    pub instances: crate::instances::Instances,
     pub directory: Arc<Directory>,
     pub directory_sweep: Duration,
     pub billing: Arc<crate::billing::Billing>,
@@ -24,6 +25,7 @@ pub struct Work {
 pub fn spawn(w: Work, stop: &watch::Sender<bool>) -> Vec<tokio::task::JoinHandle<()>> {
     vec![
         tokio::spawn(job_poller(w.jobs, stop.subscribe())),
+        tokio::spawn(deploy_reconciler(w.instances, stop.subscribe())),
         tokio::spawn(housekeeping(w.db.clone(), stop.subscribe())),
         tokio::spawn(directory_sweeper(w.db.clone(), w.directory, w.directory_sweep, stop.subscribe())),
         tokio::spawn(usage_ingester(w.db, w.billing, w.usage_ingest, stop.subscribe())),
@@ -86,6 +88,22 @@ async fn job_poller(jobs: Jobs, mut stop: watch::Receiver<bool>) {
         }
         if let Err(e) = jobs.poll_due().await {
             tracing::warn!(error = %format!("{e:#}"), "job poller could not read jobs");
+        }
+    }
+}
+
+/// Finishes deploys whose server died before recording the cloud's answer. Every server runs it;
+/// each request is taken by compare-and-set, so each is handled once.
+async fn deploy_reconciler(instances: crate::instances::Instances, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(10)) => {}
+            _ = stop.changed() => return,
+        }
+        match instances.reconcile_deploys().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(finished = n, "finished deploys a stopped server left"),
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "deploy reconciliation failed"),
         }
     }
 }

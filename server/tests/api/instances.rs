@@ -13,6 +13,8 @@ crate::on_both_databases!(
     bad_deploy_input_gets_specific_400s,
     a_second_customer_gets_404_for_every_id_of_the_first_and_changes_nothing,
     jobs_nobody_watches_are_followed_to_the_end,
+    a_deploy_whose_server_died_before_recording_the_answer_is_adopted_by_any_server,
+    a_deploy_whose_server_died_before_the_cloud_made_anything_frees_its_key,
 );
 
 pub struct Catalog {
@@ -354,4 +356,91 @@ async fn a_sign_up_while_the_cloud_is_down_is_finished_by_the_next_sign_in_with_
     );
     let domain = admin.list_domains(Some("customers")).await.unwrap().remove(0);
     assert_eq!(admin.list_accounts(&name, &domain.id).await.unwrap().len(), 1, "exactly one cloud account");
+}
+
+/// Puts a deploy back where a server that died between the cloud's answer and recording it leaves
+/// it: the request pending for ten minutes, no job, nothing accepted.
+async fn as_if_its_server_died(app: &TestApp, key: &str, job: Option<&str>) {
+    let ten_minutes_ago = chrono::Utc::now().timestamp_millis() - 600_000;
+    sqlx::query(
+        "UPDATE deploy_requests SET state = 'pending', instance_id = NULL, job_id = NULL, created_at = $1 WHERE idempotency_key = $2",
+    )
+    .bind(ten_minutes_ago)
+    .bind(key)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    if let Some(job) = job {
+        sqlx::query("DELETE FROM jobs WHERE id = $1").bind(job).execute(&app.db.pool).await.unwrap();
+    }
+}
+
+async fn request_state(app: &TestApp, key: &str) -> Option<(String, Option<String>, Option<String>)> {
+    sqlx::query_as("SELECT state, instance_id, job_id FROM deploy_requests WHERE idempotency_key = $1")
+        .bind(key)
+        .fetch_optional(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+/// Waits for the background reconciler (every 10 s) to settle the request.
+async fn reconciled(app: &TestApp, key: &str) -> Option<(String, Option<String>, Option<String>)> {
+    for _ in 0..60 {
+        let s = request_state(app, key).await;
+        if s.as_ref().is_none_or(|(state, ..)| state == "accepted") {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    request_state(app, key).await
+}
+
+async fn a_deploy_whose_server_died_before_recording_the_answer_is_adopted_by_any_server(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let c = app.customer("orphan@example.com").await;
+    let cat = catalog(&c).await;
+    let zone = zone_id(&cat, "Barcelona");
+    let off = offering(&c, &zone, "agile").await;
+    let key = uuid::Uuid::new_v4().to_string();
+    let body = json!({"zone_id": zone, "offering_id": off["id"], "template_id": template(&c, &zone).await, "name": "orphan", "idempotency_key": key});
+    let r = c.post("/api/instances/deploy", body.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (instance, job) = (r.body["instance_id"].as_str().unwrap().to_string(), r.body["job_id"].as_str().unwrap().to_string());
+    wait_job(&c, &job).await;
+    as_if_its_server_died(&app, &key, Some(&job)).await;
+
+    let (state, adopted, new_job) = reconciled(&app, &key).await.expect("the request is still there");
+    assert_eq!((state.as_str(), adopted.as_deref()), ("accepted", Some(instance.as_str())), "the cloud's instance is adopted");
+    let job = wait_job(&c, new_job.as_deref().unwrap()).await;
+    assert_eq!(job["status"], "succeeded", "{job}");
+    // The browser that never got its answer retries: the same instance, not a second one.
+    let retry = c.post("/api/instances/deploy", body).await;
+    assert_eq!(retry.body["instance_id"], instance, "{}", retry.body);
+    let list = c.post("/api/instances/list", json!({})).await.body;
+    assert_eq!(list["instances"].as_array().unwrap().len(), 1, "exactly one instance: {list}");
+}
+
+async fn a_deploy_whose_server_died_before_the_cloud_made_anything_frees_its_key(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let c = app.customer("ghost@example.com").await;
+    let cat = catalog(&c).await;
+    let zone = zone_id(&cat, "Miami");
+    let off = offering(&c, &zone, "agile").await;
+    let body = json!({"zone_id": zone, "offering_id": off["id"], "template_id": template(&c, &zone).await, "name": "ghost", "idempotency_key": "ghost-key-0001"});
+    // The request was recorded, then its server died before the cloud was called.
+    let (customer,): (String,) =
+        sqlx::query_as("SELECT id FROM users WHERE email = 'ghost@example.com'").fetch_one(&app.db.pool).await.unwrap();
+    sqlx::query("INSERT INTO deploy_requests (customer_id, idempotency_key, request_hash, state, created_at, zone_id, name) VALUES ($1, 'ghost-key-0001', 'x', 'pending', $2, $3, 'ghost')")
+        .bind(&customer)
+        .bind(chrono::Utc::now().timestamp_millis() - 600_000)
+        .bind(zone.as_str())
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+
+    assert_eq!(reconciled(&app, "ghost-key-0001").await, None, "nothing was made, so the key is released");
+    assert!(c.post("/api/instances/list", json!({})).await.body["instances"].as_array().unwrap().is_empty());
+    let r = c.post("/api/instances/deploy", body).await;
+    assert_eq!(r.status, 200, "the retry deploys: {}", r.body);
+    assert_eq!(wait_job(&c, r.body["job_id"].as_str().unwrap()).await["status"], "succeeded");
 }
