@@ -9,6 +9,10 @@
 //! 4. export — a 1,000,000-line finance export streamed by the panel against `sqlite3 -csv` reading
 //!    the same rows from the same database (speed ratio), and how much the process's resident memory
 //!    grows while it streams.
+//! 5. pages — `/` and `/api/instances/list` for a customer with 1,000 instances in five zones:
+//!    requests per second and p50/p99 next to `/healthz` on the same server in the same run.
+//! 6. balanced — two servers on one PostgreSQL behind HAProxy against one server alone: throughput
+//!    of `/api/instances/list` (needs `ZENITH_TEST_POSTGRES_URL` and Debian's haproxy).
 
 use clap::Parser as _;
 use serde_json::json;
@@ -258,6 +262,9 @@ fn main() {
         if wants("pages") {
             pages(1000).await;
         }
+        if wants("balanced") {
+            balanced().await;
+        }
         if wants("export") {
             export(1_000_000).await;
         }
@@ -340,6 +347,65 @@ async fn pages(n: usize) {
         );
     }
     handle.abort();
+}
+
+/// Two servers on one PostgreSQL behind HAProxy against one of them alone, same client load.
+async fn balanced() {
+    let Some(base_url) = std::env::var("ZENITH_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()) else {
+        println!("balanced  skipped: set ZENITH_TEST_POSTGRES_URL");
+        return;
+    };
+    let Some(haproxy) = ["/usr/sbin/haproxy", "/usr/bin/haproxy"].into_iter().find(|p| std::path::Path::new(p).exists()) else {
+        println!("balanced  skipped: no haproxy (bash .ci/setup test installs it)");
+        return;
+    };
+    let name = format!("zenith_bench_{}", uuid::Uuid::new_v4().simple());
+    let admin = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&base_url).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.unwrap();
+    let url = format!("{}/{name}", base_url.rsplit_once('/').unwrap().0);
+    let front = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let public = format!("http://127.0.0.1:{front}");
+    let key = "5".repeat(64);
+    // One cloud for both: the first server's embedded simulator.
+    let (one, one_base) = app(&["--database-url", &url, "--secret-key", &key, "--public-url", &public, "--trusted-proxies", "127.0.0.1"]).await;
+    let sim = format!("http://{}/client/api", one.sim.as_ref().unwrap().addr);
+    let (k, sk) = one.sim.as_ref().unwrap().sim.admin_credentials();
+    let (two, two_base) = app(&[
+        "--database-url", &url, "--secret-key", &key, "--public-url", &public, "--trusted-proxies", "127.0.0.1",
+        "--cloudstack-url", &sim, "--cloudstack-api-key", &k, "--cloudstack-secret-key", &sk,
+    ])
+    .await;
+    let port = |b: &str| b.rsplit(':').next().unwrap().to_string();
+    let cfg = include_str!("../tests/api/haproxy.cfg").replace("{FRONT}", &front.to_string()).replace("{A}", &port(&one_base)).replace("{B}", &port(&two_base));
+    let dir = std::env::temp_dir().join(&name);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("haproxy.cfg"), cfg).unwrap();
+    let mut lb = std::process::Command::new(haproxy).arg("-db").arg("-f").arg(dir.join("haproxy.cfg")).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let h1 = tokio::spawn(one.run_with_shutdown(std::future::pending()));
+    let h2 = tokio::spawn(two.run_with_shutdown(std::future::pending()));
+    while reqwest::get(format!("{public}/readyz")).await.map(|r| !r.status().is_success()).unwrap_or(true) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The same customer through the balancer and directly (the session is in the database).
+    let c = customer_with_instances(&public, "bench-balanced@example.com").await;
+    let (clients, each) = (16, 60);
+    load(&c, &public, "/api/instances/list", 2, 5).await;
+    let (lb_rps, lb50, lb99) = load(&c, &public, "/api/instances/list", clients, each).await;
+    let direct = browser();
+    post(&direct, &one_base, "/api/auth/login", json!({"email": "bench-balanced@example.com", "password": "plum orbit falcon ninety3 kettle"})).await;
+    let (one_rps, one50, one99) = load(&direct, &one_base, "/api/instances/list", clients, each).await;
+    println!(
+        "balanced  /api/instances/list, {clients} clients: two servers behind HAProxy {lb_rps:.0} req/s (p50 {:.1} ms, p99 {:.1} ms) vs one server {one_rps:.0} req/s (p50 {:.1} ms, p99 {:.1} ms) = {:.2}× on this machine's cores",
+        ms(lb50),
+        ms(lb99),
+        ms(one50),
+        ms(one99),
+        lb_rps / one_rps
+    );
+    let _ = lb.kill();
+    h1.abort();
+    h2.abort();
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await;
 }
 
 /// Resident memory of this process, in bytes.

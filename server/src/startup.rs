@@ -164,6 +164,7 @@ impl Application {
         let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
         let settings = Arc::new(HttpSettings {
             public_origin: origin_of(&public_url)?,
+            local: args.public_url.is_none() && addr.ip().is_loopback(),
             secure_cookies: public_url.starts_with("https://"),
             session_idle: Duration::from_secs(args.session_idle_minutes * 60),
             trusted_proxies: args.trusted_proxies.clone(),

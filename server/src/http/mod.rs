@@ -48,6 +48,9 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub struct HttpSettings {
     /// `https://panel.example.com` (no trailing slash).
     pub public_origin: String,
+    /// No public URL is configured and the panel listens on loopback: requests may name any
+    /// loopback origin (see `guard`).
+    pub local: bool,
     pub secure_cookies: bool,
     pub session_idle: Duration,
     pub trusted_proxies: Vec<IpAddr>,
