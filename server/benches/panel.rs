@@ -75,7 +75,7 @@ async fn fan_out() {
 
 async fn app(args: &[&str]) -> (Application, String) {
     let dir = std::env::temp_dir().join(format!("zenith-bench-{}", uuid::Uuid::new_v4().simple()));
-    let mut all = vec!["zenith", "--addr", "127.0.0.1:0", "--data-dir", dir.to_str().unwrap(), "--sim-job-ms", "0"];
+    let mut all = vec!["zenith", "--addr", "127.0.0.1:0", "--data-dir", dir.to_str().unwrap(), "--sim-job-ms", "0", "--no-site-check"];
     all.extend_from_slice(args);
     let cli = Cli::try_parse_from(all).unwrap();
     let app = Application::build(cli.serve, leptos_options(([127, 0, 0, 1], 0).into())).await.unwrap();
@@ -305,7 +305,8 @@ async fn load(c: &reqwest::Client, base: &str, path: &str, clients: usize, per_c
 /// `/` and `/api/instances/list` for a customer with `n` instances across the five zones, next to
 /// `/healthz` on the same server in the same run: the ratio is what a page costs.
 async fn pages(n: usize) {
-    let (app, base) = app(&[]).await;
+    // The default pools (RFC 5737 /25s) hold 126 instances a zone; a thousand need larger ones.
+    let (app, base) = app(&["--sim-ipv4-pools", "10.0.0.0/22,10.0.4.0/22,10.0.8.0/22,10.0.12.0/22,10.0.16.0/22"]).await;
     let handle = tokio::spawn(app.run_with_shutdown(std::future::pending()));
     let c = browser();
     post(&c, &base, "/api/auth/signup", json!({"email": "bench-pages@example.com", "password": "plum orbit falcon ninety3 kettle"})).await;
@@ -367,20 +368,43 @@ async fn balanced() {
     let public = format!("http://127.0.0.1:{front}");
     let key = "5".repeat(64);
     // One cloud for both: the first server's embedded simulator.
-    let (one, one_base) = app(&["--database-url", &url, "--secret-key", &key, "--public-url", &public, "--trusted-proxies", "127.0.0.1"]).await;
+    let (one, one_base) =
+        app(&["--database-url", &url, "--secret-key", &key, "--public-url", &public, "--trusted-proxies", "127.0.0.1"]).await;
     let sim = format!("http://{}/client/api", one.sim.as_ref().unwrap().addr);
     let (k, sk) = one.sim.as_ref().unwrap().sim.admin_credentials();
     let (two, two_base) = app(&[
-        "--database-url", &url, "--secret-key", &key, "--public-url", &public, "--trusted-proxies", "127.0.0.1",
-        "--cloudstack-url", &sim, "--cloudstack-api-key", &k, "--cloudstack-secret-key", &sk,
+        "--database-url",
+        &url,
+        "--secret-key",
+        &key,
+        "--public-url",
+        &public,
+        "--trusted-proxies",
+        "127.0.0.1",
+        "--cloudstack-url",
+        &sim,
+        "--cloudstack-api-key",
+        &k,
+        "--cloudstack-secret-key",
+        &sk,
     ])
     .await;
     let port = |b: &str| b.rsplit(':').next().unwrap().to_string();
-    let cfg = include_str!("../tests/api/haproxy.cfg").replace("{FRONT}", &front.to_string()).replace("{A}", &port(&one_base)).replace("{B}", &port(&two_base));
+    let cfg = include_str!("../tests/api/haproxy.cfg")
+        .replace("{FRONT}", &front.to_string())
+        .replace("{A}", &port(&one_base))
+        .replace("{B}", &port(&two_base));
     let dir = std::env::temp_dir().join(&name);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("haproxy.cfg"), cfg).unwrap();
-    let mut lb = std::process::Command::new(haproxy).arg("-db").arg("-f").arg(dir.join("haproxy.cfg")).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let mut lb = std::process::Command::new(haproxy)
+        .arg("-db")
+        .arg("-f")
+        .arg(dir.join("haproxy.cfg"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     let h1 = tokio::spawn(one.run_with_shutdown(std::future::pending()));
     let h2 = tokio::spawn(two.run_with_shutdown(std::future::pending()));
     while reqwest::get(format!("{public}/readyz")).await.map(|r| !r.status().is_success()).unwrap_or(true) {
@@ -392,7 +416,13 @@ async fn balanced() {
     load(&c, &public, "/api/instances/list", 2, 5).await;
     let (lb_rps, lb50, lb99) = load(&c, &public, "/api/instances/list", clients, each).await;
     let direct = browser();
-    post(&direct, &one_base, "/api/auth/login", json!({"email": "bench-balanced@example.com", "password": "plum orbit falcon ninety3 kettle"})).await;
+    post(
+        &direct,
+        &one_base,
+        "/api/auth/login",
+        json!({"email": "bench-balanced@example.com", "password": "plum orbit falcon ninety3 kettle"}),
+    )
+    .await;
     let (one_rps, one50, one99) = load(&direct, &one_base, "/api/instances/list", clients, each).await;
     println!(
         "balanced  /api/instances/list, {clients} clients: two servers behind HAProxy {lb_rps:.0} req/s (p50 {:.1} ms, p99 {:.1} ms) vs one server {one_rps:.0} req/s (p50 {:.1} ms, p99 {:.1} ms) = {:.2}× on this machine's cores",
