@@ -433,6 +433,7 @@ async fn balanced() {
         lb_rps / one_rps
     );
     let _ = lb.kill();
+    let _ = lb.wait();
     h1.abort();
     h2.abort();
     let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await;
