@@ -86,7 +86,11 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
 impl Db {
     /// Applies pending migrations (embedded in the binary) and the session store's table.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        sqlx::migrate!("./migrations").run(&self.pool).await.context("applying migrations")?;
+        let mut migrator = sqlx::migrate!("./migrations");
+        // During a rolling upgrade the new version migrates first; a server of the previous version
+        // that restarts then finds migrations it does not know. They are additive, so it may run.
+        migrator.set_ignore_missing(true);
+        migrator.run(&self.pool).await.context("applying migrations")?;
         self.sessions.migrate().await.context("creating the session table")?;
         self.guard_audit_log().await.context("making the audit log append-only")?;
         Ok(())

@@ -131,3 +131,24 @@ async fn requests_in_flight_when_the_server_is_told_to_stop_are_completed() {
     assert!(r.body["instances"].is_array(), "{}", r.body);
     app.stop().await;
 }
+
+crate::on_both_databases!(a_server_of_the_previous_version_starts_on_a_database_a_newer_one_migrated);
+
+async fn a_server_of_the_previous_version_starts_on_a_database_a_newer_one_migrated(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    // What the next version's migration leaves behind, as far as this version can tell.
+    let checksum = match store {
+        Store::Sqlite => "X'00'",
+        Store::Postgres => "'\\x00'::bytea",
+    };
+    sqlx::query(&format!(
+        "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time)
+         VALUES (99999, 'from the future', CURRENT_TIMESTAMP, TRUE, {checksum}, 1)"
+    ))
+    .execute(&app.db.pool)
+    .await
+    .expect("recording a newer migration");
+    let reuse = app.stop().await;
+    let again = TestApp::spawn_with(Options { reuse: Some(reuse), ..Options::new(store) }).await.owning_its_data();
+    assert_eq!(again.client().get("/readyz").await.status, 200, "the older server starts and serves");
+}
