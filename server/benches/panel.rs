@@ -534,9 +534,11 @@ async fn export(lines: i64) {
             let mut after: Option<(String, String)> = None;
             let mut n = 0;
             let mut out = String::new();
+            let prices = server::billing::repo::prices(&db.pool).await.unwrap();
             loop {
                 let page = server::billing::repo::lines_page(
                     &db.pool,
+                    &prices,
                     "2026-12",
                     None,
                     after.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),

@@ -90,11 +90,15 @@ pub fn stream(billing: Arc<Billing>, month: Month, customer: Option<String>) -> 
     let (start, end) = bounds(month);
     let period = (rfc3339(start)[..10].to_string(), rfc3339(end - 1)[..10].to_string());
     let month_s = month.to_string();
+    // Read on the first page and kept for the rest: one price list for the whole file.
+    let prices = Arc::new(tokio::sync::OnceCell::<repo::Prices>::new());
     download::csv_stream("a billing export", COLUMNS, move |cursor: Option<(String, String)>| {
-        let (billing, customer, month_s, period) = (billing.clone(), customer.clone(), month_s.clone(), period.clone());
+        let (billing, customer, month_s, period, prices) =
+            (billing.clone(), customer.clone(), month_s.clone(), period.clone(), prices.clone());
         async move {
             let after = cursor.as_ref().map(|(c, i)| (c.as_str(), i.as_str()));
-            let lines = repo::lines_page(&billing.db.pool, &month_s, customer.as_deref(), after, STEP).await?;
+            let prices = prices.get_or_try_init(|| repo::prices(&billing.db.pool)).await?;
+            let lines = repo::lines_page(&billing.db.pool, prices, &month_s, customer.as_deref(), after, STEP).await?;
             let mut out = String::new();
             write_lines(&mut out, &lines, billing.currency, (&period.0, &period.1));
             let next = lines.last().filter(|_| lines.len() as i64 == STEP).map(|l| (l.customer_id.clone(), l.id.clone()));

@@ -157,6 +157,13 @@ pub async fn advance_state(conn: &mut Conn, key: &str, value: i64) -> Result<(),
     Ok(())
 }
 
+/// (hourly, monthly cap) in minor units by offering name: the price list as lines are priced.
+pub type Prices = HashMap<String, (i64, i64)>;
+
+pub async fn prices(db: &sqlx::AnyPool) -> anyhow::Result<Prices> {
+    Ok(crate::catalog::repo::all(db).await?.into_iter().map(|p| (p.offering_name, (p.hourly_minor, p.monthly_minor))).collect())
+}
+
 /// The statement lines of a customer (or of everyone) for a month, as exports and pages read them.
 #[derive(Debug, Clone)]
 pub struct LineRow {
@@ -223,10 +230,11 @@ struct PlainLine {
 
 /// Up to `limit` lines of `month` after `(customer, line id)`, in export order; `customer` narrows
 /// to one customer. The lines come from one walk of a covering index (no join per line); their
-/// customers (a page has a few) and the price list (a few dozen rows) are read once per page and
-/// joined here.
+/// customers (a page has a few) are read once per page, and the caller's `prices` (read once per
+/// statement or export, so one file never mixes two price lists) are joined here.
 pub async fn lines_page(
     db: &sqlx::AnyPool,
+    prices: &Prices,
     month: &str,
     customer: Option<&str>,
     after: Option<(&str, &str)>,
@@ -269,8 +277,6 @@ pub async fn lines_page(
             who.insert(id, (email, account));
         }
     }
-    let prices: HashMap<String, (i64, i64)> =
-        crate::catalog::repo::all(db).await?.into_iter().map(|p| (p.offering_name, (p.hourly_minor, p.monthly_minor))).collect();
     Ok(lines
         .into_iter()
         .filter_map(|l| {

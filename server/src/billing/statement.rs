@@ -62,10 +62,12 @@ impl Billing {
     async fn lines_of(&self, customer: &CustomerId, month: Month) -> Result<Vec<LineRow>, BillingError> {
         let mut out = Vec::new();
         let month_s = month.to_string();
+        let prices = repo::prices(&self.db.pool).await?;
         loop {
             let after = out.last().map(|l: &LineRow| (l.customer_id.clone(), l.id.clone()));
             let page = repo::lines_page(
                 &self.db.pool,
+                &prices,
                 &month_s,
                 Some(customer.as_str()),
                 after.as_ref().map(|(c, i)| (c.as_str(), i.as_str())),

@@ -220,23 +220,17 @@ async fn a_deploy_started_on_a_server_killed_with_sigkill_is_completed_by_the_ot
 
     // The other server's job poller finishes the record without anyone asking.
     let b = on(&c, &two);
+    let db = server::db::connect(&fleet.db_url).await.unwrap();
     let started = Instant::now();
     let status = loop {
-        let (s,): (String,) = sqlx::query_as("SELECT status FROM jobs WHERE id = $1")
-            .bind(&job)
-            .fetch_one(&server::db::connect(&fleet.db_url).await.unwrap().pool)
-            .await
-            .unwrap();
+        let (s,): (String,) = sqlx::query_as("SELECT status FROM jobs WHERE id = $1").bind(&job).fetch_one(&db.pool).await.unwrap();
         if s != "pending" || started.elapsed() > Duration::from_secs(40) {
             break s;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
-    let row: (i64, i64, Option<String>) = sqlx::query_as("SELECT attempts, next_poll_at, cloud_job_id FROM jobs WHERE id = $1")
-        .bind(&job)
-        .fetch_one(&server::db::connect(&fleet.db_url).await.unwrap().pool)
-        .await
-        .unwrap();
+    let row: (i64, i64, Option<String>) =
+        sqlx::query_as("SELECT attempts, next_poll_at, cloud_job_id FROM jobs WHERE id = $1").bind(&job).fetch_one(&db.pool).await.unwrap();
     assert_eq!(status, "succeeded", "{row:?} now {} the survivor's log:\n{}", chrono::Utc::now().timestamp_millis(), two.log());
     assert_eq!(crate::instances::state_of(&b, &instance).await, "Running");
     // The customer's browser retries the same deploy against the survivor: the same instance, not a second.
