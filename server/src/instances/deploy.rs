@@ -122,7 +122,7 @@ pub async fn reconcile(svc: &Instances) -> anyhow::Result<usize> {
             continue;
         }
         drop(conn);
-        let cloud = svc.cloud_for(&customer).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let cloud = svc.cloud_for(&customer).await.context("the customer's cloud account")?;
         let found = made_earlier(&cloud, &zone, &r.name, r.created_at).await;
         let mut conn = svc.db.pool.acquire().await?;
         match found {
@@ -130,7 +130,7 @@ pub async fn reconcile(svc: &Instances) -> anyhow::Result<usize> {
                 drop(conn);
                 tracing::info!(instance = %vm.id, "adopting the instance a server that died was deploying");
                 let job = vm.jobid.as_deref().filter(|_| vm.jobstatus == Some(0));
-                record_accepted(svc, &customer, &key, &vm.id, &zone, job, None).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+                record_accepted(svc, &customer, &key, &vm.id, &zone, job, None).await.context("recording an adopted deploy")?;
             }
             Ok(None) => {
                 tracing::info!("a dead server's deploy made nothing; its key is free again");
