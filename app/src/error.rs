@@ -56,8 +56,11 @@ pub enum AppError {
     /// Too much at once right now (the password-hashing queue is full): come back in a few seconds.
     #[error("The panel is very busy right now. Please try again in {retry_after} seconds.")]
     Overloaded { retry_after: u64 },
+    /// `reference` is the failed request's id (the server's `X-Request-Id`), which support finds in
+    /// the logs; shown with the message. Only this kind carries it: every other answer must read the
+    /// same whichever request gave it (a wrong password and an unknown email alike).
     #[error("Something went wrong on our side. Please try again; if it keeps happening, contact support.")]
-    Internal,
+    Internal { reference: Option<String> },
     /// Client side only: the request never got an answer.
     #[error("Could not reach the server: {0}")]
     Network(String),
@@ -84,7 +87,7 @@ impl AppError {
             AppError::RequestTimeout => "request_timeout",
             AppError::Cloud(_) => "cloud_error",
             AppError::Unavailable(_) | AppError::Overloaded { .. } => "unavailable",
-            AppError::Internal => "internal",
+            AppError::Internal { .. } => "internal",
             AppError::Network(_) => "network",
         }
     }
@@ -103,7 +106,7 @@ impl AppError {
             AppError::Throttled { .. } => 429,
             AppError::Cloud(_) => 502,
             AppError::Unavailable(_) | AppError::Overloaded { .. } => 503,
-            AppError::Internal | AppError::Network(_) => 500,
+            AppError::Internal { .. } | AppError::Network(_) => 500,
         }
     }
 
@@ -123,6 +126,19 @@ impl AppError {
         }
     }
 
+    /// An internal failure with no request to refer to.
+    pub fn internal() -> Self {
+        AppError::Internal { reference: None }
+    }
+
+    /// The failed request's id, for "quote this to support".
+    pub fn reference(&self) -> Option<&str> {
+        match self {
+            AppError::Internal { reference } => reference.as_deref(),
+            _ => None,
+        }
+    }
+
     fn to_wire(&self) -> WireError {
         WireError {
             error: WireDetail {
@@ -130,12 +146,13 @@ impl AppError {
                 message: self.to_string(),
                 field: self.field().map(str::to_string),
                 retry_after: self.retry_after(),
+                reference: self.reference().map(str::to_string),
             },
         }
     }
 
     fn from_wire(w: WireError) -> Self {
-        let WireDetail { code, message, field, retry_after } = w.error;
+        let WireDetail { code, message, field, retry_after, reference } = w.error;
         match code.as_str() {
             "invalid_input" => AppError::Invalid { field, message },
             "bad_request" => AppError::BadRequest(message),
@@ -155,7 +172,7 @@ impl AppError {
                 None => AppError::Unavailable(message),
             },
             "network" => AppError::Network(message),
-            _ => AppError::Internal,
+            _ => AppError::Internal { reference: reference.filter(|r| r.len() <= 64) },
         }
     }
 }
@@ -173,6 +190,8 @@ struct WireDetail {
     field: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     retry_after: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reference: Option<String>,
 }
 
 impl Serialize for AppError {
@@ -201,7 +220,7 @@ impl FromServerFnError for AppError {
                 #[cfg(feature = "ssr")]
                 tracing::error!(error = %other, "server function plumbing failed");
                 let _ = other;
-                AppError::Internal
+                AppError::internal()
             }
         }
     }
@@ -271,6 +290,7 @@ mod tests {
             AppError::NotFound,
             AppError::Throttled { retry_after: 42 },
             AppError::Conflict("An account with this email already exists.".into()),
+            AppError::Internal { reference: Some("0123456789abcdef0123456789abcdef".into()) },
         ] {
             let json = serde_json::to_value(&e).unwrap();
             assert_eq!(json["error"]["code"], e.code());
@@ -278,6 +298,16 @@ mod tests {
             let back: AppError = serde_json::from_value(json).unwrap();
             assert_eq!(back, e);
         }
+    }
+
+    #[test]
+    fn only_an_internal_failure_carries_a_reference_on_the_wire() {
+        let json = serde_json::to_value(AppError::Internal { reference: Some("abc".into()) }).unwrap();
+        assert_eq!(json["error"]["reference"], "abc");
+        let json = serde_json::to_value(AppError::BadCredentials).unwrap();
+        assert!(json["error"].get("reference").is_none(), "{json}");
+        let json = serde_json::to_value(AppError::internal()).unwrap();
+        assert!(json["error"].get("reference").is_none(), "{json}");
     }
 
     #[test]

@@ -537,7 +537,7 @@ async fn export(lines: i64) {
             let prices = server::billing::repo::prices(&db.pool).await.unwrap();
             loop {
                 let page = server::billing::repo::lines_page(
-                    &db.pool,
+                    &db,
                     &prices,
                     "2026-12",
                     None,

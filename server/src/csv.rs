@@ -4,6 +4,7 @@
 //! inert with a leading apostrophe. Numbers are written as numbers, so a negative amount stays one.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 /// One field of a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,8 +65,13 @@ pub fn row(out: &mut String, cells: &[Cell<'_>]) {
         }
         match c {
             Cell::Text(s) => text(s, out),
-            Cell::Int(n) => out.push_str(&n.to_string()),
-            Cell::Money(m) => out.push_str(&m.decimal()),
+            // Written in place: an export writes millions of these, and a String each adds up.
+            Cell::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Cell::Money(m) => {
+                let _ = m.write_decimal(out);
+            }
             Cell::Empty => {}
         }
     }

@@ -14,7 +14,7 @@ use app::error::AppError;
 /// Logs an unexpected failure with its whole cause chain and answers `Internal`.
 pub fn unexpected(e: &anyhow::Error) -> AppError {
     tracing::error!(error = %format!("{e:#}"), "unexpected failure");
-    AppError::Internal
+    AppError::Internal { reference: crate::telemetry::request_id::current() }
 }
 
 /// A write whose failure changes nothing for the caller (the action itself already happened):
@@ -63,7 +63,7 @@ mod tests {
     #[test]
     fn an_unexpected_error_is_internal_to_the_caller() {
         let e = Err::<(), _>(std::io::Error::other("disk on fire")).context("writing the audit log").unwrap_err();
-        assert_eq!(unexpected(&e), AppError::Internal);
+        assert!(matches!(unexpected(&e), AppError::Internal { .. }));
         assert_eq!(format!("{e:#}"), "writing the audit log: disk on fire", "the chain is what gets logged");
     }
 }

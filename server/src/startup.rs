@@ -116,7 +116,7 @@ impl Application {
         let admin = CloudStack::new(http_client, &endpoint, creds, cfg);
         let currency = Currency::parse(&args.currency).map_err(anyhow::Error::msg)?;
         let catalog = CatalogService::new(db.clone(), Arc::new(Catalog::new(admin.clone(), Duration::from_secs(60))), currency);
-        let tenancy = Arc::new(Tenancy::new(db.clone(), admin, key.clone(), args.cloud.cloudstack_domain.clone()));
+        let tenancy = Arc::new(Tenancy::new(db.clone(), admin, catalog.catalog.clone(), key.clone(), args.cloud.cloudstack_domain.clone()));
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         let hasher = Hasher::new(if args.hash_concurrency == 0 { (cores / 2).max(1) } else { args.hash_concurrency }, args.hash_queue);
         let auth = AuthService::new(

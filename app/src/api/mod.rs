@@ -132,11 +132,11 @@ pub(crate) mod ssr {
     pub async fn request() -> Result<(Ports, RequestCtx), AppError> {
         let ports = use_context::<Ports>().ok_or_else(|| {
             tracing::error!("Ports missing from the Leptos context");
-            AppError::Internal
+            AppError::internal()
         })?;
         let session: tower_sessions::Session = leptos_axum::extract().await.map_err(|e| {
             tracing::error!(error = %e, "no session on the request");
-            AppError::Internal
+            AppError::internal()
         })?;
         Ok((ports, RequestCtx { session, client: client() }))
     }

@@ -21,7 +21,9 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
                 AppError::Throttled { retry_after } => Some(format!(" (retry in {retry_after} s)")),
                 _ => None,
             };
-            view! { <p class="alert alert-error" role="alert">{e.to_string()}{retry}</p> }.into_any()
+            // Quoted to support, it finds the request in the logs; selectable, never hidden.
+            let reference = e.reference().map(|r| view! { " Reference: " <code class="reference">{r.to_string()}</code> });
+            view! { <p class="alert alert-error" role="alert">{e.to_string()}{retry}{reference}</p> }.into_any()
         }
     }
 }

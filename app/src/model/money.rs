@@ -47,9 +47,16 @@ impl Money {
 
     /// `12.34`: the plain decimal form used in exports and APIs.
     pub fn decimal(&self) -> String {
+        let mut s = String::new();
+        let _ = self.write_decimal(&mut s);
+        s
+    }
+
+    /// [`Money::decimal`] appended to `out` (exports write millions of them).
+    pub fn write_decimal(&self, out: &mut impl std::fmt::Write) -> std::fmt::Result {
         let sign = if self.minor < 0 { "-" } else { "" };
         let abs = self.minor.unsigned_abs();
-        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+        write!(out, "{sign}{}.{:02}", abs / 100, abs % 100)
     }
 
     pub fn checked_mul(self, n: i64) -> Option<Money> {

@@ -54,10 +54,13 @@ pub struct MonthQuery {
 
 /// Appends the rows of `lines`, priced by the same rule as statements.
 pub fn write_lines(out: &mut String, lines: &[LineRow], cur: app::model::Currency, period: (&str, &str)) {
+    // Most lines of a month start and end at the same instants (the month's bounds): formatting a
+    // time is the dearest part of a row, so the last one formatted is kept.
+    let (mut start, mut end) = (Stamp::default(), Stamp::default());
     for r in lines {
         let (hourly, cap) = r.price().unwrap_or((0, 0));
         let (amount, capped) = r.amount();
-        let (start, end) = (rfc3339(r.usage_start), rfc3339(r.usage_end));
+        let (start, end) = (start.of(r.usage_start), end.of(r.usage_end));
         csv::row(
             out,
             &[
@@ -71,8 +74,8 @@ pub fn write_lines(out: &mut String, lines: &[LineRow], cur: app::model::Currenc
                 Cell::Text(&r.zone_name),
                 Cell::Text(&r.offering_name),
                 r.tier.as_deref().into(),
-                Cell::Text(&start),
-                Cell::Text(&end),
+                Cell::Text(start),
+                Cell::Text(end),
                 Cell::Int(r.hours),
                 Cell::Money(Money::new(hourly, cur)),
                 Cell::Money(Money::new(cap, cur)),
@@ -82,6 +85,19 @@ pub fn write_lines(out: &mut String, lines: &[LineRow], cur: app::model::Currenc
                 Cell::Text(&r.source_usage_ids),
             ],
         );
+    }
+}
+
+/// A time in RFC 3339, remembered for the next row.
+#[derive(Default)]
+struct Stamp(Option<(i64, String)>);
+
+impl Stamp {
+    fn of(&mut self, ms: i64) -> &str {
+        if self.0.as_ref().is_none_or(|(m, _)| *m != ms) {
+            self.0 = Some((ms, rfc3339(ms)));
+        }
+        self.0.as_ref().map_or("", |(_, s)| s.as_str())
     }
 }
 
@@ -98,7 +114,7 @@ pub fn stream(billing: Arc<Billing>, month: Month, customer: Option<String>) -> 
         async move {
             let after = cursor.as_ref().map(|(c, i)| (c.as_str(), i.as_str()));
             let prices = prices.get_or_try_init(|| repo::prices(&billing.db.pool)).await?;
-            let lines = repo::lines_page(&billing.db.pool, prices, &month_s, customer.as_deref(), after, STEP).await?;
+            let lines = repo::lines_page(&billing.db, prices, &month_s, customer.as_deref(), after, STEP).await?;
             let mut out = String::new();
             write_lines(&mut out, &lines, billing.currency, (&period.0, &period.1));
             let next = lines.last().filter(|_| lines.len() as i64 == STEP).map(|l| (l.customer_id.clone(), l.id.clone()));

@@ -10,7 +10,7 @@ pub mod rule;
 pub mod statement;
 
 use crate::cloud::catalog::Catalog;
-use crate::cloud::{CloudStack, InZone};
+use crate::cloud::CloudStack;
 use crate::db::Db;
 use crate::tenancy::Tenancy;
 use app::error::AppError;
@@ -97,7 +97,7 @@ impl app::api::billing::BillingPort for Billing {
         let customer = p.customer()?;
         // Its size now, from the cloud, which also answers whether it is the customer's at all.
         let cloud = self.tenancy.ensure(customer).await?;
-        let vm = cloud.owned_vm(id).await.in_zone(None)?.ok_or(AppError::NotFound)?;
+        let vm = self.tenancy.owned_vm(&cloud, customer, id).await?.ok_or(AppError::NotFound)?;
         Ok(Billing::instance_cost(self, customer, id, &vm.serviceofferingname).await?)
     }
 

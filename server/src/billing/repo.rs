@@ -3,7 +3,7 @@
 //! and how far the cloud has aggregated).
 
 use super::rule;
-use crate::db::{now_ms, Conn};
+use crate::db::{now_ms, Conn, Db, Typed};
 use anyhow::Context as _;
 use app::model::CustomerId;
 use std::collections::HashMap;
@@ -233,7 +233,7 @@ struct PlainLine {
 /// customers (a page has a few) are read once per page, and the caller's `prices` (read once per
 /// statement or export, so one file never mixes two price lists) are joined here.
 pub async fn lines_page(
-    db: &sqlx::AnyPool,
+    db: &Db,
     prices: &Prices,
     month: &str,
     customer: Option<&str>,
@@ -257,11 +257,23 @@ pub async fn lines_page(
         sql.push_str(&format!(" AND (customer_id, id) > (${}, ${})", binds.len() - 1, binds.len()));
     }
     sql.push_str(&format!(" ORDER BY customer_id, id LIMIT {}", limit.max(1)));
-    let mut q = sqlx::query_as::<_, PlainLine>(&sql);
-    for b in binds {
-        q = q.bind(b);
+    // The engine's own driver: through `Any`, converting each of a million rows' values was most of
+    // an export's time. The query is the same text for both.
+    macro_rules! fetch {
+        ($pool:expr) => {{
+            let mut q = sqlx::query_as::<_, PlainLine>(&sql);
+            for b in &binds {
+                q = q.bind(*b);
+            }
+            q.fetch_all($pool).await
+        }};
     }
-    let lines: Vec<PlainLine> = q.fetch_all(db).await.context("reading statement lines")?;
+    let lines: Vec<PlainLine> = match &db.typed {
+        Typed::Sqlite(p) => fetch!(p),
+        Typed::Postgres(p) => fetch!(p),
+    }
+    .context("reading statement lines")?;
+    let db = &db.pool;
     let mut ids: Vec<&str> = lines.iter().map(|l| l.customer_id.as_str()).collect();
     ids.dedup();
     let mut who: HashMap<String, (String, String)> = HashMap::new();

@@ -66,7 +66,7 @@ impl Billing {
         loop {
             let after = out.last().map(|l: &LineRow| (l.customer_id.clone(), l.id.clone()));
             let page = repo::lines_page(
-                &self.db.pool,
+                &self.db,
                 &prices,
                 &month_s,
                 Some(customer.as_str()),

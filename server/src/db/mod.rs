@@ -23,7 +23,37 @@ pub enum DbKind {
 pub struct Db {
     pub pool: AnyPool,
     pub kind: DbKind,
+    /// The same database through sqlx's engine-specific driver, for the session store and for the
+    /// few bulk reads where `Any`'s per-value conversion is most of the cost (the billing exports).
+    pub typed: Typed,
     pub sessions: sessions::SessionBackend,
+}
+
+/// A pool of the engine's own driver. Small: it serves sessions and bulk reads, not the panel's
+/// queries, which stay written once against `pool`.
+#[derive(Clone, Debug)]
+pub enum Typed {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl Typed {
+    async fn connect(kind: DbKind, url: &str) -> anyhow::Result<Typed> {
+        Ok(match kind {
+            DbKind::Sqlite => {
+                use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+                use std::str::FromStr;
+                let opts = SqliteConnectOptions::from_str(url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true);
+                Typed::Sqlite(SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?)
+            }
+            DbKind::Postgres => Typed::Postgres(sqlx::postgres::PgPoolOptions::new().max_connections(8).connect(url).await?),
+        })
+    }
 }
 
 impl std::fmt::Debug for Db {
@@ -79,8 +109,9 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         // Persistent in the file; set once, before anything else writes.
         pool.execute("PRAGMA journal_mode = WAL").await.context("enabling WAL")?;
     }
-    let sessions = sessions::SessionBackend::connect(kind, &url).await?;
-    Ok(Db { pool, kind, sessions })
+    let typed = Typed::connect(kind, &url).await.context("opening the database")?;
+    let sessions = sessions::SessionBackend::new(&typed)?;
+    Ok(Db { pool, kind, typed, sessions })
 }
 
 impl Db {

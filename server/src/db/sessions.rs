@@ -6,7 +6,7 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
-use super::DbKind;
+use super::Typed;
 
 #[derive(Clone, Debug)]
 pub enum SessionBackend {
@@ -15,23 +15,12 @@ pub enum SessionBackend {
 }
 
 impl SessionBackend {
-    pub async fn connect(kind: DbKind, url: &str) -> anyhow::Result<SessionBackend> {
-        Ok(match kind {
-            DbKind::Sqlite => {
-                use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-                use std::str::FromStr;
-                let opts = SqliteConnectOptions::from_str(url)?
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .busy_timeout(std::time::Duration::from_secs(5))
-                    .foreign_keys(true);
-                let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
-                SessionBackend::Sqlite(SqliteStore::new(pool).with_table_name("tower_sessions").map_err(anyhow::Error::msg)?)
+    pub fn new(pool: &Typed) -> anyhow::Result<SessionBackend> {
+        Ok(match pool {
+            Typed::Sqlite(p) => {
+                SessionBackend::Sqlite(SqliteStore::new(p.clone()).with_table_name("tower_sessions").map_err(anyhow::Error::msg)?)
             }
-            DbKind::Postgres => {
-                let pool = sqlx::postgres::PgPoolOptions::new().max_connections(8).connect(url).await?;
-                SessionBackend::Postgres(PostgresStore::new(pool))
-            }
+            Typed::Postgres(p) => SessionBackend::Postgres(PostgresStore::new(p.clone())),
         })
     }
 

@@ -4,7 +4,7 @@
 //! stopped instance is started again.
 
 use super::{owned_group, Firewall, FirewallError};
-use crate::cloud::{CloudError, CloudFailure, InZone};
+use crate::cloud::{CloudError, CloudFailure};
 use crate::jobs::{self, Follow, NewJob};
 use crate::tenancy::CustomerCloud;
 use anyhow::Context as _;
@@ -25,7 +25,7 @@ pub(super) async fn set(
 ) -> Result<JobId, FirewallError> {
     let customer = w.customer()?.clone();
     let cloud = svc.cloud(w.principal()).await?;
-    let vm = cloud.owned_vm(instance).await.in_zone(None)?.ok_or(AppError::NotFound)?;
+    let vm = svc.tenancy.owned_vm(&cloud, &customer, instance).await?.ok_or(AppError::NotFound)?;
     let mut names = Vec::new();
     for g in &groups {
         names.push(owned_group(&cloud, g).await?.name);

@@ -17,7 +17,7 @@ pub fn for_status(status: StatusCode, body_limit: usize) -> AppError {
         StatusCode::NOT_FOUND => AppError::NotFound,
         StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
         s if s.is_client_error() => AppError::BadRequest(s.canonical_reason().unwrap_or("bad request").to_lowercase()),
-        _ => AppError::Internal,
+        _ => AppError::internal(),
     }
 }
 

@@ -23,7 +23,7 @@ fn conflict_for(action: &Action, state: InstanceState) -> AppError {
 pub async fn act(svc: &Instances, w: &Writer<'_>, id: &InstanceId, action: Action) -> Result<JobId, InstanceError> {
     let customer = w.customer()?;
     let cloud = svc.cloud_for(customer).await?;
-    let vm = svc.owned_vm(&cloud, id).await?;
+    let vm = svc.owned_vm(&cloud, customer, id).await?;
     let zone_name = svc.catalog.zone_name(&vm.zoneid).await;
     let mut conn = svc.db.pool.acquire().await?;
     let running = !jobs::repo::pending_for(&mut conn, customer, Some(&vm.id)).await?.is_empty();

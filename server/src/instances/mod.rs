@@ -84,8 +84,13 @@ impl Instances {
     }
 
     /// The VM if it exists and belongs to the caller; `NotFound` otherwise, whichever it is.
-    pub(crate) async fn owned_vm(&self, cloud: &CustomerCloud, id: &InstanceId) -> Result<VirtualMachine, InstanceError> {
-        cloud.owned_vm(id).await.in_zone(None)?.ok_or(AppError::NotFound.into())
+    pub(crate) async fn owned_vm(
+        &self,
+        cloud: &CustomerCloud,
+        customer: &CustomerId,
+        id: &InstanceId,
+    ) -> Result<VirtualMachine, InstanceError> {
+        self.tenancy.owned_vm(cloud, customer, id).await?.ok_or(AppError::NotFound.into())
     }
 
     /// Records an instance action as requested; its job will say how it ended.
@@ -186,7 +191,7 @@ impl Instances {
     async fn get(&self, p: &Principal, id: &InstanceId) -> Result<InstanceDetail, InstanceError> {
         let customer = p.customer()?;
         let cloud = self.cloud_for(customer).await?;
-        let vm = self.owned_vm(&cloud, id).await?;
+        let vm = self.owned_vm(&cloud, customer, id).await?;
         let offerings = self.catalog.catalog.offerings().await.in_zone(None)?;
         let prices = self.catalog.prices().await?;
         let mut busy = self.busy(customer, Some(&vm.id)).await?;

@@ -13,17 +13,19 @@
 
 mod repo;
 
+use crate::cloud::catalog::Catalog;
 use crate::cloud::commands::NewAccount;
-use crate::cloud::{CloudError, CloudStack, Credentials};
+use crate::cloud::types::VirtualMachine;
+use crate::cloud::{CloudError, CloudFailure, CloudStack, Credentials};
 use crate::crypto::MasterKey;
 use crate::db::Db;
 use anyhow::Context as _;
 use app::error::AppError;
-use app::model::CustomerId;
+use app::model::{CustomerId, InstanceId, ZoneId};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher as _};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 const SECRET_PURPOSE: &str = "cloudstack-secret";
 const KEY_PURPOSE: &str = "cloudstack-key";
@@ -74,8 +76,9 @@ impl CustomerCloud {
         account.is_none_or(|a| a == self.account_name)
     }
 
-    /// The VM if it exists and is this customer's; `None` otherwise, whichever it is.
-    pub async fn owned_vm(&self, id: &app::model::InstanceId) -> Result<Option<crate::cloud::types::VirtualMachine>, CloudError> {
+    /// The VM if it exists and is this customer's; `None` otherwise, whichever it is. See
+    /// [`Tenancy::owned_vm`], which names the zone when this fails.
+    async fn owned_vm(&self, id: &InstanceId) -> Result<Option<VirtualMachine>, CloudError> {
         Ok(self.client.get_virtual_machine(id).await?.filter(|vm| self.owns(vm.account.as_deref())))
     }
 }
@@ -83,6 +86,7 @@ impl CustomerCloud {
 pub struct Tenancy {
     db: Db,
     admin: CloudStack,
+    catalog: Arc<Catalog>,
     key: MasterKey,
     domain_name: String,
     domain_id: tokio::sync::OnceCell<String>,
@@ -96,10 +100,11 @@ pub fn account_name(customer: &CustomerId) -> String {
 }
 
 impl Tenancy {
-    pub fn new(db: Db, admin: CloudStack, key: MasterKey, domain_name: String) -> Tenancy {
+    pub fn new(db: Db, admin: CloudStack, catalog: Arc<Catalog>, key: MasterKey, domain_name: String) -> Tenancy {
         Tenancy {
             db,
             admin,
+            catalog,
             key,
             domain_name,
             domain_id: tokio::sync::OnceCell::new(),
@@ -110,6 +115,31 @@ impl Tenancy {
 
     pub fn admin(&self) -> &CloudStack {
         &self.admin
+    }
+
+    /// One of the customer's VMs by id; `None` if it does not exist or is someone else's. The cloud
+    /// is asked by id alone, so when that fails its answer does not say where: the zone is named
+    /// from what the panel knows of the instance (the directory's last sighting, or where its deploy
+    /// was aimed), so the customer reads "The Miami zone is unreachable", not "The cloud".
+    pub async fn owned_vm(
+        &self,
+        cloud: &CustomerCloud,
+        customer: &CustomerId,
+        id: &InstanceId,
+    ) -> Result<Option<VirtualMachine>, CloudFailure> {
+        match cloud.owned_vm(id).await {
+            Ok(vm) => Ok(vm),
+            Err(e) => {
+                let zone = self.zone_name_of(customer, id).await;
+                Err(CloudFailure::new(e, zone.as_deref()))
+            }
+        }
+    }
+
+    /// Best effort: a failure here leaves the zone unnamed, never hides the cloud's failure.
+    async fn zone_name_of(&self, customer: &CustomerId, id: &InstanceId) -> Option<String> {
+        let zone = repo::zone_of(&mut *self.conn().await.ok()?, customer, id).await.ok()??;
+        Some(self.catalog.zone(&ZoneId::parse(&zone).ok()?).await.ok()??.name)
     }
 
     /// A connection for one statement: none is held across a cloud call.

@@ -51,3 +51,19 @@ pub async fn record_keys(conn: &mut Conn, id: &CustomerId, api_key_sealed: &str,
     .context("storing a customer's keys")?;
     Ok(version)
 }
+
+/// The zone one of the customer's instances was last seen in by the directory's sweep, or else the
+/// zone its deploy was aimed at.
+pub async fn zone_of(conn: &mut Conn, customer: &CustomerId, instance: &app::model::InstanceId) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT zone_id FROM instance_directory WHERE instance_id = $1 AND customer_id = $2
+         UNION ALL
+         SELECT zone_id FROM deploy_requests WHERE instance_id = $1 AND customer_id = $2 AND zone_id IS NOT NULL
+         LIMIT 1",
+    )
+    .bind(instance.as_str())
+    .bind(customer.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|(z,)| z))
+}

@@ -43,14 +43,18 @@ async fn a_zone_that_is_down_is_named_on_every_page_its_writes_fail_clearly_and_
     assert!(html.contains("The Miami zone is unreachable"), "the list page names the zone");
     let (status, html) = page(&c, &format!("/instances/{miami}")).await;
     assert_eq!(status, 200, "the instance page renders");
-    assert!(html.contains("is unreachable right now"), "and says why the instance cannot be shown: {html}");
+    assert!(html.contains("The Miami zone is unreachable right now"), "and names the zone it cannot show: {html}");
     let (status, _) = page(&c, "/firewall").await;
     assert_eq!(status, 200);
 
     let r = c.post("/api/instances/action", json!({"id": miami, "action": "stop"})).await;
     assert_eq!(r.status, 503, "{}", r.body);
-    // By id the panel does not ask a zone, so the message names the cloud rather than Miami.
-    assert!(r.error_message().contains("is unreachable right now"), "{}", r.error_message());
+    // The cloud is asked by id alone; the panel knows where the instance lives and names it.
+    assert!(r.error_message().starts_with("The Miami zone is unreachable right now"), "{}", r.error_message());
+    // What the panel knows of one customer's instance is never told to another.
+    let other = app.customer("down-other@example.com").await;
+    let r = other.post("/api/instances/action", json!({"id": miami, "action": "stop"})).await;
+    assert!(!r.error_message().contains("Miami"), "{}", r.body);
     let jobs: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE kind = 'stop'").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(jobs.0, 0, "no job was recorded for a write the cloud never took");
 

@@ -77,8 +77,8 @@ async fn every_answer_carries_its_own_request_id_made_by_the_server() {
     assert_eq!(rid.len(), 32);
     assert_eq!(r.error_code(), "unauthorized");
     // The envelope itself stays the same for everyone (a wrong password and an unknown email must
-    // read alike), so the id travels in the header only, and in the error page.
-    assert!(r.body["error"].get("request_id").is_none(), "{}", r.body);
+    // read alike): only an internal failure carries its id (see below).
+    assert!(r.body["error"].get("reference").is_none(), "{}", r.body);
 
     // Also on answers made outside the server functions, and on pages.
     let r = c.post("/api/no/such/thing", json!({})).await;
@@ -87,6 +87,30 @@ async fn every_answer_carries_its_own_request_id_made_by_the_server() {
     let r = c.get("/no/such/page").await;
     assert_eq!(r.status, 404);
     assert_eq!(id(&r).len(), 32);
+}
+
+#[tokio::test]
+async fn an_internal_failure_names_its_request_id_in_the_envelope_and_on_the_page() {
+    let app = TestApp::spawn().await;
+    let c = app.customer("reference@example.com").await;
+    assert_eq!(c.post("/api/billing/statement", json!({})).await.status, 200);
+    // The database loses a table: the statement cannot be read, which only the logs explain.
+    sqlx::query("DROP TABLE statement_lines").execute(&app.db.pool).await.unwrap();
+    let id = |r: &Resp| r.headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+
+    let r = c.post("/api/billing/statement", json!({})).await;
+    assert_eq!(r.status, 500);
+    assert_eq!(r.error_code(), "internal");
+    assert_eq!(r.body["error"]["reference"], id(&r), "the reference is the answer's own request id: {}", r.body);
+    assert!(!r.error_message().contains("statement_lines"), "no SQL reaches the customer: {}", r.body);
+
+    // The page rendered for the browser says the same, next to the message.
+    let r = c.get("/billing").await;
+    let page = r.body.as_str().unwrap_or_default();
+    assert!(page.contains("Something went wrong on our side"), "{page}");
+    let shown = format!(r#"Reference: <code class="reference">{}</code>"#, id(&r));
+    assert!(page.contains(&shown), "the page shows its request id {}:\n{page}", id(&r));
+    assert!(!page.contains("no such table"), "{page}");
 }
 
 #[tokio::test]
