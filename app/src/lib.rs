@@ -17,7 +17,8 @@ pub mod ports;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
+use pages::lazy;
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -53,25 +54,36 @@ pub fn App() -> impl IntoView {
                 // Rendered whole before answering, so a signed-out visitor gets a real redirect.
                 <ParentRoute path=path!("") view=pages::layout::SignedIn ssr=SsrMode::Async>
                     <Route path=path!("") view=pages::instances::InstancesPage/>
-                    <Route path=path!("instances/new") view=pages::deploy::DeployPage/>
-                    <Route path=path!("instances/:id") view=pages::instance::InstancePage/>
-                    <Route path=path!("firewall") view=pages::firewall::FirewallPage/>
-                    <Route path=path!("firewall/:id") view=pages::firewall::GroupPage/>
-                    <Route path=path!("keys") view=pages::keys::KeysPage/>
-                    <Route path=path!("billing") view=pages::billing::BillingPage/>
-                    <Route path=path!("account") view=pages::account::AccountPage/>
-                    <Route path=path!("support") view=pages::support::SupportPage/>
-                    <Route path=path!("support/customers/:id") view=pages::support::CustomerPage/>
-                    <Route path=path!("support/audit") view=pages::support::AuditPage/>
+                    // Every other page's code loads on demand (see `pages::lazy`).
+                    <Route path=path!("instances/new") view={Lazy::<lazy::Deploy>::new()}/>
+                    <Route path=path!("instances/:id") view={Lazy::<lazy::Instance>::new()}/>
+                    <Route path=path!("firewall") view={Lazy::<lazy::Firewall>::new()}/>
+                    <Route path=path!("firewall/:id") view={Lazy::<lazy::Group>::new()}/>
+                    <Route path=path!("keys") view={Lazy::<lazy::Keys>::new()}/>
+                    <Route path=path!("billing") view={Lazy::<lazy::Billing>::new()}/>
+                    <Route path=path!("account") view={Lazy::<lazy::Account>::new()}/>
+                    <Route path=path!("support") view={Lazy::<lazy::Support>::new()}/>
+                    <Route path=path!("support/customers/:id") view={Lazy::<lazy::Customer>::new()}/>
+                    <Route path=path!("support/audit") view={Lazy::<lazy::Audit>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>
     }
 }
 
+/// Takes over the server-rendered page: waits for the current page's code (it may be a chunk of
+/// its own), hydrates, then marks the document (`<html data-hydrated>`: tests and the first-load
+/// benchmark wait for it) and starts fetching the other pages' code.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    _ = any_spawner::Executor::init_wasm_bindgen();
+    leptos::task::spawn_local(async {
+        leptos::mount::hydrate_from_async(leptos::tachys::dom::body(), App).await.forget();
+        if let Some(html) = document().document_element() {
+            _ = html.set_attribute("data-hydrated", "");
+        }
+        pages::lazy::prefetch();
+    });
 }

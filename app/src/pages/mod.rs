@@ -9,6 +9,7 @@ pub mod instance;
 pub mod instances;
 pub mod keys;
 pub mod layout;
+pub mod lazy;
 pub mod support;
 
 use leptos::prelude::*;

@@ -12,10 +12,26 @@ use crate::model::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+/// What the page loads, started with the route, before the page's code has arrived.
+/// (Who is signed in is the frame's, already loading.)
+#[derive(Clone, Copy)]
+pub struct AccountData {
+    version: RwSignal<u32>,
+    sessions: sessions::SessionsData,
+    log: security_log::LogData,
+}
+
+impl AccountData {
+    pub fn start() -> AccountData {
+        let version = RwSignal::new(0u32);
+        AccountData { version, sessions: sessions::SessionsData::start(version), log: security_log::LogData::start(version) }
+    }
+}
+
 #[component]
-pub fn AccountPage() -> impl IntoView {
+pub fn AccountPage(data: AccountData) -> impl IntoView {
     let who = super::layout::use_who();
-    let version = RwSignal::new(0u32);
+    let AccountData { version, sessions, log } = data;
     view! {
         <Title text="Account"/>
         <h1>"Account"</h1>
@@ -45,8 +61,8 @@ pub fn AccountPage() -> impl IntoView {
             })}
         </Suspense>
         <Guard owner=true>
-            <sessions::Sessions version/>
+            <sessions::Sessions data=sessions/>
         </Guard>
-        <security_log::SecurityLog version/>
+        <security_log::SecurityLog data=log/>
     }
 }

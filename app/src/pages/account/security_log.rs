@@ -2,11 +2,24 @@
 
 use crate::api::account::security_log;
 use crate::components::{loaded, when, Loading, StackTable};
+use crate::error::AppError;
+use crate::model::account::SecurityEvent;
 use leptos::prelude::*;
 
+#[derive(Clone, Copy)]
+pub struct LogData {
+    log: Resource<Result<Vec<SecurityEvent>, AppError>>,
+}
+
+impl LogData {
+    pub fn start(version: RwSignal<u32>) -> LogData {
+        LogData { log: Resource::new(move || version.get(), |_| security_log()) }
+    }
+}
+
 #[component]
-pub fn SecurityLog(version: RwSignal<u32>) -> impl IntoView {
-    let log = Resource::new(move || version.get(), |_| security_log());
+pub fn SecurityLog(data: LogData) -> impl IntoView {
+    let log = data.log;
     view! {
         <section class="panel" aria-labelledby="seclog-h">
             <h2 id="seclog-h">"Security log"</h2>

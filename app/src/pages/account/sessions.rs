@@ -2,12 +2,26 @@
 
 use crate::api::account::{sessions, RevokeSessions};
 use crate::components::{loaded, when, ErrorNote, FieldError, Loading, StackTable};
+use crate::error::AppError;
+use crate::model::account::SessionView;
 use leptos::prelude::*;
 
+#[derive(Clone, Copy)]
+pub struct SessionsData {
+    revoke: ServerAction<RevokeSessions>,
+    list: Resource<Result<Vec<SessionView>, AppError>>,
+}
+
+impl SessionsData {
+    pub fn start(version: RwSignal<u32>) -> SessionsData {
+        let revoke = ServerAction::<RevokeSessions>::new();
+        SessionsData { revoke, list: Resource::new(move || (version.get(), revoke.version().get()), |_| sessions()) }
+    }
+}
+
 #[component]
-pub fn Sessions(version: RwSignal<u32>) -> impl IntoView {
-    let revoke = ServerAction::<RevokeSessions>::new();
-    let list = Resource::new(move || (version.get(), revoke.version().get()), |_| sessions());
+pub fn Sessions(data: SessionsData) -> impl IntoView {
+    let SessionsData { revoke, list } = data;
     let error = Signal::derive(move || revoke.value().get().and_then(Result::err));
     let password = RwSignal::new(String::new());
     Effect::new(move |_| {

@@ -6,6 +6,7 @@ mod chart;
 
 use crate::api::billing::get_statement;
 use crate::components::{loaded, when, Loading, StackTable};
+use crate::error::AppError;
 use crate::model::billing::{Month, Statement};
 use crate::model::Money;
 use leptos::prelude::*;
@@ -18,11 +19,23 @@ pub const RULE: &str = "An instance is billed for every hour it exists, running 
     Hours of one size in one month are added up and a started hour counts as a whole one. The amount is those hours at the size's hourly price, \
     but never more than the size's monthly cap. Resizing starts a new line at the new size. Prices exclude VAT.";
 
+/// What the page loads, started with the route, before the page's code has arrived.
+#[derive(Clone, Copy)]
+pub struct BillingData {
+    statement: Resource<Result<Statement, AppError>>,
+}
+
+impl BillingData {
+    pub fn start() -> BillingData {
+        let query = use_query_map();
+        let month = Memo::new(move |_| query.read().get("month").and_then(|m| Month::parse(&m).ok()));
+        BillingData { statement: Resource::new(move || month.get(), |m| get_statement(m.map(|m| m.to_string()))) }
+    }
+}
+
 #[component]
-pub fn BillingPage() -> impl IntoView {
-    let query = use_query_map();
-    let month = Memo::new(move |_| query.read().get("month").and_then(|m| Month::parse(&m).ok()));
-    let statement = Resource::new(move || month.get(), |m| get_statement(m.map(|m| m.to_string())));
+pub fn BillingPage(data: BillingData) -> impl IntoView {
+    let statement = data.statement;
     let staff = crate::pages::layout::use_who();
     view! {
         <Title text="Billing"/>

@@ -98,9 +98,40 @@ impl Form {
     }
 }
 
+/// What the page loads, started with the route, before the page's code has arrived.
+#[derive(Clone, Copy)]
+pub struct DeployData {
+    form: Form,
+    choices: Choices,
+}
+
+impl DeployData {
+    pub fn start() -> DeployData {
+        let form = Form::new();
+        // The zone's sizes and images load together, the moment a zone is chosen.
+        let for_zone = move || form.zone.get();
+        let choices = Choices {
+            zones: Resource::new(|| (), |_| zones()),
+            offerings: Resource::new(for_zone, |z| async move {
+                match z {
+                    Some(z) => offerings(z.to_string()).await,
+                    None => Ok(vec![]),
+                }
+            }),
+            templates: Resource::new(for_zone, |z| async move {
+                match z {
+                    Some(z) => templates(z.to_string()).await,
+                    None => Ok(vec![]),
+                }
+            }),
+        };
+        DeployData { form, choices }
+    }
+}
+
 #[component]
-pub fn DeployPage() -> impl IntoView {
-    let form = Form::new();
+pub fn DeployPage(data: DeployData) -> impl IntoView {
+    let DeployData { form, choices } = data;
     let key = RwSignal::new(new_idempotency_key());
     // A changed form is a new intent: it gets a new idempotency key.
     Effect::new(move |prev: Option<()>| {
@@ -110,23 +141,6 @@ pub fn DeployPage() -> impl IntoView {
             key.set(new_idempotency_key());
         }
     });
-    // The zone's sizes and images load together, the moment a zone is chosen.
-    let for_zone = move || form.zone.get();
-    let choices = Choices {
-        zones: Resource::new(|| (), |_| zones()),
-        offerings: Resource::new(for_zone, |z| async move {
-            match z {
-                Some(z) => offerings(z.to_string()).await,
-                None => Ok(vec![]),
-            }
-        }),
-        templates: Resource::new(for_zone, |z| async move {
-            match z {
-                Some(z) => templates(z.to_string()).await,
-                None => Ok(vec![]),
-            }
-        }),
-    };
     let deploy = ServerAction::<Deploy>::new();
     let server_error = Signal::derive(move || deploy.value().get().and_then(Result::err));
     let navigate = use_navigate();

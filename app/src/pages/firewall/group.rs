@@ -6,6 +6,7 @@ use super::RulesTable;
 use crate::api::firewall::{get_group, remove_rule};
 use crate::components::{ErrorNote, ErrorView, Guard, Loading};
 use crate::error::AppError;
+use crate::model::firewall::GroupDetail;
 use crate::model::{RuleId, SecurityGroupId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,12 +14,27 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
+/// What the page loads, started with the route, before the page's code has arrived.
+#[derive(Clone, Copy)]
+pub struct GroupData {
+    id: Memo<String>,
+    version: RwSignal<u32>,
+    group: Resource<Result<GroupDetail, AppError>>,
+}
+
+impl GroupData {
+    pub fn start() -> GroupData {
+        let params = use_params_map();
+        let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+        let version = RwSignal::new(0u32);
+        let group = Resource::new(move || (id.get(), version.get()), |(id, _)| get_group(id));
+        GroupData { id, version, group }
+    }
+}
+
 #[component]
-pub fn GroupPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let version = RwSignal::new(0u32);
-    let group = Resource::new(move || (id.get(), version.get()), |(id, _)| get_group(id));
+pub fn GroupPage(data: GroupData) -> impl IntoView {
+    let GroupData { id, version, group } = data;
     let error = RwSignal::new(None::<AppError>);
     let remove = Callback::new(move |ids: Vec<RuleId>| {
         error.set(None);

@@ -23,13 +23,26 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use progress::{Progress, Tracker};
 
+/// What the page loads, started with the route, before the page's code has arrived.
+#[derive(Clone, Copy)]
+pub struct InstanceData {
+    version: RwSignal<u32>,
+    detail: Resource<Result<InstanceDetail, AppError>>,
+}
+
+impl InstanceData {
+    pub fn start() -> InstanceData {
+        let params = use_params_map();
+        let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+        let version = RwSignal::new(0u32);
+        InstanceData { version, detail: Resource::new(move || (id.get(), version.get()), |(id, _)| get_instance(id)) }
+    }
+}
+
 #[component]
-pub fn InstancePage() -> impl IntoView {
-    let params = use_params_map();
+pub fn InstancePage(data: InstanceData) -> impl IntoView {
+    let InstanceData { version, detail } = data;
     let query = use_query_map();
-    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let version = RwSignal::new(0u32);
-    let detail = Resource::new(move || (id.get(), version.get()), |(id, _)| get_instance(id));
     let tracker = Tracker::new(version);
     // Arriving from a deploy: follow it.
     Effect::new(move |started: Option<bool>| {

@@ -7,16 +7,32 @@ use crate::api::keys::{list_keys, AddKey, DeleteKey, GenerateKey};
 use crate::components::{
     general_error, loaded, percent_encode, when, ConfirmButton, ErrorNote, FieldError, Guard, Loading, StackTable, SubForm,
 };
+use crate::error::AppError;
 use crate::model::keys::KeyView;
 use crate::model::SshKeyName;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+/// What the page loads, started with the route, before the page's code has arrived.
+#[derive(Clone, Copy)]
+pub struct KeysData {
+    changed: RwSignal<u32>,
+    delete: ServerAction<DeleteKey>,
+    keys: Resource<Result<Vec<KeyView>, AppError>>,
+}
+
+impl KeysData {
+    pub fn start() -> KeysData {
+        let changed = RwSignal::new(0u32);
+        let delete = ServerAction::<DeleteKey>::new();
+        let keys = Resource::new(move || (changed.get(), delete.version().get()), |_| list_keys());
+        KeysData { changed, delete, keys }
+    }
+}
+
 #[component]
-pub fn KeysPage() -> impl IntoView {
-    let changed = RwSignal::new(0u32);
-    let delete = ServerAction::<DeleteKey>::new();
-    let keys = Resource::new(move || (changed.get(), delete.version().get()), |_| list_keys());
+pub fn KeysPage(data: KeysData) -> impl IntoView {
+    let KeysData { changed, delete, keys } = data;
     view! {
         <Title text="SSH keys"/>
         <h1>"SSH keys"</h1>

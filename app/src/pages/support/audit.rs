@@ -4,6 +4,7 @@
 use crate::api::auth::current_user;
 use crate::api::support::support_audit;
 use crate::components::{loaded, percent_encode, when, Loading, StackTable};
+use crate::error::AppError;
 use crate::model::audit::{AuditAction, AuditEvent};
 use crate::model::{JobKind, Role};
 use leptos::prelude::*;
@@ -29,20 +30,36 @@ fn query_string(values: &[(&str, String)]) -> String {
         .join("&")
 }
 
+/// What the page loads, started with the route, before the page's code has arrived.
+#[derive(Clone, Copy)]
+pub struct AuditData {
+    filters: Memo<[(&'static str, String); 5]>,
+    entries: Resource<Result<crate::model::support::AuditPage, AppError>>,
+    me: Resource<Result<crate::model::Me, AppError>>,
+}
+
+impl AuditData {
+    pub fn start() -> AuditData {
+        let query = use_query_map();
+        let get = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
+        let page = Memo::new(move |_| get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1));
+        let filters = Memo::new(move |_| FILTERS.map(|(k, _)| (k, get(k).unwrap_or_default())));
+        let entries = Resource::new(
+            move || (filters.get(), page.get()),
+            |(f, page)| {
+                let v = |i: usize| Some(f[i].1.clone()).filter(|s| !s.is_empty());
+                support_audit(v(0), v(1), v(2), v(3), v(4), Some(page))
+            },
+        );
+        AuditData { filters, entries, me: Resource::new(|| (), |_| current_user()) }
+    }
+}
+
 #[component]
-pub fn AuditPage() -> impl IntoView {
+pub fn AuditPage(data: AuditData) -> impl IntoView {
+    let AuditData { filters, entries, me } = data;
     let query = use_query_map();
     let get = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
-    let page = Memo::new(move |_| get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1));
-    let filters = Memo::new(move |_| FILTERS.map(|(k, _)| (k, get(k).unwrap_or_default())));
-    let entries = Resource::new(
-        move || (filters.get(), page.get()),
-        |(f, page)| {
-            let v = |i: usize| Some(f[i].1.clone()).filter(|s| !s.is_empty());
-            support_audit(v(0), v(1), v(2), v(3), v(4), Some(page))
-        },
-    );
-    let me = Resource::new(|| (), |_| current_user());
     let fields: Vec<RwSignal<String>> = FILTERS.iter().map(|(k, _)| RwSignal::new(get(k).unwrap_or_default())).collect();
     let navigate = use_navigate();
     let submit = {

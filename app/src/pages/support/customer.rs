@@ -5,6 +5,7 @@
 use crate::api::auth::current_user;
 use crate::api::support::{get_customer, StartSupport};
 use crate::components::{general_error, loaded, when, ErrorNote, FieldError, Loading, StackTable};
+use crate::error::AppError;
 use crate::model::support::{CustomerSummary, SupportAccessMode, SupportMode, SupportReason, SESSION_MINUTES};
 use crate::model::Role;
 use leptos::prelude::*;
@@ -12,11 +13,23 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
+/// What the page loads, started with the route, before the page's code has arrived.
+#[derive(Clone, Copy)]
+pub struct CustomerData {
+    summary: Resource<Result<CustomerSummary, AppError>>,
+}
+
+impl CustomerData {
+    pub fn start() -> CustomerData {
+        let params = use_params_map();
+        let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+        CustomerData { summary: Resource::new(move || id.get(), get_customer) }
+    }
+}
+
 #[component]
-pub fn CustomerPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let summary = Resource::new(move || id.get(), get_customer);
+pub fn CustomerPage(data: CustomerData) -> impl IntoView {
+    let summary = data.summary;
     view! {
         <p><A href="/support">"← Support"</A></p>
         <Transition fallback=|| view! { <Loading what="Loading the customer…"/> }>

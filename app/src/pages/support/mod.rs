@@ -6,27 +6,56 @@ mod audit;
 mod banner;
 mod customer;
 
-pub use audit::AuditPage;
+pub use audit::{AuditData, AuditPage};
 pub use banner::SupportBanner;
-pub use customer::CustomerPage;
+pub use customer::{CustomerData, CustomerPage};
 
+use crate::api::support::SupportReady;
 use crate::api::support::{check_support_access, search_customers, QUERY_MAX_CHARS};
 use crate::components::{loaded, percent_encode, ErrorView, Loading};
+use crate::error::AppError;
+use crate::model::support::CustomerHit;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+/// What the page loads, started with the route, before the page's code has arrived.
+#[derive(Clone, Copy)]
+pub struct SupportData {
+    access: Resource<Result<SupportReady, AppError>>,
+    q: Memo<String>,
+    hits: Resource<Result<Option<Vec<CustomerHit>>, AppError>>,
+}
+
+impl SupportData {
+    pub fn start() -> SupportData {
+        let query = use_query_map();
+        let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+        let hits = Resource::new(
+            move || q.get(),
+            |q| async move {
+                if q.trim().is_empty() {
+                    Ok(None)
+                } else {
+                    search_customers(q).await.map(Some)
+                }
+            },
+        );
+        SupportData { access: Resource::new(|| (), |_| check_support_access()), q, hits }
+    }
+}
+
 #[component]
-pub fn SupportPage() -> impl IntoView {
-    let access = Resource::new(|| (), |_| check_support_access());
+pub fn SupportPage(data: SupportData) -> impl IntoView {
+    let SupportData { access, q, hits } = data;
     view! {
         <Title text="Support"/>
         <h1>"Support"</h1>
         <Suspense fallback=|| view! { <Loading what="Loading…"/> }>
             {move || Suspend::new(async move {
                 match access.await {
-                    Ok(_) => view! { <Search/> }.into_any(),
+                    Ok(_) => view! { <Search q hits/> }.into_any(),
                     Err(error) => view! { <ErrorView error/> }.into_any(),
                 }
             })}
@@ -36,20 +65,8 @@ pub fn SupportPage() -> impl IntoView {
 
 /// The search lives in the address (`?q=`), so a result can be linked and Back returns to it.
 #[component]
-fn Search() -> impl IntoView {
-    let query = use_query_map();
-    let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+fn Search(q: Memo<String>, hits: Resource<Result<Option<Vec<CustomerHit>>, AppError>>) -> impl IntoView {
     let typed = RwSignal::new(q.get_untracked());
-    let hits = Resource::new(
-        move || q.get(),
-        |q| async move {
-            if q.trim().is_empty() {
-                Ok(None)
-            } else {
-                search_customers(q).await.map(Some)
-            }
-        },
-    );
     let navigate = use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
