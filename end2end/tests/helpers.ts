@@ -24,9 +24,14 @@ export function watchConsole(page: Page, expectedStatuses: number[] = []): strin
   return errors;
 }
 
-/** Waits until the WebAssembly app has taken over the server-rendered page. */
+/**
+ * Waits until the WebAssembly app has taken over the server-rendered page: the app marks the
+ * document (`<html data-hydrated>`) once the page's own code (maybe a chunk of its own) has arrived
+ * and hydrated. The other pages' chunks are then fetched while idle; `networkidle` waits for those
+ * too, so a test's first click never competes with them.
+ */
 export async function hydrated(page: Page) {
-  await page.waitForFunction(() => performance.getEntriesByType("resource").some((r) => r.name.endsWith(".wasm")));
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
   await page.waitForLoadState("networkidle");
 }
 

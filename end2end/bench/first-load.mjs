@@ -1,0 +1,142 @@
+// First load: how much WebAssembly, JavaScript and CSS (brotli bytes, as the server sends them to a
+// browser that accepts br) the browser downloads before a page works, and how long that takes on a
+// slow phone network (1.6 Mbit/s, 150 ms), in Debian's Chromium: `/login` signed out and `/` signed
+// in, plus every on-demand page's own download. "Works" is the app's own mark, <html data-hydrated>.
+//
+//   node end2end/bench/first-load.mjs                 the release build in target/ (bash .ci/build --precompress)
+//   ZENITH_BEFORE_SITE=DIR node end2end/bench/…       also a site built another way (a monolithic
+//                                                      build, cargo leptos build --release without --split), as ratios
+// It starts the release binary itself, on the embedded simulator, once per site.
+import { chromium } from "@playwright/test";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const bin = process.env.ZENITH_BIN ?? path.join(root, "target/release/zenith");
+const RUNS = Number(process.env.ZENITH_BENCH_RUNS ?? 3);
+const NETWORK = { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 1.6e6 / 8 };
+const PASSWORD = "plum orbit falcon ninety3 kettle";
+
+const sites = [["split", process.env.ZENITH_SITE ?? path.join(root, "target/site")]];
+if (process.env.ZENITH_BEFORE_SITE) sites.push(["before", process.env.ZENITH_BEFORE_SITE]);
+
+/** The brotli size of a site file (what a browser that accepts br is sent). */
+function brotli(site, urlPath) {
+  const file = path.join(site, decodeURIComponent(urlPath));
+  for (const f of [file + ".br", file]) if (fs.existsSync(f)) return fs.statSync(f).size;
+  return 0;
+}
+
+async function start(site) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zenith-first-load-"));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(bin, [], {
+    env: {
+      ...process.env,
+      ZENITH_DATA_DIR: dir,
+      ZENITH_ADDR: `127.0.0.1:${port}`,
+      ZENITH_SIM_ADDR: `127.0.0.1:${port + 1}`,
+      ZENITH_SIGNUP_PER_ADDRESS_PER_HOUR: "1000",
+      LEPTOS_SITE_ROOT: site,
+      RUST_LOG: "warn",
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 240; i++) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) return { base, child, dir };
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the panel did not start on ${site}`);
+}
+
+/** One cold load of `url`: bytes of code before the mark, and the time to it. */
+async function coldLoad(browser, site, base, url, storageState) {
+  const context = await browser.newContext({ storageState, baseURL: base });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+  await cdp.send("Network.emulateNetworkConditions", NETWORK);
+  await page.addInitScript(() => {
+    new MutationObserver((_, o) => {
+      if (document.documentElement.hasAttribute("data-hydrated")) {
+        window.__hydratedAt = performance.now();
+        o.disconnect();
+      }
+    }).observe(document.documentElement, { attributes: true });
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => window.__hydratedAt !== undefined, null, { timeout: 120_000 });
+  const { at, code } = await page.evaluate(() => ({
+    at: window.__hydratedAt,
+    code: performance
+      .getEntriesByType("resource")
+      .filter((r) => r.responseEnd <= window.__hydratedAt && /\.(wasm|js|css)$/.test(new URL(r.name).pathname))
+      .map((r) => new URL(r.name).pathname),
+  }));
+  await context.close();
+  const bytes = code.reduce((n, p) => n + brotli(site, p), 0);
+  return { at, bytes, files: code.length };
+}
+
+/** Each on-demand page's own download: its view and the shared pieces the main module lacks. */
+function chunks(site) {
+  const manifest = path.join(site, "pkg/__wasm_split_manifest.json");
+  if (!fs.existsSync(manifest)) return [];
+  const m = JSON.parse(fs.readFileSync(manifest, "utf8"));
+  return Object.entries(m)
+    .filter(([name]) => name.includes("_view_"))
+    .map(([name, deps]) => {
+      const page = name.replace(/^__/, "").replace(/_view_\d+$/, "");
+      const bytes = deps.reduce((n, d) => n + brotli(site, `/pkg/${d}.wasm`), 0);
+      return { page, bytes };
+    })
+    .sort((a, b) => b.bytes - a.bytes);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const results = {};
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--disable-gpu", "--no-first-run"] });
+for (const [label, site] of sites) {
+  const { base, child, dir } = await start(site);
+  try {
+    const signup = await browser.newContext({ baseURL: base });
+    const r = await signup.request.post("/api/auth/signup", {
+      data: { email: `first-load-${Date.now()}@example.com`, password: PASSWORD },
+      headers: { origin: base },
+    });
+    if (!r.ok()) throw new Error(`sign-up failed: ${r.status()} ${await r.text()}`);
+    const signedIn = await signup.storageState();
+    await signup.close();
+    results[label] = {};
+    for (const [name, url, state] of [
+      ["/login (signed out)", "/login", undefined],
+      ["/ (signed in)", "/", signedIn],
+    ]) {
+      const runs = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await coldLoad(browser, site, base, url, state));
+      const res = { bytes: runs[0].bytes, files: runs[0].files, tti: median(runs.map((x) => x.at)) };
+      results[label][name] = res;
+      console.log(`first-load ${label.padEnd(6)} ${name.padEnd(20)} ${kb(res.bytes).padStart(9)} of wasm+js+css in ${res.files} files before interactive; interactive after ${(res.tti / 1000).toFixed(2)} s at 1.6 Mbit/s, 150 ms (median of ${RUNS})`);
+    }
+    for (const c of chunks(site)) console.log(`first-load ${label.padEnd(6)} page chunk ${c.page.padEnd(10)} ${kb(c.bytes).padStart(9)}`);
+  } finally {
+    child.kill("SIGTERM");
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+await browser.close();
+if (results.before) {
+  for (const name of Object.keys(results.split)) {
+    const a = results.split[name];
+    const b = results.before[name];
+    console.log(`first-load ratio ${name.padEnd(20)} bytes ${(a.bytes / b.bytes).toFixed(2)}× (${kb(b.bytes)} → ${kb(a.bytes)}), time to interactive ${(a.tti / b.tti).toFixed(2)}× (${(b.tti / 1000).toFixed(2)} s → ${(a.tti / 1000).toFixed(2)} s)`);
+  }
+}
