@@ -47,6 +47,12 @@ pub fn general_error(e: Option<AppError>, fields: &[&str]) -> Option<AppError> {
     e.filter(|e| e.field().is_none_or(|f| !fields.contains(&f)))
 }
 
+/// The `:id` of the page's address (`/instances/:id`, `/firewall/:id`, …), following navigation.
+pub fn path_id() -> Memo<String> {
+    let params = leptos_router::hooks::use_params_map();
+    Memo::new(move |_| params.read().get("id").unwrap_or_default())
+}
+
 /// Shows `Ok` values with `ok`, errors with [`ErrorView`]: the shape of every loaded section.
 pub fn loaded<T, V: IntoView + 'static>(r: Result<T, AppError>, ok: impl FnOnce(T) -> V) -> AnyView {
     match r {

@@ -11,131 +11,50 @@ use leptos_router::{lazy_route, LazyRoute};
 
 use super::{account, billing, deploy, firewall, instance, keys, support};
 
-pub struct Deploy(deploy::DeployData);
+/// One lazy route per page: `Route(module::Data => Page)` makes `Route`, whose `data()` is
+/// `Data::start()` and whose view is `<Page data/>`, and lists it for [`prefetch`] (in the order the
+/// navigation offers the pages), so a page added here is split and prefetched alike.
+macro_rules! lazy_pages {
+    ($($route:ident($module:ident::$data:ident => $page:ident);)+) => {
+        $(
+            pub struct $route($module::$data);
 
-#[lazy_route]
-impl LazyRoute for Deploy {
-    fn data() -> Self {
-        Deploy(deploy::DeployData::start())
-    }
-    fn view(this: Self) -> AnyView {
-        view! { <deploy::DeployPage data=this.0/> }.into_any()
-    }
+            #[lazy_route]
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    $route($module::$data::start())
+                }
+                fn view(this: Self) -> AnyView {
+                    view! { <$module::$page data=this.0/> }.into_any()
+                }
+            }
+        )+
+
+        /// Every page's chunk, one after the other.
+        #[cfg(feature = "hydrate")]
+        async fn preload_all() {
+            $(<$route as LazyRoute>::preload().await;)+
+        }
+    };
 }
 
-pub struct Instance(instance::InstanceData);
-
-#[lazy_route]
-impl LazyRoute for Instance {
-    fn data() -> Self {
-        Instance(instance::InstanceData::start())
-    }
-    fn view(this: Self) -> AnyView {
-        view! { <instance::InstancePage data=this.0/> }.into_any()
-    }
-}
-
-pub struct Firewall(firewall::FirewallData);
-
-#[lazy_route]
-impl LazyRoute for Firewall {
-    fn data() -> Self {
-        Firewall(firewall::FirewallData::start())
-    }
-    fn view(this: Self) -> AnyView {
-        view! { <firewall::FirewallPage data=this.0/> }.into_any()
-    }
-}
-
-pub struct Group(firewall::GroupData);
-
-#[lazy_route]
-impl LazyRoute for Group {
-    fn data() -> Self {
-        Group(firewall::GroupData::start())
-    }
-    fn view(this: Self) -> AnyView {
-        view! { <firewall::GroupPage data=this.0/> }.into_any()
-    }
-}
-
-pub struct Keys(keys::KeysData);
-
-#[lazy_route]
-impl LazyRoute for Keys {
-    fn data() -> Self {
-        Keys(keys::KeysData::start())
-    }
-    fn view(this: Self) -> AnyView {
-        view! { <keys::KeysPage data=this.0/> }.into_any()
-    }
-}
-
-pub struct Billing(billing::BillingData);
-
-#[lazy_route]
-impl LazyRoute for Billing {
-    fn data() -> Self {
-        Billing(billing::BillingData::start())
-    }
-    fn view(this: Self) -> AnyView {
-        view! { <billing::BillingPage data=this.0/> }.into_any()
-    }
-}
-
-pub struct Account(account::AccountData);
-
-#[lazy_route]
-impl LazyRoute for Account {
-    fn data() -> Self {
-        Account(account::AccountData::start())
-    }
-    fn view(this: Self) -> AnyView {
-        view! { <account::AccountPage data=this.0/> }.into_any()
-    }
-}
-
-pub struct Support(support::SupportData);
-
-#[lazy_route]
-impl LazyRoute for Support {
-    fn data() -> Self {
-        Support(support::SupportData::start())
-    }
-    fn view(this: Self) -> AnyView {
-        view! { <support::SupportPage data=this.0/> }.into_any()
-    }
-}
-
-pub struct Customer(support::CustomerData);
-
-#[lazy_route]
-impl LazyRoute for Customer {
-    fn data() -> Self {
-        Customer(support::CustomerData::start())
-    }
-    fn view(this: Self) -> AnyView {
-        view! { <support::CustomerPage data=this.0/> }.into_any()
-    }
-}
-
-pub struct Audit(support::AuditData);
-
-#[lazy_route]
-impl LazyRoute for Audit {
-    fn data() -> Self {
-        Audit(support::AuditData::start())
-    }
-    fn view(this: Self) -> AnyView {
-        view! { <support::AuditPage data=this.0/> }.into_any()
-    }
+lazy_pages! {
+    Deploy(deploy::DeployData => DeployPage);
+    Instance(instance::InstanceData => InstancePage);
+    Firewall(firewall::FirewallData => FirewallPage);
+    Keys(keys::KeysData => KeysPage);
+    Billing(billing::BillingData => BillingPage);
+    Account(account::AccountData => AccountPage);
+    Group(firewall::GroupData => GroupPage);
+    Support(support::SupportData => SupportPage);
+    Customer(support::CustomerData => CustomerPage);
+    Audit(support::AuditData => AuditPage);
 }
 
 /// Fetches every on-demand page's code while the browser is idle, once the first page works, so a
 /// click does not wait for it. Skipped when the visitor asked to save data.
 #[cfg(feature = "hydrate")]
 pub fn prefetch() {
-    use leptos::task::spawn_local;
     let save_data = js_sys::Reflect::get(&window().navigator(), &"connection".into())
         .ok()
         .filter(|c| !c.is_undefined())
@@ -145,18 +64,7 @@ pub fn prefetch() {
     if save_data {
         return;
     }
-    // One after the other, in the order the navigation offers them: the first page's own requests
-    // have already been answered, and these never compete with a click for the connection.
-    spawn_local(async {
-        Deploy::preload().await;
-        Instance::preload().await;
-        Firewall::preload().await;
-        Keys::preload().await;
-        Billing::preload().await;
-        Account::preload().await;
-        Group::preload().await;
-        Support::preload().await;
-        Customer::preload().await;
-        Audit::preload().await;
-    });
+    // One after the other: the first page's own requests have already been answered, and these
+    // never compete with a click for the connection.
+    leptos::task::spawn_local(preload_all());
 }

@@ -297,7 +297,7 @@ pub async fn lines_page(
             q.fetch_all(pool).await.context("reading statement lines")?
         }
     };
-    let db = &db.pool;
+    let any = &db.pool;
     let mut ids: Vec<&str> = lines.iter().map(|l| l.customer_id.as_str()).collect();
     ids.dedup();
     let mut who: HashMap<String, (String, String)> = HashMap::new();
@@ -309,7 +309,7 @@ pub async fn lines_page(
         for id in chunk {
             q = q.bind(*id);
         }
-        for (id, email, account) in q.fetch_all(db).await.context("reading the lines' customers")? {
+        for (id, email, account) in q.fetch_all(any).await.context("reading the lines' customers")? {
             who.insert(id, (email, account));
         }
     }

@@ -12,7 +12,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 /// What the page loads, started with the route, before the page's code has arrived.
 #[derive(Clone, Copy)]
@@ -24,8 +23,7 @@ pub struct GroupData {
 
 impl GroupData {
     pub fn start() -> GroupData {
-        let params = use_params_map();
-        let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+        let id = crate::components::path_id();
         let version = RwSignal::new(0u32);
         let group = Resource::new(move || (id.get(), version.get()), |(id, _)| get_group(id));
         GroupData { id, version, group }

@@ -20,7 +20,7 @@ use crate::error::AppError;
 use crate::model::{InstanceDetail, JobId, JobKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use progress::{Progress, Tracker};
 
 /// What the page loads, started with the route, before the page's code has arrived.
@@ -32,8 +32,7 @@ pub struct InstanceData {
 
 impl InstanceData {
     pub fn start() -> InstanceData {
-        let params = use_params_map();
-        let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+        let id = crate::components::path_id();
         let version = RwSignal::new(0u32);
         InstanceData { version, detail: Resource::new(move || (id.get(), version.get()), |(id, _)| get_instance(id)) }
     }

@@ -11,7 +11,6 @@ use crate::model::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 /// What the page loads, started with the route, before the page's code has arrived.
 #[derive(Clone, Copy)]
@@ -21,8 +20,7 @@ pub struct CustomerData {
 
 impl CustomerData {
     pub fn start() -> CustomerData {
-        let params = use_params_map();
-        let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+        let id = crate::components::path_id();
         CustomerData { summary: Resource::new(move || id.get(), get_customer) }
     }
 }
