@@ -234,7 +234,8 @@ impl FromServerFnError for AppError {
     }
 
     fn de(data: leptos::server_fn::Bytes) -> Self {
-        serde_json::from_slice(&data).unwrap_or_else(|e| AppError::Network(format!("unreadable answer: {e}")))
+        // The browser's reader (see `api::codec`): an error body is read like any other answer.
+        crate::api::codec::reader::from_slice(&data).unwrap_or_else(|_| AppError::Network("the answer could not be read".into()))
     }
 }
 

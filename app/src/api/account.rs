@@ -7,7 +7,7 @@
 use crate::error::AppError;
 use crate::model::account::{RecoveryCodes, Revoked, SecurityEvent, SessionView, TwoFactorSetup};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use super::codec::Json;
 
 #[cfg(feature = "ssr")]
 pub use port::{AccountPort, RevokeWhich};
@@ -40,28 +40,28 @@ mod port {
 }
 
 /// Starts enrolment; needs the current password.
-#[server(prefix = "/api", endpoint = "account/2fa/begin", input = Json)]
+#[server(prefix = "/api", endpoint = "account/2fa/begin", input = Json, output = Json)]
 pub async fn two_factor_begin(#[server(default)] password: String) -> Result<TwoFactorSetup, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     let o = super::ssr::owner(&ports, &p, crate::model::audit::AuditEvent::TwoFactorEnrolmentStarted).await?;
     ports.account.two_factor_begin(&o, &password).await
 }
 
-#[server(prefix = "/api", endpoint = "account/2fa/confirm", input = Json)]
+#[server(prefix = "/api", endpoint = "account/2fa/confirm", input = Json, output = Json)]
 pub async fn two_factor_confirm(code: String) -> Result<RecoveryCodes, AppError> {
     let (ports, ctx, p) = super::ssr::signed_in().await?;
     let o = super::ssr::owner(&ports, &p, crate::model::audit::AuditEvent::TwoFactorEnabled).await?;
     ports.account.two_factor_confirm(&o, &ctx, &code).await
 }
 
-#[server(prefix = "/api", endpoint = "account/2fa/disable", input = Json)]
+#[server(prefix = "/api", endpoint = "account/2fa/disable", input = Json, output = Json)]
 pub async fn two_factor_disable(password: String, code: String) -> Result<(), AppError> {
     let (ports, ctx, p) = super::ssr::signed_in().await?;
     let o = super::ssr::owner(&ports, &p, crate::model::audit::AuditEvent::TwoFactorDisabled).await?;
     ports.account.two_factor_disable(&o, &ctx, &password, &code).await
 }
 
-#[server(prefix = "/api", endpoint = "account/password", input = Json)]
+#[server(prefix = "/api", endpoint = "account/password", input = Json, output = Json)]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     use crate::model::NewPassword;
     let (ports, ctx, p) = super::ssr::signed_in().await?;
@@ -70,14 +70,14 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     ports.account.change_password(&owner, &ctx, &current_password, new).await
 }
 
-#[server(prefix = "/api", endpoint = "account/sessions", input = Json)]
+#[server(prefix = "/api", endpoint = "account/sessions", input = Json, output = Json)]
 pub async fn sessions() -> Result<Vec<SessionView>, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     ports.account.sessions(&p).await
 }
 
 /// `{id}` ends one session; `{all_others: true, password}` ends every session but this one.
-#[server(prefix = "/api", endpoint = "account/sessions/revoke", input = Json)]
+#[server(prefix = "/api", endpoint = "account/sessions/revoke", input = Json, output = Json)]
 pub async fn revoke_sessions(
     #[server(default)] id: Option<String>,
     #[server(default)] all_others: Option<bool>,
@@ -95,7 +95,7 @@ pub async fn revoke_sessions(
     ports.account.revoke_sessions(&owner, which, password.as_deref()).await
 }
 
-#[server(prefix = "/api", endpoint = "account/security_log", input = Json)]
+#[server(prefix = "/api", endpoint = "account/security_log", input = Json, output = Json)]
 pub async fn security_log() -> Result<Vec<SecurityEvent>, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     ports.account.security_log(&p).await

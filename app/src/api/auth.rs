@@ -5,7 +5,7 @@ use crate::model::{account::LoginOutcome, Me};
 
 pub use crate::model::account::FormState;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use super::codec::Json;
 
 #[cfg(feature = "ssr")]
 pub use port::AuthPort;
@@ -31,7 +31,7 @@ mod port {
     }
 }
 
-#[server(prefix = "/api", endpoint = "auth/signup", input = Json)]
+#[server(prefix = "/api", endpoint = "auth/signup", input = Json, output = Json)]
 pub async fn signup(email: String, password: String) -> Result<Me, AppError> {
     use crate::model::{Email, NewPassword};
     let email = super::field("email", Email::parse(&email))?;
@@ -40,34 +40,34 @@ pub async fn signup(email: String, password: String) -> Result<Me, AppError> {
     ports.auth.signup(&ctx, email, password).await
 }
 
-#[server(prefix = "/api", endpoint = "auth/login", input = Json)]
+#[server(prefix = "/api", endpoint = "auth/login", input = Json, output = Json)]
 pub async fn login(email: String, password: String) -> Result<LoginOutcome, AppError> {
     let (ports, ctx) = super::ssr::request().await?;
     ports.auth.login(&ctx, &email, &password).await
 }
 
 /// The second step of a sign-in: a TOTP code or a recovery code.
-#[server(prefix = "/api", endpoint = "auth/login/2fa", input = Json)]
+#[server(prefix = "/api", endpoint = "auth/login/2fa", input = Json, output = Json)]
 pub async fn login_two_factor(code: String) -> Result<Me, AppError> {
     let (ports, ctx) = super::ssr::request().await?;
     ports.auth.login_second_factor(&ctx, &code).await
 }
 
-#[server(prefix = "/api", endpoint = "auth/logout", input = Json)]
+#[server(prefix = "/api", endpoint = "auth/logout", input = Json, output = Json)]
 pub async fn logout() -> Result<(), AppError> {
     let (ports, ctx) = super::ssr::request().await?;
     ports.auth.logout(&ctx).await
 }
 
 /// `/api/auth/me`: who is signed in.
-#[server(prefix = "/api", endpoint = "auth/me", input = Json)]
+#[server(prefix = "/api", endpoint = "auth/me", input = Json, output = Json)]
 pub async fn current_user() -> Result<Me, AppError> {
     let (ports, _ctx, principal) = super::ssr::signed_in().await?;
     ports.auth.me(&principal).await
 }
 
 /// `/api/auth/form_state`: the outcome of a sign-in or sign-up form posted without JavaScript.
-#[server(prefix = "/api", endpoint = "auth/form_state", input = Json)]
+#[server(prefix = "/api", endpoint = "auth/form_state", input = Json, output = Json)]
 pub async fn posted_form() -> Result<FormState, AppError> {
     let (ports, ctx) = super::ssr::request().await?;
     ports.auth.take_form_state(&ctx).await

@@ -5,7 +5,7 @@
 use crate::error::AppError;
 use crate::model::billing::{IngestOutcome, InstanceCost, Statement};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use super::codec::Json;
 
 #[cfg(feature = "ssr")]
 pub use port::BillingPort;
@@ -27,7 +27,7 @@ mod port {
     }
 }
 
-#[server(prefix = "/api", endpoint = "billing/statement", input = Json)]
+#[server(prefix = "/api", endpoint = "billing/statement", input = Json, output = Json)]
 pub async fn get_statement(#[server(default)] month: Option<String>) -> Result<Statement, AppError> {
     use crate::model::billing::Month;
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
@@ -35,14 +35,14 @@ pub async fn get_statement(#[server(default)] month: Option<String>) -> Result<S
     ports.billing.statement(&p, month).await
 }
 
-#[server(prefix = "/api", endpoint = "billing/instance", input = Json)]
+#[server(prefix = "/api", endpoint = "billing/instance", input = Json, output = Json)]
 pub async fn get_instance_cost(id: String) -> Result<InstanceCost, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     let id = crate::model::InstanceId::parse(&id).map_err(|_| AppError::NotFound)?;
     ports.billing.instance_cost(&p, &id).await
 }
 
-#[server(prefix = "/api", endpoint = "admin/billing/ingest", input = Json)]
+#[server(prefix = "/api", endpoint = "admin/billing/ingest", input = Json, output = Json)]
 pub async fn ingest_usage() -> Result<IngestOutcome, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     ports.billing.ingest(&p).await

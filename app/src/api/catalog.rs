@@ -3,7 +3,7 @@
 use crate::error::AppError;
 use crate::model::{Offering, Template, Zone};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use super::codec::Json;
 
 #[cfg(feature = "ssr")]
 pub use port::CatalogPort;
@@ -22,20 +22,20 @@ mod port {
     }
 }
 
-#[server(prefix = "/api", endpoint = "catalog/zones", input = Json)]
+#[server(prefix = "/api", endpoint = "catalog/zones", input = Json, output = Json)]
 pub async fn zones() -> Result<Vec<Zone>, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     ports.catalog.zones(&p).await
 }
 
-#[server(prefix = "/api", endpoint = "catalog/offerings", input = Json)]
+#[server(prefix = "/api", endpoint = "catalog/offerings", input = Json, output = Json)]
 pub async fn offerings(zone_id: String) -> Result<Vec<Offering>, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     let zone = super::field("zone_id", crate::model::ZoneId::parse(&zone_id))?;
     ports.catalog.offerings(&p, &zone).await
 }
 
-#[server(prefix = "/api", endpoint = "catalog/templates", input = Json)]
+#[server(prefix = "/api", endpoint = "catalog/templates", input = Json, output = Json)]
 pub async fn templates(zone_id: String) -> Result<Vec<Template>, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     let zone = super::field("zone_id", crate::model::ZoneId::parse(&zone_id))?;

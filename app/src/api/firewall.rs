@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::model::firewall::{AddRulesOutcome, GroupDetail, GroupSummary};
 use crate::model::JobId;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use super::codec::Json;
 
 #[cfg(feature = "ssr")]
 pub use port::FirewallPort;
@@ -36,19 +36,19 @@ fn known<T>(parsed: Result<T, String>) -> Result<T, AppError> {
     parsed.map_err(|_| AppError::NotFound)
 }
 
-#[server(prefix = "/api", endpoint = "firewall/list", input = Json)]
+#[server(prefix = "/api", endpoint = "firewall/list", input = Json, output = Json)]
 pub async fn list_groups() -> Result<Vec<GroupSummary>, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     ports.firewall.list(&p).await
 }
 
-#[server(prefix = "/api", endpoint = "firewall/get", input = Json)]
+#[server(prefix = "/api", endpoint = "firewall/get", input = Json, output = Json)]
 pub async fn get_group(id: String) -> Result<GroupDetail, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     ports.firewall.get(&p, &known(crate::model::SecurityGroupId::parse(&id))?).await
 }
 
-#[server(prefix = "/api", endpoint = "firewall/create", input = Json)]
+#[server(prefix = "/api", endpoint = "firewall/create", input = Json, output = Json)]
 pub async fn create_group(name: String, #[server(default)] description: String) -> Result<GroupDetail, AppError> {
     use crate::model::firewall::GroupName;
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
@@ -58,7 +58,7 @@ pub async fn create_group(name: String, #[server(default)] description: String) 
     ports.firewall.create(&w, name, description.trim().to_string()).await
 }
 
-#[server(prefix = "/api", endpoint = "firewall/delete", input = Json)]
+#[server(prefix = "/api", endpoint = "firewall/delete", input = Json, output = Json)]
 pub async fn delete_group(id: String) -> Result<(), AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     let w = super::ssr::writer(&ports, &p, crate::model::audit::AuditEvent::GroupDeleted, Some(&id)).await?;
@@ -67,7 +67,7 @@ pub async fn delete_group(id: String) -> Result<(), AppError> {
 
 /// `{group_id, direction, protocol, start_port?, end_port?, icmp_type?, icmp_code?, cidrs}`: one rule
 /// for every range, both families at once.
-#[server(prefix = "/api", endpoint = "firewall/add_rules", input = Json)]
+#[server(prefix = "/api", endpoint = "firewall/add_rules", input = Json, output = Json)]
 pub async fn add_rules(
     group_id: String,
     direction: String,
@@ -85,7 +85,7 @@ pub async fn add_rules(
     ports.firewall.add_rules(&w, &group, NewRules { direction, traffic, cidrs }).await
 }
 
-#[server(prefix = "/api", endpoint = "firewall/remove_rule", input = Json)]
+#[server(prefix = "/api", endpoint = "firewall/remove_rule", input = Json, output = Json)]
 pub async fn remove_rule(group_id: String, rule_id: String) -> Result<(), AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     let w = super::ssr::writer(&ports, &p, crate::model::audit::AuditEvent::RuleRemoved, Some(&group_id)).await?;
@@ -99,7 +99,7 @@ pub struct GroupsChanging {
     pub job_id: JobId,
 }
 
-#[server(prefix = "/api", endpoint = "instances/set_groups", input = Json)]
+#[server(prefix = "/api", endpoint = "instances/set_groups", input = Json, output = Json)]
 pub async fn set_groups(id: String, group_ids: Vec<String>) -> Result<GroupsChanging, AppError> {
     use crate::model::SecurityGroupId;
     let (ports, _ctx, p) = super::ssr::signed_in().await?;

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::model::instance::ActionInput;
 use crate::model::{Action, DeployAccepted, InstanceDetail, InstanceId, InstanceList, JobId, JobView};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use super::codec::Json;
 
 #[cfg(feature = "ssr")]
 pub use port::{DeploySpec, InstancesPort};
@@ -49,19 +49,19 @@ fn known<T>(parsed: Result<T, String>) -> Result<T, AppError> {
     parsed.map_err(|_| AppError::NotFound)
 }
 
-#[server(prefix = "/api", endpoint = "instances/list", input = Json)]
+#[server(prefix = "/api", endpoint = "instances/list", input = Json, output = Json)]
 pub async fn list_instances() -> Result<InstanceList, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     ports.instances.list(&p).await
 }
 
-#[server(prefix = "/api", endpoint = "instances/get", input = Json)]
+#[server(prefix = "/api", endpoint = "instances/get", input = Json, output = Json)]
 pub async fn get_instance(id: String) -> Result<InstanceDetail, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     ports.instances.get(&p, &known(InstanceId::parse(&id))?).await
 }
 
-#[server(prefix = "/api", endpoint = "instances/deploy", input = Json)]
+#[server(prefix = "/api", endpoint = "instances/deploy", input = Json, output = Json)]
 pub async fn deploy(
     zone_id: String,
     offering_id: String,
@@ -100,7 +100,7 @@ pub struct ActionAccepted {
     pub job_id: JobId,
 }
 
-#[server(prefix = "/api", endpoint = "instances/action", input = Json)]
+#[server(prefix = "/api", endpoint = "instances/action", input = Json, output = Json)]
 pub async fn instance_action(id: String, #[server(flatten)] action: ActionInput) -> Result<ActionAccepted, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     let kind = crate::model::JobKind::parse(action.action.trim()).unwrap_or(crate::model::JobKind::Stop);
@@ -115,7 +115,7 @@ pub async fn run_action(id: &InstanceId, action: &Action) -> Result<ActionAccept
     instance_action(id.to_string(), action.into()).await
 }
 
-#[server(prefix = "/api", endpoint = "jobs/get", input = Json)]
+#[server(prefix = "/api", endpoint = "jobs/get", input = Json, output = Json)]
 pub async fn get_job(id: String) -> Result<JobView, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     ports.instances.job(&p, &known(JobId::parse(&id))?).await

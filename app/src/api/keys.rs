@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use crate::model::keys::{GeneratedKey, KeyView};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use super::codec::Json;
 
 #[cfg(feature = "ssr")]
 pub use port::KeysPort;
@@ -26,13 +26,13 @@ mod port {
     }
 }
 
-#[server(prefix = "/api", endpoint = "keys/list", input = Json)]
+#[server(prefix = "/api", endpoint = "keys/list", input = Json, output = Json)]
 pub async fn list_keys() -> Result<Vec<KeyView>, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     ports.keys.list(&p).await
 }
 
-#[server(prefix = "/api", endpoint = "keys/add", input = Json)]
+#[server(prefix = "/api", endpoint = "keys/add", input = Json, output = Json)]
 pub async fn add_key(name: String, public_key: String) -> Result<KeyView, AppError> {
     use crate::model::keys::PUBLIC_KEY_MAX_BYTES;
     use crate::model::SshKeyName;
@@ -45,7 +45,7 @@ pub async fn add_key(name: String, public_key: String) -> Result<KeyView, AppErr
     ports.keys.add(&o, name, &public_key).await
 }
 
-#[server(prefix = "/api", endpoint = "keys/generate", input = Json)]
+#[server(prefix = "/api", endpoint = "keys/generate", input = Json, output = Json)]
 pub async fn generate_key(name: String) -> Result<GeneratedKey, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     let o = super::ssr::owner(&ports, &p, crate::model::audit::AuditEvent::KeyGenerated).await?;
@@ -53,7 +53,7 @@ pub async fn generate_key(name: String) -> Result<GeneratedKey, AppError> {
     ports.keys.generate(&o, name).await
 }
 
-#[server(prefix = "/api", endpoint = "keys/delete", input = Json)]
+#[server(prefix = "/api", endpoint = "keys/delete", input = Json, output = Json)]
 pub async fn delete_key(name: String) -> Result<(), AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     let o = super::ssr::owner(&ports, &p, crate::model::audit::AuditEvent::KeyDeleted).await?;

@@ -9,6 +9,7 @@
 //! README, and calls every mutating one from a read-only support session.
 
 pub mod account;
+pub mod codec;
 pub mod auth;
 pub mod billing;
 pub mod catalog;

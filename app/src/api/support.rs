@@ -5,7 +5,7 @@
 use crate::error::AppError;
 use crate::model::support::{AuditPage, CustomerHit, CustomerSummary, Impersonating, SupportAccess};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use super::codec::Json;
 
 #[cfg(feature = "ssr")]
 pub use port::{SupportPort, SupportRequest};
@@ -60,7 +60,7 @@ pub struct SupportReady {
     pub ready: bool,
 }
 
-#[server(prefix = "/api", endpoint = "support/access", input = Json)]
+#[server(prefix = "/api", endpoint = "support/access", input = Json, output = Json)]
 pub async fn check_support_access() -> Result<SupportReady, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     ports.support.gate(&p).await?;
@@ -70,13 +70,13 @@ pub async fn check_support_access() -> Result<SupportReady, AppError> {
 /// Longest search accepted: an email address is at most 254 characters.
 pub const QUERY_MAX_CHARS: usize = 254;
 
-#[server(prefix = "/api", endpoint = "support/customers/search", input = Json)]
+#[server(prefix = "/api", endpoint = "support/customers/search", input = Json, output = Json)]
 pub async fn search_customers(query: String) -> Result<Vec<CustomerHit>, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     ports.support.search(&p, &query).await
 }
 
-#[server(prefix = "/api", endpoint = "support/customers/get", input = Json)]
+#[server(prefix = "/api", endpoint = "support/customers/get", input = Json, output = Json)]
 pub async fn get_customer(id: String) -> Result<CustomerSummary, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     ports.support.gate(&p).await?;
@@ -84,7 +84,7 @@ pub async fn get_customer(id: String) -> Result<CustomerSummary, AppError> {
     ports.support.customer(&p, &id).await
 }
 
-#[server(prefix = "/api", endpoint = "support/impersonate/start", input = Json)]
+#[server(prefix = "/api", endpoint = "support/impersonate/start", input = Json, output = Json)]
 pub async fn start_support(
     customer_id: String,
     reason: String,
@@ -103,13 +103,13 @@ pub async fn start_support(
     ports.support.start(&p, start, &password).await
 }
 
-#[server(prefix = "/api", endpoint = "support/impersonate/stop", input = Json)]
+#[server(prefix = "/api", endpoint = "support/impersonate/stop", input = Json, output = Json)]
 pub async fn stop_support() -> Result<(), AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     ports.support.stop(&p).await
 }
 
-#[server(prefix = "/api", endpoint = "support/audit", input = Json)]
+#[server(prefix = "/api", endpoint = "support/audit", input = Json, output = Json)]
 pub async fn support_audit(
     #[server(default)] customer_id: Option<String>,
     #[server(default)] staff_id: Option<String>,
@@ -132,13 +132,13 @@ pub async fn support_audit(
     ports.support.audit(&p, filter).await
 }
 
-#[server(prefix = "/api", endpoint = "account/support_access", input = Json)]
+#[server(prefix = "/api", endpoint = "account/support_access", input = Json, output = Json)]
 pub async fn my_support_access() -> Result<SupportAccess, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     ports.support.access(&p).await
 }
 
-#[server(prefix = "/api", endpoint = "account/support_access/set", input = Json)]
+#[server(prefix = "/api", endpoint = "account/support_access/set", input = Json, output = Json)]
 pub async fn set_support_access(mode: String) -> Result<SupportAccess, AppError> {
     use crate::model::support::SupportAccessMode;
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
@@ -147,14 +147,14 @@ pub async fn set_support_access(mode: String) -> Result<SupportAccess, AppError>
     ports.support.set_access(&o, mode).await
 }
 
-#[server(prefix = "/api", endpoint = "account/support_access/grant", input = Json)]
+#[server(prefix = "/api", endpoint = "account/support_access/grant", input = Json, output = Json)]
 pub async fn grant_support_access() -> Result<SupportAccess, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     let o = super::ssr::owner(&ports, &p, crate::model::audit::AuditEvent::SupportAccessGranted).await?;
     ports.support.grant(&o).await
 }
 
-#[server(prefix = "/api", endpoint = "account/support_access/revoke", input = Json)]
+#[server(prefix = "/api", endpoint = "account/support_access/revoke", input = Json, output = Json)]
 pub async fn revoke_support_access() -> Result<SupportAccess, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
     let o = super::ssr::owner(&ports, &p, crate::model::audit::AuditEvent::SupportAccessRevoked).await?;

@@ -28,6 +28,14 @@ pub struct Me {
     pub impersonating: Option<super::support::Impersonating>,
 }
 
+/// What the sign-in page reads of a [`LoginOutcome`]: whether a code comes next. (Signed in, the
+/// panel loads afresh and asks who is signed in itself.)
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct LoginStep {
+    #[serde(default)]
+    pub two_factor_required: bool,
+}
+
 /// `/api/auth/login` when the password was right: either signed in, or one more step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginOutcome {
@@ -92,4 +100,22 @@ pub struct FormState {
     /// The password was right: the code comes next.
     #[serde(default)]
     pub code_step: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sign_in_page_reads_both_outcomes_of_a_sign_in() {
+        let me = Me { email: crate::model::Email::parse("a@example.com").unwrap(), role: Role::Customer, two_factor_enabled: false, impersonating: None };
+        for (outcome, code_next) in [
+            (LoginOutcome { two_factor_required: true, me: None }, true),
+            (LoginOutcome { two_factor_required: false, me: Some(me) }, false),
+        ] {
+            let json = serde_json::to_string(&outcome).unwrap();
+            let step: LoginStep = crate::api::codec::reader::from_str(&json).unwrap();
+            assert_eq!(step.two_factor_required, code_next, "{json}");
+        }
+    }
 }

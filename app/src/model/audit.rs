@@ -101,7 +101,7 @@ impl serde::Serialize for AuditAction {
 impl<'de> serde::Deserialize<'de> for AuditAction {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-        AuditAction::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("unknown audit action {s:?}")))
+        AuditAction::parse(&s).ok_or_else(|| serde::de::Error::invalid_value(serde::de::Unexpected::Str(&s), &"an audit action"))
     }
 }
 
@@ -128,6 +128,6 @@ mod tests {
             assert_eq!(AuditAction::parse(k.as_str()), Some(AuditAction::Job(*k)));
         }
         assert_eq!(serde_json::to_string(&AuditOutcome::Requested).unwrap(), "\"requested\"");
-        assert!(serde_json::from_str::<AuditCategory>("\"nonsense\"").unwrap_err().to_string().contains("expected one of auth"));
+        assert!(serde_json::from_str::<AuditCategory>("\"nonsense\"").unwrap_err().to_string().contains("expected one of `auth`"));
     }
 }

@@ -12,7 +12,7 @@ impl Email {
     pub const MAX_LEN: usize = 254;
 
     pub fn parse(raw: &str) -> Result<Email, String> {
-        let s = raw.trim().to_lowercase();
+        let s = super::text::lowercase(raw.trim());
         if s.is_empty() {
             return Err("Enter your email address.".into());
         }

@@ -40,10 +40,9 @@ macro_rules! text_enum {
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-                $name::parse(&s).ok_or_else(|| {
-                    let words: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
-                    serde::de::Error::custom(format!("unknown value {s:?}; expected one of {}", words.join(", ")))
-                })
+                // serde's own "unknown variant" error: it names the words to the API caller, and the
+                // browser's reader skips its formatting.
+                $name::parse(&s).ok_or_else(|| serde::de::Error::unknown_variant(&s, &[$($s),+]))
             }
         }
     };
@@ -98,6 +97,7 @@ pub mod keys;
 pub mod money;
 pub mod password;
 pub mod support;
+pub mod text;
 
 pub use account::{Me, Role};
 pub use catalog::{Offering, Template, Tier, Zone};

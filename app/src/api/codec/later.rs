@@ -1,0 +1,275 @@
+//! Loads whose answers are read where they are shown.
+//!
+//! The panel's main module starts every page's loads the moment the page is entered, while the
+//! page's own code (a chunk, see `pages::lazy`) is still on its way, so code and data travel together.
+//! Were those loads typed, the main module would carry every page's decoding and one copy of the
+//! resource machinery per load. So a load is a [`Call`] (a server function's endpoint and JSON body:
+//! plain data), every load is the same resource of answers kept as JSON text, and a [`Later<T>`]
+//! reads its text as a `T` in the code that shows it, which is where that decoding then lives.
+
+use super::{load, reader, Load};
+use crate::error::AppError;
+use futures::future::{FutureExt, Map};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize, Serializer};
+use std::future::IntoFuture;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// A server function's answer as JSON text. Inside a page it travels as a JSON string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Raw(String);
+
+impl Serialize for Raw {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Raw)
+    }
+}
+
+/// Rendering on the server, a call runs the function's body in the page's request.
+#[cfg(feature = "ssr")]
+type Body = Arc<dyn Fn() -> futures::future::BoxFuture<'static, Result<String, AppError>> + Send + Sync>;
+
+/// What a load asks for: a server function call, or an answer known without asking. Equal calls
+/// are one load: the page loads again when its call changes (or its [`Call::version`] does).
+pub struct Call<T> {
+    what: What,
+    version: u32,
+    of: PhantomData<fn() -> T>,
+}
+
+#[derive(Clone)]
+enum What {
+    Post {
+        path: &'static str,
+        body: String,
+        #[cfg(feature = "ssr")]
+        run: Body,
+    },
+    Known(&'static str),
+}
+
+impl<T> Call<T> {
+    /// Server function `F`, as its typed call would send it.
+    pub fn to<F>(call: F) -> Call<T>
+    where
+        F: ServerFn<Error = AppError, Output = T> + Serialize + Clone + Send + Sync + 'static,
+        T: Serialize,
+    {
+        let body = serde_json::to_string(&call).unwrap_or_default();
+        #[cfg(feature = "ssr")]
+        let run: Body = Arc::new(move || {
+            let call = call.clone();
+            Box::pin(async move {
+                let answer = call.run_body().await?;
+                serde_json::to_string(&answer).map_err(|e| {
+                    tracing::error!(error = %e, path = F::PATH, "an answer could not be written");
+                    AppError::internal()
+                })
+            })
+        });
+        Call {
+            what: What::Post {
+                path: F::PATH,
+                body,
+                #[cfg(feature = "ssr")]
+                run,
+            },
+            version: 0,
+            of: PhantomData,
+        }
+    }
+
+    /// An answer known without asking, as JSON (`[]` for an empty list, `null` for nothing).
+    pub fn known(json: &'static str) -> Call<T> {
+        Call { what: What::Known(json), version: 0, of: PhantomData }
+    }
+
+    /// The same call, made again whenever `version` changes (after the page changed what it shows).
+    pub fn version(self, version: u32) -> Call<T> {
+        Call { version, ..self }
+    }
+
+    /// The same call, read as an `Option` that holds its answer (JSON writes `Some(v)` as `v`).
+    pub fn some(self) -> Call<Option<T>> {
+        Call { what: self.what, version: self.version, of: PhantomData }
+    }
+
+    /// The same call, its answer read as `U`: a part of it the page needs (`U`'s fields must be
+    /// among the answer's, which a test of `U` checks), or `serde::de::IgnoredAny` when only
+    /// success matters. The browser then carries no code for the rest of the answer.
+    pub fn reading<U>(self) -> Call<U> {
+        Call { what: self.what, version: self.version, of: PhantomData }
+    }
+
+    fn untyped(self) -> Call<()> {
+        Call { what: self.what, version: self.version, of: PhantomData }
+    }
+}
+
+impl<T> Clone for Call<T> {
+    fn clone(&self) -> Self {
+        Call { what: self.what.clone(), version: self.version, of: PhantomData }
+    }
+}
+
+impl<T> PartialEq for Call<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version
+            && match (&self.what, &other.what) {
+                (What::Post { path: a, body: x, .. }, What::Post { path: b, body: y, .. }) => a == b && x == y,
+                (What::Known(a), What::Known(b)) => a == b,
+                _ => false,
+            }
+    }
+}
+
+impl Call<()> {
+    /// The answer's text. One function for every load, so the browser has it once.
+    async fn answer(self) -> Result<Raw, AppError> {
+        match self.what {
+            What::Known(json) => Ok(Raw(json.to_string())),
+            #[cfg(feature = "ssr")]
+            What::Post { run, .. } => run().await.map(Raw),
+            #[cfg(not(feature = "ssr"))]
+            What::Post { path, body, .. } => post(path, body).await.map(Raw),
+        }
+    }
+}
+
+/// Makes `call` once, now (a button's action), and reads its answer. Through the same `POST` as
+/// every load, so a page that has loads needs no other client code for this.
+pub async fn send<T: DeserializeOwned>(call: Call<T>) -> Result<T, AppError> {
+    read(call.untyped().answer().await)
+}
+
+/// A button's call and its last answer (what `ServerAction` offers, over the one `POST` every load
+/// uses, and without the typed client code a `ServerAction` brings for each function).
+pub struct Act<T: Send + Sync + 'static> {
+    value: RwSignal<Option<Result<T, AppError>>>,
+    pending: RwSignal<bool>,
+}
+
+impl<T: Send + Sync + 'static> Clone for Act<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for Act<T> {}
+
+impl<T: DeserializeOwned + Clone + Send + Sync + 'static> Act<T> {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Act { value: RwSignal::new(None), pending: RwSignal::new(false) }
+    }
+
+    /// Makes `call`; its answer replaces the last one when it arrives.
+    pub fn run(&self, call: Call<T>) {
+        let this = *self;
+        this.pending.set(true);
+        leptos::task::spawn_local(async move {
+            let answer = send(call).await;
+            this.value.set(Some(answer));
+            this.pending.set(false);
+        });
+    }
+
+    /// The last answer, `None` before the first.
+    pub fn value(&self) -> ReadSignal<Option<Result<T, AppError>>> {
+        self.value.read_only()
+    }
+
+    pub fn pending(&self) -> ReadSignal<bool> {
+        self.pending.read_only()
+    }
+}
+
+/// A `POST` of a JSON body, answered with JSON text or the error envelope (as every server
+/// function's call from the browser).
+#[cfg(feature = "hydrate")]
+async fn post(path: &'static str, body: String) -> Result<String, AppError> {
+    use leptos::server_fn::client::{browser::BrowserClient, Client};
+    use leptos::server_fn::error::FromServerFnError;
+    use leptos::server_fn::request::{browser::BrowserRequest, ClientReq};
+    use leptos::server_fn::response::ClientRes;
+    use leptos::server_fn::ContentType;
+    let json = super::JsonBody::CONTENT_TYPE;
+    let request = <BrowserRequest as ClientReq<AppError>>::try_new_post(path, json, json, body)?;
+    let response = <BrowserClient as Client<AppError>>::send(request).await?;
+    let status = ClientRes::<AppError>::status(&response);
+    let text = ClientRes::<AppError>::try_into_string(response).await?;
+    if (400..=599).contains(&status) {
+        Err(AppError::de(text.into()))
+    } else {
+        Ok(text)
+    }
+}
+
+/// Neither server nor browser (a unit test of this crate alone): nothing to call.
+#[cfg(not(any(feature = "hydrate", feature = "ssr")))]
+async fn post(_path: &'static str, _body: String) -> Result<String, AppError> {
+    Err(AppError::Network("no server to call in this build".into()))
+}
+
+/// A load whose answer is read as a `T` where it is shown: `.await` and [`Later::get`] decode it.
+pub struct Later<T: 'static> {
+    raw: Load<Raw>,
+    of: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Later<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Later<T> {}
+
+/// Starts a [`Later`]: loads `call()`'s answer, and again whenever it changes. Rendering on the
+/// server, the answer is part of the page.
+pub fn later<T>(call: impl Fn() -> Call<T> + Send + Sync + 'static) -> Later<T> {
+    Later { raw: raw_load(Arc::new(move || call().untyped())), of: PhantomData }
+}
+
+/// The one resource every [`Later`] is.
+fn raw_load(call: Arc<dyn Fn() -> Call<()> + Send + Sync>) -> Load<Raw> {
+    load(move || call(), Call::answer)
+}
+
+impl<T: DeserializeOwned + 'static> Later<T> {
+    /// The answer, once there (tracked, like `Resource::get`).
+    pub fn get(&self) -> Option<Result<T, AppError>> {
+        self.raw.get().map(read)
+    }
+
+    pub fn refetch(&self) {
+        self.raw.refetch();
+    }
+
+    /// Loads again each time `changed` gives a new value (an action's `version()`, say): how a page
+    /// shows what its own actions changed.
+    pub fn reload_on<V: PartialEq + Clone + Send + Sync + 'static>(self, changed: impl Fn() -> V + Send + Sync + 'static) {
+        Effect::watch(changed, move |_, _, _| self.refetch(), false);
+    }
+}
+
+fn read<T: DeserializeOwned>(answer: Result<Raw, AppError>) -> Result<T, AppError> {
+    answer.and_then(|Raw(json)| reader::from_str(&json).map_err(|_| AppError::Network("the answer could not be read".into())))
+}
+
+impl<T: DeserializeOwned + 'static> IntoFuture for Later<T> {
+    type Output = Result<T, AppError>;
+    type IntoFuture = Map<<Load<Raw> as IntoFuture>::IntoFuture, fn(Result<Raw, AppError>) -> Result<T, AppError>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        self.raw.into_future().map(read as fn(_) -> _)
+    }
+}
