@@ -97,7 +97,7 @@ pub fn TierBadge(tier: Option<Tier>) -> impl IntoView {
 pub fn StateBadge(#[prop(into)] instance: Signal<Instance>) -> impl IntoView {
     let class = move || {
         let i = instance.get();
-        let kind = if i.busy.is_some() { "busy".to_string() } else { i.state.as_str().to_lowercase() };
+        let kind = if i.busy.is_some() { "busy".to_string() } else { i.state.as_str().to_ascii_lowercase() };
         format!("state state-{kind}")
     };
     view! {
@@ -156,7 +156,7 @@ pub fn ConfirmButton(
     on_confirm: Callback<()>,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
-    let id = format!("confirm-{}-{key}", label.to_lowercase().replace(' ', "-"));
+    let id = format!("confirm-{}-{key}", label.to_ascii_lowercase().replace(' ', "-"));
     let alternatives = StoredValue::new(alternatives);
     let confirm_class = if danger { "button danger" } else { "button primary" };
     view! {

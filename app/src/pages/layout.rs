@@ -4,24 +4,24 @@
 //! `Suspense`, so a page's data is fetched once; only the parts that depend on who is signed in wait
 //! for `/api/auth/me`, which pages can read too (`use_who`).
 
-use crate::api::auth::{current_user, Logout};
+use crate::api::auth::{CurrentUser, Logout};
 use crate::error::AppError;
 use crate::model::Me;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
-use leptos_router::hooks::use_navigate;
+use crate::api::codec::{later, send, Call, Later};
 
 /// Who is signed in, loaded once per page view.
 #[derive(Clone, Copy)]
-pub struct Who(pub Resource<Result<Me, AppError>>);
+pub struct Who(pub Later<Me>);
 
-pub fn use_who() -> Resource<Result<Me, AppError>> {
+pub fn use_who() -> Later<Me> {
     expect_context::<Who>().0
 }
 
 #[component]
 pub fn SignedIn() -> impl IntoView {
-    let who = Resource::new(|| (), |_| current_user());
+    let who = later(|| Call::to(CurrentUser {}));
     provide_context(Who(who));
     let menu_open = RwSignal::new(false);
     view! {
@@ -57,13 +57,15 @@ pub fn SignedIn() -> impl IntoView {
 
 #[component]
 fn Nav(me: Me, menu_open: RwSignal<bool>) -> impl IntoView {
-    let logout = ServerAction::<Logout>::new();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if logout.value().get().is_some() {
-            navigate("/login", Default::default());
-        }
-    });
+    let signing_out = RwSignal::new(false);
+    let sign_out = move |_| {
+        signing_out.set(true);
+        leptos::task::spawn_local(async move {
+            // Signed out or not (the session may have ended already), the sign-in page is next.
+            let _ = send(Call::to(Logout {})).await;
+            crate::bundle::open("/login");
+        });
+    };
     // In a support session the panel is the customer's, their navigation and their address included.
     let staff = me.role.is_staff() && me.impersonating.is_none();
     let shown_email = me.impersonating.as_ref().map(|s| s.customer_email.to_string()).unwrap_or_else(|| me.email.to_string());
@@ -78,7 +80,7 @@ fn Nav(me: Me, menu_open: RwSignal<bool>) -> impl IntoView {
         </nav>
         <div class="who">
             <span class="email" title="Signed in as">{shown_email}</span>
-            <button type="button" class="button subtle" on:click=move |_| { logout.dispatch(Logout {}); }>
+            <button type="button" class="button subtle" disabled=move || signing_out.get() on:click=sign_out>
                 "Sign out"
             </button>
         </div>

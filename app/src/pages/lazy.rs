@@ -51,20 +51,10 @@ lazy_pages! {
     Audit(support::AuditData => AuditPage);
 }
 
-/// Fetches every on-demand page's code while the browser is idle, once the first page works, so a
-/// click does not wait for it. Skipped when the visitor asked to save data.
+/// Fetches every on-demand page's code, one after the other (see `bundle::prefetch`): the first
+/// page's own requests have already been answered, and these never compete with a click for the
+/// connection.
 #[cfg(feature = "hydrate")]
 pub fn prefetch() {
-    let save_data = js_sys::Reflect::get(&window().navigator(), &"connection".into())
-        .ok()
-        .filter(|c| !c.is_undefined())
-        .and_then(|c| js_sys::Reflect::get(&c, &"saveData".into()).ok())
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
-    if save_data {
-        return;
-    }
-    // One after the other: the first page's own requests have already been answered, and these
-    // never compete with a click for the connection.
     leptos::task::spawn_local(preload_all());
 }

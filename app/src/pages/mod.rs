@@ -9,6 +9,7 @@ pub mod instance;
 pub mod instances;
 pub mod keys;
 pub mod layout;
+#[cfg(not(feature = "public"))]
 pub mod lazy;
 pub mod support;
 

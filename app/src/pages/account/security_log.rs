@@ -1,19 +1,19 @@
 //! The security log: sign-ins, failures, security changes, support access.
 
-use crate::api::account::security_log;
+use crate::api::account::SecurityLog;
 use crate::components::{loaded, when, Loading, StackTable};
-use crate::error::AppError;
 use crate::model::account::SecurityEvent;
 use leptos::prelude::*;
+use crate::api::codec::{later, Call, Later};
 
 #[derive(Clone, Copy)]
 pub struct LogData {
-    log: Resource<Result<Vec<SecurityEvent>, AppError>>,
+    log: Later<Vec<SecurityEvent>>,
 }
 
 impl LogData {
     pub fn start(version: RwSignal<u32>) -> LogData {
-        LogData { log: Resource::new(move || version.get(), |_| security_log()) }
+        LogData { log: later(move || Call::to(SecurityLog {}).version(version.get())) }
     }
 }
 

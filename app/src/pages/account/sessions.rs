@@ -1,27 +1,27 @@
 //! Signed-in sessions: end one, or (with the password) all the others.
 
-use crate::api::account::{sessions, RevokeSessions};
+use crate::api::account::{RevokeSessions, Sessions as ListSessions};
 use crate::components::{loaded, when, ErrorNote, FieldError, Loading, StackTable};
-use crate::error::AppError;
 use crate::model::account::SessionView;
 use leptos::prelude::*;
+use crate::api::codec::{later, Call, Later};
 
 #[derive(Clone, Copy)]
 pub struct SessionsData {
-    revoke: ServerAction<RevokeSessions>,
-    list: Resource<Result<Vec<SessionView>, AppError>>,
+    list: Later<Vec<SessionView>>,
 }
 
 impl SessionsData {
     pub fn start(version: RwSignal<u32>) -> SessionsData {
-        let revoke = ServerAction::<RevokeSessions>::new();
-        SessionsData { revoke, list: Resource::new(move || (version.get(), revoke.version().get()), |_| sessions()) }
+        SessionsData { list: later(move || Call::to(ListSessions {}).version(version.get())) }
     }
 }
 
 #[component]
 pub fn Sessions(data: SessionsData) -> impl IntoView {
-    let SessionsData { revoke, list } = data;
+    let SessionsData { list } = data;
+    let revoke = ServerAction::<RevokeSessions>::new();
+    list.reload_on(move || revoke.version().get());
     let error = Signal::derive(move || revoke.value().get().and_then(Result::err));
     let password = RwSignal::new(String::new());
     Effect::new(move |_| {

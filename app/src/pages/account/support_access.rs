@@ -5,13 +5,14 @@ use crate::api::support::{my_support_access, GrantSupportAccess, RevokeSupportAc
 use crate::components::{loaded, when, ErrorNote, Guard, Loading};
 use crate::model::support::{SupportAccess, SupportAccessMode, SupportMode, GRANT_HOURS};
 use leptos::prelude::*;
+use crate::api::codec::load;
 
 #[component]
 pub fn SupportAccessPanel() -> impl IntoView {
     let set = ServerAction::<SetSupportAccess>::new();
     let grant = ServerAction::<GrantSupportAccess>::new();
     let revoke = ServerAction::<RevokeSupportAccess>::new();
-    let access = Resource::new(move || (set.version().get(), grant.version().get(), revoke.version().get()), |_| my_support_access());
+    let access = load(move || (set.version().get(), grant.version().get(), revoke.version().get()), |_| my_support_access());
     let error = Signal::derive(move || {
         set.value()
             .get()

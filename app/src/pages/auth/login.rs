@@ -1,33 +1,31 @@
 use super::{form_state, Brand};
 use crate::api::auth::{Login, LoginTwoFactor};
+use crate::api::codec::{Act, Call};
+use crate::model::account::LoginStep;
+use serde::de::IgnoredAny;
 use crate::components::{general_error, ErrorNote, FieldError};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
-    let login = ServerAction::<Login>::new();
-    let second = ServerAction::<LoginTwoFactor>::new();
+    let login = Act::<LoginStep>::new();
+    let second = Act::<IgnoredAny>::new();
     let posted = form_state();
-    let navigate = use_navigate();
     let posted_state = move || posted.get().and_then(Result::ok).unwrap_or_default();
     // A form posted before the app loaded may have asked for the code already.
     let needs_code = Memo::new(move |_| {
         matches!(login.value().get(), Some(Ok(ref o)) if o.two_factor_required)
             || (login.value().get().is_none() && posted_state().code_step)
     });
-    Effect::new({
-        let navigate = navigate.clone();
-        move |_| {
-            let done =
-                matches!(login.value().get(), Some(Ok(ref o)) if !o.two_factor_required) || matches!(second.value().get(), Some(Ok(_)));
-            if done {
-                navigate("/", Default::default());
-            }
+    Effect::new(move |_| {
+        let done =
+            matches!(login.value().get(), Some(Ok(ref o)) if !o.two_factor_required) || matches!(second.value().get(), Some(Ok(_)));
+        if done {
+            crate::bundle::open("/");
         }
     });
     let error = Signal::derive(move || {
@@ -40,11 +38,11 @@ pub fn LoginPage() -> impl IntoView {
     });
     let submit_password = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        login.dispatch(Login { email: email.get_untracked(), password: password.get_untracked() });
+        login.run(Call::to(Login { email: email.get_untracked(), password: password.get_untracked() }).reading());
     };
     let submit_code = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        second.dispatch(LoginTwoFactor { code: code.get_untracked() });
+        second.run(Call::to(LoginTwoFactor { code: code.get_untracked() }).reading());
     };
     view! {
         <Title text="Sign in"/>

@@ -12,8 +12,8 @@ pub use login::LoginPage;
 pub use signup::SignupPage;
 
 use crate::api::auth::FormState;
-use crate::error::AppError;
 use leptos::prelude::*;
+use crate::api::codec::{load, Load};
 
 #[component]
 fn Brand() -> impl IntoView {
@@ -26,6 +26,6 @@ fn Brand() -> impl IntoView {
 }
 
 /// The outcome of a form posted without JavaScript, if the last request was one.
-fn form_state() -> Resource<Result<FormState, AppError>> {
-    Resource::new(|| (), |_| crate::api::auth::posted_form())
+fn form_state() -> Load<FormState> {
+    load(|| (), |_| crate::api::auth::posted_form())
 }

@@ -1,10 +1,11 @@
 use super::{form_state, Brand};
 use crate::api::auth::Signup;
+use crate::api::codec::{Act, Call};
+use serde::de::IgnoredAny;
 use crate::components::{general_error, ErrorNote, FieldError};
 use crate::model::{Email, NewPassword};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
 
 /// What the live hint says about a password. Length is all the browser can judge: the server also
 /// refuses passwords that are easy to guess, so the hint never calls one "good".
@@ -25,12 +26,11 @@ pub fn SignupPage() -> impl IntoView {
     let touched_email = RwSignal::new(false);
     // The server's last answer stands until the customer changes what it was about.
     let answered = RwSignal::new((String::new(), String::new()));
-    let signup = ServerAction::<Signup>::new();
+    let signup = Act::<IgnoredAny>::new();
     let posted = form_state();
-    let navigate = use_navigate();
     Effect::new(move |_| {
         if matches!(signup.value().get(), Some(Ok(_))) {
-            navigate("/", Default::default());
+            crate::bundle::open("/");
         }
     });
     // Validated as you type, with the same rules the server applies.
@@ -54,7 +54,7 @@ pub fn SignupPage() -> impl IntoView {
         ev.prevent_default();
         touched_email.set(true);
         answered.set((email.get_untracked(), password.get_untracked()));
-        signup.dispatch(Signup { email: email.get_untracked(), password: password.get_untracked() });
+        signup.run(Call::to(Signup { email: email.get_untracked(), password: password.get_untracked() }).reading());
     };
     view! {
         <Title text="Create an account"/>

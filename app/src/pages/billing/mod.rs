@@ -4,15 +4,15 @@
 
 mod chart;
 
-use crate::api::billing::get_statement;
+use crate::api::billing::GetStatement;
 use crate::components::{loaded, when, Loading, StackTable};
-use crate::error::AppError;
 use crate::model::billing::{Month, Statement};
 use crate::model::Money;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
+use crate::api::codec::{later, Call, Later};
 
 /// The rule, as the customer reads it (and as `server::billing::rule` applies it).
 pub const RULE: &str = "An instance is billed for every hour it exists, running or stopped: a stopped instance keeps its disk and addresses. \
@@ -22,14 +22,14 @@ pub const RULE: &str = "An instance is billed for every hour it exists, running 
 /// What the page loads, started with the route, before the page's code has arrived.
 #[derive(Clone, Copy)]
 pub struct BillingData {
-    statement: Resource<Result<Statement, AppError>>,
+    statement: Later<Statement>,
 }
 
 impl BillingData {
     pub fn start() -> BillingData {
         let query = use_query_map();
         let month = Memo::new(move |_| query.read().get("month").and_then(|m| Month::parse(&m).ok()));
-        BillingData { statement: Resource::new(move || month.get(), |m| get_statement(m.map(|m| m.to_string()))) }
+        BillingData { statement: later(move || Call::to(GetStatement { month: month.get().map(|m| m.to_string()) })) }
     }
 }
 

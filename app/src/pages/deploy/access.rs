@@ -8,6 +8,7 @@ use crate::model::instance::AccessChoice;
 use crate::model::SshKeyName;
 use crate::pages::keys::{AddKeyForm, GenerateKeyForm};
 use leptos::prelude::*;
+use crate::api::codec::load;
 
 /// Which inline form is open.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -20,7 +21,7 @@ enum Inline {
 #[component]
 pub(super) fn AccessStep(form: Form) -> impl IntoView {
     let changed = RwSignal::new(0u32);
-    let keys = Resource::new(
+    let keys = load(
         move || (form.access.get() == AccessChoice::SshKey, changed.get()),
         |(wanted, _)| async move {
             if wanted {

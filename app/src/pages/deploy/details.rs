@@ -7,6 +7,7 @@ use crate::error::AppError;
 use crate::model::instance::UserData;
 use crate::model::Hostname;
 use leptos::prelude::*;
+use crate::api::codec::load;
 
 #[component]
 pub(super) fn NameStep(form: Form, server_error: Signal<Option<AppError>>) -> impl IntoView {
@@ -27,7 +28,7 @@ pub(super) fn NameStep(form: Form, server_error: Signal<Option<AppError>>) -> im
 
 #[component]
 pub(super) fn GroupsStep(form: Form) -> impl IntoView {
-    let groups = Resource::new(|| (), |_| list_groups());
+    let groups = load(|| (), |_| list_groups());
     // Until the customer picks, the instance joins the default group.
     let touched = RwSignal::new(false);
     view! {

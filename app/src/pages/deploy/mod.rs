@@ -10,15 +10,15 @@ mod size;
 mod summary;
 mod zone;
 
-use crate::api::catalog::{offerings, templates, zones};
+use crate::api::catalog::{Offerings, Templates, Zones};
 use crate::api::instances::Deploy;
 use crate::components::new_idempotency_key;
-use crate::error::AppError;
 use crate::model::instance::{AccessChoice, UserData};
 use crate::model::{Hostname, Offering, OfferingId, SecurityGroupId, Template, TemplateId, Tier, Zone, ZoneId};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
+use crate::api::codec::{later, Call, Later};
 
 /// Everything the customer has chosen so far; each step reads and sets its part.
 #[derive(Clone, Copy)]
@@ -37,9 +37,9 @@ pub(super) struct Form {
 /// What the catalogue offers for the chosen zone.
 #[derive(Clone, Copy)]
 pub(super) struct Choices {
-    pub zones: Resource<Result<Vec<Zone>, AppError>>,
-    pub offerings: Resource<Result<Vec<Offering>, AppError>>,
-    pub templates: Resource<Result<Vec<Template>, AppError>>,
+    pub zones: Later<Vec<Zone>>,
+    pub offerings: Later<Vec<Offering>>,
+    pub templates: Later<Vec<Template>>,
 }
 
 impl Form {
@@ -109,21 +109,11 @@ impl DeployData {
     pub fn start() -> DeployData {
         let form = Form::new();
         // The zone's sizes and images load together, the moment a zone is chosen.
-        let for_zone = move || form.zone.get();
+        let zone = move || form.zone.get().map(|z| z.to_string());
         let choices = Choices {
-            zones: Resource::new(|| (), |_| zones()),
-            offerings: Resource::new(for_zone, |z| async move {
-                match z {
-                    Some(z) => offerings(z.to_string()).await,
-                    None => Ok(vec![]),
-                }
-            }),
-            templates: Resource::new(for_zone, |z| async move {
-                match z {
-                    Some(z) => templates(z.to_string()).await,
-                    None => Ok(vec![]),
-                }
-            }),
+            zones: later(|| Call::to(Zones {})),
+            offerings: later(move || zone().map_or(Call::known("[]"), |zone_id| Call::to(Offerings { zone_id }))),
+            templates: later(move || zone().map_or(Call::known("[]"), |zone_id| Call::to(Templates { zone_id }))),
         };
         DeployData { form, choices }
     }

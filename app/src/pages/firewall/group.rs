@@ -3,7 +3,7 @@
 
 use super::rule_form::RuleForm;
 use super::RulesTable;
-use crate::api::firewall::{get_group, remove_rule};
+use crate::api::firewall::{remove_rule, GetGroup};
 use crate::components::{ErrorNote, ErrorView, Guard, Loading};
 use crate::error::AppError;
 use crate::model::firewall::GroupDetail;
@@ -12,20 +12,21 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use crate::api::codec::{later, Call, Later};
 
 /// What the page loads, started with the route, before the page's code has arrived.
 #[derive(Clone, Copy)]
 pub struct GroupData {
     id: Memo<String>,
     version: RwSignal<u32>,
-    group: Resource<Result<GroupDetail, AppError>>,
+    group: Later<GroupDetail>,
 }
 
 impl GroupData {
     pub fn start() -> GroupData {
         let id = crate::components::path_id();
         let version = RwSignal::new(0u32);
-        let group = Resource::new(move || (id.get(), version.get()), |(id, _)| get_group(id));
+        let group = later(move || Call::to(GetGroup { id: id.get() }).version(version.get()));
         GroupData { id, version, group }
     }
 }

@@ -9,34 +9,32 @@ mod rules_table;
 pub use group::{GroupData, GroupPage};
 pub use rules_table::RulesTable;
 
-use crate::api::firewall::{list_groups, CreateGroup, DeleteGroup};
+use crate::api::firewall::{CreateGroup, DeleteGroup, ListGroups};
 use crate::components::{general_error, loaded, ConfirmButton, ErrorNote, FieldError, Guard, Loading, StackTable};
-use crate::error::AppError;
 use crate::model::firewall::{GroupName, GroupSummary};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use crate::api::codec::{later, Call, Later};
 
 /// What the page loads, started with the route, before the page's code has arrived.
 #[derive(Clone, Copy)]
 pub struct FirewallData {
-    create: ServerAction<CreateGroup>,
-    delete: ServerAction<DeleteGroup>,
-    groups: Resource<Result<Vec<GroupSummary>, AppError>>,
+    groups: Later<Vec<GroupSummary>>,
 }
 
 impl FirewallData {
     pub fn start() -> FirewallData {
-        let create = ServerAction::<CreateGroup>::new();
-        let delete = ServerAction::<DeleteGroup>::new();
-        let groups = Resource::new(move || (create.version().get(), delete.version().get()), |_| list_groups());
-        FirewallData { create, delete, groups }
+        FirewallData { groups: later(|| Call::to(ListGroups {})) }
     }
 }
 
 #[component]
 pub fn FirewallPage(data: FirewallData) -> impl IntoView {
-    let FirewallData { create, delete, groups } = data;
+    let FirewallData { groups } = data;
+    let create = ServerAction::<CreateGroup>::new();
+    let delete = ServerAction::<DeleteGroup>::new();
+    groups.reload_on(move || (create.version().get(), delete.version().get()));
     let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));
     view! {
         <Title text="Firewall"/>

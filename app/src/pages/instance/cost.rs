@@ -5,10 +5,11 @@ use crate::components::{when, Loading};
 use crate::model::InstanceId;
 use leptos::prelude::*;
 use leptos_router::components::A;
+use crate::api::codec::load;
 
 #[component]
 pub fn CostPanel(id: InstanceId) -> impl IntoView {
-    let cost = Resource::new(move || id.to_string(), get_instance_cost);
+    let cost = load(move || id.to_string(), get_instance_cost);
     view! {
         <section class="panel" aria-labelledby="cost-h">
             <h2 id="cost-h">"Cost this month"</h2>

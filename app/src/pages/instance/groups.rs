@@ -11,11 +11,12 @@ use crate::model::{InstanceId, InstanceState, JobKind, SecurityGroupId};
 use crate::pages::firewall::RulesTable;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use crate::api::codec::load;
 
 #[component]
 pub fn GroupsPanel(id: InstanceId, state: InstanceState, groups: Vec<SecurityGroupRef>, tracker: Tracker) -> impl IntoView {
     let ids: Vec<SecurityGroupId> = groups.iter().map(|g| g.id.clone()).collect();
-    let details = Resource::new(
+    let details = load(
         move || ids.clone(),
         |ids| async move {
             let all = futures::future::join_all(ids.iter().map(|g| get_group(g.to_string()))).await;
@@ -55,7 +56,7 @@ fn ChangeGroups(
     tracker: Tracker,
     done: Callback<()>,
 ) -> impl IntoView {
-    let all = Resource::new(|| (), |_| list_groups());
+    let all = load(|| (), |_| list_groups());
     let chosen = RwSignal::new(current);
     let error = RwSignal::new(None::<AppError>);
     let id = StoredValue::new(id);

@@ -14,7 +14,7 @@ mod progress;
 mod reinstall;
 mod resize;
 
-use crate::api::instances::get_instance;
+use crate::api::instances::GetInstance;
 use crate::components::{ErrorView, Loading};
 use crate::error::AppError;
 use crate::model::{InstanceDetail, JobId, JobKind};
@@ -22,19 +22,20 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use progress::{Progress, Tracker};
+use crate::api::codec::{later, Call, Later};
 
 /// What the page loads, started with the route, before the page's code has arrived.
 #[derive(Clone, Copy)]
 pub struct InstanceData {
     version: RwSignal<u32>,
-    detail: Resource<Result<InstanceDetail, AppError>>,
+    detail: Later<InstanceDetail>,
 }
 
 impl InstanceData {
     pub fn start() -> InstanceData {
         let id = crate::components::path_id();
         let version = RwSignal::new(0u32);
-        InstanceData { version, detail: Resource::new(move || (id.get(), version.get()), |(id, _)| get_instance(id)) }
+        InstanceData { version, detail: later(move || Call::to(GetInstance { id: id.get() }).version(version.get())) }
     }
 }
 

@@ -4,10 +4,11 @@ use crate::api::catalog::templates;
 use crate::components::Loading;
 use crate::model::{Action, TemplateId, ZoneId};
 use leptos::prelude::*;
+use crate::api::codec::load;
 
 #[component]
 pub fn ReinstallPanel(zone: ZoneId, #[prop(into)] busy: Signal<bool>, run: Callback<Action>) -> impl IntoView {
-    let list = Resource::new(move || zone.clone(), |z| templates(z.to_string()));
+    let list = load(move || zone.clone(), |z| templates(z.to_string()));
     let chosen = RwSignal::new(None::<TemplateId>);
     let understood = RwSignal::new(false);
     view! {

@@ -4,6 +4,7 @@ use crate::api::catalog::offerings;
 use crate::components::Loading;
 use crate::model::{Action, InstanceDetail, Offering, OfferingId};
 use leptos::prelude::*;
+use crate::api::codec::load;
 
 fn option_label(o: &Offering, current: Option<crate::model::Money>) -> String {
     let diff = match (o.price_hourly, current) {
@@ -18,7 +19,7 @@ fn option_label(o: &Offering, current: Option<crate::model::Money>) -> String {
 #[component]
 pub fn ResizePanel(d: InstanceDetail, #[prop(into)] busy: Signal<bool>, run: Callback<Action>) -> impl IntoView {
     let zone = d.instance.zone_id.clone();
-    let list = Resource::new(move || zone.clone(), |z| offerings(z.to_string()));
+    let list = load(move || zone.clone(), |z| offerings(z.to_string()));
     let chosen = RwSignal::new(None::<OfferingId>);
     let (tier, current, current_hourly) = (d.instance.tier, d.instance.offering_id.clone(), d.price_hourly);
     view! {

@@ -4,19 +4,20 @@
 
 mod table;
 
-use crate::api::instances::list_instances;
+use crate::api::instances::ListInstances;
 use crate::components::{loaded, Loading};
 use crate::model::{Backoff, InstanceList};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use crate::api::codec::{later, Call};
 
 pub use table::matches_query;
 
 #[component]
 pub fn InstancesPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
-    let list = Resource::new(move || refresh.get(), |_| list_instances());
+    let list = later(move || Call::to(ListInstances {}).version(refresh.get()));
     // Follow running jobs: refetch with the jobs' backoff while anything is busy.
     let polls = StoredValue::new(0u32);
     Effect::new(move |_| {

@@ -1,6 +1,7 @@
 //! The list itself: filters, search, paging, and one row per instance.
 
 use crate::components::{Copyable, StateBadge, TierBadge};
+use crate::model::text::lowercase;
 use crate::model::{Instance, InstanceList};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -18,8 +19,8 @@ pub fn matches_query(i: &Instance, q: &str) -> bool {
     if let Ok(addr) = q.parse::<Ipv6Addr>() {
         return i.ipv6.as_deref().and_then(|v| v.parse::<Ipv6Addr>().ok()) == Some(addr);
     }
-    let lq = q.to_lowercase();
-    i.name.to_lowercase().contains(&lq)
+    let lq = lowercase(q);
+    lowercase(&i.name).contains(&lq)
         || i.ipv4.as_deref().is_some_and(|a| a.contains(&lq))
         || i.ipv6.as_deref().is_some_and(|a| a.contains(&lq))
 }

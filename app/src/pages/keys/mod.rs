@@ -3,36 +3,36 @@
 //! and downloadable once, never kept), deleting. The add and generate forms are also the deploy
 //! page's, so a key can be made without leaving it.
 
-use crate::api::keys::{list_keys, AddKey, DeleteKey, GenerateKey};
+use crate::api::keys::{AddKey, DeleteKey, GenerateKey, ListKeys};
 use crate::components::{
     general_error, loaded, percent_encode, when, ConfirmButton, ErrorNote, FieldError, Guard, Loading, StackTable, SubForm,
 };
-use crate::error::AppError;
 use crate::model::keys::KeyView;
 use crate::model::SshKeyName;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use crate::api::codec::{later, Call, Later};
 
 /// What the page loads, started with the route, before the page's code has arrived.
 #[derive(Clone, Copy)]
 pub struct KeysData {
     changed: RwSignal<u32>,
-    delete: ServerAction<DeleteKey>,
-    keys: Resource<Result<Vec<KeyView>, AppError>>,
+    keys: Later<Vec<KeyView>>,
 }
 
 impl KeysData {
     pub fn start() -> KeysData {
         let changed = RwSignal::new(0u32);
-        let delete = ServerAction::<DeleteKey>::new();
-        let keys = Resource::new(move || (changed.get(), delete.version().get()), |_| list_keys());
-        KeysData { changed, delete, keys }
+        let keys = later(move || Call::to(ListKeys {}).version(changed.get()));
+        KeysData { changed, keys }
     }
 }
 
 #[component]
 pub fn KeysPage(data: KeysData) -> impl IntoView {
-    let KeysData { changed, delete, keys } = data;
+    let KeysData { changed, keys } = data;
+    let delete = ServerAction::<DeleteKey>::new();
+    keys.reload_on(move || delete.version().get());
     view! {
         <Title text="SSH keys"/>
         <h1>"SSH keys"</h1>

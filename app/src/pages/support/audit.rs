@@ -1,16 +1,15 @@
 //! `/support/audit`: the audit log for staff, newest first, filtered by customer, staff member, time
 //! range and action; the filters live in the address. Admins can download the same selection as CSV.
 
-use crate::api::auth::current_user;
-use crate::api::support::support_audit;
+use crate::api::support::SupportAudit;
 use crate::components::{loaded, percent_encode, when, Loading, StackTable};
-use crate::error::AppError;
 use crate::model::audit::{AuditAction, AuditEvent};
 use crate::model::{JobKind, Role};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
+use crate::api::codec::{later, Call, Later};
 
 const FILTERS: [(&str, &str); 5] = [
     ("customer_id", "Customer id"),
@@ -34,8 +33,7 @@ fn query_string(values: &[(&str, String)]) -> String {
 #[derive(Clone, Copy)]
 pub struct AuditData {
     filters: Memo<[(&'static str, String); 5]>,
-    entries: Resource<Result<crate::model::support::AuditPage, AppError>>,
-    me: Resource<Result<crate::model::Me, AppError>>,
+    entries: Later<crate::model::support::AuditPage>,
 }
 
 impl AuditData {
@@ -44,20 +42,20 @@ impl AuditData {
         let get = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
         let page = Memo::new(move |_| get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1));
         let filters = Memo::new(move |_| FILTERS.map(|(k, _)| (k, get(k).unwrap_or_default())));
-        let entries = Resource::new(
-            move || (filters.get(), page.get()),
-            |(f, page)| {
-                let v = |i: usize| Some(f[i].1.clone()).filter(|s| !s.is_empty());
-                support_audit(v(0), v(1), v(2), v(3), v(4), Some(page))
-            },
-        );
-        AuditData { filters, entries, me: Resource::new(|| (), |_| current_user()) }
+        let entries = later(move || {
+            let f = filters.get();
+            let v = |i: usize| Some(f[i].1.clone()).filter(|s| !s.is_empty());
+            Call::to(SupportAudit { customer_id: v(0), staff_id: v(1), from: v(2), to: v(3), action: v(4), page: Some(page.get()) })
+        });
+        AuditData { filters, entries }
     }
 }
 
 #[component]
 pub fn AuditPage(data: AuditData) -> impl IntoView {
-    let AuditData { filters, entries, me } = data;
+    let AuditData { filters, entries } = data;
+    // Who is signed in is the frame's load (admins may download the CSV).
+    let me = crate::pages::layout::use_who();
     let query = use_query_map();
     let get = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
     let fields: Vec<RwSignal<String>> = FILTERS.iter().map(|(k, _)| RwSignal::new(get(k).unwrap_or_default())).collect();

@@ -2,7 +2,8 @@
 //! left (a warning five minutes before the end), and Stop. The page title says it too, so a tab left
 //! open is never mistaken for the staff member's own view.
 
-use crate::api::support::stop_support;
+use crate::api::codec::{send, Call};
+use crate::api::support::StopSupport;
 use crate::components::ErrorNote;
 use crate::error::AppError;
 use crate::model::support::{parse_instant, Impersonating, SupportMode, WARNING_MINUTES};
@@ -22,16 +23,6 @@ fn now_ms() -> i64 {
     }
 }
 
-/// Loads `path` afresh: every part of the page forgets the customer's view.
-fn reload_at(path: &str) {
-    #[cfg(feature = "hydrate")]
-    if let Some(w) = web_sys::window() {
-        let _ = w.location().assign(path);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = path;
-}
-
 #[component]
 pub fn SupportBanner(session: Impersonating) -> impl IntoView {
     let expires = parse_instant(&session.expires_at, false).unwrap_or(0);
@@ -48,7 +39,7 @@ pub fn SupportBanner(session: Impersonating) -> impl IntoView {
         let back_to = back_to.clone();
         Effect::new(move |_| {
             if minutes_left.get() == 0 {
-                reload_at(&back_to);
+                crate::bundle::open(&back_to);
             }
         });
     }
@@ -58,8 +49,8 @@ pub fn SupportBanner(session: Impersonating) -> impl IntoView {
         stopping.set(true);
         let back_to = back_to.clone();
         spawn_local(async move {
-            match stop_support().await {
-                Ok(()) | Err(AppError::Conflict(_)) => reload_at(&back_to),
+            match send(Call::to(StopSupport {})).await {
+                Ok(()) | Err(AppError::Conflict(_)) => crate::bundle::open(&back_to),
                 Err(e) => {
                     error.set(Some(e));
                     stopping.set(false);

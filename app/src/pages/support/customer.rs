@@ -2,26 +2,25 @@
 //! instances per zone, recent activity), and the form that opens it: a reason (the customer reads
 //! it), an optional ticket, the mode, and the staff member's password again.
 
-use crate::api::auth::current_user;
-use crate::api::support::{get_customer, StartSupport};
+use crate::api::support::{GetCustomer, StartSupport};
 use crate::components::{general_error, loaded, when, ErrorNote, FieldError, Loading, StackTable};
-use crate::error::AppError;
 use crate::model::support::{CustomerSummary, SupportAccessMode, SupportMode, SupportReason, SESSION_MINUTES};
 use crate::model::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use crate::api::codec::{later, Call, Later};
 
 /// What the page loads, started with the route, before the page's code has arrived.
 #[derive(Clone, Copy)]
 pub struct CustomerData {
-    summary: Resource<Result<CustomerSummary, AppError>>,
+    summary: Later<CustomerSummary>,
 }
 
 impl CustomerData {
     pub fn start() -> CustomerData {
         let id = crate::components::path_id();
-        CustomerData { summary: Resource::new(move || id.get(), get_customer) }
+        CustomerData { summary: later(move || Call::to(GetCustomer { id: id.get() })) }
     }
 }
 
@@ -69,7 +68,7 @@ fn Summary(s: CustomerSummary) -> impl IntoView {
                         {z.instances.into_iter().map(|i| view! {
                             <tr>
                                 <td data-label="Name">{i.name}</td>
-                                <td data-label="State"><span class=format!("state state-{}", i.state.as_str().to_lowercase())>{i.state.as_str()}</span></td>
+                                <td data-label="State"><span class=format!("state state-{}", i.state.as_str().to_ascii_lowercase())>{i.state.as_str()}</span></td>
                                 <td data-label="IPv4"><code>{i.ipv4.unwrap_or_default()}</code></td>
                                 <td data-label="IPv6"><code>{i.ipv6.unwrap_or_default()}</code></td>
                             </tr>
@@ -99,7 +98,7 @@ fn Summary(s: CustomerSummary) -> impl IntoView {
 /// Opens the customer's panel. On success the whole app reloads, as the customer's.
 #[component]
 fn OpenForm(id: String, viewable: bool) -> impl IntoView {
-    let me = Resource::new(|| (), |_| current_user());
+    let me = crate::pages::layout::use_who();
     let start = ServerAction::<StartSupport>::new();
     let reason = RwSignal::new(String::new());
     let ticket = RwSignal::new(String::new());
@@ -109,10 +108,7 @@ fn OpenForm(id: String, viewable: bool) -> impl IntoView {
     let error = Signal::derive(move || start.value().get().and_then(Result::err));
     Effect::new(move |_| {
         if matches!(start.value().get(), Some(Ok(_))) {
-            #[cfg(feature = "hydrate")]
-            if let Some(w) = web_sys::window() {
-                let _ = w.location().assign("/");
-            }
+            crate::bundle::open("/");
         }
     });
     let id = StoredValue::new(id);

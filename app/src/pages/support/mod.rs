@@ -11,38 +11,36 @@ pub use banner::SupportBanner;
 pub use customer::{CustomerData, CustomerPage};
 
 use crate::api::support::SupportReady;
-use crate::api::support::{check_support_access, search_customers, QUERY_MAX_CHARS};
+use crate::api::support::{CheckSupportAccess, SearchCustomers, QUERY_MAX_CHARS};
 use crate::components::{loaded, percent_encode, ErrorView, Loading};
-use crate::error::AppError;
 use crate::model::support::CustomerHit;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
+use crate::api::codec::{later, Call, Later};
 
 /// What the page loads, started with the route, before the page's code has arrived.
 #[derive(Clone, Copy)]
 pub struct SupportData {
-    access: Resource<Result<SupportReady, AppError>>,
+    access: Later<SupportReady>,
     q: Memo<String>,
-    hits: Resource<Result<Option<Vec<CustomerHit>>, AppError>>,
+    hits: Later<Option<Vec<CustomerHit>>>,
 }
 
 impl SupportData {
     pub fn start() -> SupportData {
         let query = use_query_map();
         let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
-        let hits = Resource::new(
-            move || q.get(),
-            |q| async move {
-                if q.trim().is_empty() {
-                    Ok(None)
-                } else {
-                    search_customers(q).await.map(Some)
-                }
-            },
-        );
-        SupportData { access: Resource::new(|| (), |_| check_support_access()), q, hits }
+        let hits = later(move || {
+            let query = q.get();
+            if query.trim().is_empty() {
+                Call::known("null")
+            } else {
+                Call::to(SearchCustomers { query }).some()
+            }
+        });
+        SupportData { access: later(|| Call::to(CheckSupportAccess {})), q, hits }
     }
 }
 
@@ -65,7 +63,7 @@ pub fn SupportPage(data: SupportData) -> impl IntoView {
 
 /// The search lives in the address (`?q=`), so a result can be linked and Back returns to it.
 #[component]
-fn Search(q: Memo<String>, hits: Resource<Result<Option<Vec<CustomerHit>>, AppError>>) -> impl IntoView {
+fn Search(q: Memo<String>, hits: Later<Option<Vec<CustomerHit>>>) -> impl IntoView {
     let typed = RwSignal::new(q.get_untracked());
     let navigate = use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
