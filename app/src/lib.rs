@@ -7,6 +7,7 @@
 //! (`ssr`), and never depends on the server crate.
 
 pub mod api;
+pub mod bundle;
 pub mod components;
 pub mod error;
 pub mod model;
@@ -16,12 +17,17 @@ pub mod ports;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
-use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{path, Lazy, SsrMode};
-use pages::lazy;
+use leptos_router::components::{Route, Router, Routes};
+#[cfg(not(feature = "public"))]
+use leptos_router::components::ParentRoute;
+use leptos_router::{path, SsrMode};
+#[cfg(not(feature = "public"))]
+use {leptos_router::Lazy, pages::lazy};
 
-/// The HTML document around the app (server side).
+/// The HTML document around the app (server side). It names the bundle that takes the page over
+/// (see [`bundle`]).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let options = for_this_page(options);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -38,6 +44,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// `options` naming the bundle for the page being rendered.
+#[cfg_attr(not(feature = "ssr"), allow(unused_mut))]
+fn for_this_page(mut options: LeptosOptions) -> LeptosOptions {
+    #[cfg(feature = "ssr")]
+    if let Some(parts) = use_context::<http::request::Parts>() {
+        let name = bundle::output_name(parts.uri.path(), &options.output_name);
+        if name != &*options.output_name {
+            options.output_name = name.into();
+        }
+    }
+    options
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -47,43 +66,80 @@ pub fn App() -> impl IntoView {
         <Meta name="color-scheme" content="light dark"/>
         <Title formatter=|page: String| if page.is_empty() { "Zenith".to_string() } else { format!("{page} · Zenith") }/>
         <Router>
-            <Routes fallback=pages::NotFound>
-                // Rendered whole before answering, so the forms work before (or without) the app's script.
-                <Route path=path!("/login") view=pages::auth::LoginPage ssr=SsrMode::Async/>
-                <Route path=path!("/signup") view=pages::auth::SignupPage ssr=SsrMode::Async/>
-                // Rendered whole before answering, so a signed-out visitor gets a real redirect.
-                <ParentRoute path=path!("") view=pages::layout::SignedIn ssr=SsrMode::Async>
-                    <Route path=path!("") view=pages::instances::InstancesPage/>
-                    // Every other page's code loads on demand (see `pages::lazy`).
-                    <Route path=path!("instances/new") view={Lazy::<lazy::Deploy>::new()}/>
-                    <Route path=path!("instances/:id") view={Lazy::<lazy::Instance>::new()}/>
-                    <Route path=path!("firewall") view={Lazy::<lazy::Firewall>::new()}/>
-                    <Route path=path!("firewall/:id") view={Lazy::<lazy::Group>::new()}/>
-                    <Route path=path!("keys") view={Lazy::<lazy::Keys>::new()}/>
-                    <Route path=path!("billing") view={Lazy::<lazy::Billing>::new()}/>
-                    <Route path=path!("account") view={Lazy::<lazy::Account>::new()}/>
-                    <Route path=path!("support") view={Lazy::<lazy::Support>::new()}/>
-                    <Route path=path!("support/customers/:id") view={Lazy::<lazy::Customer>::new()}/>
-                    <Route path=path!("support/audit") view={Lazy::<lazy::Audit>::new()}/>
-                </ParentRoute>
-            </Routes>
+            {routes()}
         </Router>
     }
 }
 
-/// Takes over the server-rendered page: waits for the current page's code (it may be a chunk of
-/// its own), hydrates, then marks the document (`<html data-hydrated>`: tests and the first-load
-/// benchmark wait for it) and starts fetching the other pages' code.
+// The sign-in pages in this build: the pages themselves, or, in the panel's bundle, a load from the
+// server, which gives them to the public bundle.
+#[cfg(all(feature = "hydrate", not(feature = "public")))]
+use bundle::{Elsewhere as LoginPage, Elsewhere as SignupPage};
+#[cfg(not(all(feature = "hydrate", not(feature = "public"))))]
+use pages::auth::{LoginPage, SignupPage};
+
+/// Every page (the server, and the panel's bundle).
+#[cfg(not(feature = "public"))]
+fn routes() -> impl IntoView {
+    view! {
+        <Routes fallback=pages::NotFound>
+            // Rendered whole before answering, so the forms work before (or without) the app's script.
+            <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+            <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
+            // Rendered whole before answering, so a signed-out visitor gets a real redirect.
+            <ParentRoute path=path!("") view=pages::layout::SignedIn ssr=SsrMode::Async>
+                <Route path=path!("") view=pages::instances::InstancesPage/>
+                // Every other page's code loads on demand (see `pages::lazy`).
+                <Route path=path!("instances/new") view={Lazy::<lazy::Deploy>::new()}/>
+                <Route path=path!("instances/:id") view={Lazy::<lazy::Instance>::new()}/>
+                <Route path=path!("firewall") view={Lazy::<lazy::Firewall>::new()}/>
+                <Route path=path!("firewall/:id") view={Lazy::<lazy::Group>::new()}/>
+                <Route path=path!("keys") view={Lazy::<lazy::Keys>::new()}/>
+                <Route path=path!("billing") view={Lazy::<lazy::Billing>::new()}/>
+                <Route path=path!("account") view={Lazy::<lazy::Account>::new()}/>
+                <Route path=path!("support") view={Lazy::<lazy::Support>::new()}/>
+                <Route path=path!("support/customers/:id") view={Lazy::<lazy::Customer>::new()}/>
+                <Route path=path!("support/audit") view={Lazy::<lazy::Audit>::new()}/>
+            </ParentRoute>
+        </Routes>
+    }
+}
+
+/// The public bundle's pages; any other address is the panel's.
+#[cfg(feature = "public")]
+fn routes() -> impl IntoView {
+    view! {
+        <Routes fallback=bundle::Elsewhere>
+            <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+            <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
+        </Routes>
+    }
+}
+
+/// Takes over the server-rendered page: waits for the current page's code (in the panel, it may be
+/// a chunk of its own), hydrates, then marks the document (`<html data-hydrated>`: tests and the
+/// first-load benchmark wait for it) and starts fetching what the next page needs.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
+    report_panics();
     _ = any_spawner::Executor::init_wasm_bindgen();
     leptos::task::spawn_local(async {
         leptos::mount::hydrate_from_async(leptos::tachys::dom::body(), App).await.forget();
         if let Some(html) = document().document_element() {
             _ = html.set_attribute("data-hydrated", "");
         }
-        pages::lazy::prefetch();
+        bundle::prefetch();
     });
+}
+
+/// In a debug build, a panic's message and place go to the browser's console. A release build
+/// keeps the browser's own report ("unreachable"): any panic hook, even one that prints only the
+/// place, links all of Rust's formatting machinery into the WebAssembly, because the hook could ask
+/// for the message. That is 20 KB of the panel's 250 KB first download (measured for issue 15), for
+/// a page that must not panic in the first place (the browser tests fail on any console error).
+#[cfg(feature = "hydrate")]
+fn report_panics() {
+    #[cfg(debug_assertions)]
+    std::panic::set_hook(Box::new(|info| web_sys::console::error_1(&info.to_string().into())));
 }

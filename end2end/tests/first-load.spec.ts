@@ -1,9 +1,10 @@
 import { Browser, BrowserContext, expect, Page, test } from "@playwright/test";
 import { addStaff, deploy, enableTwoFactor, hydrated, newEmail, signIn, signUp, watchConsole } from "./helpers";
 
-// Every page but the instance list and signing in is a chunk of WebAssembly loaded on demand. From a
-// cold cache, each page must arrive whole and become interactive, whether it is the first page of
-// the visit (loaded by the browser, then hydrated) or reached by a click (loaded by the app).
+// Signing in and up have a WebAssembly bundle of their own; in the panel's, every page but the
+// instance list is a chunk loaded on demand. From a cold cache, each page must arrive whole and
+// become interactive, whether it is the first page of the visit (loaded by the browser, then
+// hydrated) or reached by a click (loaded by the app).
 
 const viewports = [
   { name: "desktop", viewport: { width: 1280, height: 800 } },
@@ -19,7 +20,7 @@ function watchChunks(page: Page): string[] {
     if (/\.(wasm|js)$/.test(new URL(r.url()).pathname) && r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
   });
   page.on("requestfailed", (r) => {
-    if (/\.(wasm|js)$/.test(new URL(r.url()).pathname)) failed.push(`failed ${r.url()}`);
+    if (/\.(wasm|js)$/.test(new URL(r.url()).pathname)) failed.push(`failed (${r.failure()?.errorText}) ${r.url()}`);
   });
   return failed;
 }
@@ -134,5 +135,73 @@ for (const { name, viewport } of viewports) {
       expect(failed, "one visit: chunks").toEqual([]);
       await context.close();
     }
+  });
+}
+
+for (const { name, viewport } of viewports) {
+  test(`the sign-in pages work on their own bundle and fetch the panel's while idle (${name})`, async ({ browser }) => {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    const errors = watchConsole(page);
+    const failed = watchChunks(page);
+    // When the page became interactive, by the page's own clock (the same as its resource timings).
+    await page.addInitScript(() => {
+      new MutationObserver((_, o) => {
+        if (document.documentElement?.hasAttribute("data-hydrated")) {
+          (window as unknown as { hydratedAt: number }).hydratedAt = performance.now();
+          o.disconnect();
+        }
+      }).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-hydrated"] });
+    });
+    await page.goto("/login");
+    await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+    // Idle: the panel's code is fetched for the page that follows signing in, but only after the
+    // sign-in page works.
+    await page.waitForLoadState("networkidle");
+    const started = () =>
+      page.evaluate(() => {
+        const at = (file: string) =>
+          performance
+            .getEntriesByType("resource")
+            .filter((e) => new URL(e.name).pathname === `/pkg/${file}`)
+            .map((e) => e.startTime);
+        return {
+          hydratedAt: (window as unknown as { hydratedAt: number }).hydratedAt,
+          public: at("public.wasm"),
+          panel: [...at("zenith.js"), ...at("zenith.wasm")],
+        };
+      });
+    await expect.poll(async () => (await started()).panel.length).toBe(2);
+    const { hydratedAt, public: own, panel } = await started();
+    expect(own.length).toBe(1);
+    expect(own[0]).toBeLessThan(hydratedAt);
+    for (const start of panel) expect(start, "the panel's code is not waited for").toBeGreaterThanOrEqual(hydratedAt);
+
+    // Interactive: signing up is the same bundle, so the app handles the click.
+    await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+    await page.getByRole("link", { name: "Create an account" }).click();
+    await expect(page.getByRole("heading", { name: "Create your account" })).toBeVisible();
+    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
+
+    // Signed up, the panel loads afresh with its own bundle and works.
+    await page.getByLabel("Email").fill(newEmail(`bundles-${name}`));
+    await page.getByLabel("Password").fill("plum orbit falcon ninety3 kettle");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect(page.getByRole("heading", { name: "Instances", exact: true })).toBeVisible();
+    await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBeUndefined();
+    await clientSideNavigation(page, viewport.width < 600, "Firewall", "Firewall");
+
+    expect(failed).toEqual([]);
+
+    // Signing out is a page of the other bundle again, loaded from the server. Leaving the panel
+    // may cut its prefetching short: the browser aborts what the page it leaves still fetches.
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
+    await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+    await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+    expect(new URL(page.url()).pathname).toBe("/login");
+    expect(errors).toEqual([]);
+    expect(failed.filter((f) => !f.startsWith("failed (net::ERR_ABORTED)"))).toEqual([]);
+    await context.close();
   });
 }

@@ -57,12 +57,14 @@ pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
         .build()
 }
 
-/// The files every page references must exist, or no page would ever come alive in a browser.
+/// The files every page references must exist, or no page would ever come alive in a browser: the
+/// panel's bundle and stylesheet, and the sign-in pages' bundle (see `app::bundle`).
 pub fn check_site(site: &LeptosOptions) -> anyhow::Result<()> {
     let pkg = Path::new(site.site_root.as_ref()).join(site.site_pkg_dir.as_ref());
-    let missing: Vec<String> = ["js", "wasm", "css"]
+    let panel = &*site.output_name;
+    let missing: Vec<String> = [(panel, "js"), (panel, "wasm"), (panel, "css"), (app::bundle::PUBLIC, "js"), (app::bundle::PUBLIC, "wasm")]
         .iter()
-        .map(|ext| pkg.join(format!("{}.{ext}", site.output_name)))
+        .map(|(name, ext)| pkg.join(format!("{name}.{ext}")))
         .filter(|p| !p.is_file())
         .map(|p| p.display().to_string())
         .collect();
@@ -305,6 +307,11 @@ mod tests {
         std::fs::create_dir_all(dir.join("pkg")).unwrap();
         for ext in ["js", "wasm", "css"] {
             std::fs::write(dir.join("pkg").join(format!("zenith.{ext}")), b"x").unwrap();
+        }
+        let e = check_site(&site).unwrap_err().to_string();
+        assert!(e.contains("public.wasm") && !e.contains("zenith.wasm"), "the sign-in pages' bundle is part of the site: {e}");
+        for ext in ["js", "wasm"] {
+            std::fs::write(dir.join("pkg").join(format!("public.{ext}")), b"x").unwrap();
         }
         assert!(check_site(&site).is_ok());
         std::fs::remove_dir_all(dir).ok();

@@ -388,8 +388,21 @@ async fn security_changes_ask_for_the_password_and_a_pending_sign_in_ends_with_a
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_name_the_wasm_as_cargo_leptos_builds_it_and_a_missing_site_stops_the_start() {
     let app = TestApp::spawn().await;
-    let html = app.client().get("/login").await.body.as_str().unwrap().to_string();
-    assert!(html.contains("/pkg/zenith.wasm") && html.contains("/pkg/zenith.js"), "the page loads zenith.wasm");
+    // Signing in and up are taken over by their own bundle, every other page by the panel's.
+    // (As the router, a trailing slash does not matter.)
+    for page in ["/login", "/signup", "/login/"] {
+        let html = app.client().get(page).await.body.as_str().unwrap().to_string();
+        assert!(html.contains("/pkg/public.wasm") && html.contains("/pkg/public.js"), "{page} loads public.wasm");
+        assert!(!html.contains("/pkg/zenith.wasm") && !html.contains("/pkg/zenith.js"), "{page} never loads the panel's code");
+        assert!(html.contains("/pkg/zenith.css"), "{page} has the one stylesheet");
+    }
+    let c = app.customer("bundles@example.com").await;
+    for page in ["/", "/nowhere", "/LOGIN"] {
+        let html = c.get(page).await.body.as_str().unwrap().to_string();
+        assert!(html.contains("/pkg/zenith.wasm") && html.contains("/pkg/zenith.js"), "{page} loads zenith.wasm");
+        assert!(!html.contains("public.wasm"), "{page}");
+    }
+    let html = c.get("/").await.body.as_str().unwrap().to_string();
     assert!(!html.contains("zenith_bg.wasm"), "a binary built by cargo names the wasm as cargo-leptos does");
 
     let empty = std::env::temp_dir().join(format!("zenith-nosite-{}", uuid::Uuid::new_v4().simple()));
