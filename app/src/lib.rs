@@ -17,9 +17,9 @@ pub mod ports;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes};
 #[cfg(not(feature = "public"))]
 use leptos_router::components::ParentRoute;
+use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 #[cfg(not(feature = "public"))]
 use {leptos_router::Lazy, pages::lazy};

@@ -4,10 +4,10 @@
 //! and every security change asks for the current password again: a stolen session must not be enough
 //! to lock the owner out.
 
+use super::codec::Json;
 use crate::error::AppError;
 use crate::model::account::{RecoveryCodes, Revoked, SecurityEvent, SessionView, TwoFactorSetup};
 use leptos::prelude::*;
-use super::codec::Json;
 
 #[cfg(feature = "ssr")]
 pub use port::{AccountPort, RevokeWhich};

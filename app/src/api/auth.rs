@@ -3,9 +3,9 @@
 use crate::error::AppError;
 use crate::model::{account::LoginOutcome, Me};
 
+use super::codec::Json;
 pub use crate::model::account::FormState;
 use leptos::prelude::*;
-use super::codec::Json;
 
 #[cfg(feature = "ssr")]
 pub use port::AuthPort;

@@ -2,10 +2,10 @@
 //! `/api/admin/billing/ingest`: an ingestion pass now (admins). The CSV exports are plain GETs
 //! (`/billing/export.csv`, `/support/billing/export.csv`), streamed by the server.
 
+use super::codec::Json;
 use crate::error::AppError;
 use crate::model::billing::{IngestOutcome, InstanceCost, Statement};
 use leptos::prelude::*;
-use super::codec::Json;
 
 #[cfg(feature = "ssr")]
 pub use port::BillingPort;

@@ -1,9 +1,9 @@
 //! `/api/catalog/*`: where and what a customer can deploy.
 
+use super::codec::Json;
 use crate::error::AppError;
 use crate::model::{Offering, Template, Zone};
 use leptos::prelude::*;
-use super::codec::Json;
 
 #[cfg(feature = "ssr")]
 pub use port::CatalogPort;

@@ -1,11 +1,11 @@
 //! `/api/firewall/*` and `/api/instances/set_groups`: security groups and their rules, IPv4 and IPv6
 //! from one request.
 
+use super::codec::Json;
 use crate::error::AppError;
 use crate::model::firewall::{AddRulesOutcome, GroupDetail, GroupSummary};
 use crate::model::JobId;
 use leptos::prelude::*;
-use super::codec::Json;
 
 #[cfg(feature = "ssr")]
 pub use port::FirewallPort;

@@ -3,11 +3,11 @@
 // A server function's arguments are its JSON fields; the deploy request simply has eight.
 #![allow(clippy::too_many_arguments)]
 
+use super::codec::Json;
 use crate::error::AppError;
 use crate::model::instance::ActionInput;
 use crate::model::{Action, DeployAccepted, InstanceDetail, InstanceId, InstanceList, JobId, JobView};
 use leptos::prelude::*;
-use super::codec::Json;
 
 #[cfg(feature = "ssr")]
 pub use port::{DeploySpec, InstancesPort};

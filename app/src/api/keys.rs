@@ -1,10 +1,10 @@
 //! `/api/keys/*`: the customer's SSH keys. Every change is the account owner's (never a support
 //! session's, not even an acting one).
 
+use super::codec::Json;
 use crate::error::AppError;
 use crate::model::keys::{GeneratedKey, KeyView};
 use leptos::prelude::*;
-use super::codec::Json;
 
 #[cfg(feature = "ssr")]
 pub use port::KeysPort;

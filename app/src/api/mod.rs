@@ -9,10 +9,10 @@
 //! README, and calls every mutating one from a read-only support session.
 
 pub mod account;
-pub mod codec;
 pub mod auth;
 pub mod billing;
 pub mod catalog;
+pub mod codec;
 pub mod firewall;
 pub mod instances;
 pub mod keys;

@@ -2,10 +2,10 @@
 //! `ZENITH_STAFF_REQUIRE_2FA=false`), and `/api/account/support_access*`: the customer's own view and
 //! control of it. Customers calling `/api/support/*` get 403.
 
+use super::codec::Json;
 use crate::error::AppError;
 use crate::model::support::{AuditPage, CustomerHit, CustomerSummary, Impersonating, SupportAccess};
 use leptos::prelude::*;
-use super::codec::Json;
 
 #[cfg(feature = "ssr")]
 pub use port::{SupportPort, SupportRequest};

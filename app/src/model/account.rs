@@ -108,7 +108,12 @@ mod tests {
 
     #[test]
     fn the_sign_in_page_reads_both_outcomes_of_a_sign_in() {
-        let me = Me { email: crate::model::Email::parse("a@example.com").unwrap(), role: Role::Customer, two_factor_enabled: false, impersonating: None };
+        let me = Me {
+            email: crate::model::Email::parse("a@example.com").unwrap(),
+            role: Role::Customer,
+            two_factor_enabled: false,
+            impersonating: None,
+        };
         for (outcome, code_next) in [
             (LoginOutcome { two_factor_required: true, me: None }, true),
             (LoginOutcome { two_factor_required: false, me: Some(me) }, false),

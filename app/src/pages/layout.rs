@@ -5,11 +5,11 @@
 //! for `/api/auth/me`, which pages can read too (`use_who`).
 
 use crate::api::auth::{CurrentUser, Logout};
+use crate::api::codec::{later, send, Call, Later};
 use crate::error::AppError;
 use crate::model::Me;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
-use crate::api::codec::{later, send, Call, Later};
 
 /// Who is signed in, loaded once per page view.
 #[derive(Clone, Copy)]

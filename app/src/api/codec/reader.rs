@@ -511,15 +511,7 @@ mod tests {
                 state: Shade::Dark,
                 result: Ok(255),
             },
-            Sample {
-                name: String::new(),
-                count: 0,
-                balance: 0,
-                note: None,
-                tags: vec![],
-                state: Shade::Light,
-                result: Err("no".into()),
-            },
+            Sample { name: String::new(), count: 0, balance: 0, note: None, tags: vec![], state: Shade::Light, result: Err("no".into()) },
         ];
         for s in samples {
             let text = serde_json::to_string(&s).unwrap();
@@ -550,9 +542,32 @@ mod tests {
     #[test]
     fn malformed_text_is_refused_without_panicking() {
         for bad in [
-            "", " ", "{", "}", "[1,]", "[,1]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "01", "-", "1.", ".5", "1e", "tru",
-            "nul", "\"open", "\"bad \\x escape\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"\\u12g4\"",
-            "\"tab\tinside\"", "1 2", "[1] x", "\u{feff}1",
+            "",
+            " ",
+            "{",
+            "}",
+            "[1,]",
+            "[,1]",
+            "{\"a\":1,}",
+            "{\"a\" 1}",
+            "{a:1}",
+            "01",
+            "-",
+            "1.",
+            ".5",
+            "1e",
+            "tru",
+            "nul",
+            "\"open",
+            "\"bad \\x escape\"",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "\"\\ud800\\u0041\"",
+            "\"\\u12g4\"",
+            "\"tab\tinside\"",
+            "1 2",
+            "[1] x",
+            "\u{feff}1",
         ] {
             assert_eq!(from_str::<serde_json::Value>(bad).unwrap_err(), Error::Syntax, "{bad:?}");
         }

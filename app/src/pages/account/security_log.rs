@@ -1,10 +1,10 @@
 //! The security log: sign-ins, failures, security changes, support access.
 
 use crate::api::account::SecurityLog;
+use crate::api::codec::{later, Call, Later};
 use crate::components::{loaded, when, Loading, StackTable};
 use crate::model::account::SecurityEvent;
 use leptos::prelude::*;
-use crate::api::codec::{later, Call, Later};
 
 #[derive(Clone, Copy)]
 pub struct LogData {

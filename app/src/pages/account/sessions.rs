@@ -1,10 +1,10 @@
 //! Signed-in sessions: end one, or (with the password) all the others.
 
 use crate::api::account::{RevokeSessions, Sessions as ListSessions};
+use crate::api::codec::{later, Call, Later};
 use crate::components::{loaded, when, ErrorNote, FieldError, Loading, StackTable};
 use crate::model::account::SessionView;
 use leptos::prelude::*;
-use crate::api::codec::{later, Call, Later};
 
 #[derive(Clone, Copy)]
 pub struct SessionsData {

@@ -1,11 +1,11 @@
 //! "Support access": every time support looked at this account (who, when, how long, read-only or
 //! acting, why, the ticket, and each thing done), and whether support may look without asking.
 
+use crate::api::codec::load;
 use crate::api::support::{my_support_access, GrantSupportAccess, RevokeSupportAccess, SetSupportAccess};
 use crate::components::{loaded, when, ErrorNote, Guard, Loading};
 use crate::model::support::{SupportAccess, SupportAccessMode, SupportMode, GRANT_HOURS};
 use leptos::prelude::*;
-use crate::api::codec::load;
 
 #[component]
 pub fn SupportAccessPanel() -> impl IntoView {

@@ -1,11 +1,11 @@
 use super::{form_state, Brand};
 use crate::api::auth::{Login, LoginTwoFactor};
 use crate::api::codec::{Act, Call};
-use crate::model::account::LoginStep;
-use serde::de::IgnoredAny;
 use crate::components::{general_error, ErrorNote, FieldError};
+use crate::model::account::LoginStep;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use serde::de::IgnoredAny;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -22,8 +22,7 @@ pub fn LoginPage() -> impl IntoView {
             || (login.value().get().is_none() && posted_state().code_step)
     });
     Effect::new(move |_| {
-        let done =
-            matches!(login.value().get(), Some(Ok(ref o)) if !o.two_factor_required) || matches!(second.value().get(), Some(Ok(_)));
+        let done = matches!(login.value().get(), Some(Ok(ref o)) if !o.two_factor_required) || matches!(second.value().get(), Some(Ok(_)));
         if done {
             crate::bundle::open("/");
         }

@@ -12,8 +12,8 @@ pub use login::LoginPage;
 pub use signup::SignupPage;
 
 use crate::api::auth::FormState;
-use leptos::prelude::*;
 use crate::api::codec::{load, Load};
+use leptos::prelude::*;
 
 #[component]
 fn Brand() -> impl IntoView {

@@ -1,11 +1,11 @@
 use super::{form_state, Brand};
 use crate::api::auth::Signup;
 use crate::api::codec::{Act, Call};
-use serde::de::IgnoredAny;
 use crate::components::{general_error, ErrorNote, FieldError};
 use crate::model::{Email, NewPassword};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use serde::de::IgnoredAny;
 
 /// What the live hint says about a password. Length is all the browser can judge: the server also
 /// refuses passwords that are easy to guess, so the hint never calls one "good".

@@ -5,6 +5,7 @@
 mod chart;
 
 use crate::api::billing::GetStatement;
+use crate::api::codec::{later, Call, Later};
 use crate::components::{loaded, when, Loading, StackTable};
 use crate::model::billing::{Month, Statement};
 use crate::model::Money;
@@ -12,7 +13,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
-use crate::api::codec::{later, Call, Later};
 
 /// The rule, as the customer reads it (and as `server::billing::rule` applies it).
 pub const RULE: &str = "An instance is billed for every hour it exists, running or stopped: a stopped instance keeps its disk and addresses. \

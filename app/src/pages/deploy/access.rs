@@ -2,13 +2,13 @@
 //! keys, which they can add or generate right here without losing the rest of the form.
 
 use super::Form;
+use crate::api::codec::load;
 use crate::api::keys::list_keys;
 use crate::components::{loaded, Guard, Loading};
 use crate::model::instance::AccessChoice;
 use crate::model::SshKeyName;
 use crate::pages::keys::{AddKeyForm, GenerateKeyForm};
 use leptos::prelude::*;
-use crate::api::codec::load;
 
 /// Which inline form is open.
 #[derive(Clone, Copy, PartialEq, Eq)]

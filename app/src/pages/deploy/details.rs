@@ -1,13 +1,13 @@
 //! Steps 6 to 8: the hostname (validated as you type), security groups, cloud-init user data.
 
 use super::Form;
+use crate::api::codec::load;
 use crate::api::firewall::list_groups;
 use crate::components::{loaded, FieldError, Loading};
 use crate::error::AppError;
 use crate::model::instance::UserData;
 use crate::model::Hostname;
 use leptos::prelude::*;
-use crate::api::codec::load;
 
 #[component]
 pub(super) fn NameStep(form: Form, server_error: Signal<Option<AppError>>) -> impl IntoView {

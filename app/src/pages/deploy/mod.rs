@@ -11,6 +11,7 @@ mod summary;
 mod zone;
 
 use crate::api::catalog::{Offerings, Templates, Zones};
+use crate::api::codec::{later, Call, Later};
 use crate::api::instances::Deploy;
 use crate::components::new_idempotency_key;
 use crate::model::instance::{AccessChoice, UserData};
@@ -18,7 +19,6 @@ use crate::model::{Hostname, Offering, OfferingId, SecurityGroupId, Template, Te
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
-use crate::api::codec::{later, Call, Later};
 
 /// Everything the customer has chosen so far; each step reads and sets its part.
 #[derive(Clone, Copy)]

@@ -3,6 +3,7 @@
 
 use super::rule_form::RuleForm;
 use super::RulesTable;
+use crate::api::codec::{later, Call, Later};
 use crate::api::firewall::{remove_rule, GetGroup};
 use crate::components::{ErrorNote, ErrorView, Guard, Loading};
 use crate::error::AppError;
@@ -12,7 +13,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use crate::api::codec::{later, Call, Later};
 
 /// What the page loads, started with the route, before the page's code has arrived.
 #[derive(Clone, Copy)]

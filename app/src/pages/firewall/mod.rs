@@ -9,13 +9,13 @@ mod rules_table;
 pub use group::{GroupData, GroupPage};
 pub use rules_table::RulesTable;
 
+use crate::api::codec::{later, Call, Later};
 use crate::api::firewall::{CreateGroup, DeleteGroup, ListGroups};
 use crate::components::{general_error, loaded, ConfirmButton, ErrorNote, FieldError, Guard, Loading, StackTable};
 use crate::model::firewall::{GroupName, GroupSummary};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use crate::api::codec::{later, Call, Later};
 
 /// What the page loads, started with the route, before the page's code has arrived.
 #[derive(Clone, Copy)]

@@ -1,11 +1,11 @@
 //! What the instance has cost this month at its current size, and when its monthly cap takes over.
 
 use crate::api::billing::get_instance_cost;
+use crate::api::codec::load;
 use crate::components::{when, Loading};
 use crate::model::InstanceId;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use crate::api::codec::load;
 
 #[component]
 pub fn CostPanel(id: InstanceId) -> impl IntoView {

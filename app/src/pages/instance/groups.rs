@@ -3,6 +3,7 @@
 //! starts it again, in one action the customer follows.
 
 use super::progress::Tracker;
+use crate::api::codec::load;
 use crate::api::firewall::{get_group, list_groups, set_groups};
 use crate::components::{loaded, ErrorNote, Guard, Loading};
 use crate::error::AppError;
@@ -11,7 +12,6 @@ use crate::model::{InstanceId, InstanceState, JobKind, SecurityGroupId};
 use crate::pages::firewall::RulesTable;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use crate::api::codec::load;
 
 #[component]
 pub fn GroupsPanel(id: InstanceId, state: InstanceState, groups: Vec<SecurityGroupRef>, tracker: Tracker) -> impl IntoView {

@@ -14,6 +14,7 @@ mod progress;
 mod reinstall;
 mod resize;
 
+use crate::api::codec::{later, Call, Later};
 use crate::api::instances::GetInstance;
 use crate::components::{ErrorView, Loading};
 use crate::error::AppError;
@@ -22,7 +23,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use progress::{Progress, Tracker};
-use crate::api::codec::{later, Call, Later};
 
 /// What the page loads, started with the route, before the page's code has arrived.
 #[derive(Clone, Copy)]

@@ -1,10 +1,10 @@
 //! Reinstall: a fresh disk from a chosen image, after an explicit "I understand".
 
 use crate::api::catalog::templates;
+use crate::api::codec::load;
 use crate::components::Loading;
 use crate::model::{Action, TemplateId, ZoneId};
 use leptos::prelude::*;
-use crate::api::codec::load;
 
 #[component]
 pub fn ReinstallPanel(zone: ZoneId, #[prop(into)] busy: Signal<bool>, run: Callback<Action>) -> impl IntoView {

@@ -1,10 +1,10 @@
 //! Resize: another size of the same family, with the difference in price.
 
 use crate::api::catalog::offerings;
+use crate::api::codec::load;
 use crate::components::Loading;
 use crate::model::{Action, InstanceDetail, Offering, OfferingId};
 use leptos::prelude::*;
-use crate::api::codec::load;
 
 fn option_label(o: &Offering, current: Option<crate::model::Money>) -> String {
     let diff = match (o.price_hourly, current) {

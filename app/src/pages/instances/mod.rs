@@ -4,13 +4,13 @@
 
 mod table;
 
+use crate::api::codec::{later, Call};
 use crate::api::instances::ListInstances;
 use crate::components::{loaded, Loading};
 use crate::model::{Backoff, InstanceList};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use crate::api::codec::{later, Call};
 
 pub use table::matches_query;
 

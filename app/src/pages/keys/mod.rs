@@ -3,6 +3,7 @@
 //! and downloadable once, never kept), deleting. The add and generate forms are also the deploy
 //! page's, so a key can be made without leaving it.
 
+use crate::api::codec::{later, Call, Later};
 use crate::api::keys::{AddKey, DeleteKey, GenerateKey, ListKeys};
 use crate::components::{
     general_error, loaded, percent_encode, when, ConfirmButton, ErrorNote, FieldError, Guard, Loading, StackTable, SubForm,
@@ -11,7 +12,6 @@ use crate::model::keys::KeyView;
 use crate::model::SshKeyName;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use crate::api::codec::{later, Call, Later};
 
 /// What the page loads, started with the route, before the page's code has arrived.
 #[derive(Clone, Copy)]

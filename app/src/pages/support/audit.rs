@@ -1,6 +1,7 @@
 //! `/support/audit`: the audit log for staff, newest first, filtered by customer, staff member, time
 //! range and action; the filters live in the address. Admins can download the same selection as CSV.
 
+use crate::api::codec::{later, Call, Later};
 use crate::api::support::SupportAudit;
 use crate::components::{loaded, percent_encode, when, Loading, StackTable};
 use crate::model::audit::{AuditAction, AuditEvent};
@@ -9,7 +10,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use crate::api::codec::{later, Call, Later};
 
 const FILTERS: [(&str, &str); 5] = [
     ("customer_id", "Customer id"),

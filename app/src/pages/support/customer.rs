@@ -2,6 +2,7 @@
 //! instances per zone, recent activity), and the form that opens it: a reason (the customer reads
 //! it), an optional ticket, the mode, and the staff member's password again.
 
+use crate::api::codec::{later, Call, Later};
 use crate::api::support::{GetCustomer, StartSupport};
 use crate::components::{general_error, loaded, when, ErrorNote, FieldError, Loading, StackTable};
 use crate::model::support::{CustomerSummary, SupportAccessMode, SupportMode, SupportReason, SESSION_MINUTES};
@@ -9,7 +10,6 @@ use crate::model::Role;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use crate::api::codec::{later, Call, Later};
 
 /// What the page loads, started with the route, before the page's code has arrived.
 #[derive(Clone, Copy)]

@@ -10,6 +10,7 @@ pub use audit::{AuditData, AuditPage};
 pub use banner::SupportBanner;
 pub use customer::{CustomerData, CustomerPage};
 
+use crate::api::codec::{later, Call, Later};
 use crate::api::support::SupportReady;
 use crate::api::support::{CheckSupportAccess, SearchCustomers, QUERY_MAX_CHARS};
 use crate::components::{loaded, percent_encode, ErrorView, Loading};
@@ -18,7 +19,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use crate::api::codec::{later, Call, Later};
 
 /// What the page loads, started with the route, before the page's code has arrived.
 #[derive(Clone, Copy)]
