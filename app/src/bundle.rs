@@ -22,11 +22,11 @@ pub const PUBLIC_PAGES: [&str; 2] = ["/login", "/signup"];
 pub const PUBLIC: &str = "public";
 
 /// The bundle that takes over the page at `path`: the panel's (`zenith`, the site's output name) or
-/// the public one. Exactly the paths the router gives the public pages (case matters to it, a
-/// trailing slash does not), since a page taken over by a bundle that does not know it would not
-/// come alive.
+/// the public one. Exactly the paths the router gives the public pages (`/login/` or `/LOGIN` is
+/// the panel's "not found" page), since a page taken over by a bundle that does not know it would
+/// not come alive.
 pub fn output_name<'a>(path: &str, panel: &'a str) -> &'a str {
-    if PUBLIC_PAGES.contains(&path.trim_end_matches('/')) {
+    if PUBLIC_PAGES.contains(&path) {
         PUBLIC
     } else {
         panel
@@ -114,11 +114,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn signing_in_and_up_take_the_public_bundle_and_every_other_page_the_panels() {
+    fn signing_in_and_up_take_the_public_bundle_and_every_other_page_the_panels_not_found_included() {
         assert_eq!(output_name("/login", "zenith"), "public");
         assert_eq!(output_name("/signup", "zenith"), "public");
-        assert_eq!(output_name("/login/", "zenith"), "public");
-        for panel in ["/", "/instances/new", "/login/2fa", "/LOGIN", "/loginx", "/support", "/nowhere"] {
+        for panel in ["/", "/instances/new", "/login/", "/login/2fa", "/LOGIN", "/loginx", "/support", "/nowhere"] {
             assert_eq!(output_name(panel, "zenith"), "zenith", "{panel}");
         }
     }

@@ -388,14 +388,16 @@ async fn security_changes_ask_for_the_password_and_a_pending_sign_in_ends_with_a
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_name_the_wasm_as_cargo_leptos_builds_it_and_a_missing_site_stops_the_start() {
     let app = TestApp::spawn().await;
-    // Signing in and up are taken over by their own bundle, every other page by the panel's.
-    // (As the router, a trailing slash does not matter.)
-    for page in ["/login", "/signup", "/login/"] {
+    // Signing in and up are taken over by their own bundle, every other page by the panel's,
+    // "not found" included (the router does not take `/login/` for `/login`).
+    for page in ["/login", "/signup"] {
         let html = app.client().get(page).await.body.as_str().unwrap().to_string();
         assert!(html.contains("/pkg/public.wasm") && html.contains("/pkg/public.js"), "{page} loads public.wasm");
         assert!(!html.contains("/pkg/zenith.wasm") && !html.contains("/pkg/zenith.js"), "{page} never loads the panel's code");
         assert!(html.contains("/pkg/zenith.css"), "{page} has the one stylesheet");
     }
+    let html = app.client().get("/login/").await.body.as_str().unwrap().to_string();
+    assert!(html.contains("/pkg/zenith.wasm") && !html.contains("public.wasm"), "/login/ is the panel's not-found page");
     let c = app.customer("bundles@example.com").await;
     for page in ["/", "/nowhere", "/LOGIN"] {
         let html = c.get(page).await.body.as_str().unwrap().to_string();
