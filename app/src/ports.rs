@@ -9,6 +9,10 @@
 //! itself (refused in every support session). Their fields are private to this crate, so the server
 //! cannot make one up: a port method that takes `&Writer` cannot be reached from a read-only session,
 //! whatever a server function forgets.
+//!
+//! The support area, the staff downloads and the admin tools need a [`Staff`] capability, which
+//! [`Principal::staff`] hands out only to staff who meet the two-factor policy. It is the one gate:
+//! every staff port method takes `&Staff`, so a route added later cannot reach staff data without it.
 
 use crate::error::AppError;
 use crate::model::support::SupportMode;
@@ -22,6 +26,39 @@ use std::sync::Arc;
 pub struct ClientInfo {
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
+    /// The browser's device cookie (OWASP's device-cookie scheme), see [`DeviceCookie`].
+    pub device: DeviceCookie,
+}
+
+/// A device cookie as a request carries it: what the browser presented (unverified: the sign-in
+/// checks its signature and account), and the place a successful sign-in leaves the new one, which
+/// the server's client layer sets on the response. A browser that presents a valid cookie for the
+/// account it signs in to has signed in to it before, and is served from a reserved share of the
+/// password-hashing capacity that a flood from new browsers cannot fill.
+#[derive(Clone, Default)]
+pub struct DeviceCookie {
+    pub presented: Option<String>,
+    pub issued: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl DeviceCookie {
+    /// Sets `value` on this request's response.
+    pub fn issue(&self, value: String) {
+        if let Ok(mut slot) = self.issued.lock() {
+            *slot = Some(value);
+        }
+    }
+
+    pub fn take_issued(&self) -> Option<String> {
+        self.issued.lock().ok().and_then(|mut s| s.take())
+    }
+}
+
+impl std::fmt::Debug for DeviceCookie {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A device cookie is a credential of sorts: never in logs.
+        f.write_str(if self.presented.is_some() { "DeviceCookie(<presented>)" } else { "DeviceCookie(none)" })
+    }
 }
 
 /// What sign-in and sign-out need about a request: its session cookie and where it came from.
@@ -57,6 +94,8 @@ pub struct Principal {
     pub customer_id: Option<CustomerId>,
     pub support: Option<SupportView>,
     pub client: ClientInfo,
+    /// `ZENITH_STAFF_REQUIRE_2FA`, as it stood when this principal was resolved.
+    pub staff_two_factor_required: bool,
 }
 
 const STAFF_HAVE_NO_RESOURCES: &str = "Staff accounts have no cloud resources of their own: open a customer's view from Support.";
@@ -97,9 +136,42 @@ impl Principal {
         }
     }
 
-    pub fn require_staff(&self) -> Result<(), AppError> {
+    /// May use the support area, the staff downloads and (admins) the admin tools: staff only, and
+    /// with two-factor sign-in on when the policy asks for it. The one staff gate.
+    pub fn staff(&self) -> Result<Staff<'_>, AppError> {
         if !self.role.is_staff() {
             return Err(AppError::Forbidden("This area is for support staff.".into()));
+        }
+        if self.staff_two_factor_required && !self.two_factor {
+            return Err(AppError::Forbidden("Turn on two-factor sign-in under Account before using Support.".into()));
+        }
+        Ok(Staff { principal: self })
+    }
+}
+
+/// Permission to use what serves staff. See [`Principal::staff`].
+#[derive(Debug, Clone, Copy)]
+pub struct Staff<'a> {
+    principal: &'a Principal,
+}
+
+impl<'a> Staff<'a> {
+    pub fn principal(&self) -> &'a Principal {
+        self.principal
+    }
+
+    /// Admin tools (the audit download, ingestion): admins only, never from inside a support session.
+    pub fn admin(&self, what: &str) -> Result<(), AppError> {
+        if self.principal.role != crate::model::Role::Admin || self.principal.support.is_some() {
+            return Err(AppError::Forbidden(format!("Only admins can {what}, outside a support session.")));
+        }
+        Ok(())
+    }
+
+    /// Staff tools that look at every customer at once (the finance export): outside a support session.
+    pub fn outside_support(&self, what: &str) -> Result<(), AppError> {
+        if self.principal.support.is_some() {
+            return Err(AppError::Forbidden(format!("{what} is for staff, outside a support session.")));
         }
         Ok(())
     }

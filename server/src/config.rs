@@ -156,6 +156,11 @@ pub struct ServeArgs {
     /// Retry-After at once, so a flood cannot make a real sign-in wait behind it.
     #[arg(long, env = "ZENITH_HASH_QUEUE", default_value_t = 32)]
     pub hash_queue: usize,
+    /// Hashing threads reserved for sign-ins from browsers that signed in to the account before
+    /// (their device cookie), with a queue of their own: a flood of attempts from new browsers cannot
+    /// lock returning customers out. 0 reserves none.
+    #[arg(long, env = "ZENITH_HASH_RESERVED", default_value_t = 1)]
+    pub hash_reserved: usize,
     /// Sign-ups allowed per client address (IPv6 per /64) per hour: an office signing up its team
     /// passes, a script making accounts does not.
     #[arg(long, env = "ZENITH_SIGNUP_PER_ADDRESS_PER_HOUR", default_value_t = 10)]

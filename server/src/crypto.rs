@@ -69,6 +69,18 @@ impl MasterKey {
         format!("v1:{}", base64::engine::general_purpose::STANDARD.encode(out))
     }
 
+    /// HMAC-SHA256 of `message` under a key derived from the master key for `purpose`: a signature
+    /// only this server (and its siblings sharing the key) can make.
+    pub fn mac(&self, purpose: &str, message: &str) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let mut derive = <Hmac<sha2::Sha256> as Mac>::new_from_slice(self.0.expose_secret()).expect("HMAC takes keys of any length");
+        derive.update(purpose.as_bytes());
+        let subkey = derive.finalize().into_bytes();
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&subkey).expect("HMAC takes keys of any length");
+        mac.update(message.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     pub fn open(&self, purpose: &str, sealed: &str) -> Result<SecretString, OpenError> {
         let raw = sealed.strip_prefix("v1:").ok_or(OpenError)?;
         let bytes = base64::engine::general_purpose::STANDARD.decode(raw).map_err(|_| OpenError)?;

@@ -57,6 +57,7 @@ pub async fn seed(app: &Application) -> anyhow::Result<()> {
         customer_id: Some(CustomerId::of_user(&customer)),
         support: None,
         client: ClientInfo::default(),
+        staff_two_factor_required: true,
     };
     match InstancesPort::list(&app.instances, &principal).await {
         Ok(list) if list.instances.is_empty() => {

@@ -120,7 +120,8 @@ impl Application {
         let catalog = CatalogService::new(db.clone(), Arc::new(Catalog::new(admin.clone(), Duration::from_secs(60))), currency);
         let tenancy = Arc::new(Tenancy::new(db.clone(), admin, catalog.catalog.clone(), key.clone(), args.cloud.cloudstack_domain.clone()));
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        let hasher = Hasher::new(if args.hash_concurrency == 0 { (cores / 2).max(1) } else { args.hash_concurrency }, args.hash_queue);
+        let threads = if args.hash_concurrency == 0 { (cores / 2).max(1) } else { args.hash_concurrency };
+        let hasher = Hasher::with_reserve(threads, args.hash_queue, args.hash_reserved);
         let auth = AuthService::new(
             db.clone(),
             hasher,
@@ -138,16 +139,9 @@ impl Application {
         let instances =
             Instances::new(db.clone(), tenancy.clone(), catalog.clone(), jobs.clone(), Duration::from_millis(args.cloud.zone_deadline_ms));
         let directory = Arc::new(crate::directory::Directory::new(db.clone(), tenancy.admin().clone(), catalog.catalog.clone()));
-        let support = Arc::new(Support::new(db.clone(), args.staff_require_2fa, auth.clone(), instances.clone(), directory.clone()));
+        let support = Arc::new(Support::new(db.clone(), auth.clone(), instances.clone(), directory.clone()));
         let vat = crate::billing::VatRate::parse(&args.vat_percent).map_err(anyhow::Error::msg)?;
-        let billing = Arc::new(crate::billing::Billing::new(
-            db.clone(),
-            tenancy.clone(),
-            catalog.catalog.clone(),
-            currency,
-            vat,
-            args.staff_require_2fa,
-        ));
+        let billing = Arc::new(crate::billing::Billing::new(db.clone(), tenancy.clone(), catalog.catalog.clone(), currency, vat));
         let firewall = crate::firewall::Firewall::new(db.clone(), tenancy.clone());
         let keys = crate::keys::Keys::new(db.clone(), tenancy.clone());
         let ports = Ports {
@@ -260,12 +254,12 @@ impl Application {
     }
 }
 
-fn origin_of(url: &str) -> anyhow::Result<String> {
-    let (scheme, rest) = url.split_once("://").context("ZENITH_PUBLIC_URL must start with http:// or https://")?;
-    anyhow::ensure!(scheme == "http" || scheme == "https", "ZENITH_PUBLIC_URL must start with http:// or https://");
-    let host = rest.split('/').next().unwrap_or("");
-    anyhow::ensure!(!host.is_empty(), "ZENITH_PUBLIC_URL has no host");
-    Ok(format!("{scheme}://{host}"))
+fn origin_of(url: &str) -> anyhow::Result<url::Origin> {
+    let u = url::Url::parse(url).context("ZENITH_PUBLIC_URL must be a URL starting with http:// or https://")?;
+    anyhow::ensure!(u.scheme() == "http" || u.scheme() == "https", "ZENITH_PUBLIC_URL must start with http:// or https://");
+    anyhow::ensure!(u.host().is_some(), "ZENITH_PUBLIC_URL has no host");
+    anyhow::ensure!(u.username().is_empty() && u.password().is_none(), "ZENITH_PUBLIC_URL must not carry a user or password");
+    Ok(u.origin())
 }
 
 pub async fn shutdown_signal() {
@@ -293,8 +287,9 @@ mod tests {
 
     #[test]
     fn the_public_url_reduces_to_its_origin() {
-        assert_eq!(origin_of("https://panel.example.com/some/path").unwrap(), "https://panel.example.com");
-        assert_eq!(origin_of("http://127.0.0.1:3000").unwrap(), "http://127.0.0.1:3000");
+        assert_eq!(origin_of("https://panel.example.com/some/path").unwrap().ascii_serialization(), "https://panel.example.com");
+        assert_eq!(origin_of("http://127.0.0.1:3000").unwrap().ascii_serialization(), "http://127.0.0.1:3000");
+        assert!(origin_of("https://user@panel.example.com").is_err());
         assert!(origin_of("panel.example.com").is_err());
     }
 

@@ -15,7 +15,7 @@ mod port {
     use crate::error::AppError;
     use crate::model::billing::{IngestOutcome, InstanceCost, Month, Statement};
     use crate::model::InstanceId;
-    use crate::ports::Principal;
+    use crate::ports::{Principal, Staff};
 
     #[async_trait::async_trait]
     pub trait BillingPort: Send + Sync {
@@ -23,7 +23,7 @@ mod port {
         async fn statement(&self, p: &Principal, month: Option<Month>) -> Result<Statement, AppError>;
         async fn instance_cost(&self, p: &Principal, id: &InstanceId) -> Result<InstanceCost, AppError>;
         /// Admins only.
-        async fn ingest(&self, p: &Principal) -> Result<IngestOutcome, AppError>;
+        async fn ingest(&self, s: &Staff<'_>) -> Result<IngestOutcome, AppError>;
     }
 }
 
@@ -45,5 +45,5 @@ pub async fn get_instance_cost(id: String) -> Result<InstanceCost, AppError> {
 #[server(prefix = "/api", endpoint = "admin/billing/ingest", input = Json, output = Json)]
 pub async fn ingest_usage() -> Result<IngestOutcome, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    ports.billing.ingest(&p).await
+    ports.billing.ingest(&p.staff()?).await
 }

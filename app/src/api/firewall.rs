@@ -61,34 +61,37 @@ pub async fn create_group(name: String, #[server(default)] description: String) 
 #[server(prefix = "/api", endpoint = "firewall/delete", input = Json, output = Json)]
 pub async fn delete_group(id: String) -> Result<(), AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    let w = super::ssr::writer(&ports, &p, crate::model::audit::AuditEvent::GroupDeleted, Some(&id)).await?;
+    let w = super::ssr::writer(&ports, &p, crate::model::audit::AuditEvent::GroupDeleted, Some(super::ssr::Target::Group(&id))).await?;
     ports.firewall.delete(&w, &known(crate::model::SecurityGroupId::parse(&id))?).await
 }
 
-/// `{group_id, direction, protocol, start_port?, end_port?, icmp_type?, icmp_code?, cidrs}`: one rule
-/// for every range, both families at once.
+/// `{group_id, direction, protocol, start_port?, end_port?, icmp_type?, icmp_code?, cidrs?, groups?}`:
+/// one rule for every range (both families at once) and for every group named (its instances, over
+/// IPv4 and IPv6).
 #[server(prefix = "/api", endpoint = "firewall/add_rules", input = Json, output = Json)]
 pub async fn add_rules(
     group_id: String,
     direction: String,
     #[server(flatten)] traffic: crate::model::firewall::TrafficInput,
     #[server(default)] cidrs: Vec<String>,
+    #[server(default)] groups: Vec<String>,
 ) -> Result<AddRulesOutcome, AppError> {
     use crate::model::firewall::{Direction, NewRules};
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    let w = super::ssr::writer(&ports, &p, crate::model::audit::AuditEvent::RulesAdded, Some(&group_id)).await?;
+    let w = super::ssr::writer(&ports, &p, crate::model::audit::AuditEvent::RulesAdded, Some(super::ssr::Target::Group(&group_id))).await?;
     let group = known(crate::model::SecurityGroupId::parse(&group_id))?;
     let direction = Direction::parse(&direction.trim().to_ascii_lowercase())
         .ok_or_else(|| AppError::invalid("direction", "Say which way: ingress (to the instance) or egress (from it)."))?;
     let traffic = super::fields(traffic.parse())?;
-    let cidrs = super::fields(NewRules::parse_cidrs(&cidrs))?;
-    ports.firewall.add_rules(&w, &group, NewRules { direction, traffic, cidrs }).await
+    let peers = super::fields(NewRules::parse_peers(&cidrs, &groups))?;
+    ports.firewall.add_rules(&w, &group, NewRules { direction, traffic, peers }).await
 }
 
 #[server(prefix = "/api", endpoint = "firewall/remove_rule", input = Json, output = Json)]
 pub async fn remove_rule(group_id: String, rule_id: String) -> Result<(), AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    let w = super::ssr::writer(&ports, &p, crate::model::audit::AuditEvent::RuleRemoved, Some(&group_id)).await?;
+    let w =
+        super::ssr::writer(&ports, &p, crate::model::audit::AuditEvent::RuleRemoved, Some(super::ssr::Target::Group(&group_id))).await?;
     let group = known(crate::model::SecurityGroupId::parse(&group_id))?;
     ports.firewall.remove_rule(&w, &group, &known(crate::model::RuleId::parse(&rule_id))?).await
 }
@@ -103,7 +106,7 @@ pub struct GroupsChanging {
 pub async fn set_groups(id: String, group_ids: Vec<String>) -> Result<GroupsChanging, AppError> {
     use crate::model::SecurityGroupId;
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    let w = super::ssr::writer(&ports, &p, crate::model::JobKind::SetGroups, Some(&id)).await?;
+    let w = super::ssr::writer(&ports, &p, crate::model::JobKind::SetGroups, Some(super::ssr::Target::Instance(&id))).await?;
     if group_ids.is_empty() || group_ids.len() > 10 {
         return Err(AppError::invalid("group_ids", "Choose between one and ten security groups."));
     }

@@ -49,10 +49,17 @@ fn known<T>(parsed: Result<T, String>) -> Result<T, AppError> {
     parsed.map_err(|_| AppError::NotFound)
 }
 
+/// `{first?}`: every instance, or (`first`) only the first that many in the list's order, with the
+/// total: what the server renders into the page, so an account's first page stays small however
+/// many instances it has.
 #[server(prefix = "/api", endpoint = "instances/list", input = Json, output = Json)]
-pub async fn list_instances() -> Result<InstanceList, AppError> {
+pub async fn list_instances(#[server(default)] first: Option<u32>) -> Result<InstanceList, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    ports.instances.list(&p).await
+    let mut list = ports.instances.list(&p).await?;
+    if let Some(n) = first {
+        list.instances.truncate(n as usize);
+    }
+    Ok(list)
 }
 
 #[server(prefix = "/api", endpoint = "instances/get", input = Json, output = Json)]
@@ -103,8 +110,9 @@ pub struct ActionAccepted {
 #[server(prefix = "/api", endpoint = "instances/action", input = Json, output = Json)]
 pub async fn instance_action(id: String, #[server(flatten)] action: ActionInput) -> Result<ActionAccepted, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    let kind = crate::model::JobKind::parse(action.action.trim()).unwrap_or(crate::model::JobKind::Stop);
-    let w = super::ssr::writer(&ports, &p, kind, Some(&id)).await?;
+    // An action that is not one is a 400 before anything is audited (never a refused `stop`).
+    let kind = super::fields(action.kind())?;
+    let w = super::ssr::writer(&ports, &p, kind, Some(super::ssr::Target::Instance(&id))).await?;
     let action = super::fields(action.parse())?;
     let job_id = ports.instances.act(&w, &known(InstanceId::parse(&id))?, action).await?;
     Ok(ActionAccepted { job_id })

@@ -123,6 +123,21 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("/api/support/audit", Access::Staff, r#"{"customer_id":"c-1","from":"2026-12-01","page":1}"#),
 ];
 
+/// One `GET` download the server streams (not a server function), with what it needs.
+#[derive(Clone, Copy, Debug)]
+pub struct Download {
+    /// With an example query the download accepts.
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// Every download, by path: the staff-gate test calls each staff one without two-factor sign-in.
+pub const DOWNLOADS: &[Download] = &[
+    Download { path: "/billing/export.csv?month=2026-12", access: Access::SignedIn },
+    Download { path: "/support/audit.csv", access: Access::Admin },
+    Download { path: "/support/billing/export.csv?month=2026-12", access: Access::Staff },
+];
+
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     use crate::error::AppError;
@@ -147,18 +162,47 @@ pub(crate) mod ssr {
         use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<ClientInfo>().cloned()).unwrap_or_default()
     }
 
+    /// What a refused change was aimed at, as the request named it (unparsed).
+    #[derive(Clone, Copy, Debug)]
+    pub enum Target<'a> {
+        Instance(&'a str),
+        Group(&'a str),
+    }
+
+    /// What the audit log may say a refused change was aimed at: the id, once it parses as that kind
+    /// of id and belongs to the customer being viewed; anything else (another customer's id, a
+    /// 5 KB string) is not this customer's story and is not stored.
+    async fn on_record(ports: &Ports, p: &Principal, target: Target<'_>) -> String {
+        const ELSEWHERE: &str = "(not this customer's)";
+        let owned = match target {
+            Target::Instance(raw) => match crate::model::InstanceId::parse(raw) {
+                Ok(id) => ports.instances.get(p, &id).await.ok().map(|_| id.to_string()),
+                Err(_) => None,
+            },
+            Target::Group(raw) => match crate::model::SecurityGroupId::parse(raw) {
+                Ok(id) => ports.firewall.get(p, &id).await.ok().map(|_| id.to_string()),
+                Err(_) => None,
+            },
+        };
+        owned.unwrap_or_else(|| ELSEWHERE.to_string())
+    }
+
     /// The write capability, or its refusal, which inside a support session is put on the
     /// customer's record: a read-only session that tried to change something is part of its story.
     pub async fn writer<'a>(
         ports: &Ports,
         p: &'a Principal,
         action: impl Into<crate::model::audit::AuditAction>,
-        target: Option<&str>,
+        target: Option<Target<'_>>,
     ) -> Result<crate::ports::Writer<'a>, AppError> {
         match p.writer() {
             Ok(w) => Ok(w),
             Err(e) => {
-                ports.support.refused(p, action.into(), target).await;
+                let target = match target {
+                    Some(t) if p.support.is_some() => Some(on_record(ports, p, t).await),
+                    _ => None,
+                };
+                ports.support.refused(p, action.into(), target.as_deref()).await;
                 Err(e)
             }
         }

@@ -19,7 +19,7 @@ mod port {
         Ticket,
     };
     use crate::model::CustomerId;
-    use crate::ports::{Owner, Principal};
+    use crate::ports::{Owner, Principal, Staff};
 
     /// A support session as asked for, parsed.
     #[derive(Debug, Clone)]
@@ -32,14 +32,13 @@ mod port {
 
     #[async_trait::async_trait]
     pub trait SupportPort: Send + Sync {
-        /// May this principal use the support area? (Staff only; with 2FA when the policy says so.)
-        async fn gate(&self, p: &Principal) -> Result<(), AppError>;
-        async fn search(&self, p: &Principal, query: &str) -> Result<Vec<CustomerHit>, AppError>;
-        async fn customer(&self, p: &Principal, id: &CustomerId) -> Result<CustomerSummary, AppError>;
+        // The support area takes the `Staff` capability (`Principal::staff`, the one staff gate).
+        async fn search(&self, s: &Staff<'_>, query: &str) -> Result<Vec<CustomerHit>, AppError>;
+        async fn customer(&self, s: &Staff<'_>, id: &CustomerId) -> Result<CustomerSummary, AppError>;
         /// Opens a support session on this staff session, after checking `password` again.
-        async fn start(&self, p: &Principal, start: SupportRequest, password: &str) -> Result<Impersonating, AppError>;
-        async fn stop(&self, p: &Principal) -> Result<(), AppError>;
-        async fn audit(&self, p: &Principal, filter: AuditFilter) -> Result<AuditPage, AppError>;
+        async fn start(&self, s: &Staff<'_>, start: SupportRequest, password: &str) -> Result<Impersonating, AppError>;
+        async fn stop(&self, s: &Staff<'_>) -> Result<(), AppError>;
+        async fn audit(&self, s: &Staff<'_>, filter: AuditFilter) -> Result<AuditPage, AppError>;
 
         /// The account's support access setting and every support session on it.
         async fn access(&self, p: &Principal) -> Result<SupportAccess, AppError>;
@@ -62,8 +61,8 @@ pub struct SupportReady {
 
 #[server(prefix = "/api", endpoint = "support/access", input = Json, output = Json)]
 pub async fn check_support_access() -> Result<SupportReady, AppError> {
-    let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    ports.support.gate(&p).await?;
+    let (_ports, _ctx, p) = super::ssr::signed_in().await?;
+    p.staff()?;
     Ok(SupportReady { ready: true })
 }
 
@@ -73,15 +72,15 @@ pub const QUERY_MAX_CHARS: usize = 254;
 #[server(prefix = "/api", endpoint = "support/customers/search", input = Json, output = Json)]
 pub async fn search_customers(query: String) -> Result<Vec<CustomerHit>, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    ports.support.search(&p, &query).await
+    ports.support.search(&p.staff()?, &query).await
 }
 
 #[server(prefix = "/api", endpoint = "support/customers/get", input = Json, output = Json)]
 pub async fn get_customer(id: String) -> Result<CustomerSummary, AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    ports.support.gate(&p).await?;
+    let staff = p.staff()?;
     let id = crate::model::CustomerId::parse(&id).map_err(|_| AppError::NotFound)?;
-    ports.support.customer(&p, &id).await
+    ports.support.customer(&staff, &id).await
 }
 
 #[server(prefix = "/api", endpoint = "support/impersonate/start", input = Json, output = Json)]
@@ -94,19 +93,19 @@ pub async fn start_support(
 ) -> Result<Impersonating, AppError> {
     use crate::model::support::{SupportMode, SupportReason, Ticket};
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    ports.support.gate(&p).await?;
+    let staff = p.staff()?;
     let customer = crate::model::CustomerId::parse(&customer_id).map_err(|_| AppError::NotFound)?;
     let reason = super::field("reason", SupportReason::parse(&reason))?;
     let ticket = super::field("ticket", Ticket::parse_optional(ticket.as_deref().unwrap_or("")))?;
     let mode = SupportMode::parse(&mode).ok_or_else(|| AppError::invalid("mode", "The mode is read_only or acting."))?;
     let start = port::SupportRequest { customer, reason, ticket, mode };
-    ports.support.start(&p, start, &password).await
+    ports.support.start(&staff, start, &password).await
 }
 
 #[server(prefix = "/api", endpoint = "support/impersonate/stop", input = Json, output = Json)]
 pub async fn stop_support() -> Result<(), AppError> {
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    ports.support.stop(&p).await
+    ports.support.stop(&p.staff()?).await
 }
 
 #[server(prefix = "/api", endpoint = "support/audit", input = Json, output = Json)]
@@ -120,7 +119,7 @@ pub async fn support_audit(
 ) -> Result<AuditPage, AppError> {
     use crate::model::support::AuditFilter;
     let (ports, _ctx, p) = super::ssr::signed_in().await?;
-    ports.support.gate(&p).await?;
+    let staff = p.staff()?;
     let filter = super::fields(AuditFilter::parse(
         customer_id.as_deref(),
         staff_id.as_deref(),
@@ -129,7 +128,7 @@ pub async fn support_audit(
         action.as_deref(),
         page,
     ))?;
-    ports.support.audit(&p, filter).await
+    ports.support.audit(&staff, filter).await
 }
 
 #[server(prefix = "/api", endpoint = "account/support_access", input = Json, output = Json)]

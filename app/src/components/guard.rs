@@ -27,6 +27,11 @@ pub fn refusal(owner: bool) -> Signal<Option<&'static str>> {
 
 /// Controls that change something. In a support session that may not, they are disabled (a
 /// disabled fieldset disables every control in it, whatever it is) and a note says why.
+///
+/// The guard is its own `Suspense`: who is signed in is a load, and a load read outside a
+/// `Suspense` is rendered by the server before it arrives (no note, controls enabled) but by the
+/// hydrating browser with its answer (a note), which is a different tree, and hydration fails. Inside
+/// one, the server waits for the answer, so both render the same. A page may put a guard anywhere.
 #[component]
 pub fn Guard(
     /// The account's own settings (SSH keys, password, …): off in every support session.
@@ -36,9 +41,11 @@ pub fn Guard(
 ) -> impl IntoView {
     let why = refusal(owner);
     view! {
-        <fieldset class="guard" role="presentation" disabled=move || why.get().is_some()>
-            {move || why.get().map(|m| view! { <p class="guard-note">{m}</p> })}
-            {children()}
-        </fieldset>
+        <Suspense fallback=|| ()>
+            <fieldset class="guard" role="presentation" disabled=move || why.get().is_some()>
+                {move || why.get().map(|m| view! { <p class="guard-note">{m}</p> })}
+                {children()}
+            </fieldset>
+        </Suspense>
     }
 }

@@ -436,33 +436,111 @@ impl Traffic {
     }
 }
 
-/// `/api/firewall/add_rules`, parsed: one direction and traffic, any number of ranges of both families.
+/// `/api/firewall/add_rules`, parsed: one direction and traffic, any number of ranges of both families
+/// and of the customer's own groups (whose instances it admits over IPv4 and IPv6 at once).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewRules {
     pub direction: Direction,
     pub traffic: Traffic,
-    pub cidrs: Vec<Cidr>,
+    pub peers: Vec<Peer>,
 }
 
 impl NewRules {
     pub const MAX_CIDRS: usize = 50;
+    pub const MAX_GROUPS: usize = 10;
 
-    /// Every range parsed; the first bad one is reported with its own message.
-    pub fn parse_cidrs(raw: &[String]) -> Result<Vec<Cidr>, (&'static str, String)> {
-        if raw.is_empty() {
-            return Err(("cidrs", "Say where the traffic may come from: \"anywhere\", or one or more address ranges.".into()));
+    /// Every range and group name parsed; the first bad one is reported with its own message. At
+    /// least one of the two is needed. Group names are the customer's own (the server checks they
+    /// exist).
+    pub fn parse_peers(cidrs: &[String], groups: &[String]) -> Result<Vec<Peer>, (&'static str, String)> {
+        if cidrs.is_empty() && groups.is_empty() {
+            return Err(("cidrs", "Say where the traffic may come from: \"anywhere\", address ranges, or a group's instances.".into()));
         }
-        if raw.len() > Self::MAX_CIDRS {
+        if cidrs.len() > Self::MAX_CIDRS {
             return Err(("cidrs", format!("At most {} address ranges per rule.", Self::MAX_CIDRS)));
         }
-        let mut out: Vec<Cidr> = Vec::with_capacity(raw.len());
-        for r in raw {
-            let c = Cidr::parse(r).map_err(|e| ("cidrs", e.message))?;
+        if groups.len() > Self::MAX_GROUPS {
+            return Err(("groups", format!("At most {} groups per rule.", Self::MAX_GROUPS)));
+        }
+        let mut out: Vec<Peer> = Vec::with_capacity(cidrs.len() + groups.len());
+        for r in cidrs {
+            let c = Peer::Cidr(Cidr::parse(r).map_err(|e| ("cidrs", e.message))?);
             if !out.contains(&c) {
                 out.push(c);
             }
         }
+        for g in groups {
+            let name = GroupPeer::parse_name(g).map_err(|m| ("groups", m))?;
+            let p = Peer::Group(GroupPeer { name, account: None });
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
         Ok(out)
+    }
+
+    /// The address ranges of this set (the groups left out).
+    pub fn cidrs(&self) -> impl Iterator<Item = &Cidr> {
+        self.peers.iter().filter_map(|p| match p {
+            Peer::Cidr(c) => Some(c),
+            Peer::Group(_) => None,
+        })
+    }
+}
+
+/// Whom a rule admits (ingress) or lets traffic out to (egress): an address range of one family, or
+/// the instances in a security group over both families (CloudStack's `securitygroupname` +
+/// `account`, created with `usersecuritygrouplist`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Peer {
+    Cidr(Cidr),
+    Group(GroupPeer),
+}
+
+/// A group as a rule's other end.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct GroupPeer {
+    /// The name as the cloud holds it (`default` included, which [`GroupName`] refuses for a new
+    /// group, so this is checked text rather than a `GroupName`).
+    pub name: String,
+    /// The account that owns the group, when it is not the customer's own (a rule a real cloud's
+    /// operator wrote); `None` for the customer's groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+impl GroupPeer {
+    /// A group name as a rule may name it: what CloudStack accepts, `default` included.
+    pub fn parse_name(raw: &str) -> Result<String, String> {
+        let s = raw.trim();
+        if s.is_empty() || s.chars().count() > 63 || s.chars().any(|c| c.is_control() || c == ',') {
+            return Err(format!("{s:?} is not the name of a security group."));
+        }
+        Ok(s.to_string())
+    }
+}
+
+impl Peer {
+    /// The families a rule with this peer opens: a group's instances have addresses of both.
+    pub fn families(&self) -> Vec<Family> {
+        match self {
+            Peer::Cidr(c) => vec![c.family()],
+            Peer::Group(_) => vec![Family::V4, Family::V6],
+        }
+    }
+
+    pub fn is_anywhere(&self) -> bool {
+        matches!(self, Peer::Cidr(c) if c.is_anywhere())
+    }
+}
+
+impl fmt::Display for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Peer::Cidr(c) => write!(f, "{c}"),
+            Peer::Group(GroupPeer { name, account: None }) => write!(f, "instances in group {name}"),
+            Peer::Group(GroupPeer { name, account: Some(a) }) => write!(f, "instances in group {name} of account {a}"),
+        }
     }
 }
 
@@ -491,8 +569,11 @@ impl Preset {
     /// request, whose type differs by family (8 for ICMP, 128 for ICMPv6), so it is two sets.
     pub fn rule_sets(self) -> Vec<NewRules> {
         let both = vec![Family::V4.anywhere(), Family::V6.anywhere()];
-        let tcp =
-            |p: u16| NewRules { direction: Direction::Ingress, traffic: Traffic::Tcp(PortRange { start: p, end: p }), cidrs: both.clone() };
+        let tcp = |p: u16| NewRules {
+            direction: Direction::Ingress,
+            traffic: Traffic::Tcp(PortRange { start: p, end: p }),
+            peers: both.iter().copied().map(Peer::Cidr).collect(),
+        };
         match self {
             Preset::Ssh => vec![tcp(22)],
             Preset::Http => vec![tcp(80)],
@@ -502,7 +583,7 @@ impl Preset {
                 .map(|(f, t)| NewRules {
                     direction: Direction::Ingress,
                     traffic: Traffic::Icmp(IcmpMatch { icmp_type: t, icmp_code: 0 }),
-                    cidrs: vec![f.anywhere()],
+                    peers: vec![Peer::Cidr(f.anywhere())],
                 })
                 .collect(),
         }
@@ -556,8 +637,10 @@ pub struct GroupSummary {
     pub instances: Vec<InstanceRef>,
 }
 
-/// One rule as the cloud holds it: one address range.
+/// One rule as the cloud holds it: one address range, or one group. On the wire the range is `cidr`
+/// and the group `group` (exactly one of them).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RuleWire", into = "RuleWire")]
 pub struct RuleView {
     pub id: RuleId,
     pub direction: Direction,
@@ -570,7 +653,51 @@ pub struct RuleView {
     pub icmp_type: Option<i16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icmp_code: Option<i16>,
-    pub cidr: Cidr,
+    pub peer: Peer,
+}
+
+/// [`RuleView`] as JSON.
+#[derive(Clone, Serialize, Deserialize)]
+struct RuleWire {
+    id: RuleId,
+    direction: Direction,
+    protocol: Protocol,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    start_port: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    end_port: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    icmp_type: Option<i16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    icmp_code: Option<i16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cidr: Option<Cidr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    group: Option<GroupPeer>,
+}
+
+impl TryFrom<RuleWire> for RuleView {
+    type Error = &'static str;
+    fn try_from(w: RuleWire) -> Result<RuleView, &'static str> {
+        let peer = match (w.cidr, w.group) {
+            (Some(c), None) => Peer::Cidr(c),
+            (None, Some(g)) => Peer::Group(g),
+            _ => return Err("a rule has either a cidr or a group"),
+        };
+        let RuleWire { id, direction, protocol, start_port, end_port, icmp_type, icmp_code, .. } = w;
+        Ok(RuleView { id, direction, protocol, start_port, end_port, icmp_type, icmp_code, peer })
+    }
+}
+
+impl From<RuleView> for RuleWire {
+    fn from(r: RuleView) -> RuleWire {
+        let (cidr, group) = match r.peer {
+            Peer::Cidr(c) => (Some(c), None),
+            Peer::Group(g) => (None, Some(g)),
+        };
+        let RuleView { id, direction, protocol, start_port, end_port, icmp_type, icmp_code, .. } = r;
+        RuleWire { id, direction, protocol, start_port, end_port, icmp_type, icmp_code, cidr, group }
+    }
 }
 
 impl RuleView {
@@ -584,9 +711,9 @@ impl RuleView {
         }
     }
 
-    /// Does this rule already do what `traffic` from `cidr` would?
-    pub fn same_as(&self, direction: Direction, traffic: &Traffic, cidr: &Cidr) -> bool {
-        self.direction == direction && &self.traffic() == traffic && &self.cidr == cidr
+    /// Does this rule already do what `traffic` from `peer` would?
+    pub fn same_as(&self, direction: Direction, traffic: &Traffic, peer: &Peer) -> bool {
+        self.direction == direction && &self.traffic() == traffic && &self.peer == peer
     }
 }
 
@@ -599,6 +726,9 @@ pub struct GroupDetail {
     pub is_default: bool,
     pub rules: Vec<RuleView>,
     pub instances: Vec<InstanceRef>,
+    /// The names of every group of the account (this one included): what a rule's source may be.
+    #[serde(default)]
+    pub account_groups: Vec<String>,
 }
 
 /// `/api/firewall/add_rules`: what was written, and each range that failed with its reason.
@@ -621,13 +751,13 @@ pub struct CidrFailure {
 pub struct RuleRow {
     pub direction: Direction,
     pub label: String,
-    /// (rule, range) of each half, IPv4 first.
-    pub members: Vec<(RuleId, Cidr)>,
+    /// (rule, range or group) of each half, IPv4 first.
+    pub members: Vec<(RuleId, Peer)>,
 }
 
 impl RuleRow {
     pub fn families(&self) -> Vec<Family> {
-        let mut f: Vec<Family> = self.members.iter().map(|(_, c)| c.family()).collect();
+        let mut f: Vec<Family> = self.members.iter().flat_map(|(_, p)| p.families()).collect();
         f.sort();
         f.dedup();
         f
@@ -649,37 +779,44 @@ fn icmp_family_key(m: IcmpMatch, family: Family) -> (i16, i16) {
 /// What makes two rules the same traffic: direction, protocol and the ports (or ICMP type and code,
 /// in one family's numbering).
 type TrafficKey = (Direction, Protocol, i32, i32);
-/// The rules one line stands for, with their ranges.
-type Members = Vec<(RuleId, Cidr)>;
+/// The rules one line stands for, with their ranges or groups.
+type Members = Vec<(RuleId, Peer)>;
 
 pub fn rule_rows(rules: &[RuleView]) -> Vec<RuleRow> {
-    let mut keyed: Vec<(TrafficKey, String, RuleId, Cidr)> = rules
+    let mut keyed: Vec<(TrafficKey, String, RuleId, Peer)> = rules
         .iter()
         .map(|r| {
             let t = r.traffic();
             let (a, b, label) = match t {
                 Traffic::Tcp(p) | Traffic::Udp(p) => (p.start as i32, p.end as i32, t.label()),
                 Traffic::Icmp(m) => {
-                    let (kt, kc) = icmp_family_key(m, r.cidr.family());
+                    // A group's instances are numbered as IPv4 (ICMP) unless the rule says ICMPv6.
+                    let family = match &r.peer {
+                        Peer::Cidr(c) => c.family(),
+                        Peer::Group(_) => Family::V4,
+                    };
+                    let (kt, kc) = icmp_family_key(m, family);
                     let label = if (kt, kc) == (8, 0) { "Ping (ICMP echo request)".to_string() } else { t.label() };
                     (kt as i32, kc as i32, label)
                 }
                 Traffic::All => (0, 0, t.label()),
             };
-            ((r.direction, r.protocol, a, b), label, r.id.clone(), r.cidr)
+            ((r.direction, r.protocol, a, b), label, r.id.clone(), r.peer.clone())
         })
         .collect();
     keyed.sort_by(|x, y| x.0.cmp(&y.0).then(x.3.cmp(&y.3)));
     let mut rows: Vec<(Members, TrafficKey, String)> = Vec::new();
-    for (key, label, id, cidr) in keyed {
+    for (key, label, id, peer) in keyed {
         // Same traffic: one line per pair of ranges that mirror each other across families, so
-        // `0.0.0.0/0` + `::/0` is one line, and a lone `203.0.113.0/24` its own line.
-        let pairs_with = |members: &Members| {
-            members.len() == 1 && members[0].1.family() != cidr.family() && members[0].1.is_anywhere() == cidr.is_anywhere()
+        // `0.0.0.0/0` + `::/0` is one line, and a lone `203.0.113.0/24` its own line. A group's
+        // rule is both families already: always a line of its own.
+        let pairs_with = |members: &Members| match (&members[..], &peer) {
+            ([(_, Peer::Cidr(first))], Peer::Cidr(cidr)) => first.family() != cidr.family() && first.is_anywhere() == cidr.is_anywhere(),
+            _ => false,
         };
         match rows.iter_mut().find(|(m, k, _)| *k == key && pairs_with(m)) {
-            Some((members, _, _)) => members.push((id, cidr)),
-            None => rows.push((vec![(id, cidr)], key, label)),
+            Some((members, _, _)) => members.push((id, peer)),
+            None => rows.push((vec![(id, peer)], key, label)),
         }
     }
     rows.into_iter().map(|(members, key, label)| RuleRow { direction: key.0, label, members }).collect()
@@ -746,7 +883,7 @@ mod tests {
             end_port: ports.map(|p| p.1),
             icmp_type: icmp.map(|i| i.0),
             icmp_code: icmp.map(|i| i.1),
-            cidr: Cidr::parse(cidr).unwrap(),
+            peer: Peer::Cidr(Cidr::parse(cidr).unwrap()),
         }
     }
 
@@ -767,9 +904,39 @@ mod tests {
     }
 
     #[test]
+    fn a_rule_from_a_group_is_its_own_row_for_both_families_and_reads_back_from_json() {
+        let web = |id: &str| RuleView {
+            peer: Peer::Group(GroupPeer { name: "web".into(), account: None }),
+            ..rule(id, Protocol::Tcp, Some((5432, 5432)), None, "0.0.0.0/0")
+        };
+        let rows = rule_rows(&[web("g"), rule("a", Protocol::Tcp, Some((5432, 5432)), None, "::/0")]);
+        assert_eq!(rows.len(), 2, "the group's rule pairs with nothing: {rows:?}");
+        let group_row = rows.iter().find(|r| matches!(r.members[0].1, Peer::Group(_))).unwrap();
+        assert_eq!(group_row.families(), vec![Family::V4, Family::V6]);
+        assert_eq!(group_row.members[0].1.to_string(), "instances in group web");
+        let json = serde_json::to_value(web("g")).unwrap();
+        assert_eq!(json["group"]["name"], "web");
+        assert!(json.get("cidr").is_none());
+        assert_eq!(serde_json::from_value::<RuleView>(json).unwrap(), web("g"));
+        let cidr = serde_json::to_value(rule("a", Protocol::Tcp, Some((22, 22)), None, "::/0")).unwrap();
+        assert_eq!(cidr["cidr"], "::/0", "a range rule keeps its `cidr` on the wire");
+        let both = serde_json::json!({"id": "x", "direction": "ingress", "protocol": "tcp", "cidr": "::/0", "group": {"name": "web"}});
+        assert!(serde_json::from_value::<RuleView>(both).is_err(), "never both");
+    }
+
+    #[test]
+    fn new_rules_take_ranges_and_groups_and_refuse_neither() {
+        let peers = NewRules::parse_peers(&["203.0.113.0/24".into()], &["web".into(), "default".into(), "web".into()]).unwrap();
+        assert_eq!(peers.len(), 3, "duplicates fold: {peers:?}");
+        assert_eq!(NewRules::parse_peers(&[], &[]).unwrap_err().0, "cidrs");
+        assert_eq!(NewRules::parse_peers(&[], &["a,b".into()]).unwrap_err().0, "groups");
+        assert_eq!(NewRules::parse_peers(&[], &vec!["g".to_string(); 11]).unwrap_err().0, "groups");
+    }
+
+    #[test]
     fn presets_open_both_families() {
         let ssh = Preset::Ssh.rule_sets();
-        assert_eq!(ssh[0].cidrs.iter().map(|c| c.to_string()).collect::<Vec<_>>(), ["0.0.0.0/0", "::/0"]);
+        assert_eq!(ssh[0].cidrs().map(|c| c.to_string()).collect::<Vec<_>>(), ["0.0.0.0/0", "::/0"]);
         let ping = Preset::Ping.rule_sets();
         assert_eq!(ping.iter().map(|r| r.traffic.icmp().unwrap().icmp_type).collect::<Vec<_>>(), [8, 128]);
     }

@@ -118,6 +118,9 @@ pub struct ZoneError {
 pub struct InstanceList {
     pub instances: Vec<Instance>,
     pub zone_errors: Vec<ZoneError>,
+    /// How many instances there are in all: more than `instances` holds when only the first page was
+    /// asked for (`first`).
+    pub total: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -281,32 +284,39 @@ impl From<&Action> for ActionInput {
 }
 
 impl ActionInput {
+    /// Which instance action this is (without its arguments), or `(field, message)` when it is none.
+    pub fn kind(&self) -> Result<JobKind, (&'static str, String)> {
+        let action = self.action.trim();
+        match JobKind::parse(action) {
+            Some(k) if !matches!(k, JobKind::Deploy | JobKind::SetGroups) => Ok(k),
+            _ => Err((
+                "action",
+                format!("Unknown action {action:?}: use start, stop, force_stop, reboot, reset_password, reinstall, resize or destroy."),
+            )),
+        }
+    }
+
     /// The action, or `(field, message)` for what is missing or wrong.
     pub fn parse(&self) -> Result<Action, (&'static str, String)> {
-        let action = self.action.as_str();
+        let action = self.action.trim();
         let need = |v: &Option<String>, field: &'static str| -> Result<String, (&'static str, String)> {
             v.clone().filter(|s| !s.trim().is_empty()).ok_or_else(|| (field, format!("The {action} action needs {field}.")))
         };
-        Ok(match JobKind::parse(action) {
-            Some(JobKind::Start) => Action::Start,
-            Some(JobKind::Stop) => Action::Stop,
-            Some(JobKind::ForceStop) => Action::ForceStop,
-            Some(JobKind::Reboot) => Action::Reboot,
-            Some(JobKind::ResetPassword) => Action::ResetPassword,
-            Some(JobKind::Destroy) => Action::Destroy,
-            Some(JobKind::Reinstall) => Action::Reinstall {
+        Ok(match self.kind()? {
+            JobKind::Start => Action::Start,
+            JobKind::Stop => Action::Stop,
+            JobKind::ForceStop => Action::ForceStop,
+            JobKind::Reboot => Action::Reboot,
+            JobKind::ResetPassword => Action::ResetPassword,
+            JobKind::Destroy => Action::Destroy,
+            JobKind::Reinstall => Action::Reinstall {
                 template_id: TemplateId::parse(&need(&self.template_id, "template_id")?).map_err(|m| ("template_id", m))?,
             },
-            Some(JobKind::Resize) => {
+            JobKind::Resize => {
                 Action::Resize { offering_id: OfferingId::parse(&need(&self.offering_id, "offering_id")?).map_err(|m| ("offering_id", m))? }
             }
-            _ => {
-                return Err((
-                    "action",
-                    format!(
-                        "Unknown action {action:?}: use start, stop, force_stop, reboot, reset_password, reinstall, resize or destroy."
-                    ),
-                ))
+            JobKind::Deploy | JobKind::SetGroups => {
+                return Err(("action", "Deploying and changing groups are not instance actions.".into()))
             }
         })
     }

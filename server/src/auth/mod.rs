@@ -7,6 +7,7 @@
 //! fresh cookie id and its own revocable `auth_sessions` row; secrets never reach a log line.
 
 mod account;
+pub mod device;
 mod error;
 pub mod password;
 pub mod repo;
@@ -186,6 +187,8 @@ impl AuthService {
     /// Second half of every sign-in: new cookie id, new session row, audit, provisioning.
     async fn complete_login(&self, ctx: &RequestCtx, user: &User, how: &str) -> Result<Me, AuthError> {
         sessions::begin(&self.db, &ctx.session, &user.id, &ctx.client).await.context("starting a session")?;
+        // This browser is now a known one for this account (a new cookie each time).
+        ctx.client.device.issue(device::issue(&self.key, &user.id));
         self.audit(Some(user), AuditCategory::Auth, AuditEvent::SignIn.into(), AuditOutcome::Succeeded, Some(how), &ctx.client).await;
         if user.role == Role::Customer {
             // A sign-up whose cloud account was not finished gets it now, without holding up the sign-in.
@@ -328,7 +331,13 @@ impl AuthService {
             Err(_) => None,
         };
         let candidate = user.as_ref().filter(|_| password.len() <= MAX_PASSWORD_BYTES);
-        let verified = self.hasher.verify(password, candidate.map(|u| u.password_hash.as_str())).await;
+        // A browser that signed in to this very account before waits in the reserved share.
+        let returning = ctx.client.device.presented.as_deref().and_then(|c| device::verify(&self.key, c));
+        let share = match (&returning, &user) {
+            (Some(known), Some(u)) if *known == u.id => password::Share::Returning,
+            _ => password::Share::Common,
+        };
+        let verified = self.hasher.verify_as(share, password, candidate.map(|u| u.password_hash.as_str())).await;
         let ok = match verified {
             Ok(ok) => ok,
             Err(e) => {
@@ -440,6 +449,7 @@ impl AuthService {
                 expires_at: s.expires_at,
             }),
             client: ctx.client.clone(),
+            staff_two_factor_required: self.cfg.staff_require_2fa,
         })
     }
 }

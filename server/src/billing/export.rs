@@ -16,7 +16,7 @@ use app::model::Money;
 use crate::http::download;
 use app::ports::{ClientInfo, Ports, RequestCtx};
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use std::sync::Arc;
@@ -130,11 +130,11 @@ fn month_of(q: &MonthQuery) -> Result<Month, AppError> {
 /// Both exports: the customer's own lines, or (`finance`) everyone's, for staff.
 async fn export(ports: Ports, billing: Arc<Billing>, ctx: RequestCtx, q: MonthQuery, finance: bool) -> Result<Response, AppError> {
     let p = ports.auth.principal(&ctx).await?;
+    if finance {
+        p.staff()?.outside_support("The finance export")?;
+    }
     let month = month_of(&q)?;
     if finance {
-        if !p.role.is_staff() || p.support.is_some() {
-            return Err(AppError::Forbidden("The finance export is for staff, outside a support session.".into()));
-        }
         return Ok(download::attachment(&format!("zenith-all-{month}.csv"), stream(billing, month, None)));
     }
     let customer = p.customer()?.to_string();
@@ -148,7 +148,7 @@ pub async fn customer_csv(
     State(billing): State<Arc<Billing>>,
     session: Session,
     Extension(client): Extension<ClientInfo>,
-    Query(q): Query<MonthQuery>,
+    download::Params(q): download::Params<MonthQuery>,
 ) -> Response {
     export(ports, billing, RequestCtx { session, client }, q, false).await.unwrap_or_else(|e| e.into_response())
 }
@@ -159,7 +159,7 @@ pub async fn finance_csv(
     State(billing): State<Arc<Billing>>,
     session: Session,
     Extension(client): Extension<ClientInfo>,
-    Query(q): Query<MonthQuery>,
+    download::Params(q): download::Params<MonthQuery>,
 ) -> Response {
     export(ports, billing, RequestCtx { session, client }, q, true).await.unwrap_or_else(|e| e.into_response())
 }

@@ -15,8 +15,8 @@ use crate::db::Db;
 use crate::tenancy::Tenancy;
 use app::error::AppError;
 use app::model::billing::{IngestOutcome, InstanceCost, Month, Statement};
-use app::model::{Currency, InstanceId, Role};
-use app::ports::Principal;
+use app::model::{Currency, InstanceId};
+use app::ports::{Principal, Staff};
 use std::sync::Arc;
 
 crate::feature_error! {
@@ -66,12 +66,11 @@ pub struct Billing {
     pub(crate) tenancy: Arc<Tenancy>,
     pub(crate) currency: Currency,
     pub(crate) vat: VatRate,
-    pub(crate) staff_require_2fa: bool,
 }
 
 impl Billing {
-    pub fn new(db: Db, tenancy: Arc<Tenancy>, catalog: Arc<Catalog>, currency: Currency, vat: VatRate, staff_require_2fa: bool) -> Billing {
-        Billing { db, admin: tenancy.admin().clone(), catalog, tenancy, currency, vat, staff_require_2fa }
+    pub fn new(db: Db, tenancy: Arc<Tenancy>, catalog: Arc<Catalog>, currency: Currency, vat: VatRate) -> Billing {
+        Billing { db, admin: tenancy.admin().clone(), catalog, tenancy, currency, vat }
     }
 
     /// The month usage has been counted into (the panel's clock until the first ingestion).
@@ -101,13 +100,8 @@ impl app::api::billing::BillingPort for Billing {
         Ok(Billing::instance_cost(self, customer, id, &vm.serviceofferingname).await?)
     }
 
-    async fn ingest(&self, p: &Principal) -> Result<IngestOutcome, AppError> {
-        if p.role != Role::Admin || p.support.is_some() {
-            return Err(AppError::Forbidden("Only admins can run usage ingestion, outside a support session.".into()));
-        }
-        if self.staff_require_2fa && !p.two_factor {
-            return Err(AppError::Forbidden("Turn on two-factor sign-in under Account before using admin tools.".into()));
-        }
+    async fn ingest(&self, s: &Staff<'_>) -> Result<IngestOutcome, AppError> {
+        s.admin("run usage ingestion")?;
         let done = Billing::ingest(self).await.map_err(BillingError::from)?;
         Ok(IngestOutcome { records_added: done.records_added })
     }

@@ -52,6 +52,8 @@ pub struct RuleSpec {
     pub icmp_type: Option<i16>,
     pub icmp_code: Option<i16>,
     pub cidrs: Vec<String>,
+    /// (account, group name) pairs whose instances the rule admits (`usersecuritygrouplist`).
+    pub groups: Vec<(String, String)>,
 }
 
 /// `createAccount` (admin).
@@ -212,12 +214,20 @@ impl CloudStack {
         opt(&mut p, "endport", rule.end_port);
         opt(&mut p, "icmptype", rule.icmp_type);
         opt(&mut p, "icmpcode", rule.icmp_code);
-        p.push(("cidrlist", rule.cidrs.join(",")));
+        if !rule.cidrs.is_empty() {
+            p.push(("cidrlist", rule.cidrs.join(",")));
+        }
+        let mut indexed: Vec<(String, String)> = Vec::new();
+        for (i, (account, group)) in rule.groups.iter().enumerate() {
+            indexed.push((format!("usersecuritygrouplist[{i}].account"), account.clone()));
+            indexed.push((format!("usersecuritygrouplist[{i}].group"), group.clone()));
+        }
         let command = match direction {
             Direction::Ingress => "authorizeSecurityGroupIngress",
             Direction::Egress => "authorizeSecurityGroupEgress",
         };
-        self.call(command, &p).await
+        let all: Vec<(&str, String)> = p.into_iter().chain(indexed.iter().map(|(k, v)| (k.as_str(), v.clone()))).collect();
+        self.call(command, &all).await
     }
 
     pub async fn revoke_security_group_rule(&self, direction: Direction, rule_id: &RuleId) -> R<AsyncAccepted> {

@@ -143,6 +143,9 @@ impl Db {
             DbKind::Sqlite => &[
                 "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
                 "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+                // `INSERT OR REPLACE` deletes the row it conflicts with without firing delete
+                // triggers (recursive_triggers is off): an insert may never meet an existing id.
+                "CREATE TRIGGER IF NOT EXISTS audit_log_no_replace BEFORE INSERT ON audit_log WHEN EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id) BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
             ],
         };
         let mut tx = self.pool.begin().await?;

@@ -117,7 +117,7 @@ impl Firewall {
                 name: g.name.clone(),
                 description: g.description.clone().unwrap_or_default(),
                 is_default: g.name == "default",
-                rule_count: rules::views(g).len(),
+                rule_count: rules::line_count(g, &cloud.account_name),
                 instances: instances_in(g, &vms),
             })
             .collect();
@@ -127,10 +127,17 @@ impl Firewall {
 
     async fn get(&self, p: &Principal, id: &SecurityGroupId) -> Result<GroupDetail, FirewallError> {
         let cloud = self.cloud(p).await?;
-        let group = owned_group(&cloud, id).await?;
-        let vms = Self::vms(&cloud).await?;
+        // Every group at once: this one, and the names a rule's source may take.
+        let (groups, vms) = tokio::join!(cloud.client.list_security_groups(None), Self::vms(&cloud));
+        let mut groups: Vec<SecurityGroup> = groups.in_zone(None)?.into_iter().filter(|g| cloud.owns(g.account.as_deref())).collect();
+        let vms = vms?;
+        let mut account_groups: Vec<String> = groups.iter().map(|g| g.name.clone()).collect();
+        account_groups.sort();
+        let at = groups.iter().position(|g| &g.id == id).ok_or(AppError::NotFound)?;
+        let group = groups.swap_remove(at);
         Ok(GroupDetail {
-            rules: rules::views(&group),
+            account_groups,
+            rules: rules::views(&group, &cloud.account_name),
             instances: instances_in(&group, &vms),
             is_default: group.name == "default",
             description: group.description.clone().unwrap_or_default(),
@@ -157,6 +164,7 @@ impl Firewall {
             is_default: false,
             rules: vec![],
             instances: vec![],
+            account_groups: vec![],
         })
     }
 

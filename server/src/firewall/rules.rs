@@ -1,20 +1,28 @@
-//! A group's rules: read from the cloud's one-rule-per-CIDR form, added for any mix of IPv4 and IPv6
-//! ranges (one cloud call per range, so each range's outcome is known), removed one by one.
+//! A group's rules: read from the cloud's one-rule-per-CIDR (or per group) form, added for any mix of
+//! IPv4 and IPv6 ranges and the customer's own groups (one cloud call per range or group, so each
+//! one's outcome is known), removed one by one.
 
 use super::{owned_group, Firewall, FirewallError, RULE_JOB_DEADLINE};
 use crate::cloud::commands::RuleSpec;
 use crate::cloud::types::{SecurityGroup, SecurityGroupRule};
-use crate::cloud::{CloudError, CloudFailure};
+use crate::cloud::{CloudError, CloudFailure, InZone};
 use app::error::AppError;
 use app::model::audit::AuditEvent;
-use app::model::firewall::{AddRulesOutcome, Cidr, CidrFailure, Direction, NewRules, Protocol, RuleView, Traffic};
+use app::model::firewall::{AddRulesOutcome, Cidr, CidrFailure, Direction, GroupPeer, NewRules, Peer, Protocol, RuleView, Traffic};
 use app::model::{RuleId, SecurityGroupId};
 use app::ports::Writer;
 
-/// One rule as the panel shows it; `None` for what the panel does not manage (rules that admit
-/// another group rather than an address range, protocols given by number).
-fn view(direction: Direction, r: &SecurityGroupRule) -> Option<RuleView> {
-    let cidr = r.cidr.as_deref().and_then(|c| Cidr::parse(c).ok())?;
+/// One rule as the panel shows it: from an address range, or from the instances in a group;
+/// `None` for what the panel does not manage (protocols given by number).
+fn view(direction: Direction, r: &SecurityGroupRule, own_account: &str) -> Option<RuleView> {
+    let peer = match (r.cidr.as_deref(), r.securitygroupname.as_deref()) {
+        (Some(c), _) => Peer::Cidr(Cidr::parse(c).ok()?),
+        (None, Some(name)) => {
+            let account = r.account.clone().filter(|a| a != own_account);
+            Peer::Group(GroupPeer { name: name.to_string(), account })
+        }
+        (None, None) => return None,
+    };
     let protocol = Protocol::parse(&r.protocol.to_ascii_lowercase())?;
     let port = |p: Option<i64>| p.and_then(|p| u16::try_from(p).ok());
     let icmp = |v: Option<i64>| v.and_then(|v| i16::try_from(v).ok());
@@ -23,18 +31,28 @@ fn view(direction: Direction, r: &SecurityGroupRule) -> Option<RuleView> {
         Protocol::Icmp => (None, None, icmp(r.icmptype), icmp(r.icmpcode)),
         Protocol::All => (None, None, None, None),
     };
-    Some(RuleView { id: r.ruleid.clone(), direction, protocol, start_port, end_port, icmp_type, icmp_code, cidr })
+    Some(RuleView { id: r.ruleid.clone(), direction, protocol, start_port, end_port, icmp_type, icmp_code, peer })
 }
 
-pub(super) fn views(g: &SecurityGroup) -> Vec<RuleView> {
-    let ingress = g.ingressrule.iter().filter_map(|r| view(Direction::Ingress, r));
-    let egress = g.egressrule.iter().filter_map(|r| view(Direction::Egress, r));
+pub(super) fn views(g: &SecurityGroup, own_account: &str) -> Vec<RuleView> {
+    let ingress = g.ingressrule.iter().filter_map(|r| view(Direction::Ingress, r, own_account));
+    let egress = g.egressrule.iter().filter_map(|r| view(Direction::Egress, r, own_account));
     ingress.chain(egress).collect()
 }
 
-fn spec(group: &SecurityGroupId, traffic: &Traffic, cidr: &Cidr) -> RuleSpec {
+/// The lines a customer sees for a group's rules (a rule for both families is one line): what
+/// "N rules" counts, on the list and on the group's page alike.
+pub(super) fn line_count(g: &SecurityGroup, own_account: &str) -> usize {
+    app::model::firewall::rule_rows(&views(g, own_account)).len()
+}
+
+fn spec(group: &SecurityGroupId, traffic: &Traffic, peer: &Peer, own_account: &str) -> RuleSpec {
     let (start_port, end_port) = traffic.ports().map(|p| (Some(p.start), Some(p.end))).unwrap_or((None, None));
     let (icmp_type, icmp_code) = traffic.icmp().map(|m| (Some(m.icmp_type), Some(m.icmp_code))).unwrap_or((None, None));
+    let (cidrs, groups) = match peer {
+        Peer::Cidr(c) => (vec![c.to_string()], vec![]),
+        Peer::Group(g) => (vec![], vec![(g.account.clone().unwrap_or_else(|| own_account.to_string()), g.name.clone())]),
+    };
     RuleSpec {
         security_group_id: group.clone(),
         protocol: traffic.protocol().as_str().to_string(),
@@ -42,25 +60,35 @@ fn spec(group: &SecurityGroupId, traffic: &Traffic, cidr: &Cidr) -> RuleSpec {
         end_port,
         icmp_type,
         icmp_code,
-        cidrs: vec![cidr.to_string()],
+        cidrs,
+        groups,
     }
 }
 
 /// The rules a finished authorize job reports as added.
-fn added_in(result: &serde_json::Value, direction: Direction) -> Vec<RuleView> {
+fn added_in(result: &serde_json::Value, direction: Direction, own_account: &str) -> Vec<RuleView> {
     let key = match direction {
         Direction::Ingress => "ingressrule",
         Direction::Egress => "egressrule",
     };
     let rules: Vec<SecurityGroupRule> = serde_json::from_value(result["securitygroup"][key].clone()).unwrap_or_default();
-    rules.iter().filter_map(|r| view(direction, r)).collect()
+    rules.iter().filter_map(|r| view(direction, r, own_account)).collect()
 }
 
 pub(super) async fn add(svc: &Firewall, w: &Writer<'_>, group: &SecurityGroupId, new: NewRules) -> Result<AddRulesOutcome, FirewallError> {
     let cloud = svc.cloud(w.principal()).await?;
     let g = owned_group(&cloud, group).await?;
-    let existing = views(&g);
-    if let Some(dup) = new.cidrs.iter().find(|c| existing.iter().any(|r| r.same_as(new.direction, &new.traffic, c))) {
+    let own = cloud.account_name.clone();
+    // A group named as a source must be one of the customer's own.
+    let wanted: Vec<&str> = new.peers.iter().filter_map(|p| if let Peer::Group(g) = p { Some(g.name.as_str()) } else { None }).collect();
+    if !wanted.is_empty() {
+        let theirs = cloud.client.list_security_groups(None).await.in_zone(None)?;
+        if let Some(missing) = wanted.iter().find(|n| !theirs.iter().any(|t| cloud.owns(t.account.as_deref()) && t.name == **n)) {
+            return Err(AppError::invalid("groups", format!("You have no security group named {missing}.")).into());
+        }
+    }
+    let existing = views(&g, &own);
+    if let Some(dup) = new.peers.iter().find(|c| existing.iter().any(|r| r.same_as(new.direction, &new.traffic, c))) {
         return Err(AppError::Conflict(format!(
             "That rule already exists: {} {} {dup}.",
             new.traffic.label(),
@@ -68,9 +96,9 @@ pub(super) async fn add(svc: &Firewall, w: &Writer<'_>, group: &SecurityGroupId,
         ))
         .into());
     }
-    let calls = new.cidrs.iter().map(|cidr| {
+    let calls = new.peers.iter().map(|peer| {
         let client = cloud.client.clone();
-        let spec = spec(group, &new.traffic, cidr);
+        let spec = spec(group, &new.traffic, peer, &own);
         async move {
             let job = client.authorize_security_group(new.direction, &spec).await?;
             client.wait_job(&job.jobid, RULE_JOB_DEADLINE).await
@@ -78,12 +106,12 @@ pub(super) async fn add(svc: &Firewall, w: &Writer<'_>, group: &SecurityGroupId,
     });
     let answers: Vec<Result<serde_json::Value, CloudError>> = futures::future::join_all(calls).await;
     let mut outcome = AddRulesOutcome::default();
-    for (cidr, answer) in new.cidrs.iter().zip(answers) {
+    for (peer, answer) in new.peers.iter().zip(answers) {
         match answer {
-            Ok(result) => outcome.added.extend(added_in(&result, new.direction)),
+            Ok(result) => outcome.added.extend(added_in(&result, new.direction, &own)),
             Err(e) => {
-                tracing::warn!(error = %e, %cidr, "a rule was not added");
-                outcome.failed.push(CidrFailure { cidr: cidr.to_string(), message: e.customer_message(None) });
+                tracing::warn!(error = %e, %peer, "a rule was not added");
+                outcome.failed.push(CidrFailure { cidr: peer.to_string(), message: e.customer_message(None) });
             }
         }
     }
@@ -91,7 +119,7 @@ pub(super) async fn add(svc: &Firewall, w: &Writer<'_>, group: &SecurityGroupId,
         let detail = outcome.failed.iter().map(|f| format!("{}: {}", f.cidr, f.message)).collect::<Vec<_>>().join(" ");
         return Err(AppError::Cloud(format!("No rule was added. {detail}")).into());
     }
-    let ranges = outcome.added.iter().map(|r| r.cidr.to_string()).collect::<Vec<_>>().join(", ");
+    let ranges = outcome.added.iter().map(|r| r.peer.to_string()).collect::<Vec<_>>().join(", ");
     let detail = format!("{} {} {} in {}", new.direction.label(), new.traffic.label(), ranges, g.name);
     svc.audit(w, AuditEvent::RulesAdded.into(), g.id.as_str(), &detail).await;
     Ok(outcome)
@@ -100,10 +128,10 @@ pub(super) async fn add(svc: &Firewall, w: &Writer<'_>, group: &SecurityGroupId,
 pub(super) async fn remove(svc: &Firewall, w: &Writer<'_>, group: &SecurityGroupId, rule: &RuleId) -> Result<(), FirewallError> {
     let cloud = svc.cloud(w.principal()).await?;
     let g = owned_group(&cloud, group).await?;
-    let r = views(&g).into_iter().find(|r| &r.id == rule).ok_or(AppError::NotFound)?;
+    let r = views(&g, &cloud.account_name).into_iter().find(|r| &r.id == rule).ok_or(AppError::NotFound)?;
     let job = cloud.client.revoke_security_group_rule(r.direction, &r.id).await.map_err(|e| CloudFailure::new(e, None))?;
     cloud.client.wait_job(&job.jobid, RULE_JOB_DEADLINE).await.map_err(|e| CloudFailure::new(e, None))?;
-    let detail = format!("{} {} {} in {}", r.direction.label(), r.traffic().label(), r.cidr, g.name);
+    let detail = format!("{} {} {} in {}", r.direction.label(), r.traffic().label(), r.peer, g.name);
     svc.audit(w, AuditEvent::RuleRemoved.into(), g.id.as_str(), &detail).await;
     Ok(())
 }

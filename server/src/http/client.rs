@@ -8,7 +8,7 @@
 
 use super::HttpSettings;
 use app::model::firewall::canonical_ip;
-use app::ports::ClientInfo;
+use app::ports::{ClientInfo, DeviceCookie};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
@@ -63,8 +63,43 @@ pub async fn client_info(State(settings): State<Arc<HttpSettings>>, mut req: Req
         .get(axum::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().filter(|c| !c.is_control()).take(300).collect());
-    req.extensions_mut().insert(ClientInfo { ip, user_agent });
-    next.run(req).await
+    let device = DeviceCookie { presented: cookie(req.headers(), settings.device_cookie_name()), ..Default::default() };
+    req.extensions_mut().insert(ClientInfo { ip, user_agent, device: device.clone() });
+    let mut res = next.run(req).await;
+    // A sign-in that succeeded left a device cookie to set (see `auth::device`).
+    if let Some(value) = device.take_issued() {
+        let secure = if settings.secure_cookies { "; Secure" } else { "" };
+        let header = format!(
+            "{}={value}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{secure}",
+            settings.device_cookie_name(),
+            crate::auth::device::MAX_AGE_SECS
+        );
+        match axum::http::HeaderValue::from_str(&header) {
+            Ok(v) => {
+                res.headers_mut().append(axum::http::header::SET_COOKIE, v);
+            }
+            Err(_) => tracing::warn!("a device cookie could not be written"),
+        }
+    }
+    res
+}
+
+/// The value of cookie `name` in the request, if it has exactly one.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    let mut found = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string());
+    let first = found.next();
+    // Two cookies of one name (one planted by a sibling domain): trust neither.
+    if found.next().is_some() {
+        return None;
+    }
+    first
 }
 
 #[cfg(test)]

@@ -2,8 +2,11 @@
 //! long the export, and no database connection is held between pages.
 
 use crate::csv;
+use app::error::AppError;
 use axum::body::{Body, Bytes};
+use axum::extract::{FromRequestParts, Query};
 use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use std::future::Future;
 
@@ -63,4 +66,27 @@ pub fn attachment(filename: &str, body: Body) -> Response {
         body,
     )
         .into_response()
+}
+
+/// A download's query, parsed; a query that does not parse (a field given twice, a word where a
+/// number goes) is a 400 with the JSON envelope saying what was wrong, not axum's plain text.
+pub struct Params<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Params<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(q)) => Ok(Params(q)),
+            Err(e) => {
+                let why = e.body_text();
+                let why = why.strip_prefix("Failed to deserialize query string: ").unwrap_or(&why).to_string();
+                Err(AppError::BadRequest(format!("This download's address is not valid: {why}.")))
+            }
+        }
+    }
 }

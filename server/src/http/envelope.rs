@@ -1,6 +1,7 @@
-//! Every `/api` answer that is not a success carries the JSON envelope, including the ones made by
-//! layers outside the server functions (body limit, unknown method, timeouts), which answer in plain
-//! text of their own.
+//! Every `/api` answer and every download (`app::api::DOWNLOADS`) that is not a success carries the
+//! JSON envelope, including the ones made by layers outside the handlers (body limit, unknown method,
+//! timeouts, a query that does not parse), which answer in plain text of their own. Pages answer
+//! with the error page instead.
 
 use app::error::AppError;
 use axum::extract::Request;
@@ -22,7 +23,8 @@ pub fn for_status(status: StatusCode, body_limit: usize) -> AppError {
 }
 
 pub async fn api_envelope(axum::extract::State(body_limit): axum::extract::State<usize>, req: Request, next: Next) -> Response {
-    let is_api = req.uri().path().starts_with("/api/");
+    let path = req.uri().path();
+    let is_api = path.starts_with("/api/") || app::api::DOWNLOADS.iter().any(|d| d.path.split('?').next() == Some(path));
     let mut res = next.run(req).await;
     let status = res.status();
     // The rest of an oversized or late body was never read: the connection cannot carry another

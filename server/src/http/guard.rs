@@ -27,32 +27,51 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin(pub String);
 
-/// `http://127.0.0.1:3000`, `http://localhost`, `http://[::1]:8080`.
-fn is_loopback_origin(origin: &str) -> bool {
-    let Some(rest) = origin.strip_prefix("http://") else { return false };
-    let host = match rest.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => rest.split(':').next().unwrap_or(""),
-    };
-    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+/// An `Origin` header (or a configured URL) as scheme, host and port, parsed by the `url` crate. A
+/// header is exactly `scheme://host[:port]`: anything with a user, a path, a query or a fragment is
+/// not an origin a browser sends, and is refused rather than read generously.
+pub fn parse_origin(s: &str) -> Option<url::Origin> {
+    let u = url::Url::parse(s).ok()?;
+    let bare = u.username().is_empty() && u.password().is_none() && u.path() == "/" && u.query().is_none() && u.fragment().is_none();
+    let o = u.origin();
+    (bare && o.is_tuple() && matches!(u.scheme(), "http" | "https")).then_some(o)
 }
 
-pub fn allowed(method: &Method, headers: &axum::http::HeaderMap, public_origin: &str, local: bool) -> bool {
+/// `http://127.0.0.1:3000`, `http://localhost`, `http://[::1]:8080`.
+fn is_loopback_origin(origin: &url::Origin) -> bool {
+    use url::Host;
+    match origin {
+        url::Origin::Tuple(scheme, host, _) if scheme == "http" => match host {
+            Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+            Host::Ipv4(ip) => ip.is_loopback(),
+            Host::Ipv6(ip) => ip.is_loopback(),
+        },
+        _ => false,
+    }
+}
+
+pub fn allowed(method: &Method, headers: &axum::http::HeaderMap, public_origin: &url::Origin, local: bool) -> bool {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return true;
     }
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return matches!(site, "same-origin" | "none");
     }
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+    let Some(claimed) = headers.get(header::ORIGIN) else {
         return true;
     };
-    if origin.eq_ignore_ascii_case(public_origin) || local && is_loopback_origin(origin) {
+    let Some(origin) = claimed.to_str().ok().and_then(parse_origin) else {
+        return false; // `null`, or not an origin at all.
+    };
+    if origin == *public_origin || local && is_loopback_origin(&origin) {
         return true;
     }
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
-    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+    // The host the request was sent to, in the origin's scheme: the same origin as the claim?
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()).filter(|h| !h.is_empty()) else {
+        return false;
+    };
+    let url::Origin::Tuple(scheme, ..) = &origin else { return false };
+    parse_origin(&format!("{scheme}://{host}")).is_some_and(|sent_to| sent_to == origin)
 }
 
 fn is_json(headers: &axum::http::HeaderMap) -> bool {
@@ -87,35 +106,63 @@ mod tests {
         m
     }
 
-    const PUBLIC: &str = "https://panel.example.com";
+    fn o(s: &str) -> url::Origin {
+        parse_origin(s).unwrap()
+    }
 
     #[test]
     fn fetch_metadata_decides_when_the_browser_sends_it() {
-        assert!(allowed(&Method::POST, &h(&[("sec-fetch-site", "same-origin")]), PUBLIC, false));
-        assert!(allowed(&Method::POST, &h(&[("sec-fetch-site", "none")]), PUBLIC, false));
-        assert!(!allowed(&Method::POST, &h(&[("sec-fetch-site", "cross-site")]), PUBLIC, false));
+        assert!(allowed(&Method::POST, &h(&[("sec-fetch-site", "same-origin")]), &o("https://panel.example.com"), false));
+        assert!(allowed(&Method::POST, &h(&[("sec-fetch-site", "none")]), &o("https://panel.example.com"), false));
+        assert!(!allowed(&Method::POST, &h(&[("sec-fetch-site", "cross-site")]), &o("https://panel.example.com"), false));
         // A customer's VM under a sibling domain is same-site, not same-origin.
-        assert!(!allowed(&Method::POST, &h(&[("sec-fetch-site", "same-site")]), PUBLIC, false));
+        assert!(!allowed(&Method::POST, &h(&[("sec-fetch-site", "same-site")]), &o("https://panel.example.com"), false));
     }
 
     #[test]
     fn origin_must_be_ours_when_fetch_metadata_is_missing() {
-        assert!(allowed(&Method::POST, &h(&[("origin", "https://panel.example.com")]), PUBLIC, false));
-        assert!(!allowed(&Method::POST, &h(&[("origin", "https://evil.example"), ("host", "panel.example.com")]), PUBLIC, false));
-        assert!(allowed(&Method::POST, &h(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]), PUBLIC, false));
-        assert!(!allowed(&Method::POST, &h(&[("origin", "null"), ("host", "panel.example.com")]), PUBLIC, false));
+        assert!(allowed(&Method::POST, &h(&[("origin", "https://panel.example.com")]), &o("https://panel.example.com"), false));
+        assert!(!allowed(
+            &Method::POST,
+            &h(&[("origin", "https://evil.example"), ("host", "panel.example.com")]),
+            &o("https://panel.example.com"),
+            false
+        ));
+        assert!(allowed(
+            &Method::POST,
+            &h(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]),
+            &o("https://panel.example.com"),
+            false
+        ));
+        assert!(!allowed(&Method::POST, &h(&[("origin", "null"), ("host", "panel.example.com")]), &o("https://panel.example.com"), false));
+        // The Host comparison is by origin too, not by text after `://`.
+        let pub_ = &o("https://panel.example.com");
+        assert!(!allowed(
+            &Method::POST,
+            &h(&[("origin", "http://evil.example@panel.example.com"), ("host", "panel.example.com")]),
+            pub_,
+            false
+        ));
+        assert!(!allowed(&Method::POST, &h(&[("origin", "http://panel.example.com/x"), ("host", "panel.example.com")]), pub_, false));
+        assert!(allowed(&Method::POST, &h(&[("origin", "HTTPS://Panel.Example.com:443")]), pub_, false), "default port, any case");
     }
 
     #[test]
     fn an_unconfigured_local_panel_takes_any_loopback_origin_and_nothing_else() {
-        let local = "http://127.0.0.1:3000";
+        let local = &o("http://127.0.0.1:3000");
         let other_port = h(&[("origin", "http://127.0.0.1:4123"), ("host", "127.0.0.1:3000")]);
         assert!(allowed(&Method::POST, &other_port, local, true), "another local server of the same panel");
         assert!(allowed(&Method::POST, &h(&[("origin", "http://localhost:8080")]), local, true));
         assert!(allowed(&Method::POST, &h(&[("origin", "http://[::1]:8080")]), local, true));
-        assert!(!allowed(&Method::POST, &other_port, PUBLIC, false), "not once a public URL is configured");
+        assert!(!allowed(&Method::POST, &other_port, &o("https://panel.example.com"), false), "not once a public URL is configured");
         assert!(!allowed(&Method::POST, &h(&[("origin", "https://evil.example")]), local, true));
         assert!(!allowed(&Method::POST, &h(&[("origin", "http://127.0.0.1.evil.example")]), local, true));
+        // Read up to the first `:` by hand, these two looked like loopback; as URLs they are not.
+        assert!(!allowed(&Method::POST, &h(&[("origin", "http://127.0.0.1:3000.evil.example")]), local, true));
+        assert!(!allowed(&Method::POST, &h(&[("origin", "http://127.0.0.1:3000@evil.example")]), local, true));
+        assert!(!allowed(&Method::POST, &h(&[("origin", "http://localhost@evil.example:3000")]), local, true));
+        assert!(!allowed(&Method::POST, &h(&[("origin", "https://127.0.0.1:3000")]), local, true), "loopback is http only");
+        assert!(allowed(&Method::POST, &h(&[("origin", "http://LOCALHOST:3000")]), local, true));
         // A browser says where the page is from: a page on another local port is refused all the same.
         let browser = h(&[("origin", "http://127.0.0.1:4123"), ("sec-fetch-site", "same-site")]);
         assert!(!allowed(&Method::POST, &browser, local, true));
@@ -123,7 +170,7 @@ mod tests {
 
     #[test]
     fn non_browser_clients_and_safe_methods_pass() {
-        assert!(allowed(&Method::POST, &h(&[]), PUBLIC, false));
-        assert!(allowed(&Method::GET, &h(&[("sec-fetch-site", "cross-site")]), PUBLIC, false));
+        assert!(allowed(&Method::POST, &h(&[]), &o("https://panel.example.com"), false));
+        assert!(allowed(&Method::GET, &h(&[("sec-fetch-site", "cross-site")]), &o("https://panel.example.com"), false));
     }
 }

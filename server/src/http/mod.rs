@@ -37,7 +37,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 pub use client::client_address;
-pub use guard::Origin;
+pub use guard::{parse_origin, Origin};
 pub use headers::CspNonce;
 
 /// The most a request body may be.
@@ -46,8 +46,8 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// How the HTTP surface behaves, derived from the configuration.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
-    /// `https://panel.example.com` (no trailing slash).
-    pub public_origin: String,
+    /// `https://panel.example.com`: scheme, host and port.
+    pub public_origin: url::Origin,
     /// No public URL is configured and the panel listens on loopback: requests may name any
     /// loopback origin (see `guard`).
     pub local: bool,
@@ -59,6 +59,15 @@ pub struct HttpSettings {
 }
 
 impl HttpSettings {
+    /// The device cookie (`auth::device`), `__Host-` on https like the session's.
+    pub fn device_cookie_name(&self) -> &'static str {
+        if self.secure_cookies {
+            "__Host-zenith_device"
+        } else {
+            "zenith_device"
+        }
+    }
+
     pub fn cookie_name(&self) -> &'static str {
         // `__Host-` pins the cookie to this exact host, https and path `/`: no sibling domain can set it.
         if self.secure_cookies {

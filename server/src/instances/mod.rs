@@ -185,7 +185,8 @@ impl Instances {
             }
         }
         instances.sort_by(|a, b| a.name.cmp(&b.name).then(a.zone_name.cmp(&b.zone_name)));
-        Ok(InstanceList { instances, zone_errors })
+        let total = u32::try_from(instances.len()).unwrap_or(u32::MAX);
+        Ok(InstanceList { instances, zone_errors, total })
     }
 
     async fn get(&self, p: &Principal, id: &InstanceId) -> Result<InstanceDetail, InstanceError> {

@@ -188,7 +188,18 @@ pub struct Rule {
     pub end_port: Option<i64>,
     pub icmp_type: Option<i64>,
     pub icmp_code: Option<i64>,
-    pub cidr: String,
+    /// Whom the rule admits (or lets out to): an address range, or the members of a group.
+    #[serde(flatten)]
+    pub source: RuleSource,
+}
+
+/// A rule's other end, as CloudStack stores it: `cidr`, or `securitygroupname` + `account`
+/// (`usersecuritygrouplist` when created). Flattened, so saved states from before group rules read.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSource {
+    Cidr(String),
+    Group { account: String, group: String },
 }
 
 impl Rule {
@@ -199,7 +210,7 @@ impl Rule {
             && self.end_port == o.end_port
             && self.icmp_type == o.icmp_type
             && self.icmp_code == o.icmp_code
-            && self.cidr == o.cidr
+            && self.source == o.source
     }
 }
 
@@ -659,8 +670,17 @@ impl World {
 }
 
 pub fn rule_json(r: &Rule) -> Value {
-    let mut o = json!({"ruleid": r.id, "protocol": r.protocol, "cidr": r.cidr, "tags": []});
+    let mut o = json!({"ruleid": r.id, "protocol": r.protocol, "tags": []});
     let m = o.as_object_mut().expect("object");
+    match &r.source {
+        RuleSource::Cidr(cidr) => {
+            m.insert("cidr".into(), json!(cidr));
+        }
+        RuleSource::Group { account, group } => {
+            m.insert("securitygroupname".into(), json!(group));
+            m.insert("account".into(), json!(account));
+        }
+    }
     if r.protocol == "icmp" {
         m.insert("icmptype".into(), json!(r.icmp_type.unwrap_or(-1)));
         m.insert("icmpcode".into(), json!(r.icmp_code.unwrap_or(-1)));

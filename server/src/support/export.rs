@@ -10,9 +10,9 @@ use crate::http::download;
 use app::error::AppError;
 use app::model::audit::{AuditCategory, AuditEvent, AuditOutcome};
 use app::model::support::{AuditEntryView, AuditFilter, AuditPage};
-use app::model::{CustomerId, ImpersonationId, Role};
+use app::model::{CustomerId, ImpersonationId};
 use app::ports::{ClientInfo, Ports, RequestCtx};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use tower_sessions::Session;
@@ -103,7 +103,7 @@ pub async fn csv(
     State(support): State<std::sync::Arc<Support>>,
     session: Session,
     Extension(client): Extension<ClientInfo>,
-    Query(q): Query<CsvQuery>,
+    download::Params(q): download::Params<CsvQuery>,
 ) -> Response {
     match start_csv(&ports, &support, RequestCtx { session, client }, q).await {
         Ok(r) => r,
@@ -113,10 +113,7 @@ pub async fn csv(
 
 async fn start_csv(ports: &Ports, support: &std::sync::Arc<Support>, ctx: RequestCtx, q: CsvQuery) -> Result<Response, AppError> {
     let p = ports.auth.principal(&ctx).await?;
-    support.gate(&p)?;
-    if p.role != Role::Admin {
-        return Err(AppError::Forbidden("Only admins can download the audit log.".into()));
-    }
+    p.staff()?.admin("download the audit log")?;
     let f =
         AuditFilter::parse(q.customer_id.as_deref(), q.staff_id.as_deref(), q.from.as_deref(), q.to.as_deref(), q.action.as_deref(), None)
             .map_err(|(field, m)| AppError::invalid(field, m))?;

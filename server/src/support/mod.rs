@@ -24,7 +24,7 @@ use app::error::AppError;
 use app::model::audit::{AuditAction, AuditCategory, AuditEvent, AuditOutcome};
 use app::model::support::{AuditFilter, AuditPage, CustomerHit, CustomerSummary, Impersonating, SupportAccess, SupportAccessMode};
 use app::model::CustomerId;
-use app::ports::{Owner, Principal};
+use app::ports::{Owner, Principal, Staff};
 use std::sync::Arc;
 
 pub use sessions::{end_all_held_by, end_and_audit, end_expired};
@@ -52,27 +52,18 @@ impl From<SupportError> for AppError {
 #[derive(Clone)]
 pub struct Support {
     pub(crate) db: Db,
-    pub(crate) staff_require_2fa: bool,
     pub(crate) auth: AuthService,
     pub(crate) instances: Instances,
     pub(crate) directory: Arc<Directory>,
 }
 
 impl Support {
-    pub fn new(db: Db, staff_require_2fa: bool, auth: AuthService, instances: Instances, directory: Arc<Directory>) -> Support {
-        Support { db, staff_require_2fa, auth, instances, directory }
+    pub fn new(db: Db, auth: AuthService, instances: Instances, directory: Arc<Directory>) -> Support {
+        Support { db, auth, instances, directory }
     }
 
     pub fn directory(&self) -> &Arc<Directory> {
         &self.directory
-    }
-
-    fn gate(&self, p: &Principal) -> Result<(), AppError> {
-        p.require_staff()?;
-        if self.staff_require_2fa && !p.two_factor {
-            return Err(AppError::Forbidden("Turn on two-factor sign-in under Account before using Support.".into()));
-        }
-        Ok(())
     }
 
     async fn conn(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, SupportError> {
@@ -106,36 +97,27 @@ pub(crate) async fn record(
 
 #[async_trait::async_trait]
 impl app::api::support::SupportPort for Support {
-    async fn gate(&self, p: &Principal) -> Result<(), AppError> {
-        Support::gate(self, p)
-    }
-
-    #[tracing::instrument(skip_all, fields(staff = %p.user_id))]
-    async fn search(&self, p: &Principal, query: &str) -> Result<Vec<CustomerHit>, AppError> {
-        self.gate(p)?;
+    #[tracing::instrument(skip_all, fields(staff = %s.principal().user_id))]
+    async fn search(&self, s: &Staff<'_>, query: &str) -> Result<Vec<CustomerHit>, AppError> {
         Ok(search::search(self, query).await?)
     }
 
-    #[tracing::instrument(skip_all, fields(staff = %p.user_id, customer = %id))]
-    async fn customer(&self, p: &Principal, id: &CustomerId) -> Result<CustomerSummary, AppError> {
-        self.gate(p)?;
+    #[tracing::instrument(skip_all, fields(staff = %s.principal().user_id, customer = %id))]
+    async fn customer(&self, s: &Staff<'_>, id: &CustomerId) -> Result<CustomerSummary, AppError> {
         Ok(summary::summary(self, id).await?)
     }
 
-    #[tracing::instrument(skip_all, fields(staff = %p.user_id, customer = %start.customer))]
-    async fn start(&self, p: &Principal, start: SupportRequest, password: &str) -> Result<Impersonating, AppError> {
-        self.gate(p)?;
-        Ok(sessions::start(self, p, start, password).await?)
+    #[tracing::instrument(skip_all, fields(staff = %s.principal().user_id, customer = %start.customer))]
+    async fn start(&self, s: &Staff<'_>, start: SupportRequest, password: &str) -> Result<Impersonating, AppError> {
+        Ok(sessions::start(self, s.principal(), start, password).await?)
     }
 
-    #[tracing::instrument(skip_all, fields(staff = %p.user_id))]
-    async fn stop(&self, p: &Principal) -> Result<(), AppError> {
-        self.gate(p)?;
-        Ok(sessions::stop(self, p).await?)
+    #[tracing::instrument(skip_all, fields(staff = %s.principal().user_id))]
+    async fn stop(&self, s: &Staff<'_>) -> Result<(), AppError> {
+        Ok(sessions::stop(self, s.principal()).await?)
     }
 
-    async fn audit(&self, p: &Principal, filter: AuditFilter) -> Result<AuditPage, AppError> {
-        self.gate(p)?;
+    async fn audit(&self, _s: &Staff<'_>, filter: AuditFilter) -> Result<AuditPage, AppError> {
         Ok(export::page(self, &filter).await?)
     }
 

@@ -65,7 +65,11 @@ pub async fn start(svc: &Support, p: &Principal, s: SupportRequest, password: &s
     }
 
     let id = ImpersonationId::new_random();
-    let expires_at = now + SESSION_MINUTES * 60_000;
+    // A session opened under the customer's grant ends when the grant does, like a withdrawal.
+    let expires_at = match (customer.support_access, customer.support_access_until) {
+        (SupportAccessMode::Consent, Some(until)) => until.min(now + SESSION_MINUTES * 60_000),
+        _ => now + SESSION_MINUTES * 60_000,
+    };
     let user_agent: Option<String> = p.client.user_agent.as_deref().map(|ua| ua.chars().take(USER_AGENT_CHARS).collect());
     let detail = format!(
         "{} session · reason: {}{}{}",

@@ -258,6 +258,7 @@ async fn security_group_commands_hold_ipv4_and_ipv6_rules() {
         icmp_type: None,
         icmp_code: None,
         cidrs: vec!["0.0.0.0/0".into(), "::/0".into()],
+        groups: vec![],
     };
     let result = c.wait_job(&c.authorize_security_group(Direction::Ingress, &rule).await.unwrap().jobid, JOB_DEADLINE).await.unwrap();
     let added = &result["securitygroup"]["ingressrule"];
@@ -277,6 +278,31 @@ async fn security_group_commands_hold_ipv4_and_ipv6_rules() {
     assert_eq!((listed.egressrule[0].icmptype, listed.egressrule[0].icmpcode, listed.egressrule[0].startport), (Some(128), Some(0), None));
     let bad = RuleSpec { cidrs: vec!["2001:db8::1/200".into()], ..rule.clone() };
     assert!(matches!(c.authorize_security_group(Direction::Ingress, &bad).await.unwrap_err(), CloudError::Api { errorcode: 431, .. }));
+
+    // A rule whose source is another group: `usersecuritygrouplist`, listed back as the group's name
+    // and account with no CIDR; a group the account does not have is refused.
+    let account = listed.account.clone().expect("the group's account");
+    let db = c.create_security_group("db", None).await.unwrap();
+    let from_web = RuleSpec {
+        security_group_id: db.id.clone(),
+        start_port: Some(5432),
+        end_port: Some(5432),
+        cidrs: vec![],
+        groups: vec![(account.clone(), "web".into())],
+        ..rule.clone()
+    };
+    c.wait_job(&c.authorize_security_group(Direction::Ingress, &from_web).await.unwrap().jobid, JOB_DEADLINE).await.unwrap();
+    let db_rules = c.list_security_groups(Some(&db.id)).await.unwrap().remove(0).ingressrule;
+    assert_eq!(db_rules.len(), 1);
+    assert_eq!(
+        (db_rules[0].cidr.as_deref(), db_rules[0].securitygroupname.as_deref(), db_rules[0].account.as_deref()),
+        (None, Some("web"), Some(account.as_str()))
+    );
+    let nowhere = RuleSpec { groups: vec![(account.clone(), "no-such-group".into())], ..from_web.clone() };
+    assert!(matches!(c.authorize_security_group(Direction::Ingress, &nowhere).await.unwrap_err(), CloudError::Api { errorcode: 431, .. }));
+    c.wait_job(&c.revoke_security_group_rule(Direction::Ingress, &db_rules[0].ruleid).await.unwrap().jobid, JOB_DEADLINE).await.unwrap();
+    assert!(c.list_security_groups(Some(&db.id)).await.unwrap()[0].ingressrule.is_empty());
+    assert!(c.delete_security_group(&db.id).await.unwrap().success);
 
     let v6 = listed.ingressrule.iter().find(|r| r.cidr.as_deref() == Some("::/0")).unwrap();
     c.wait_job(&c.revoke_security_group_rule(Direction::Ingress, &v6.ruleid).await.unwrap().jobid, JOB_DEADLINE).await.unwrap();

@@ -12,6 +12,7 @@ crate::on_both_databases!(
     a_pasted_private_key_is_refused_and_never_reaches_the_database_the_logs_or_the_cloud,
     keys_are_listed_with_their_sha256_fingerprint_and_generated_pairs_are_handed_out_once,
     groups_are_created_deleted_and_an_instance_moves_between_them_by_stop_change_start,
+    a_rule_may_admit_the_instances_of_another_group_and_is_shown_counted_and_removed,
 );
 
 pub const ED25519: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAfdMxmTrxhI2mpvPiJUPhD/h+vkoH4cmD7AyxzV7eZ6 test@zenith";
@@ -68,7 +69,8 @@ async fn a_dual_stack_preset_creates_both_rules_in_the_cloud_and_shows_as_one_gr
     assert_eq!((dup.status, dup.error_code()), (409, "conflict"), "{}", dup.body);
     let list = c.post("/api/firewall/list", json!({})).await.body;
     let web = list.as_array().unwrap().iter().find(|x| x["name"] == "web").unwrap();
-    assert_eq!(web["rule_count"], 4);
+    assert_eq!(web["rule_count"], 2, "the list counts the lines the group's page shows, not the cloud's rules");
+    assert_eq!(web["rule_count"].as_u64(), Some(rows.len() as u64));
     assert!(list.as_array().unwrap().iter().any(|x| x["name"] == "default" && x["is_default"] == true));
 }
 
@@ -275,4 +277,47 @@ async fn the_simulator_changes_groups_only_on_a_stopped_vm() {
     c.wait_job(&c.stop_virtual_machine(&vm.id, false).await.unwrap().jobid, std::time::Duration::from_secs(10)).await.unwrap();
     let changed = c.update_virtual_machine_groups(&vm.id, std::slice::from_ref(&g.id)).await.unwrap();
     assert_eq!(changed.securitygroup.iter().map(|s| s.id.clone()).collect::<Vec<_>>(), [g.id]);
+}
+
+async fn a_rule_may_admit_the_instances_of_another_group_and_is_shown_counted_and_removed(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let c = app.customer("peers@example.com").await;
+    let web = group(&c, "web").await;
+    let db = group(&c, "db").await;
+    // PostgreSQL from the web servers only, over both families, in one request.
+    let r =
+        c.post("/api/firewall/add_rules", rule(&db, json!({"start_port": 5432, "end_port": 5432, "cidrs": [], "groups": ["web"]}))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let added = r.body["added"].as_array().unwrap();
+    assert_eq!(added.len(), 1, "{}", r.body);
+    assert_eq!((added[0]["group"]["name"].as_str(), added[0].get("cidr")), (Some("web"), None));
+    let detail = c.post("/api/firewall/get", json!({"id": db})).await.body;
+    assert!(detail["account_groups"].as_array().unwrap().iter().any(|g| g == "web"), "{detail}");
+    let typed: Vec<app::model::firewall::RuleView> = serde_json::from_value(detail["rules"].clone()).unwrap();
+    let rows = app::model::firewall::rule_rows(&typed);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].members[0].1.to_string(), "instances in group web");
+    assert_eq!(rows[0].families().len(), 2, "both families");
+    let list = c.post("/api/firewall/list", json!({})).await.body;
+    let counted = list.as_array().unwrap().iter().find(|x| x["id"] == db.as_str()).unwrap()["rule_count"].clone();
+    assert_eq!(counted, 1, "the list counts it");
+    // The same again is a conflict; a group the customer does not have, or a bad name, is a 400.
+    let again =
+        c.post("/api/firewall/add_rules", rule(&db, json!({"start_port": 5432, "end_port": 5432, "cidrs": [], "groups": ["web"]}))).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    let other = app.customer("someone-else@example.com").await;
+    group(&other, "theirs").await;
+    for (groups, says) in [(json!(["theirs"]), "no security group named theirs"), (json!(["a,b"]), "not the name")] {
+        let r = c.post("/api/firewall/add_rules", rule(&db, json!({"cidrs": [], "groups": groups}))).await;
+        assert_eq!((r.status, r.body["error"]["field"].as_str()), (400, Some("groups")), "{}", r.body);
+        assert!(r.error_message().contains(says), "{}", r.error_message());
+    }
+    let r = c.post("/api/firewall/add_rules", rule(&db, json!({"cidrs": [], "groups": []}))).await;
+    assert_eq!((r.status, r.body["error"]["field"].as_str()), (400, Some("cidrs")));
+    // Removed like any other rule.
+    let id = typed[0].id.to_string();
+    let r = c.post("/api/firewall/remove_rule", json!({"group_id": db, "rule_id": id})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(c.post("/api/firewall/get", json!({"id": db})).await.body["rules"], json!([]));
+    let _ = web;
 }

@@ -197,6 +197,77 @@ async fn a_full_hashing_queue_answers_503_with_retry_after_instead_of_queueing()
     assert!(rs.iter().all(|r| matches!(r.status, 401 | 429 | 503)), "{:?}", statuses(&rs));
 }
 
+/// OWASP's device cookie: a browser that signed in to an account before signs in to it again during a
+/// distributed flood (100 wrong passwords for unknown emails from 100 addresses) that fills the
+/// common hashing queue, while a browser without one is told the panel is busy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_returning_browser_signs_in_during_a_distributed_flood_that_fills_the_hashing_queue() {
+    let app = TestApp::spawn_with(
+        Options::new(Store::Sqlite)
+            .arg("--hash-concurrency", "1")
+            .arg("--hash-queue", "2")
+            .arg("--hash-reserved", "1")
+            .arg("--trusted-proxies", "127.0.0.1"),
+    )
+    .await;
+    let returning = app.customer("returning@example.com").await;
+    let set = returning.post("/api/auth/logout", json!({})).await;
+    assert_eq!(set.status, 200);
+    // Sign-up set the device cookie: HttpOnly, SameSite=Strict, a year, signed and naming the account.
+    let again = returning.login("returning@example.com", PASSWORD).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    let cookie = again.set_cookies().into_iter().find(|c| c.starts_with("zenith_device=")).expect("a device cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Max-Age=31536000"), "{cookie}");
+    assert!(!captured_logs().contains(cookie.split(';').next().unwrap().trim_start_matches("zenith_device=")), "never logged");
+    returning.post("/api/auth/logout", json!({})).await;
+    let stranger = app.customer("stranger@example.com").await;
+    stranger.post("/api/auth/logout", json!({})).await;
+    let fresh = app.client(); // the same account's password, from a browser that never signed in
+
+    for round in 0..3 {
+        let base = app.base.clone();
+        let flood: Vec<_> = (0..100)
+            .map(|i| {
+                let base = base.clone();
+                tokio::spawn(async move {
+                    let c = Client::new(&base);
+                    let ip = format!("10.{round}.{}.{}", i / 250, i % 250 + 1);
+                    let r = c
+                        .post_with(
+                            "/api/auth/login",
+                            json!({"email": format!("bot{round}-{i}@example.com"), "password": "wrong wrong wrong"}),
+                            &[("x-forwarded-for", &ip)],
+                        )
+                        .await;
+                    r.status
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let (mine, theirs) =
+            tokio::join!(returning.login("returning@example.com", PASSWORD), fresh.login("stranger@example.com", PASSWORD));
+        let flood: Vec<u16> = futures::future::join_all(flood).await.into_iter().map(|r| r.unwrap()).collect();
+        assert!(flood.contains(&503), "the flood filled the common queue: {flood:?}");
+        assert_eq!(mine.status, 200, "round {round}: the returning browser is served from the reserved share: {}", mine.body);
+        returning.post("/api/auth/logout", json!({})).await;
+        if theirs.status == 200 {
+            fresh.post("/api/auth/logout", json!({})).await;
+        } else {
+            assert_eq!(theirs.status, 503, "a new browser keeps today's limits: {}", theirs.body);
+        }
+    }
+    // A device cookie of another account, or a forged one, is a new browser.
+    let forged = Client::new(&app.base);
+    let r = forged
+        .post_with(
+            "/api/auth/login",
+            json!({"email": "returning@example.com", "password": PASSWORD}),
+            &[("cookie", "zenith_device=v1.x.y.00")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "a bad cookie costs nothing but the reserved share: {}", r.body);
+}
+
 /// Opens a raw connection to the app.
 fn raw(app: &TestApp) -> TcpStream {
     let s = TcpStream::connect(app.base.trim_start_matches("http://")).unwrap();
@@ -283,6 +354,18 @@ async fn errors_outside_the_server_functions_carry_the_envelope() {
     )
     .await;
     assert_eq!((r.status, r.error_code()), (415, "unsupported_media_type"));
+    // Downloads: a query that does not parse is the envelope too, saying what was wrong.
+    let admin = crate::support::staff_as(&app, "edges-admin@example.com", app::model::Role::Admin).await;
+    for (who, path) in [
+        (&c, "/billing/export.csv?month=2027-02&month=2027-02"),
+        (&admin, "/support/billing/export.csv?month=2027-02&month=2027-02"),
+        (&admin, "/support/audit.csv?from=2026-12-01&from=2026-12-02"),
+    ] {
+        let r = who.get(path).await;
+        assert_eq!((r.status, r.error_code()), (400, "bad_request"), "{path}: {}", r.body);
+        assert!(r.headers["content-type"].to_str().unwrap().starts_with("application/json"), "{path}");
+        assert!(r.error_message().contains("duplicate field"), "{path}: {}", r.error_message());
+    }
     let mut s = raw(&app);
     s.write_all(b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{\"email\":")
         .unwrap();

@@ -1,7 +1,7 @@
 //! Account security: two-factor sign-in, throttling, sessions, CSRF, headers, and secrets in logs.
 
 use crate::helpers::*;
-use serde_json::json;
+use serde_json::{json, Value};
 use server::auth::totp;
 
 crate::on_both_databases!(
@@ -253,6 +253,50 @@ async fn staff_need_two_factor_sign_in_before_the_support_area() {
     let customer = app.customer("not-staff@example.com").await;
     let r = customer.post("/api/support/access", json!({})).await;
     assert_eq!((r.status, r.error_message()), (403, "This area is for support staff."));
+}
+
+/// The one staff gate: every server function, download and page that serves staff refuses a staff
+/// member (support or admin) who has not turned on two-factor sign-in, and shows nothing of anyone.
+#[tokio::test]
+async fn every_route_that_serves_staff_refuses_staff_without_two_factor() {
+    use app::api::{Access, DOWNLOADS, ENDPOINTS};
+    let app = TestApp::spawn().await;
+    let victim = app.customer("billed-victim@example.com").await;
+    assert_eq!(victim.me().await.status, 200);
+    let customer = crate::support::customer_id(&app, "billed-victim@example.com").await;
+    let staff_only = |a: Access| matches!(a, Access::Staff | Access::Admin);
+    let pages: Vec<String> = leptos_axum::generate_route_list(app::App)
+        .iter()
+        .map(|r| r.path().to_string())
+        .filter(|p| p.starts_with("/support"))
+        .map(|p| p.replace(":id", &customer))
+        .collect();
+    assert!(pages.len() >= 3, "the support pages: {pages:?}");
+    for role in [app::model::Role::Support, app::model::Role::Admin] {
+        let who = crate::support::staff_as(&app, &format!("no-2fa-{}@example.com", role.as_str()), role).await;
+        let mut checked = 0;
+        for e in ENDPOINTS.iter().filter(|e| staff_only(e.access)) {
+            let body: Value = serde_json::from_str(&e.example.replace("c-1", &customer)).unwrap();
+            let r = who.post(e.path, body).await;
+            assert_eq!((r.status, r.error_code()), (403, "forbidden"), "{role:?} {}: {}", e.path, r.body);
+            assert!(r.error_message().contains("two-factor"), "{}: {}", e.path, r.error_message());
+            checked += 1;
+        }
+        for d in DOWNLOADS.iter().filter(|d| staff_only(d.access)) {
+            let r = who.get(d.path).await;
+            assert_eq!((r.status, r.error_code()), (403, "forbidden"), "{role:?} {}: {}", d.path, r.body);
+            assert!(!r.body.to_string().contains("billed-victim"), "{}", d.path);
+            checked += 1;
+        }
+        for page in &pages {
+            let r = who.get(page).await;
+            let html = r.body.as_str().unwrap_or_default();
+            assert!(!html.contains("billed-victim"), "{role:?} {page} shows a customer");
+            assert!(html.contains("Turn on two-factor sign-in"), "{role:?} {page} says why: {html}");
+            checked += 1;
+        }
+        assert!(checked >= 11, "{checked} staff routes checked");
+    }
 }
 
 #[tokio::test]

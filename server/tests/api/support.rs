@@ -15,6 +15,8 @@ crate::on_both_databases!(
     stopping_returns_staff_to_their_own_view_and_the_customer_stays_signed_in,
     a_support_session_changes_nothing_of_the_customers_own,
     in_consent_mode_support_waits_for_the_customer_and_withdrawing_ends_the_session,
+    a_session_opened_under_a_grant_ends_when_the_grant_does,
+    a_refused_attempt_stores_only_a_target_of_the_customer_being_viewed,
     the_customer_sees_every_support_session_with_its_reason_ticket_and_actions,
     every_step_is_in_the_audit_log_which_staff_filter_and_admins_download,
     the_audit_log_refuses_update_and_delete,
@@ -417,6 +419,58 @@ async fn in_consent_mode_support_waits_for_the_customer_and_withdrawing_ends_the
     assert_eq!(c.post("/api/account/support_access/grant", json!({})).await.status, 409, "nothing to grant when support may always look");
 }
 
+async fn a_refused_attempt_stores_only_a_target_of_the_customer_being_viewed(store: Store) {
+    let app = app_without_staff_2fa(store).await;
+    let (c, id, mine) = customer_with_instance(&app, "viewed-a@example.com", "mine").await;
+    let (_other, _, theirs) = customer_with_instance(&app, "other-b@example.com", "theirs").await;
+    let helper = staff_as(&app, "typist@example.com", app::model::Role::Support).await;
+    open_view(&helper, &id, "read_only").await;
+    let huge = "x".repeat(5_000);
+    for target in [mine.as_str(), theirs.as_str(), huge.as_str(), "'; DROP TABLE users; --"] {
+        let r = helper.post("/api/instances/action", json!({"id": target, "action": "stop"})).await;
+        assert_eq!(r.status, 403, "{}", r.body);
+        let r = helper.post("/api/firewall/delete", json!({"id": target})).await;
+        assert_eq!(r.status, 403, "{}", r.body);
+    }
+    // An action that is not one is a bad request, not a refused `stop` on the record.
+    let r = helper.post("/api/instances/action", json!({"id": mine, "action": "explode"})).await;
+    assert_eq!((r.status, r.body["error"]["field"].as_str()), (400, Some("action")));
+    let stored: Vec<(Option<String>, String)> =
+        sqlx::query_as("SELECT target_id, action FROM audit_log WHERE outcome = 'refused' AND subject_customer_id = $1 ORDER BY at, id")
+            .bind(&id)
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    let targets: Vec<&str> = stored.iter().filter_map(|(t, _)| t.as_deref()).collect();
+    assert_eq!(stored.len(), 8, "every attempt is on record: {stored:?}");
+    assert!(stored.iter().all(|(_, a)| a == "stop" || a == "group_deleted"), "{stored:?}");
+    assert_eq!(targets.iter().filter(|t| **t == mine).count(), 1, "the customer's own instance is named: {targets:?}");
+    assert_eq!(targets.iter().filter(|t| **t == "(not this customer's)").count(), 7, "{targets:?}");
+    let page = c.post("/api/account/support_access", json!({})).await.body.to_string();
+    assert!(!page.contains(&theirs), "another customer's id never shows on this customer's page");
+    assert!(!page.contains("xxxxxxxxxx") && !page.contains("DROP TABLE"), "nor what support typed");
+    assert!(page.contains(&mine));
+}
+
+async fn a_session_opened_under_a_grant_ends_when_the_grant_does(store: Store) {
+    let app = app_without_staff_2fa(store).await;
+    let (c, id, _) = customer_with_instance(&app, "granted@example.com", "granted").await;
+    let helper = staff_as(&app, "grantee@example.com", app::model::Role::Support).await;
+    c.post("/api/account/support_access/set", json!({"mode": "consent"})).await;
+    assert_eq!(c.post("/api/account/support_access/grant", json!({})).await.status, 200);
+    // The grant has two seconds left: a session opened now may not outlast it.
+    let ends = chrono::Utc::now().timestamp_millis() + 2_000;
+    sqlx::query("UPDATE users SET support_access_until = $1 WHERE id = $2").bind(ends).bind(&id).execute(&app.db.pool).await.unwrap();
+    let view = open_view(&helper, &id, "read_only").await;
+    let expires = chrono::DateTime::parse_from_rfc3339(view["expires_at"].as_str().unwrap()).unwrap().timestamp_millis();
+    assert!(expires <= ends, "the banner counts down to the grant's end, not 30 minutes");
+    assert_eq!(helper.post("/api/instances/list", json!({})).await.status, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    assert!(helper.me().await.body.get("impersonating").is_none(), "the grant ended, so did the session");
+    let r = helper.post("/api/instances/list", json!({})).await;
+    assert_eq!(r.status, 403, "staff are back in their own view: {}", r.body);
+}
+
 async fn the_customer_sees_every_support_session_with_its_reason_ticket_and_actions(store: Store) {
     let app = app_without_staff_2fa(store).await;
     let (c, id, instance) = customer_with_instance(&app, "informed@example.com", "informed").await;
@@ -521,6 +575,16 @@ async fn the_audit_log_refuses_update_and_delete(store: Store) {
     assert!(update.unwrap_err().to_string().contains("append-only"));
     let delete = sqlx::query("DELETE FROM audit_log").execute(&app.db.pool).await;
     assert!(delete.unwrap_err().to_string().contains("append-only"));
+    // Replacing a row by its id is a delete and an insert in one statement: refused on both engines.
+    let replace = match store {
+        Store::Sqlite => "INSERT OR REPLACE INTO audit_log (id, at, category, action, outcome, detail) SELECT id, at, category, action, outcome, 'rewritten' FROM audit_log",
+        Store::Postgres => "INSERT INTO audit_log (id, at, category, action, outcome, detail) SELECT id, at, category, action, outcome, 'rewritten' FROM audit_log ON CONFLICT (id) DO UPDATE SET detail = EXCLUDED.detail",
+    };
+    let replaced = sqlx::query(replace).execute(&app.db.pool).await;
+    assert!(replaced.unwrap_err().to_string().contains("append-only"), "{replace}");
+    let (rewritten,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE detail = 'rewritten'").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(rewritten, 0);
     let (after,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_log").fetch_one(&app.db.pool).await.unwrap();
     assert_eq!(after, n);
 }

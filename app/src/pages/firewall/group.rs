@@ -52,6 +52,7 @@ pub fn GroupPage(data: GroupData) -> impl IntoView {
     // so the form keeps its focus, its input and its last answer.
     let loaded_ok = move || !matches!(group.get(), Some(Err(_)));
     let group_id = Memo::new(move |_| SecurityGroupId::parse(&id.get()).ok());
+    let account_groups = Signal::derive(move || group.get().and_then(Result::ok).map(|g| g.account_groups).unwrap_or_default());
     view! {
         <p><A href="/firewall">"← All security groups"</A></p>
         <Transition fallback=|| view! { <Loading what="Loading the group…"/> }>
@@ -76,11 +77,16 @@ pub fn GroupPage(data: GroupData) -> impl IntoView {
                 }
             })}
         </Transition>
-        <Show when=loaded_ok>
-            <Guard>
-                {move || group_id.get().map(|g| view! { <RuleForm group=g on_added=Callback::new(move |_| version.update(|v| *v += 1))/> })}
-            </Guard>
-        </Show>
+        // Inside a Suspense, so the server waits for the group as the hydrating browser does.
+        <Suspense fallback=|| ()>
+            <Show when=loaded_ok>
+                <Guard>
+                    {move || group_id.get().map(|g| view! {
+                        <RuleForm group=g groups=account_groups on_added=Callback::new(move |_| version.update(|v| *v += 1))/>
+                    })}
+                </Guard>
+            </Show>
+        </Suspense>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 group.await.ok().map(|g| view! {

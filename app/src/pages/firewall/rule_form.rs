@@ -4,15 +4,26 @@
 use crate::api::firewall::add_rules;
 use crate::components::{ErrorNote, FieldError};
 use crate::error::AppError;
-use crate::model::firewall::{AddRulesOutcome, Cidr, Direction, IcmpMatch, NewRules, PortRange, Preset, Protocol, Traffic};
+use crate::model::firewall::{
+    AddRulesOutcome, Cidr, Direction, GroupPeer, IcmpMatch, NewRules, Peer, PortRange, Preset, Protocol, Traffic,
+};
 use crate::model::SecurityGroupId;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-/// Sends one rule set; the server answers what was added and what failed, per range.
+/// Sends one rule set; the server answers what was added and what failed, per range or group.
 async fn send(group: &SecurityGroupId, r: &NewRules) -> Result<AddRulesOutcome, AppError> {
-    add_rules(group.to_string(), r.direction.as_str().to_string(), (&r.traffic).into(), r.cidrs.iter().map(|c| c.to_string()).collect())
-        .await
+    let cidrs = r.cidrs().map(|c| c.to_string()).collect();
+    let groups = r.peers.iter().filter_map(|p| if let Peer::Group(g) = p { Some(g.name.clone()) } else { None }).collect();
+    add_rules(group.to_string(), r.direction.as_str().to_string(), (&r.traffic).into(), cidrs, groups).await
+}
+
+/// Where the traffic a rule allows comes from (or goes to).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Anywhere,
+    Ranges,
+    Group,
 }
 
 /// The ranges typed, split on commas, spaces and new lines.
@@ -36,15 +47,22 @@ fn summary(o: &AddRulesOutcome) -> String {
 }
 
 #[component]
-pub fn RuleForm(group: SecurityGroupId, on_added: Callback<()>) -> impl IntoView {
+pub fn RuleForm(
+    group: SecurityGroupId,
+    /// The account's groups, whose instances a rule may admit.
+    #[prop(into)]
+    groups: Signal<Vec<String>>,
+    on_added: Callback<()>,
+) -> impl IntoView {
     let group = StoredValue::new(group);
     let direction = RwSignal::new(Direction::Ingress);
     let protocol = RwSignal::new(Protocol::Tcp);
     let ports = RwSignal::new(String::new());
     let icmp_type = RwSignal::new(String::from("8"));
     let icmp_code = RwSignal::new(String::from("0"));
-    let anywhere = RwSignal::new(true);
+    let source = RwSignal::new(Source::Anywhere);
     let sources = RwSignal::new(String::new());
+    let peer_group = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<AppError>);
     let done = RwSignal::new(None::<String>);
@@ -90,13 +108,20 @@ pub fn RuleForm(group: SecurityGroupId, on_added: Callback<()>) -> impl IntoView
     });
     let rule_sets = move || -> Option<Vec<NewRules>> {
         let traffic = traffic.get().ok()?;
-        let cidrs: Vec<Cidr> = if anywhere.get() {
-            vec![crate::model::firewall::Family::V4.anywhere(), crate::model::firewall::Family::V6.anywhere()]
-        } else {
-            let parsed: Result<Vec<Cidr>, _> = checked.get().into_iter().map(|(_, c)| c).collect();
-            parsed.ok().filter(|c| !c.is_empty())?
+        let peers: Vec<Peer> = match source.get() {
+            Source::Anywhere => {
+                vec![Peer::Cidr(crate::model::firewall::Family::V4.anywhere()), Peer::Cidr(crate::model::firewall::Family::V6.anywhere())]
+            }
+            Source::Ranges => {
+                let parsed: Result<Vec<Cidr>, _> = checked.get().into_iter().map(|(_, c)| c).collect();
+                parsed.ok().filter(|c| !c.is_empty())?.into_iter().map(Peer::Cidr).collect()
+            }
+            Source::Group => {
+                let name = peer_group.get();
+                groups.get().contains(&name).then(|| vec![Peer::Group(GroupPeer { name, account: None })])?
+            }
         };
-        Some(vec![NewRules { direction: direction.get(), traffic, cidrs }])
+        Some(vec![NewRules { direction: direction.get(), traffic, peers }])
     };
     let field_error = Signal::derive(move || error.get());
 
@@ -140,9 +165,33 @@ pub fn RuleForm(group: SecurityGroupId, on_added: Callback<()>) -> impl IntoView
                         <p class="hint">"−1 means any. Echo request (ping) is type 8 for IPv4 and 128 for ICMPv6: the Ping preset adds both."</p>
                         {move || traffic.get().err().map(|(_, m)| view! { <p class="field-error" role="alert">{m}</p> })}
                     </Show>
-                    <label class="check"><input type="checkbox" prop:checked=move || anywhere.get() on:change=move |ev| anywhere.set(event_target_checked(&ev))/>
-                        {move || if direction.get() == Direction::Ingress { "From anywhere (0.0.0.0/0 and ::/0)" } else { "To anywhere (0.0.0.0/0 and ::/0)" }}</label>
-                    <Show when=move || !anywhere.get()>
+                    <div class="choices three" role="radiogroup" aria-label=move || if direction.get() == Direction::Ingress { "From" } else { "To" }>
+                        {[
+                            (Source::Anywhere, "Anywhere", "0.0.0.0/0 and ::/0"),
+                            (Source::Ranges, "Address ranges", "IPv4 and IPv6 networks"),
+                            (Source::Group, "Instances in a group", "Their IPv4 and IPv6 addresses"),
+                        ].into_iter().map(|(s, title, text)| view! {
+                            <label class="choice">
+                                <input type="radio" name="rule-source" prop:checked=move || source.get() == s on:change=move |_| source.set(s)/>
+                                <span class="choice-title">{title}</span>
+                                <span class="choice-text">{text}</span>
+                            </label>
+                        }).collect_view()}
+                    </div>
+                    <Show when=move || source.get() == Source::Group>
+                        <label for="rule-group">{move || if direction.get() == Direction::Ingress { "From the instances in group" } else { "To the instances in group" }}</label>
+                        <select id="rule-group" on:change=move |ev| peer_group.set(event_target_value(&ev)) aria-describedby="rule-groups-error">
+                            <option value="" selected=move || peer_group.get().is_empty()>"Choose a group"</option>
+                            {move || groups.get().into_iter().map(|g| {
+                                let value = g.clone();
+                                let chosen = g.clone();
+                                view! { <option value=value selected=move || peer_group.get() == chosen>{g}</option> }
+                            }).collect_view()}
+                        </select>
+                        <p class="hint">"Members of that group reach this one over IPv4 and IPv6, whatever their addresses become."</p>
+                        <FieldError error=field_error field="groups" id="rule-groups-error"/>
+                    </Show>
+                    <Show when=move || source.get() == Source::Ranges>
                         <label for="rule-sources">"Address ranges (IPv4 and IPv6, one per line)"</label>
                         <textarea id="rule-sources" rows="3" spellcheck="false" placeholder="203.0.113.0/24\n2001:db8:42::/48" bind:value=sources aria-describedby="rule-sources-check"></textarea>
                         <ul class="cidr-checks" id="rule-sources-check" aria-live="polite">
@@ -167,7 +216,7 @@ pub fn RuleForm(group: SecurityGroupId, on_added: Callback<()>) -> impl IntoView
                     <button type="submit" class="button primary" disabled=move || busy.get() || rule_sets().is_none()>"Add rule"</button>
                 </fieldset>
             </form>
-            <ErrorNote error=Signal::derive(move || error.get().filter(|e| e.field() != Some("cidrs")))/>
+            <ErrorNote error=Signal::derive(move || error.get().filter(|e| !matches!(e.field(), Some("cidrs" | "groups"))))/>
             {move || done.get().map(|m| view! { <p class="alert alert-ok" role="status">{m}</p> })}
         </section>
     }

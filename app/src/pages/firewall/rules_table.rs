@@ -2,7 +2,7 @@
 //! is open to. The IPv4 and IPv6 halves of a rule are one line, and removing it offers both halves.
 
 use crate::components::{ConfirmButton, StackTable};
-use crate::model::firewall::{rule_rows, Family, RuleRow, RuleView};
+use crate::model::firewall::{rule_rows, Family, Peer, RuleRow, RuleView};
 use crate::model::RuleId;
 use leptos::prelude::*;
 
@@ -27,10 +27,12 @@ pub fn RulesTable(
 
 fn line(row: RuleRow, remove: Option<Callback<Vec<RuleId>>>) -> impl IntoView {
     let families = row.families().iter().map(|f| f.label()).collect::<Vec<_>>().join(" + ");
-    let ranges = row.members.iter().map(|(_, c)| c.to_string()).collect::<Vec<_>>().join(", ");
+    let ranges = row.members.iter().map(|(_, p)| p.to_string()).collect::<Vec<_>>().join(", ");
     let all: Vec<RuleId> = row.members.iter().map(|(id, _)| id.clone()).collect();
     let label = row.label.clone();
-    let halves: Vec<(Family, RuleId)> = row.members.iter().map(|(id, c)| (c.family(), id.clone())).collect();
+    // Halves by family: a range rule is one family; a group's rule is its own line.
+    let halves: Vec<(Family, RuleId)> =
+        row.members.iter().filter_map(|(id, p)| if let Peer::Cidr(c) = p { Some((c.family(), id.clone())) } else { None }).collect();
     view! {
         <tr>
             <td data-label="Direction">{row.direction.label()}</td>

@@ -17,7 +17,16 @@ pub use table::matches_query;
 #[component]
 pub fn InstancesPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
-    let list = later(move || Call::to(ListInstances {}).version(refresh.get()));
+    // The server renders the first page only (its rows travel inside the page, so a thousand
+    // instances do not make a 600 KB page); once the page runs, the whole list follows for search,
+    // filters and paging. Effects run only in the browser.
+    let from_server = cfg!(feature = "ssr") || Owner::current_shared_context().is_some_and(|c| c.during_hydration());
+    let whole = RwSignal::new(!from_server);
+    Effect::new(move |_| whole.set(true));
+    let list = later(move || {
+        let first = (!whole.get()).then_some(table::PAGE as u32);
+        Call::to(ListInstances { first }).version(refresh.get())
+    });
     // Follow running jobs: refetch with the jobs' backoff while anything is busy.
     let polls = StoredValue::new(0u32);
     Effect::new(move |_| {

@@ -7,7 +7,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use std::net::Ipv6Addr;
 
-const PAGE: usize = 50;
+/// Rows per page; also what the server renders before the whole list arrives.
+pub const PAGE: usize = 50;
 
 /// Does `q` find this instance? Names and IPv4 by substring; an IPv6 address in any valid notation
 /// (compressed, expanded, upper case) by value.
@@ -27,7 +28,9 @@ pub fn matches_query(i: &Instance, q: &str) -> bool {
 
 #[component]
 pub fn InstanceTable(list: InstanceList) -> impl IntoView {
-    let InstanceList { instances, zone_errors } = list;
+    let InstanceList { instances, zone_errors, total } = list;
+    // Only the first page is here yet (the server-rendered page): the rest is on its way.
+    let partial = (instances.len() as u32) < total;
     let empty = instances.is_empty() && zone_errors.is_empty();
     let mut zones: Vec<String> =
         instances.iter().map(|i| i.zone_name.clone()).chain(zone_errors.iter().map(|z| z.zone_name.clone())).collect();
@@ -110,7 +113,7 @@ pub fn InstanceTable(list: InstanceList) -> impl IntoView {
                 </div>
                 <nav class="pager" aria-label="Pages">
                     <span>{move || {
-                        let n = filtered.with(Vec::len);
+                        let n = if partial { total as usize } else { filtered.with(Vec::len) };
                         if n == 0 { "No instance matches these filters.".to_string() }
                         else { format!("{}–{} of {}", page.get() * PAGE + 1, ((page.get() + 1) * PAGE).min(n), n) }
                     }}</span>

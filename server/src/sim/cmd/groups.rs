@@ -82,14 +82,28 @@ pub fn delete(w: &mut World, c: &mut Call) -> Answer {
     Ok(object_body(c.command, json!({"success": "true"})))
 }
 
-/// One rule per CIDR, after CloudStack's checks of protocol, ports and ICMP type/code.
-pub fn parse_rules(c: &Call) -> Result<Vec<Rule>, ApiError> {
-    if !c.p.indexed("usersecuritygrouplist").is_empty() {
-        return Err(ApiError::param("Rules that reference other security groups are not supported by this cloud; use CIDRs"));
-    }
+/// One rule per CIDR and per group of `usersecuritygrouplist` (each `account` + `group`, which must
+/// exist), after CloudStack's checks of protocol, ports and ICMP type/code.
+pub fn parse_rules(w: &World, c: &Call) -> Result<Vec<Rule>, ApiError> {
     let cidrs: Vec<&str> =
         c.p.value("cidrlist").map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()).collect()).unwrap_or_default();
-    if cidrs.is_empty() {
+    let mut peers: Vec<RuleSource> = Vec::new();
+    for entry in c.p.indexed("usersecuritygrouplist") {
+        let get = |k: &str| entry.iter().find(|(key, _)| key == k).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty());
+        let (Some(account), Some(group)) = (get("account"), get("group")) else {
+            return Err(ApiError::param("usersecuritygrouplist needs both account and group"));
+        };
+        let exists = w
+            .accounts
+            .iter()
+            .filter(|a| a.name == account)
+            .any(|a| w.security_groups.iter().any(|g| g.account_id == a.id && g.name == group));
+        if !exists {
+            return Err(ApiError::param(format!("Unable to find security group {group} for account {account}")));
+        }
+        peers.push(RuleSource::Group { account, group });
+    }
+    if cidrs.is_empty() && peers.is_empty() {
         return Err(ApiError::param("At least one cidr or at least one security group needs to be specified"));
     }
     for cidr in &cidrs {
@@ -97,6 +111,7 @@ pub fn parse_rules(c: &Call) -> Result<Vec<Rule>, ApiError> {
             return Err(ApiError::param(format!("Invalid cidr {cidr}")));
         }
     }
+    let sources = cidrs.into_iter().map(|c| RuleSource::Cidr(c.to_string())).chain(peers);
     let mut protocol = c.p.value("protocol").unwrap_or("tcp").trim().to_ascii_lowercase();
     let num = |name: &str| -> Result<Option<i64>, ApiError> {
         c.p.value(name).map(|v| v.parse::<i64>().map_err(|_| ApiError::no_entity(c.command, name, v))).transpose()
@@ -146,16 +161,15 @@ pub fn parse_rules(c: &Call) -> Result<Vec<Rule>, ApiError> {
             (start, end) = (Some(0), Some(0));
         }
     }
-    Ok(cidrs
-        .into_iter()
-        .map(|cidr| Rule {
+    Ok(sources
+        .map(|source| Rule {
             id: new_id(),
             protocol: protocol.clone(),
             start_port: start,
             end_port: end,
             icmp_type: itype,
             icmp_code: icode,
-            cidr: cidr.to_string(),
+            source,
         })
         .collect())
 }
@@ -176,7 +190,7 @@ fn valid_cidr(s: &str) -> bool {
 
 pub fn authorize(w: &mut World, c: &mut Call, ingress: bool) -> Answer {
     let g = find_group(w, c)?;
-    let rules = parse_rules(c)?;
+    let rules = parse_rules(w, c)?;
     let class = if ingress { "securitygroup.AuthorizeSecurityGroupIngressCmd" } else { "securitygroup.AuthorizeSecurityGroupEgressCmd" };
     let job = c.start_job(w, class, "SecurityGroup", Some(&g.id), JobAction::Authorize { group: g.id.clone(), ingress, rules });
     Ok(object_body(c.command, json!({"jobid": job})))
