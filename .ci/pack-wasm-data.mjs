@@ -17,6 +17,10 @@
 // Only active segments of memory 0 at constant offsets are merged; a program with any other kind
 // is left as it is.
 // With --precompress the .br and .gz copies are written again (what the server sends).
+//
+// Upstream: this works around the split not moving a page's data when segments are merged
+// (cargo-leptos #679, wasm-split-prototype #60). Once the split moves data out of merged segments,
+// drop `--no-merge-data-segments` and this script, and compare the first-load bench.
 import fs from "node:fs";
 import zlib from "node:zlib";
 

@@ -36,7 +36,7 @@ test("SSH for both families, a key, a deploy with both, and the group's rules on
 
   // Any mix of ranges, each checked as it is typed; host bits set offers the network.
   await page.getByLabel("Port or range").fill("8000-8080");
-  await page.getByLabel(/From anywhere/).uncheck();
+  await page.getByRole("radio", { name: /^Address ranges/ }).check();
   const ranges = page.getByLabel("Address ranges (IPv4 and IPv6, one per line)");
   await ranges.fill("2001:db8::/200");
   await expect(page.getByText("/200 is too long: IPv6 allows /0 to /128")).toBeVisible();
@@ -48,7 +48,23 @@ test("SSH for both families, a key, a deploy with both, and the group's rules on
   await page.getByRole("button", { name: "Add rule" }).click();
   await expect(page.getByRole("status").filter({ hasText: "2 rules added." })).toBeVisible();
   await expect(page.getByRole("row", { name: /TCP 8000–8080/ })).toContainText("192.0.2.0/24, 2001:db8:42::/48");
+
+  // From the instances of a group rather than addresses: both families on one line, counted once.
+  await page.getByRole("radio", { name: /^Instances in a group/ }).check();
+  await page.getByLabel("Port or range").fill("5432");
+  await expect(page.getByRole("button", { name: "Add rule" })).toBeDisabled();
+  await page.getByLabel("From the instances in group").selectOption("default");
+  await page.getByRole("button", { name: "Add rule" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "1 rule added." })).toBeVisible();
+  const fromGroup = page.getByRole("row", { name: /TCP 5432/ });
+  await expect(fromGroup).toContainText("instances in group default");
+  await expect(fromGroup).toContainText("IPv4 + IPv6");
   await page.screenshot({ path: "screenshots/firewall-group.png", fullPage: true });
+  await nav(page, "Firewall").click();
+  // SSH for both families, the two ranges, and the group: three lines, as the group's page shows.
+  await expect(page.getByRole("row", { name: /web/ }).locator('td[data-label="Rules"]')).toHaveText("3");
+  await page.getByRole("link", { name: "web", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "web", level: 1 })).toBeVisible();
 
   // Keys: a pasted private key is stopped in the page; a public key is listed with its fingerprint.
   await nav(page, "SSH keys").click();

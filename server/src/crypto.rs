@@ -32,9 +32,7 @@ impl MasterKey {
             "ZENITH_SECRET_KEY must be 64 hex characters (32 bytes)"
         );
         let mut key = [0u8; 32];
-        for (i, b) in key.iter_mut().enumerate() {
-            *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("checked hex");
-        }
+        hex::decode_to_slice(hex, &mut key).context("ZENITH_SECRET_KEY must be 64 hex characters (32 bytes)")?;
         Ok(MasterKey(std::sync::Arc::new(SecretBox::new(Box::new(key)))))
     }
 
@@ -50,7 +48,7 @@ impl MasterKey {
         }
         std::fs::create_dir_all(data_dir)?;
         let key: [u8; 32] = rand::random();
-        let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = hex::encode(key);
         write_private(&path, hex.as_bytes())?;
         tracing::info!(path = %path.display(), "generated a new master key; back it up with the database");
         MasterKey::from_hex(&hex)

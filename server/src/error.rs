@@ -25,20 +25,25 @@ pub fn log_failed_write<E: std::fmt::Display>(r: Result<impl Sized, E>, what: &s
     }
 }
 
-/// Declares a feature's error enum with the arms every feature has. Extra arms follow the standard
-/// ones; the `From<…> for AppError` conversion is written by the feature, next to its enum.
+/// Declares a feature's error enum with the arms every feature has, plus the failures of what the
+/// feature builds on, each `Cause(Type)`: wrapped transparently (its message and source are the
+/// cause's own, so a `{:#}` chain names it once). The `From<…> for AppError` conversion is written by
+/// the feature, next to its enum.
 #[macro_export]
 macro_rules! feature_error {
-    ($(#[$m:meta])* pub enum $name:ident { $($extra:tt)* }) => {
+    ($(#[$m:meta])* pub enum $name:ident { $($cause:ident($ty:ty)),* $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, thiserror::Error)]
         pub enum $name {
             /// An expected refusal, in the customer's words.
-            #[error("{0}")]
+            #[error(transparent)]
             Refused(app::error::AppError),
             #[error(transparent)]
             Unexpected(#[from] anyhow::Error),
-            $($extra)*
+            $(
+                #[error(transparent)]
+                $cause(#[from] $ty),
+            )*
         }
 
         impl From<app::error::AppError> for $name {

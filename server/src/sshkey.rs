@@ -29,10 +29,7 @@ pub enum KeyError {
     Unsupported(String),
 }
 
-/// Recognises a private key in any of the forms people paste (OpenSSH, PEM, PKCS#8, PuTTY).
-fn looks_private(t: &str) -> bool {
-    t.contains("PRIVATE KEY") || t.contains("PuTTY-User-Key-File") || t.contains("BEGIN OPENSSH") || t.contains("ENCRYPTED")
-}
+use app::model::keys::looks_private;
 
 /// Any well-formed OpenSSH public key line, whatever its type or size (what CloudStack accepts).
 pub fn parse_any(text: &str) -> Result<PublicKey, KeyError> {

@@ -141,10 +141,7 @@ impl<'de> Deserialize<'de> for Cidr {
 
 /// An IPv4 client seen through an IPv6 socket (`::ffff:192.0.2.7`) is that IPv4 client.
 pub fn canonical_ip(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
-        v4 => v4,
-    }
+    ip.to_canonical()
 }
 
 fn parse_addr(s: &str) -> Result<IpAddr, String> {

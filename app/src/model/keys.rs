@@ -32,3 +32,9 @@ pub struct GeneratedKey {
 
 /// The most a pasted public key may be: an RSA 16384-bit key is about 2.8 KB.
 pub const PUBLIC_KEY_MAX_BYTES: usize = 8 * 1024;
+
+/// Recognises a private key in any of the forms people paste (OpenSSH, PEM, PKCS#8, PuTTY): the
+/// page refuses it before anything is sent, the server again, with the same test.
+pub fn looks_private(t: &str) -> bool {
+    t.contains("PRIVATE KEY") || t.contains("PuTTY-User-Key-File") || t.contains("BEGIN OPENSSH") || t.contains("ENCRYPTED")
+}

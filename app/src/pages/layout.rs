@@ -5,7 +5,7 @@
 //! for `/api/auth/me`, which pages can read too (`use_who`).
 
 use crate::api::auth::{CurrentUser, Logout};
-use crate::api::codec::{later, send, Call, Later};
+use crate::api::codec::{later, send, Act, Call, Later};
 use crate::error::AppError;
 use crate::model::Me;
 use leptos::prelude::*;
@@ -57,13 +57,14 @@ pub fn SignedIn() -> impl IntoView {
 
 #[component]
 fn Nav(me: Me, menu_open: RwSignal<bool>) -> impl IntoView {
-    let signing_out = RwSignal::new(false);
+    let leave = Act::<()>::local();
+    let signing_out = leave.pending();
     let sign_out = move |_| {
-        signing_out.set(true);
-        leptos::task::spawn_local(async move {
+        leave.perform(async move {
             // Signed out or not (the session may have ended already), the sign-in page is next.
             let _ = send(Call::to(Logout {})).await;
             crate::bundle::open("/login");
+            Ok(())
         });
     };
     // In a support session the panel is the customer's, their navigation and their address included.

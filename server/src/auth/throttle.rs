@@ -51,7 +51,7 @@ pub struct Scope {
 impl Scope {
     /// `label` may be anything (an email as typed): only its digest is stored.
     pub fn new(label: &str, rule: Rule) -> Scope {
-        let key = Sha256::digest(label.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        let key = hex::encode(Sha256::digest(label.as_bytes()));
         Scope { key, rule }
     }
 

@@ -73,7 +73,7 @@ pub fn new_recovery_codes() -> Vec<String> {
 /// How a recovery code is stored and looked up: normalised, then SHA-256.
 pub fn recovery_hash(code: &str) -> String {
     let norm: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
-    Sha256::digest(norm.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(norm.as_bytes()))
 }
 
 /// Looks like a recovery code rather than a 6-digit TOTP code.

@@ -65,7 +65,7 @@ fn key(r: &UsageRecord) -> String {
         r.startdate.map(|t| t.timestamp_millis()).unwrap_or(0),
         r.enddate.map(|t| t.timestamp_millis()).unwrap_or(0),
     ));
-    d.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(d)
 }
 
 impl Billing {

@@ -71,7 +71,7 @@ impl LineKey {
     pub fn line_id(&self) -> String {
         use sha2::Digest as _;
         let d = sha2::Sha256::digest(format!("{}|{}|{}|{}", self.customer, self.month, self.instance_id, self.offering_id));
-        format!("L{}-{}", self.month.replace('-', ""), d[..8].iter().map(|b| format!("{b:02x}")).collect::<String>())
+        format!("L{}-{}", self.month.replace('-', ""), hex::encode(&d[..8]))
     }
 }
 

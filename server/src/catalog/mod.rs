@@ -14,8 +14,7 @@ use std::sync::Arc;
 
 crate::feature_error! {
     pub enum CatalogError {
-        #[error("{0}")]
-        Cloud(#[from] CloudFailure),
+        Cloud(CloudFailure),
     }
 }
 

@@ -25,10 +25,8 @@ use std::sync::Arc;
 
 crate::feature_error! {
     pub enum FirewallError {
-        #[error("{0}")]
-        Cloud(#[from] CloudFailure),
-        #[error("{0}")]
-        Tenancy(#[from] TenancyError),
+        Cloud(CloudFailure),
+        Tenancy(TenancyError),
     }
 }
 

@@ -39,7 +39,7 @@ fn request_hash(spec: &DeploySpec) -> String {
     let mut s = spec.clone();
     s.idempotency_key = IdempotencyKey::parse("--------").expect("valid placeholder");
     let json = serde_json::to_vec(&s).unwrap_or_default();
-    Sha256::digest(json).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(json))
 }
 
 async fn claim(svc: &Instances, request: &repo::NewRequest<'_>) -> Result<Claim, InstanceError> {

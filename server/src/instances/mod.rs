@@ -32,10 +32,8 @@ pub use view::canonical_ipv6;
 
 crate::feature_error! {
     pub enum InstanceError {
-        #[error("{0}")]
-        Cloud(#[from] CloudFailure),
-        #[error("{0}")]
-        Tenancy(#[from] TenancyError),
+        Cloud(CloudFailure),
+        Tenancy(TenancyError),
     }
 }
 

@@ -28,10 +28,8 @@ const CLAIM_MS: i64 = 30_000;
 
 crate::feature_error! {
     pub enum JobError {
-        #[error("{0}")]
-        Cloud(#[from] crate::cloud::CloudFailure),
-        #[error("{0}")]
-        Tenancy(#[from] TenancyError),
+        Cloud(crate::cloud::CloudFailure),
+        Tenancy(TenancyError),
     }
 }
 

@@ -7,7 +7,7 @@
 
 use crate::cloud::wire::format_date;
 use chrono::{DateTime, Utc};
-use rand::{distributions::Alphanumeric, Rng};
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -16,9 +16,7 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-pub fn random_token(len: usize) -> String {
-    rand::thread_rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
-}
+pub use crate::crypto::random_token;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Domain {

@@ -31,10 +31,8 @@ pub use sessions::{end_all_held_by, end_and_audit, end_expired};
 
 crate::feature_error! {
     pub enum SupportError {
-        #[error("{0}")]
-        Auth(#[from] AuthError),
-        #[error("{0}")]
-        Instances(#[from] InstanceError),
+        Auth(AuthError),
+        Instances(InstanceError),
     }
 }
 

@@ -293,6 +293,33 @@ async fn jobs_nobody_watches_are_followed_to_the_end(store: Store) {
     assert_eq!(status, "succeeded", "the background poller finished the job without anyone asking");
 }
 
+/// A large account's first page carries one page of rows (and their data), not every instance:
+/// the rest follows once the page runs (`/api/instances/list` without `first`).
+#[tokio::test]
+async fn the_server_renders_the_first_page_of_a_large_account_only() {
+    let app = TestApp::spawn().await;
+    let c = app.customer("large@example.com").await;
+    let cat = catalog(&c).await;
+    let zones = ["Amsterdam", "Barcelona", "Miami", "Tokyo", "Los Angeles"].map(|z| zone_id(&cat, z));
+    let off: Vec<Value> = futures::future::join_all(zones.iter().map(|z| offering(&c, z, "agile"))).await;
+    let tpl: Vec<String> = futures::future::join_all(zones.iter().map(|z| template(&c, z))).await;
+    for i in 0..55 {
+        let z = i % zones.len();
+        let r = c
+            .post("/api/instances/deploy", json!({"zone_id": zones[z], "offering_id": off[z]["id"], "template_id": tpl[z], "name": format!("vm-{i:02}"), "idempotency_key": uuid::Uuid::new_v4().to_string()}))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let all = c.post("/api/instances/list", json!({})).await.body;
+    assert_eq!((all["instances"].as_array().unwrap().len(), all["total"].as_u64()), (55, Some(55)));
+    let first = c.post("/api/instances/list", json!({"first": 50})).await.body;
+    assert_eq!((first["instances"].as_array().unwrap().len(), first["total"].as_u64()), (50, Some(55)));
+    let html = c.get("/").await.body.as_str().unwrap().to_string();
+    assert!(html.contains("vm-00") && html.contains("vm-49"), "the first page is rendered");
+    assert!(!html.contains("vm-50") && !html.contains("vm-54"), "the rest is not in the page, neither as rows nor as data");
+    assert!(html.contains("1–50 of 55"), "the pager counts them all");
+}
+
 #[tokio::test]
 async fn the_instances_page_renders_on_the_server_with_the_list() {
     let app = TestApp::spawn().await;

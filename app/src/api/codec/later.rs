@@ -150,11 +150,26 @@ pub async fn send<T: DeserializeOwned>(call: Call<T>) -> Result<T, AppError> {
     read(call.untyped().answer().await)
 }
 
-/// A button's call and its last answer (what `ServerAction` offers, over the one `POST` every load
-/// uses, and without the typed client code a `ServerAction` brings for each function).
+/// How an [`Act`] gets its answers: [`send`], or the tests' stand-in for the server.
+/// (Shared, so that an `Act` made while the server renders a page can be dropped on any thread.)
+type Answer<T> = Arc<dyn Fn(&Call<T>) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, AppError>>>> + Send + Sync>;
+
+/// The one way to act: a button's (or a form's) call and its last answer. Pending while *any* run
+/// is in flight; when runs overlap, the answer of the latest one dispatched is kept, whatever order
+/// they finish in, and a stale one never replaces it; errors are kept as `AppError`.
+///
+/// Leptos' own `Action` (and so `ServerAction`) promises the same, but in reactive_graph 0.2 its
+/// "latest" check compares against a dispatch counter that is never incremented, so the answer that
+/// arrives last wins (the test below fails on it). This one counts. It also goes through the one
+/// `POST` every load uses ([`send`]), without the typed client code a `ServerAction` brings for each
+/// function.
 pub struct Act<T: Send + Sync + 'static> {
     value: RwSignal<Option<Result<T, AppError>>>,
-    pending: RwSignal<bool>,
+    in_flight: RwSignal<usize>,
+    /// How many answers were kept: what a page reloads on after its action changed something.
+    version: RwSignal<usize>,
+    dispatched: StoredValue<u64>,
+    answer: StoredValue<Answer<T>>,
 }
 
 impl<T: Send + Sync + 'static> Clone for Act<T> {
@@ -168,27 +183,87 @@ impl<T: Send + Sync + 'static> Copy for Act<T> {}
 impl<T: DeserializeOwned + Clone + Send + Sync + 'static> Act<T> {
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
-        Act { value: RwSignal::new(None), pending: RwSignal::new(false) }
+        Act::with(|call: &Call<T>| send(call.clone()))
     }
 
-    /// Makes `call`; its answer replaces the last one when it arrives.
+    /// An `Act` for server function `F`: its answers are `F`'s output.
+    pub fn of<F: ServerFn<Output = T>>() -> Self {
+        Act::new()
+    }
+
+    /// Calls server function `F` with these arguments (as [`Act::run`] of its [`Call`]).
+    pub fn dispatch<F>(&self, call: F)
+    where
+        F: ServerFn<Error = AppError, Output = T> + Serialize + Clone + Send + Sync + 'static,
+        T: Serialize,
+    {
+        self.run(Call::to(call));
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> Act<T> {
+    /// An `Act` whose calls are answered by `answer`.
+    pub(crate) fn with<Fu: std::future::Future<Output = Result<T, AppError>> + 'static>(
+        answer: impl Fn(&Call<T>) -> Fu + Send + Sync + 'static,
+    ) -> Self {
+        let answer: Answer<T> = Arc::new(move |call: &Call<T>| Box::pin(answer(call)));
+        Act {
+            value: RwSignal::new(None),
+            in_flight: RwSignal::new(0),
+            version: RwSignal::new(0),
+            dispatched: StoredValue::new(0),
+            answer: StoredValue::new(answer),
+        }
+    }
+
+    /// An `Act` fed only through [`Act::perform`]: for a sequence of calls, or a typed helper.
+    pub fn local() -> Self {
+        Act::with(|_: &Call<T>| async { Err(AppError::Network("this action takes no single call".into())) })
+    }
+
+    /// Makes `call`; its answer becomes the value unless a later run was dispatched meanwhile.
     pub fn run(&self, call: Call<T>) {
+        let answer = self.answer.with_value(|a| a(&call));
+        self.perform(answer);
+    }
+
+    /// Runs `work` (several calls, or one through a typed helper) as one run of this action, with
+    /// the same guarantees as [`Act::run`]. What must happen after a success (follow a job, reload a
+    /// list) is part of `work`.
+    pub fn perform(&self, work: impl std::future::Future<Output = Result<T, AppError>> + 'static) {
         let this = *self;
-        this.pending.set(true);
+        let run = self.dispatched.get_value() + 1;
+        self.dispatched.set_value(run);
+        self.in_flight.update(|n| *n += 1);
         leptos::task::spawn_local(async move {
-            let answer = send(call).await;
-            this.value.set(Some(answer));
-            this.pending.set(false);
+            let answer = work.await;
+            if this.dispatched.get_value() == run {
+                this.value.set(Some(answer));
+                this.version.update(|v| *v += 1);
+            }
+            this.in_flight.update(|n| *n = n.saturating_sub(1));
         });
     }
 
-    /// The last answer, `None` before the first.
+    /// The last answer kept, `None` before the first.
     pub fn value(&self) -> ReadSignal<Option<Result<T, AppError>>> {
         self.value.read_only()
     }
 
-    pub fn pending(&self) -> ReadSignal<bool> {
-        self.pending.read_only()
+    /// True while any run is in flight.
+    pub fn pending(&self) -> Signal<bool> {
+        let in_flight = self.in_flight;
+        Signal::derive(move || in_flight.get() > 0)
+    }
+
+    /// Forgets the last answer (a form that starts over).
+    pub fn clear(&self) {
+        self.value.set(None);
+    }
+
+    /// How many answers were kept so far.
+    pub fn version(&self) -> ReadSignal<usize> {
+        self.version.read_only()
     }
 }
 
@@ -271,5 +346,57 @@ impl<T: DeserializeOwned + 'static> IntoFuture for Later<T> {
 
     fn into_future(self) -> Self::IntoFuture {
         self.raw.into_future().map(read as fn(_) -> _)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    /// Two overlapping runs of the one action type, the first answered last: the value is the
+    /// second's answer, and pending stays true until both have ended.
+    #[tokio::test]
+    async fn overlapping_runs_keep_the_latest_answer_and_stay_pending_until_both_end() {
+        let _ = any_spawner::Executor::init_tokio();
+        let owner = Owner::new();
+        owner.set();
+        tokio::task::LocalSet::new()
+            .run_until(async move {
+                // Each run waits for its own answer, given by the test in the order it chooses.
+                let waiting: Arc<Mutex<HashMap<&'static str, futures::channel::oneshot::Sender<String>>>> = Arc::default();
+                let act = {
+                    let waiting = waiting.clone();
+                    Act::<String>::with(move |call: &Call<String>| {
+                        let (tx, rx) = futures::channel::oneshot::channel();
+                        let name = match &call.what {
+                            What::Known(name) => *name,
+                            What::Post { path, .. } => path,
+                        };
+                        waiting.lock().unwrap().insert(name, tx);
+                        async move { rx.await.map_err(|_| AppError::Network("gone".into())) }
+                    })
+                };
+                let settle = || async {
+                    for _ in 0..20 {
+                        tokio::task::yield_now().await;
+                    }
+                };
+                act.run(Call::known("first"));
+                act.run(Call::known("second"));
+                settle().await;
+                assert!(act.pending().get_untracked());
+                let answer = |name: &'static str| waiting.lock().unwrap().remove(name).unwrap().send(format!("{name} answer")).unwrap();
+                answer("second");
+                settle().await;
+                assert_eq!(act.value().get_untracked(), Some(Ok("second answer".to_string())));
+                assert!(act.pending().get_untracked(), "the first run is still in flight");
+                answer("first");
+                settle().await;
+                assert_eq!(act.value().get_untracked(), Some(Ok("second answer".to_string())), "a stale answer never wins");
+                assert!(!act.pending().get_untracked(), "pending ends with the last run");
+            })
+            .await;
     }
 }

@@ -1,4 +1,5 @@
-//! How the API's JSON is written and read, on each side of the wire.
+//! How the API's JSON is written and read, on each side of the wire, and the browser's one way to
+//! load and one way to act.
 //!
 //! The wire is plain JSON (the HTTP contract: `Content-Type: application/json` both ways). What
 //! differs is the reader. The server reads requests with serde_json, whose messages tell an API
@@ -9,6 +10,23 @@
 //! [`Json`] is the encoding of every server function (`#[server(input = Json, output = Json)]`), and
 //! [`JsonBody`] is also the codec of every [`Load`], the resources whose first value travels inside
 //! the server-rendered page.
+//!
+//! # The rule: one way to load, one way to act
+//!
+//! - **A page's data** is a [`Later`] started in its `<Page>Data::start()` (a lazy route's `data()`),
+//!   so it is fetched while the page's code arrives; the page reads it inside a `Suspense` or
+//!   `Transition` (`.await`, or `.get()` under one), never outside: what is read outside is rendered
+//!   by the server before it arrives and by the hydrating browser with it, and hydration fails.
+//! - **Other loads** (a panel that opens inside a page: sizes for a resize, images for a reinstall)
+//!   are a [`Load`] started where the panel is (`load(source, fetch)`), read the same way. A
+//!   `Later` where the main module must start it, a `Load` where the page's own chunk does.
+//! - **Every change** is an [`Act`]: `Act::of::<F>()` and `.dispatch(F { … })` for one server
+//!   function, `Act::local()` and `.perform(async { … })` for a sequence of calls or a typed helper
+//!   (several rules, a job to follow afterwards). It is pending while any run is in flight, keeps
+//!   the latest dispatched run's answer (never a stale one) and keeps errors as `AppError`. Not
+//!   `ServerAction`: Leptos 0.8's action does not keep the latest answer (see [`Act`]). Not a bare
+//!   `spawn_local` around a server function. The one exception is following a job to its end
+//!   (`pages/instance/progress.rs`): that is a load that polls, not a change.
 
 mod later;
 pub mod reader;

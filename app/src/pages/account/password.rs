@@ -1,6 +1,7 @@
 //! Changing the password (the current one first).
 
 use crate::api::account::ChangePassword;
+use crate::api::codec::Act;
 use crate::components::{general_error, ErrorNote, FieldError};
 use crate::model::NewPassword;
 use leptos::prelude::*;
@@ -9,7 +10,7 @@ use leptos::prelude::*;
 pub fn PasswordForm(version: RwSignal<u32>) -> impl IntoView {
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
-    let change = ServerAction::<ChangePassword>::new();
+    let change = Act::of::<ChangePassword>();
     let error = Signal::derive(move || change.value().get().and_then(Result::err));
     let done = move || matches!(change.value().get(), Some(Ok(())));
     Effect::new(move |_| {

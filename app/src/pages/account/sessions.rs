@@ -1,7 +1,7 @@
 //! Signed-in sessions: end one, or (with the password) all the others.
 
 use crate::api::account::{RevokeSessions, Sessions as ListSessions};
-use crate::api::codec::{later, Call, Later};
+use crate::api::codec::{later, Act, Call, Later};
 use crate::components::{loaded, when, ErrorNote, FieldError, Loading, StackTable};
 use crate::model::account::SessionView;
 use leptos::prelude::*;
@@ -20,7 +20,7 @@ impl SessionsData {
 #[component]
 pub fn Sessions(data: SessionsData) -> impl IntoView {
     let SessionsData { list } = data;
-    let revoke = ServerAction::<RevokeSessions>::new();
+    let revoke = Act::of::<RevokeSessions>();
     list.reload_on(move || revoke.version().get());
     let error = Signal::derive(move || revoke.value().get().and_then(Result::err));
     let password = RwSignal::new(String::new());

@@ -1,7 +1,7 @@
 //! "Support access": every time support looked at this account (who, when, how long, read-only or
 //! acting, why, the ticket, and each thing done), and whether support may look without asking.
 
-use crate::api::codec::load;
+use crate::api::codec::{load, Act};
 use crate::api::support::{my_support_access, GrantSupportAccess, RevokeSupportAccess, SetSupportAccess};
 use crate::components::{loaded, when, ErrorNote, Guard, Loading};
 use crate::model::support::{SupportAccess, SupportAccessMode, SupportMode, GRANT_HOURS};
@@ -9,9 +9,9 @@ use leptos::prelude::*;
 
 #[component]
 pub fn SupportAccessPanel() -> impl IntoView {
-    let set = ServerAction::<SetSupportAccess>::new();
-    let grant = ServerAction::<GrantSupportAccess>::new();
-    let revoke = ServerAction::<RevokeSupportAccess>::new();
+    let set = Act::of::<SetSupportAccess>();
+    let grant = Act::of::<GrantSupportAccess>();
+    let revoke = Act::of::<RevokeSupportAccess>();
     let access = load(move || (set.version().get(), grant.version().get(), revoke.version().get()), |_| my_support_access());
     let error = Signal::derive(move || {
         set.value()

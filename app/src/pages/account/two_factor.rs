@@ -1,15 +1,16 @@
 //! Two-factor sign-in: enrolment (password, then QR code, then a code), recovery codes, removal.
 
 use crate::api::account::{TwoFactorBegin, TwoFactorConfirm, TwoFactorDisable};
+use crate::api::codec::Act;
 use crate::components::{general_error, ErrorNote, FieldError};
 use leptos::prelude::*;
 
 #[component]
 pub fn TwoFactor(enabled: bool, version: RwSignal<u32>) -> impl IntoView {
     let on = RwSignal::new(enabled);
-    let begin = ServerAction::<TwoFactorBegin>::new();
-    let confirm = ServerAction::<TwoFactorConfirm>::new();
-    let disable = ServerAction::<TwoFactorDisable>::new();
+    let begin = Act::of::<TwoFactorBegin>();
+    let confirm = Act::of::<TwoFactorConfirm>();
+    let disable = Act::of::<TwoFactorDisable>();
     let begin_password = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let off_password = RwSignal::new(String::new());
@@ -23,8 +24,8 @@ pub fn TwoFactor(enabled: bool, version: RwSignal<u32>) -> impl IntoView {
     Effect::new(move |_| {
         if matches!(disable.value().get(), Some(Ok(()))) {
             on.set(false);
-            begin.value().set(None);
-            confirm.value().set(None);
+            begin.clear();
+            confirm.clear();
             version.update(|v| *v += 1);
         }
     });

@@ -11,7 +11,7 @@ mod summary;
 mod zone;
 
 use crate::api::catalog::{Offerings, Templates, Zones};
-use crate::api::codec::{later, Call, Later};
+use crate::api::codec::{later, Act, Call, Later};
 use crate::api::instances::Deploy;
 use crate::components::new_idempotency_key;
 use crate::model::instance::{AccessChoice, UserData};
@@ -131,7 +131,7 @@ pub fn DeployPage(data: DeployData) -> impl IntoView {
             key.set(new_idempotency_key());
         }
     });
-    let deploy = ServerAction::<Deploy>::new();
+    let deploy = Act::of::<Deploy>();
     let server_error = Signal::derive(move || deploy.value().get().and_then(Result::err));
     let navigate = use_navigate();
     Effect::new(move |_| {

@@ -3,13 +3,18 @@
 
 use super::size::{memory, price_line};
 use super::{Choices, Form};
-use crate::api::instances::Deploy;
+use crate::api::codec::Act;
 use crate::components::{general_error, ErrorNote, Guard};
 use crate::error::AppError;
 use leptos::prelude::*;
 
 #[component]
-pub(super) fn Summary(form: Form, choices: Choices, deploy: ServerAction<Deploy>, server_error: Signal<Option<AppError>>) -> impl IntoView {
+pub(super) fn Summary(
+    form: Form,
+    choices: Choices,
+    deploy: Act<crate::model::DeployAccepted>,
+    server_error: Signal<Option<AppError>>,
+) -> impl IntoView {
     let chosen = move || {
         let id = form.offering.get()?;
         choices.offerings.get().and_then(Result::ok)?.into_iter().find(|o| o.id == id)

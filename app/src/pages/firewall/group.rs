@@ -3,14 +3,13 @@
 
 use super::rule_form::RuleForm;
 use super::RulesTable;
-use crate::api::codec::{later, Call, Later};
+use crate::api::codec::{later, Act, Call, Later};
 use crate::api::firewall::{remove_rule, GetGroup};
 use crate::components::{ErrorNote, ErrorView, Guard, Loading};
 use crate::error::AppError;
 use crate::model::firewall::GroupDetail;
 use crate::model::{RuleId, SecurityGroupId};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
@@ -34,18 +33,22 @@ impl GroupData {
 #[component]
 pub fn GroupPage(data: GroupData) -> impl IntoView {
     let GroupData { id, version, group } = data;
-    let error = RwSignal::new(None::<AppError>);
+    let removing = Act::<()>::local();
+    let error = Signal::derive(move || removing.value().get().and_then(Result::err));
     let remove = Callback::new(move |ids: Vec<RuleId>| {
-        error.set(None);
+        removing.clear();
         let group_id = id.get_untracked();
-        spawn_local(async move {
+        removing.perform(async move {
+            let mut removed = Ok(());
             for rule in ids {
-                if let Err(e) = remove_rule(group_id.clone(), rule.to_string()).await {
-                    error.set(Some(e));
+                removed = remove_rule(group_id.clone(), rule.to_string()).await;
+                if removed.is_err() {
                     break;
                 }
             }
+            // What was removed before a failure is gone too: show the group as it is now.
             version.update(|v| *v += 1);
+            removed
         });
     });
     // Adding or removing a rule refetches the group: only the parts that show it are rendered again,

@@ -9,7 +9,7 @@ mod rules_table;
 pub use group::{GroupData, GroupPage};
 pub use rules_table::RulesTable;
 
-use crate::api::codec::{later, Call, Later};
+use crate::api::codec::{later, Act, Call, Later};
 use crate::api::firewall::{CreateGroup, DeleteGroup, ListGroups};
 use crate::components::{general_error, loaded, ConfirmButton, ErrorNote, FieldError, Guard, Loading, StackTable};
 use crate::model::firewall::{GroupName, GroupSummary};
@@ -32,8 +32,8 @@ impl FirewallData {
 #[component]
 pub fn FirewallPage(data: FirewallData) -> impl IntoView {
     let FirewallData { groups } = data;
-    let create = ServerAction::<CreateGroup>::new();
-    let delete = ServerAction::<DeleteGroup>::new();
+    let create = Act::of::<CreateGroup>();
+    let delete = Act::of::<DeleteGroup>();
     groups.reload_on(move || (create.version().get(), delete.version().get()));
     let delete_error = Signal::derive(move || delete.value().get().and_then(Result::err));
     view! {
@@ -79,7 +79,7 @@ pub fn FirewallPage(data: FirewallData) -> impl IntoView {
 }
 
 #[component]
-fn CreateForm(create: ServerAction<CreateGroup>) -> impl IntoView {
+fn CreateForm(create: Act<crate::model::firewall::GroupDetail>) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let problem = Memo::new(move |_| (!name.get().is_empty()).then(|| GroupName::parse(&name.get()).err()).flatten());

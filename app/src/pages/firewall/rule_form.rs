@@ -1,6 +1,7 @@
 //! Adding rules: one click for the common ones (both families), or any traffic from any mix of IPv4
 //! and IPv6 ranges, each range checked as it is typed with the same parser the server uses.
 
+use crate::api::codec::Act;
 use crate::api::firewall::add_rules;
 use crate::components::{ErrorNote, FieldError};
 use crate::error::AppError;
@@ -9,7 +10,6 @@ use crate::model::firewall::{
 };
 use crate::model::SecurityGroupId;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 /// Sends one rule set; the server answers what was added and what failed, per range or group.
 async fn send(group: &SecurityGroupId, r: &NewRules) -> Result<AddRulesOutcome, AppError> {
@@ -63,35 +63,34 @@ pub fn RuleForm(
     let source = RwSignal::new(Source::Anywhere);
     let sources = RwSignal::new(String::new());
     let peer_group = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<AppError>);
-    let done = RwSignal::new(None::<String>);
+    // One run adds every set (a preset may be two); its answer is what was added and what failed.
+    let adding = Act::<AddRulesOutcome>::local();
+    let busy = adding.pending();
+    let error = Signal::derive(move || adding.value().get().and_then(Result::err));
+    let done = Signal::derive(move || {
+        adding.value().get().and_then(Result::ok).filter(|o| !o.added.is_empty() || !o.failed.is_empty()).map(|o| summary(&o))
+    });
 
     let run = move |sets: Vec<NewRules>| {
-        busy.set(true);
-        error.set(None);
-        done.set(None);
-        spawn_local(async move {
+        adding.clear();
+        let group = group.get_value();
+        adding.perform(async move {
             let mut outcome = AddRulesOutcome::default();
             for set in &sets {
-                match send(&group.get_value(), set).await {
+                match send(&group, set).await {
                     Ok(o) => {
                         outcome.added.extend(o.added);
                         outcome.failed.extend(o.failed);
                     }
-                    Err(e) => {
-                        error.set(Some(e));
-                        break;
-                    }
+                    // What an earlier set added stays added and is reported; the rest is not tried.
+                    Err(e) if outcome.added.is_empty() => return Err(e),
+                    Err(_) => break,
                 }
             }
-            if !outcome.added.is_empty() || !outcome.failed.is_empty() {
-                done.set(Some(summary(&outcome)));
-            }
-            busy.set(false);
             if !outcome.added.is_empty() {
                 on_added.run(());
             }
+            Ok(outcome)
         });
     };
 

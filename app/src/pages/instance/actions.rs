@@ -2,12 +2,11 @@
 //! what will happen; reinstall, resize and destroy open their own panels.
 
 use super::progress::Tracker;
+use crate::api::codec::Act;
 use crate::api::instances::run_action;
 use crate::components::{ConfirmButton, ErrorNote, Guard};
-use crate::error::AppError;
 use crate::model::{Action, InstanceDetail, InstanceState, JobKind};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 /// Which of the three panels is open.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -22,15 +21,16 @@ enum Panel {
 pub fn ActionsPanel(d: InstanceDetail, tracker: Tracker) -> impl IntoView {
     let state = d.instance.state;
     let id = StoredValue::new(d.instance.id.clone());
-    let error = RwSignal::new(None::<AppError>);
+    let act = Act::<()>::local();
+    let error = Signal::derive(move || act.value().get().and_then(Result::err));
     let run = Callback::new(move |action: Action| {
-        error.set(None);
+        act.clear();
         let kind = action.kind();
-        spawn_local(async move {
-            match run_action(&id.get_value(), &action).await {
-                Ok(acc) => tracker.follow(acc.job_id, kind),
-                Err(e) => error.set(Some(e)),
-            }
+        let id = id.get_value();
+        act.perform(async move {
+            let accepted = run_action(&id, &action).await?;
+            tracker.follow(accepted.job_id, kind);
+            Ok(())
         });
     });
     let not_allowed = move |a: JobKind| !state.allows(a) || tracker.busy();

@@ -3,7 +3,7 @@
 //! starts it again, in one action the customer follows.
 
 use super::progress::Tracker;
-use crate::api::codec::load;
+use crate::api::codec::{load, Act};
 use crate::api::firewall::{get_group, list_groups, set_groups};
 use crate::components::{loaded, ErrorNote, Guard, Loading};
 use crate::error::AppError;
@@ -11,7 +11,6 @@ use crate::model::instance::SecurityGroupRef;
 use crate::model::{InstanceId, InstanceState, JobKind, SecurityGroupId};
 use crate::pages::firewall::RulesTable;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 #[component]
 pub fn GroupsPanel(id: InstanceId, state: InstanceState, groups: Vec<SecurityGroupRef>, tracker: Tracker) -> impl IntoView {
@@ -58,20 +57,19 @@ fn ChangeGroups(
 ) -> impl IntoView {
     let all = load(|| (), |_| list_groups());
     let chosen = RwSignal::new(current);
-    let error = RwSignal::new(None::<AppError>);
+    let change = Act::<()>::local();
+    let error = Signal::derive(move || change.value().get().and_then(Result::err));
     let id = StoredValue::new(id);
     let running = state == InstanceState::Running;
     let go = move |_| {
-        error.set(None);
+        change.clear();
         let groups: Vec<String> = chosen.get_untracked().iter().map(|g| g.to_string()).collect();
-        spawn_local(async move {
-            match set_groups(id.get_value().to_string(), groups).await {
-                Ok(accepted) => {
-                    done.run(());
-                    tracker.follow(accepted.job_id, JobKind::SetGroups);
-                }
-                Err(e) => error.set(Some(e)),
-            }
+        let id = id.get_value().to_string();
+        change.perform(async move {
+            let accepted = set_groups(id, groups).await?;
+            done.run(());
+            tracker.follow(accepted.job_id, JobKind::SetGroups);
+            Ok(())
         });
     };
     view! {

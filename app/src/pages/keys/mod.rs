@@ -3,7 +3,7 @@
 //! and downloadable once, never kept), deleting. The add and generate forms are also the deploy
 //! page's, so a key can be made without leaving it.
 
-use crate::api::codec::{later, Call, Later};
+use crate::api::codec::{later, Act, Call, Later};
 use crate::api::keys::{AddKey, DeleteKey, GenerateKey, ListKeys};
 use crate::components::{
     general_error, loaded, percent_encode, when, ConfirmButton, ErrorNote, FieldError, Guard, Loading, StackTable, SubForm,
@@ -31,7 +31,7 @@ impl KeysData {
 #[component]
 pub fn KeysPage(data: KeysData) -> impl IntoView {
     let KeysData { changed, keys } = data;
-    let delete = ServerAction::<DeleteKey>::new();
+    let delete = Act::of::<DeleteKey>();
     keys.reload_on(move || delete.version().get());
     view! {
         <Title text="SSH keys"/>
@@ -72,15 +72,13 @@ pub fn KeysPage(data: KeysData) -> impl IntoView {
     }
 }
 
-/// A pasted private key is refused here already, before anything is sent.
-fn looks_private(text: &str) -> bool {
-    text.contains("PRIVATE KEY") || text.contains("PuTTY-User-Key-File")
-}
+/// A pasted private key is refused here already, before anything is sent (the server's own test).
+use crate::model::keys::looks_private;
 
 /// Adding a pasted public key; `inline` when it sits inside another form (the deploy page).
 #[component]
 pub fn AddKeyForm(#[prop(optional)] inline: bool, on_added: Callback<SshKeyName>) -> impl IntoView {
-    let add = ServerAction::<AddKey>::new();
+    let add = Act::of::<AddKey>();
     let name = RwSignal::new(String::new());
     let key = RwSignal::new(String::new());
     let name_problem = Memo::new(move |_| (!name.get().is_empty()).then(|| SshKeyName::parse(&name.get()).err()).flatten());
@@ -129,7 +127,7 @@ fn download_href(pem: &str) -> String {
 /// Generating an ed25519 pair; `inline` when it sits inside another form (the deploy page).
 #[component]
 pub fn GenerateKeyForm(#[prop(optional)] inline: bool, on_added: Callback<SshKeyName>) -> impl IntoView {
-    let generate = ServerAction::<GenerateKey>::new();
+    let generate = Act::of::<GenerateKey>();
     let name = RwSignal::new(String::new());
     let name_problem = Memo::new(move |_| (!name.get().is_empty()).then(|| SshKeyName::parse(&name.get()).err()).flatten());
     let error = Signal::derive(move || generate.value().get().and_then(Result::err));

@@ -2,13 +2,12 @@
 //! left (a warning five minutes before the end), and Stop. The page title says it too, so a tab left
 //! open is never mistaken for the staff member's own view.
 
-use crate::api::codec::{send, Call};
+use crate::api::codec::{send, Act, Call};
 use crate::api::support::StopSupport;
 use crate::components::ErrorNote;
 use crate::error::AppError;
 use crate::model::support::{parse_instant, Impersonating, SupportMode, WARNING_MINUTES};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_meta::Title;
 
 /// Now, in UTC milliseconds, wherever this runs.
@@ -43,18 +42,19 @@ pub fn SupportBanner(session: Impersonating) -> impl IntoView {
             }
         });
     }
-    let error = RwSignal::new(None::<AppError>);
-    let stopping = RwSignal::new(false);
+    let stop_view = Act::<()>::local();
+    let error = Signal::derive(move || stop_view.value().get().and_then(Result::err));
+    let stopping = stop_view.pending();
     let stop = move |_| {
-        stopping.set(true);
         let back_to = back_to.clone();
-        spawn_local(async move {
+        stop_view.perform(async move {
             match send(Call::to(StopSupport {})).await {
-                Ok(()) | Err(AppError::Conflict(_)) => crate::bundle::open(&back_to),
-                Err(e) => {
-                    error.set(Some(e));
-                    stopping.set(false);
+                // Already over (it expired, or the customer withdrew access): back all the same.
+                Ok(()) | Err(AppError::Conflict(_)) => {
+                    crate::bundle::open(&back_to);
+                    Ok(())
                 }
+                Err(e) => Err(e),
             }
         });
     };

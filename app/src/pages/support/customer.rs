@@ -2,7 +2,7 @@
 //! instances per zone, recent activity), and the form that opens it: a reason (the customer reads
 //! it), an optional ticket, the mode, and the staff member's password again.
 
-use crate::api::codec::{later, Call, Later};
+use crate::api::codec::{later, Act, Call, Later};
 use crate::api::support::{GetCustomer, StartSupport};
 use crate::components::{general_error, loaded, when, ErrorNote, FieldError, Loading, StackTable};
 use crate::model::support::{CustomerSummary, SupportAccessMode, SupportMode, SupportReason, SESSION_MINUTES};
@@ -99,7 +99,7 @@ fn Summary(s: CustomerSummary) -> impl IntoView {
 #[component]
 fn OpenForm(id: String, viewable: bool) -> impl IntoView {
     let me = crate::pages::layout::use_who();
-    let start = ServerAction::<StartSupport>::new();
+    let start = Act::of::<StartSupport>();
     let reason = RwSignal::new(String::new());
     let ticket = RwSignal::new(String::new());
     let mode = RwSignal::new(SupportMode::ReadOnly);
