@@ -36,6 +36,9 @@ pub struct LoginStep {
     pub two_factor_required: bool,
 }
 
+/// Kept by `the_sign_in_page_reads_both_outcomes_of_a_sign_in`.
+impl crate::api::codec::PartOf<LoginOutcome> for LoginStep {}
+
 /// `/api/auth/login` when the password was right: either signed in, or one more step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginOutcome {

@@ -87,8 +87,9 @@ impl<T> Call<T> {
         }
     }
 
-    /// An answer known without asking, as JSON (`[]` for an empty list, `null` for nothing).
-    pub fn known(json: &'static str) -> Call<T> {
+    /// An answer known without asking, as JSON: only through the typed [`Call::empty`] and
+    /// [`Call::none`], so the JSON always fits the type.
+    fn known(json: &'static str) -> Call<T> {
         Call { what: What::Known(json), version: 0, of: PhantomData }
     }
 
@@ -102,10 +103,10 @@ impl<T> Call<T> {
         Call { what: self.what, version: self.version, of: PhantomData }
     }
 
-    /// The same call, its answer read as `U`: a part of it the page needs (`U`'s fields must be
-    /// among the answer's, which a test of `U` checks), or `serde::de::IgnoredAny` when only
-    /// success matters. The browser then carries no code for the rest of the answer.
-    pub fn reading<U>(self) -> Call<U> {
+    /// The same call, its answer read as `U`: a part of it the page needs (`U: PartOf<T>`), or
+    /// `serde::de::IgnoredAny` when only success matters. The browser then carries no code for the
+    /// rest of the answer.
+    pub fn reading<U: PartOf<T>>(self) -> Call<U> {
         Call { what: self.what, version: self.version, of: PhantomData }
     }
 
@@ -113,6 +114,27 @@ impl<T> Call<T> {
         Call { what: self.what, version: self.version, of: PhantomData }
     }
 }
+
+impl<T> Call<Vec<T>> {
+    /// An empty list, known without asking (nothing chosen yet to ask about).
+    pub fn empty() -> Self {
+        Call::known("[]")
+    }
+}
+
+impl<T> Call<Option<T>> {
+    /// Nothing, known without asking.
+    pub fn none() -> Self {
+        Call::known("null")
+    }
+}
+
+/// `Self` may be read from an answer of type `Of`: every field of `Self` is one of `Of`'s, with the
+/// same type. Each impl is a promise a test keeps (it reads a written `Of` as `Self`).
+pub trait PartOf<Of> {}
+
+/// Only whether the call succeeded.
+impl<Of> PartOf<Of> for serde::de::IgnoredAny {}
 
 impl<T> Clone for Call<T> {
     fn clone(&self) -> Self {

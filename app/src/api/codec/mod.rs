@@ -31,7 +31,7 @@
 mod later;
 pub mod reader;
 
-pub use later::{later, send, Act, Call, Later};
+pub use later::{later, send, Act, Call, Later, PartOf};
 
 use crate::error::AppError;
 use leptos::prelude::*;

@@ -112,8 +112,8 @@ impl DeployData {
         let zone = move || form.zone.get().map(|z| z.to_string());
         let choices = Choices {
             zones: later(|| Call::to(Zones {})),
-            offerings: later(move || zone().map_or(Call::known("[]"), |zone_id| Call::to(Offerings { zone_id }))),
-            templates: later(move || zone().map_or(Call::known("[]"), |zone_id| Call::to(Templates { zone_id }))),
+            offerings: later(move || zone().map_or(Call::empty(), |zone_id| Call::to(Offerings { zone_id }))),
+            templates: later(move || zone().map_or(Call::empty(), |zone_id| Call::to(Templates { zone_id }))),
         };
         DeployData { form, choices }
     }

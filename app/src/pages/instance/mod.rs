@@ -85,8 +85,8 @@ fn Detail(d: InstanceDetail, tracker: Tracker) -> impl IntoView {
     // While an action runs the badge names it, whatever the last load said.
     let shown = Signal::derive(move || {
         let mut i = base.clone();
-        if let Progress::Running(kind) = tracker.progress.get() {
-            i.busy = Some(crate::model::instance::Busy { job_id: JobId::parse("local").expect("valid"), kind });
+        if let Progress::Running(busy) = tracker.progress.get() {
+            i.busy = Some(busy);
         }
         i
     });

@@ -3,6 +3,7 @@
 use crate::api::instances::get_job;
 use crate::components::sleep;
 use crate::error::AppError;
+use crate::model::instance::Busy;
 use crate::model::{Backoff, JobId, JobKind, JobStatus, JobView};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,7 +11,8 @@ use leptos::task::spawn_local;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Progress {
     Idle,
-    Running(JobKind),
+    /// The job being followed: the instance is busy with it.
+    Running(Busy),
     Failed(String),
 }
 
@@ -46,7 +48,7 @@ impl Tracker {
     }
 
     pub fn follow(self, job: JobId, kind: JobKind) {
-        self.progress.set(Progress::Running(kind));
+        self.progress.set(Progress::Running(Busy { job_id: job.clone(), kind }));
         // Following is the browser's work. The server renders the page once, with the job shown as
         // running (there is no local task set to poll from, and nobody to tell when it ends).
         if cfg!(feature = "ssr") {
@@ -73,7 +75,7 @@ pub fn ProgressView(tracker: Tracker) -> impl IntoView {
     let password = tracker.password;
     view! {
         {move || match tracker.progress.get() {
-            Progress::Running(kind) => Some(view! {
+            Progress::Running(Busy { kind, .. }) => Some(view! {
                 <div class="progress" role="status" aria-live="polite"><span class="spinner" aria-hidden="true"></span>{kind.busy_label()}"…"</div>
             }.into_any()),
             Progress::Failed(msg) => Some(view! { <p class="alert alert-error" role="alert">{msg}</p> }.into_any()),

@@ -35,7 +35,7 @@ impl SupportData {
         let hits = later(move || {
             let query = q.get();
             if query.trim().is_empty() {
-                Call::known("null")
+                Call::none()
             } else {
                 Call::to(SearchCustomers { query }).some()
             }
