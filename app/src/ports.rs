@@ -210,15 +210,5 @@ impl<'a> Owner<'a> {
     }
 }
 
-/// Everything the server functions can reach, provided as Leptos context by `server`.
-#[derive(Clone)]
-pub struct Ports {
-    pub auth: Arc<dyn crate::api::auth::AuthPort>,
-    pub account: Arc<dyn crate::api::account::AccountPort>,
-    pub catalog: Arc<dyn crate::api::catalog::CatalogPort>,
-    pub instances: Arc<dyn crate::api::instances::InstancesPort>,
-    pub firewall: Arc<dyn crate::api::firewall::FirewallPort>,
-    pub keys: Arc<dyn crate::api::keys::KeysPort>,
-    pub support: Arc<dyn crate::api::support::SupportPort>,
-    pub billing: Arc<dyn crate::api::billing::BillingPort>,
-}
+/// The bundle of feature ports sits with the port traits, in `api`.
+pub use crate::api::Ports;

@@ -18,6 +18,21 @@ pub mod instances;
 pub mod keys;
 pub mod support;
 
+/// Everything the server functions can reach, one port per feature (each trait is defined in its
+/// feature's module, next to its server functions), provided as Leptos context by `server`.
+#[cfg(feature = "ssr")]
+#[derive(Clone)]
+pub struct Ports {
+    pub auth: std::sync::Arc<dyn auth::AuthPort>,
+    pub account: std::sync::Arc<dyn account::AccountPort>,
+    pub catalog: std::sync::Arc<dyn catalog::CatalogPort>,
+    pub instances: std::sync::Arc<dyn instances::InstancesPort>,
+    pub firewall: std::sync::Arc<dyn firewall::FirewallPort>,
+    pub keys: std::sync::Arc<dyn keys::KeysPort>,
+    pub support: std::sync::Arc<dyn support::SupportPort>,
+    pub billing: std::sync::Arc<dyn billing::BillingPort>,
+}
+
 /// What an endpoint needs from its caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
