@@ -16,7 +16,7 @@ const viewports = [
 
 type Viewer = "customer" | "read-only support" | "acting admin";
 /** A page, and which guard note a viewer must find on it (none: the page has no guarded controls). */
-type Stop = { path: string; heading: string | RegExp; guards?: "resources" | "account" | "both" };
+type Stop = { path: string; heading: string | RegExp; guards?: "resources" | "account" };
 
 async function staffWithTwoFactor(browser: Browser, role: "support" | "admin"): Promise<BrowserContext> {
   const email = newEmail(`viewer-${role}`);
@@ -46,8 +46,7 @@ async function openView(context: BrowserContext, customerId: string, mode: "read
 function expectedNote(viewer: Viewer, stop: Stop): string | null {
   if (viewer === "customer" || !stop.guards) return null;
   if (stop.guards === "account") return OWNER_ONLY;
-  if (viewer === "read-only support") return READ_ONLY;
-  return stop.guards === "both" ? OWNER_ONLY : null;
+  return viewer === "read-only support" ? READ_ONLY : null;
 }
 
 async function navigateByClick(page: Page, phone: boolean, to: string) {
@@ -85,7 +84,7 @@ test("every page loads as a first page for the customer, read-only support and a
 
   const stops: Stop[] = [
     { path: "/", heading: "Instances" },
-    { path: "/instances/new", heading: "Deploy an instance", guards: "both" },
+    { path: "/instances/new", heading: "Deploy an instance", guards: "resources" },
     { path: instancePath, heading: "reloaded", guards: "resources" },
     { path: "/firewall", heading: "Firewall", guards: "resources" },
     { path: groupPath, heading: "default", guards: "resources" },

@@ -16,6 +16,7 @@ crate::on_both_databases!(
     huge_emails_leave_fixed_size_keys_and_nul_bytes_are_refused_with_400,
     two_retries_of_a_deploy_whose_outcome_was_unknown_make_one_instance,
     security_changes_ask_for_the_password_and_a_pending_sign_in_ends_with_a_password_change,
+    a_returning_browser_signs_in_during_a_distributed_flood_that_fills_the_hashing_queue,
 );
 
 fn statuses(rs: &[Resp]) -> std::collections::BTreeMap<u16, usize> {
@@ -200,10 +201,9 @@ async fn a_full_hashing_queue_answers_503_with_retry_after_instead_of_queueing()
 /// OWASP's device cookie: a browser that signed in to an account before signs in to it again during a
 /// distributed flood (100 wrong passwords for unknown emails from 100 addresses) that fills the
 /// common hashing queue, while a browser without one is told the panel is busy.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_returning_browser_signs_in_during_a_distributed_flood_that_fills_the_hashing_queue() {
+async fn a_returning_browser_signs_in_during_a_distributed_flood_that_fills_the_hashing_queue(store: Store) {
     let app = TestApp::spawn_with(
-        Options::new(Store::Sqlite)
+        Options::new(store)
             .arg("--hash-concurrency", "1")
             .arg("--hash-queue", "2")
             .arg("--hash-reserved", "1")

@@ -10,6 +10,7 @@ crate::on_both_databases!(
     turning_2fa_off_needs_the_password_and_a_code,
     repeated_failures_lock_known_and_unknown_accounts_alike,
     sessions_are_listed_and_revoked_and_a_password_change_ends_the_others,
+    every_route_that_serves_staff_refuses_staff_without_two_factor,
 );
 
 fn code_at(secret: &str, offset_steps: i64) -> String {
@@ -257,10 +258,9 @@ async fn staff_need_two_factor_sign_in_before_the_support_area() {
 
 /// The one staff gate: every server function, download and page that serves staff refuses a staff
 /// member (support or admin) who has not turned on two-factor sign-in, and shows nothing of anyone.
-#[tokio::test]
-async fn every_route_that_serves_staff_refuses_staff_without_two_factor() {
+async fn every_route_that_serves_staff_refuses_staff_without_two_factor(store: Store) {
     use app::api::{Access, DOWNLOADS, ENDPOINTS};
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_on(store).await;
     let victim = app.customer("billed-victim@example.com").await;
     assert_eq!(victim.me().await.status, 200);
     let customer = crate::support::customer_id(&app, "billed-victim@example.com").await;
