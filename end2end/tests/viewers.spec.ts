@@ -106,6 +106,10 @@ test("every page loads as a first page for the customer, read-only support and a
         const page = await context.newPage();
         const errors = watchConsole(page);
         await page.goto(stop.path);
+        // A hydration failure never marks the page: fail on this page, not at the test's timeout.
+        await page.locator("html[data-hydrated]").waitFor({ state: "attached", timeout: 20_000 }).catch(() => {
+          throw new Error(`${what}: the page never became interactive (hydration failed?): ${errors.join(" | ")}`);
+        });
         await hydrated(page);
         await expect(page.getByRole("heading", { name: stop.heading, exact: true }).first(), what).toBeVisible();
         if (viewer !== "customer") {
