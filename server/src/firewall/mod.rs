@@ -60,6 +60,18 @@ async fn owned_group(cloud: &CustomerCloud, id: &SecurityGroupId) -> Result<Secu
     found.filter(|g| cloud.owns(g.account.as_deref()) && &g.id == id).ok_or(AppError::NotFound.into())
 }
 
+/// Every group of the customer's, in one call (the list page, a group's page, a rule naming groups).
+async fn account_groups(cloud: &CustomerCloud) -> Result<Vec<SecurityGroup>, FirewallError> {
+    let groups = cloud.client.list_security_groups(None).await.in_zone(None)?;
+    Ok(groups.into_iter().filter(|g| cloud.owns(g.account.as_deref())).collect())
+}
+
+/// `id` among `groups`, taken out; `NotFound` when it is not one of them.
+fn take_group(groups: &mut Vec<SecurityGroup>, id: &SecurityGroupId) -> Result<SecurityGroup, FirewallError> {
+    let at = groups.iter().position(|g| &g.id == id).ok_or(AppError::NotFound)?;
+    Ok(groups.swap_remove(at))
+}
+
 fn instances_in(group: &SecurityGroup, vms: &[VirtualMachine]) -> Vec<InstanceRef> {
     vms.iter()
         .filter(|vm| group.virtualmachineids.contains(&vm.id) || vm.securitygroup.iter().any(|g| g.id == group.id))
@@ -104,12 +116,10 @@ impl Firewall {
 
     async fn list(&self, p: &Principal) -> Result<Vec<GroupSummary>, FirewallError> {
         let cloud = self.cloud(p).await?;
-        let (groups, vms) = tokio::join!(cloud.client.list_security_groups(None), Self::vms(&cloud));
-        let groups = groups.in_zone(None)?;
-        let vms = vms?;
+        let (groups, vms) = tokio::join!(account_groups(&cloud), Self::vms(&cloud));
+        let (groups, vms) = (groups?, vms?);
         let mut out: Vec<GroupSummary> = groups
             .iter()
-            .filter(|g| cloud.owns(g.account.as_deref()))
             .map(|g| GroupSummary {
                 id: g.id.clone(),
                 name: g.name.clone(),
@@ -126,13 +136,11 @@ impl Firewall {
     async fn get(&self, p: &Principal, id: &SecurityGroupId) -> Result<GroupDetail, FirewallError> {
         let cloud = self.cloud(p).await?;
         // Every group at once: this one, and the names a rule's source may take.
-        let (groups, vms) = tokio::join!(cloud.client.list_security_groups(None), Self::vms(&cloud));
-        let mut groups: Vec<SecurityGroup> = groups.in_zone(None)?.into_iter().filter(|g| cloud.owns(g.account.as_deref())).collect();
-        let vms = vms?;
+        let (groups, vms) = tokio::join!(account_groups(&cloud), Self::vms(&cloud));
+        let (mut groups, vms) = (groups?, vms?);
         let mut account_groups: Vec<String> = groups.iter().map(|g| g.name.clone()).collect();
         account_groups.sort();
-        let at = groups.iter().position(|g| &g.id == id).ok_or(AppError::NotFound)?;
-        let group = groups.swap_remove(at);
+        let group = take_group(&mut groups, id)?;
         Ok(GroupDetail {
             account_groups,
             rules: rules::views(&group, &cloud.account_name),

@@ -2,10 +2,10 @@
 //! IPv4 and IPv6 ranges and the customer's own groups (one cloud call per range or group, so each
 //! one's outcome is known), removed one by one.
 
-use super::{owned_group, Firewall, FirewallError, RULE_JOB_DEADLINE};
+use super::{account_groups, owned_group, take_group, Firewall, FirewallError, RULE_JOB_DEADLINE};
 use crate::cloud::commands::RuleSpec;
 use crate::cloud::types::{SecurityGroup, SecurityGroupRule};
-use crate::cloud::{CloudError, CloudFailure, InZone};
+use crate::cloud::{CloudError, CloudFailure};
 use app::error::AppError;
 use app::model::audit::AuditEvent;
 use app::model::firewall::{AddRulesOutcome, Cidr, CidrFailure, Direction, GroupPeer, NewRules, Peer, Protocol, RuleView, Traffic};
@@ -77,16 +77,19 @@ fn added_in(result: &serde_json::Value, direction: Direction, own_account: &str)
 
 pub(super) async fn add(svc: &Firewall, w: &Writer<'_>, group: &SecurityGroupId, new: NewRules) -> Result<AddRulesOutcome, FirewallError> {
     let cloud = svc.cloud(w.principal()).await?;
-    let g = owned_group(&cloud, group).await?;
     let own = cloud.account_name.clone();
-    // A group named as a source must be one of the customer's own.
+    // A group named as a source must be one of the customer's own: then every group is read in the
+    // one call that also finds this one.
     let wanted: Vec<&str> = new.peers.iter().filter_map(|p| if let Peer::Group(g) = p { Some(g.name.as_str()) } else { None }).collect();
-    if !wanted.is_empty() {
-        let theirs = cloud.client.list_security_groups(None).await.in_zone(None)?;
-        if let Some(missing) = wanted.iter().find(|n| !theirs.iter().any(|t| cloud.owns(t.account.as_deref()) && t.name == **n)) {
+    let g = if wanted.is_empty() {
+        owned_group(&cloud, group).await?
+    } else {
+        let mut theirs = account_groups(&cloud).await?;
+        if let Some(missing) = wanted.iter().find(|n| !theirs.iter().any(|t| t.name == **n)) {
             return Err(AppError::invalid("groups", format!("You have no security group named {missing}.")).into());
         }
-    }
+        take_group(&mut theirs, group)?
+    };
     let existing = views(&g, &own);
     if let Some(dup) = new.peers.iter().find(|c| existing.iter().any(|r| r.same_as(new.direction, &new.traffic, c))) {
         return Err(AppError::Conflict(format!(
