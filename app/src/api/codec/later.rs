@@ -191,7 +191,8 @@ pub struct Act<T: Send + Sync + 'static> {
     /// How many answers were kept: what a page reloads on after its action changed something.
     version: RwSignal<usize>,
     dispatched: StoredValue<u64>,
-    answer: StoredValue<Answer<T>>,
+    /// `None` for an `Act` fed only through [`Act::perform`].
+    answer: StoredValue<Option<Answer<T>>>,
 }
 
 impl<T: Send + Sync + 'static> Clone for Act<T> {
@@ -228,7 +229,10 @@ impl<T: Clone + Send + Sync + 'static> Act<T> {
     pub(crate) fn with<Fu: std::future::Future<Output = Result<T, AppError>> + 'static>(
         answer: impl Fn(&Call<T>) -> Fu + Send + Sync + 'static,
     ) -> Self {
-        let answer: Answer<T> = Arc::new(move |call: &Call<T>| Box::pin(answer(call)));
+        Act::made(Some(Arc::new(move |call: &Call<T>| Box::pin(answer(call)))))
+    }
+
+    fn made(answer: Option<Answer<T>>) -> Self {
         Act {
             value: RwSignal::new(None),
             in_flight: RwSignal::new(0),
@@ -240,13 +244,15 @@ impl<T: Clone + Send + Sync + 'static> Act<T> {
 
     /// An `Act` fed only through [`Act::perform`]: for a sequence of calls, or a typed helper.
     pub fn local() -> Self {
-        Act::with(|_: &Call<T>| async { Err(AppError::Network("this action takes no single call".into())) })
+        Act::made(None)
     }
 
     /// Makes `call`; its answer becomes the value unless a later run was dispatched meanwhile.
     pub fn run(&self, call: Call<T>) {
-        let answer = self.answer.with_value(|a| a(&call));
-        self.perform(answer);
+        match self.answer.with_value(|a| a.as_ref().map(|a| a(&call))) {
+            Some(answer) => self.perform(answer),
+            None => debug_assert!(false, "Act::local() runs only what it is given to perform"),
+        }
     }
 
     /// Runs `work` (several calls, or one through a typed helper) as one run of this action, with
