@@ -98,12 +98,39 @@ pub struct Principal {
     pub staff_two_factor_required: bool,
 }
 
-const STAFF_HAVE_NO_RESOURCES: &str = "Staff accounts have no cloud resources of their own: open a customer's view from Support.";
+/// What a capability refusal tells the caller (always a 403).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("Staff accounts have no cloud resources of their own: open a customer's view from Support.")]
+    NoResources,
+    #[error("This support session is read-only: it can look at the customer's panel but not change anything.")]
+    ReadOnly,
+    #[error(
+        "Support staff cannot change a customer's password, two-factor sign-in, sessions, email, API keys or SSH keys, not even in an acting session."
+    )]
+    NotTheOwner,
+    #[error("This area is for support staff.")]
+    NotStaff,
+    #[error("Turn on two-factor sign-in under Account before using Support.")]
+    StaffWithoutTwoFactor,
+    /// What only an admin may do, as "Only admins can …".
+    #[error("Only admins can {0}, outside a support session.")]
+    AdminsOnly(&'static str),
+    /// A tool over every customer at once, named as the sentence's subject.
+    #[error("{0} is for staff, outside a support session.")]
+    OutsideSupportOnly(&'static str),
+}
+
+impl From<Denied> for AppError {
+    fn from(d: Denied) -> AppError {
+        AppError::Forbidden(d.to_string())
+    }
+}
 
 impl Principal {
     /// The customer whose resources this request acts on. Staff outside a support session have none.
-    pub fn customer(&self) -> Result<&CustomerId, AppError> {
-        self.customer_id.as_ref().ok_or_else(|| AppError::Forbidden(STAFF_HAVE_NO_RESOURCES.into()))
+    pub fn customer(&self) -> Result<&CustomerId, Denied> {
+        self.customer_id.as_ref().ok_or(Denied::NoResources)
     }
 
     /// The account whose Account page this request shows: the customer's while support views it.
@@ -115,35 +142,30 @@ impl Principal {
     }
 
     /// May change the customer's cloud resources: refused in a read-only support session.
-    pub fn writer(&self) -> Result<Writer<'_>, AppError> {
+    pub fn writer(&self) -> Result<Writer<'_>, Denied> {
         match &self.support {
-            Some(s) if s.mode == SupportMode::ReadOnly => Err(AppError::Forbidden(
-                "This support session is read-only: it can look at the customer's panel but not change anything.".into(),
-            )),
+            Some(s) if s.mode == SupportMode::ReadOnly => Err(Denied::ReadOnly),
             _ => Ok(Writer { principal: self }),
         }
     }
 
     /// May change the account itself (password, two-factor sign-in, sessions, SSH keys, support
     /// access): only its owner, never a support session, however it was opened.
-    pub fn owner(&self) -> Result<Owner<'_>, AppError> {
+    pub fn owner(&self) -> Result<Owner<'_>, Denied> {
         match &self.support {
-            Some(_) => Err(AppError::Forbidden(
-                "Support staff cannot change a customer's password, two-factor sign-in, sessions, email, API keys or SSH keys, not even in an acting session."
-                    .into(),
-            )),
+            Some(_) => Err(Denied::NotTheOwner),
             None => Ok(Owner { principal: self }),
         }
     }
 
     /// May use the support area, the staff downloads and (admins) the admin tools: staff only, and
     /// with two-factor sign-in on when the policy asks for it. The one staff gate.
-    pub fn staff(&self) -> Result<Staff<'_>, AppError> {
+    pub fn staff(&self) -> Result<Staff<'_>, Denied> {
         if !self.role.is_staff() {
-            return Err(AppError::Forbidden("This area is for support staff.".into()));
+            return Err(Denied::NotStaff);
         }
         if self.staff_two_factor_required && !self.two_factor {
-            return Err(AppError::Forbidden("Turn on two-factor sign-in under Account before using Support.".into()));
+            return Err(Denied::StaffWithoutTwoFactor);
         }
         Ok(Staff { principal: self })
     }
@@ -161,17 +183,17 @@ impl<'a> Staff<'a> {
     }
 
     /// Admin tools (the audit download, ingestion): admins only, never from inside a support session.
-    pub fn admin(&self, what: &str) -> Result<(), AppError> {
+    pub fn admin(&self, what: &'static str) -> Result<(), Denied> {
         if self.principal.role != crate::model::Role::Admin || self.principal.support.is_some() {
-            return Err(AppError::Forbidden(format!("Only admins can {what}, outside a support session.")));
+            return Err(Denied::AdminsOnly(what));
         }
         Ok(())
     }
 
     /// Staff tools that look at every customer at once (the finance export): outside a support session.
-    pub fn outside_support(&self, what: &str) -> Result<(), AppError> {
+    pub fn outside_support(&self, what: &'static str) -> Result<(), Denied> {
         if self.principal.support.is_some() {
-            return Err(AppError::Forbidden(format!("{what} is for staff, outside a support session.")));
+            return Err(Denied::OutsideSupportOnly(what));
         }
         Ok(())
     }
@@ -188,7 +210,7 @@ impl<'a> Writer<'a> {
         self.principal
     }
 
-    pub fn customer(&self) -> Result<&'a CustomerId, AppError> {
+    pub fn customer(&self) -> Result<&'a CustomerId, Denied> {
         self.principal.customer()
     }
 }

@@ -1,11 +1,17 @@
 //! Error policy on the server side.
 //!
-//! Each feature has its own error enum (`AuthError`, `InstanceError`, …): the refusals it expects,
-//! already phrased for a customer, as `Refused(AppError)`; the failures of what it builds on (the
-//! cloud, tenancy) with their cause; and `Unexpected(anyhow::Error)` for everything else (database,
-//! session store, bugs), with context attached where it happened. Each enum converts into the one
-//! user-facing `AppError` in exactly one `From` impl, next to it. Unexpected errors are logged there
-//! with their whole cause chain and reach the caller only as "something went wrong".
+//! Each feature has its own error enum (`AuthError`, `FirewallError`, …) with three kinds of arm:
+//! - **refusals**, one named variant each (`FirewallError::DefaultGroup`, `GroupInUse { .. }`), whose
+//!   `#[error]` text is the sentence the customer reads: the only place that sentence is written;
+//! - the failures of what the feature builds on (the cloud, tenancy, another feature), wrapped with
+//!   `#[error(transparent)]` so their own mapping and cause chain are kept;
+//! - `Unexpected(anyhow::Error)` for everything else (database, session store, bugs), with context
+//!   attached where it happened.
+//!
+//! Each enum converts into the one user-facing `AppError` in exactly one `From` impl, next to it,
+//! which picks the code (and the form field) for each refusal. Unexpected errors are logged there with
+//! their whole cause chain and reach the caller only as "something went wrong". Tests match the
+//! variants, not the prose.
 //!
 //! Background work and start-up use `anyhow` directly.
 
@@ -25,39 +31,17 @@ pub fn log_failed_write<E: std::fmt::Display>(r: Result<impl Sized, E>, what: &s
     }
 }
 
-/// Declares a feature's error enum with the arms every feature has, plus the failures of what the
-/// feature builds on, each `Cause(Type)`: wrapped transparently (its message and source are the
-/// cause's own, so a `{:#}` chain names it once). The `From<…> for AppError` conversion is written by
-/// the feature, next to its enum.
+/// A database failure is never the customer's doing: it becomes the feature's `Unexpected` arm, with
+/// "database" as its context. (Every feature enum has `Unexpected(#[from] anyhow::Error)`.)
 #[macro_export]
-macro_rules! feature_error {
-    ($(#[$m:meta])* pub enum $name:ident { $($cause:ident($ty:ty)),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, thiserror::Error)]
-        pub enum $name {
-            /// An expected refusal, in the customer's words.
-            #[error(transparent)]
-            Refused(app::error::AppError),
-            #[error(transparent)]
-            Unexpected(#[from] anyhow::Error),
-            $(
-                #[error(transparent)]
-                $cause(#[from] $ty),
-            )*
-        }
-
-        impl From<app::error::AppError> for $name {
-            fn from(e: app::error::AppError) -> Self {
-                $name::Refused(e)
-            }
-        }
-
+macro_rules! database_failures_are_unexpected {
+    ($($name:ident),+ $(,)?) => {$(
         impl From<sqlx::Error> for $name {
             fn from(e: sqlx::Error) -> Self {
                 $name::Unexpected(anyhow::Error::new(e).context("database"))
             }
         }
-    };
+    )+};
 }
 
 #[cfg(test)]

@@ -218,7 +218,7 @@ pub(crate) mod ssr {
                     _ => None,
                 };
                 ports.support.refused(p, action.into(), target.as_deref()).await;
-                Err(e)
+                Err(e.into())
             }
         }
     }
@@ -233,7 +233,7 @@ pub(crate) mod ssr {
             Ok(o) => Ok(o),
             Err(e) => {
                 ports.support.refused(p, action.into(), None).await;
-                Err(e)
+                Err(e.into())
             }
         }
     }

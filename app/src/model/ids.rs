@@ -34,6 +34,7 @@ macro_rules! id_type {
         }
 
         text_newtype!($name, display);
+        database_word!($name, |s| $name::parse(s), |v| v.as_str());
     )+};
 }
 

@@ -45,6 +45,53 @@ macro_rules! text_enum {
                 $name::parse(&s).ok_or_else(|| serde::de::Error::unknown_variant(&s, &[$($s),+]))
             }
         }
+
+        database_word!($name, |s| $name::parse(s).ok_or_else(|| format!("unknown {} {s:?}", stringify!($name))), |v| v.as_str());
+    };
+}
+
+/// A value stored as a text column (a closed set's word, an id): a sqlx type on the server, so a
+/// repo binds and reads it as itself and a word that is not one of the set fails the read, naming
+/// it, instead of each repo parsing by hand (as crates.io's `pg_enum!` does for its enums).
+macro_rules! database_word {
+    ($name:ident, |$s:ident| $parse:expr, |$v:ident| $text:expr) => {
+        #[cfg(feature = "ssr")]
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $name
+        where
+            String: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <String as sqlx::Type<DB>>::type_info()
+            }
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <String as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for $name
+        where
+            String: sqlx::Encode<'q, DB>,
+        {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <DB as sqlx::Database>::ArgumentBuffer<'q>,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                let $v = self;
+                <String as sqlx::Encode<'q, DB>>::encode(String::from($text), buf)
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $name
+        where
+            &'r str: sqlx::Decode<'r, DB>,
+        {
+            fn decode(value: <DB as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let $s = <&'r str as sqlx::Decode<'r, DB>>::decode(value)?;
+                Ok($parse?)
+            }
+        }
     };
 }
 
@@ -98,6 +145,7 @@ pub mod money;
 pub mod password;
 pub mod support;
 pub mod text;
+pub mod time;
 
 pub use account::{Me, Role};
 pub use catalog::{Offering, Template, Tier, Zone};
@@ -108,6 +156,7 @@ pub use instance::{Action, DeployAccepted, Instance, InstanceDetail, InstanceLis
 pub use job::{Backoff, JobKind, JobStatus, JobView};
 pub use money::{Currency, Money};
 pub use password::NewPassword;
+pub use time::{Day, Timestamp};
 
 /// Refuses text that cannot be stored faithfully: a NUL byte is not text (PostgreSQL refuses it outright),
 /// and other control characters in a one-line field are a mistake or an attack.

@@ -24,34 +24,42 @@ pub fn SignedIn() -> impl IntoView {
     let who = later(|| Call::to(CurrentUser {}));
     provide_context(Who(who));
     let menu_open = RwSignal::new(false);
+    // One wait for who is signed in: the header's navigation and the support banner under it come
+    // from the same answer. Until it is there, the header shows the brand alone.
     view! {
         <div class="frame">
-            <header class="topbar">
-                <a href="/" class="brand" aria-label="Zenith home">
-                    <img src="/logo.svg" alt="" width="26" height="26"/>
-                    <span>"Zenith"</span>
-                </a>
-                <button type="button" class="icon-button menu-toggle" aria-label="Menu" aria-expanded=move || menu_open.get().to_string()
-                    aria-controls="main-nav" on:click=move |_| menu_open.update(|o| *o = !*o)>"☰"</button>
-                <Suspense fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        match who.await {
-                            Ok(me) => view! { <Nav me menu_open/> }.into_any(),
-                            Err(AppError::Unauthorized) => view! { <Redirect path="/login"/> }.into_any(),
-                            Err(error) => view! { <crate::components::ErrorView error/> }.into_any(),
-                        }
-                    })}
-                </Suspense>
-            </header>
-            <Suspense fallback=|| ()>
+            <Suspense fallback=move || view! { <TopBar me=None menu_open/> }>
                 {move || Suspend::new(async move {
-                    who.await.ok().and_then(|me| me.impersonating).map(|session| view! { <crate::pages::support::SupportBanner session/> })
+                    match who.await {
+                        Ok(me) => {
+                            let banner = me.impersonating.clone().map(|session| view! { <crate::pages::support::SupportBanner session/> });
+                            view! { <TopBar me=Some(me) menu_open/> {banner} }.into_any()
+                        }
+                        Err(AppError::Unauthorized) => view! { <Redirect path="/login"/> }.into_any(),
+                        Err(error) => view! { <TopBar me=None menu_open/> <crate::components::ErrorView error/> }.into_any(),
+                    }
                 })}
             </Suspense>
             <main class="content">
                 <Outlet/>
             </main>
         </div>
+    }
+}
+
+/// The brand, the phone's menu button and (once who is signed in is known) the navigation.
+#[component]
+fn TopBar(me: Option<Me>, menu_open: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <header class="topbar">
+            <a href="/" class="brand" aria-label="Zenith home">
+                <img src="/logo.svg" alt="" width="26" height="26"/>
+                <span>"Zenith"</span>
+            </a>
+            <button type="button" class="icon-button menu-toggle" aria-label="Menu" aria-expanded=move || menu_open.get().to_string()
+                aria-controls="main-nav" on:click=move |_| menu_open.update(|o| *o = !*o)>"☰"</button>
+            {me.map(|me| view! { <Nav me menu_open/> })}
+        </header>
     }
 }
 

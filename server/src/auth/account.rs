@@ -17,7 +17,7 @@ const SECURITY: &[AuditCategory] = &[AuditCategory::Auth, AuditCategory::Account
 
 impl AuthService {
     async fn change_password(&self, o: &Owner<'_>, ctx: &RequestCtx, current: &str, new: NewPassword) -> Result<(), AuthError> {
-        let user = self.user(&o.principal().user_id).await?.ok_or(AuthError::Refused(AppError::Unauthorized))?;
+        let user = self.user(&o.principal().user_id).await?.ok_or(AuthError::SignedOut)?;
         let scope = super::throttle::Scope::new(&format!("password:user:{}", user.id), super::throttle::ACCOUNT);
         let attempt = self.attempt(std::slice::from_ref(&scope)).await?;
         let ok = current.len() <= MAX_PASSWORD_BYTES
@@ -32,11 +32,11 @@ impl AuthService {
                 &ctx.client,
             )
             .await;
-            return Err(AuthError::Refused(AppError::invalid("current_password", "Your current password is not correct.")));
+            return Err(AuthError::CurrentPasswordWrong);
         }
         attempt.succeeded(&self.db, &[&scope]).await?;
         if new.expose() == current {
-            return Err(AuthError::Refused(AppError::invalid("new_password", "Choose a password different from the current one.")));
+            return Err(AuthError::SamePassword);
         }
         self.check_strength(&new, &user.email, "new_password").await?;
         let hash = self.hasher.hash(new.expose()).await.map_err(AuthError::from_pool)?;
@@ -84,23 +84,21 @@ impl AuthService {
 
     async fn revoke_sessions(&self, o: &Owner<'_>, which: RevokeWhich, password: Option<&str>) -> Result<Revoked, AuthError> {
         let p = o.principal();
-        let user = self.user(&p.user_id).await?.ok_or(AuthError::Refused(AppError::Unauthorized))?;
+        let user = self.user(&p.user_id).await?.ok_or(AuthError::SignedOut)?;
         let revoked = match which {
             RevokeWhich::One(id) if id == p.session_id => {
-                return Err(AuthError::Refused(AppError::invalid("id", "That is the session you are using; sign out instead.")));
+                return Err(AuthError::OwnSession);
             }
             RevokeWhich::One(id) => {
                 let mut conn = self.db.pool.acquire().await?;
                 match repo::revoke_session(&mut conn, &p.user_id, &id).await? {
-                    0 => return Err(AuthError::Refused(AppError::NotFound)),
+                    0 => return Err(AuthError::NotFound),
                     n => n,
                 }
             }
             RevokeWhich::AllOthers => {
                 // Ending every other session locks anyone else out: it asks for the password.
-                let password = password
-                    .filter(|p| !p.is_empty())
-                    .ok_or_else(|| AuthError::Refused(AppError::invalid("password", "Enter your password to end all other sessions.")))?;
+                let password = password.filter(|p| !p.is_empty()).ok_or_else(|| AuthError::PasswordNeeded)?;
                 self.confirm_password(&user, password, AuditEvent::PasswordConfirmation.into(), &p.client).await?;
                 let mut conn = self.db.pool.acquire().await?;
                 repo::revoke_other_sessions(&mut conn, &p.user_id, Some(&p.session_id)).await?

@@ -110,9 +110,9 @@ impl AuthService {
     }
 
     /// Refuses passwords a well-kept estimator can guess, with its advice as the message.
-    async fn check_strength(&self, password: &NewPassword, email: &Email, field: &str) -> Result<(), AuthError> {
+    async fn check_strength(&self, password: &NewPassword, email: &Email, field: &'static str) -> Result<(), AuthError> {
         match weakness(&self.hasher, password, email).await.map_err(AuthError::from_pool)? {
-            Some(msg) => Err(AuthError::Refused(AppError::invalid(field, msg))),
+            Some(advice) => Err(AuthError::WeakPassword { field, advice }),
             None => Ok(()),
         }
     }
@@ -125,7 +125,7 @@ impl AuthService {
             Ok(a) => Ok(a),
             Err(retry_after) => {
                 tokio::time::sleep(TARPIT.min(Duration::from_secs(retry_after))).await;
-                Err(AuthError::Refused(AppError::Throttled { retry_after: retry_after.saturating_sub(TARPIT.as_secs()).max(1) }))
+                Err(AuthError::Throttled { retry_after: retry_after.saturating_sub(TARPIT.as_secs()).max(1) })
             }
         }
     }
@@ -206,7 +206,7 @@ impl AuthService {
     /// Checks the password again for a security change; a wrong one is a counted failure.
     async fn confirm_password(&self, user: &User, password: &str, action: AuditAction, client: &ClientInfo) -> Result<(), AuthError> {
         if !self.password_again(user, password, AuditCategory::Account, action, client).await? {
-            return Err(AuthError::Refused(AppError::invalid("password", "Your password is not correct.")));
+            return Err(AuthError::PasswordWrong);
         }
         Ok(())
     }
@@ -235,7 +235,7 @@ impl AuthService {
 
     /// A staff member's password again before a support session opens (see `support`).
     pub async fn staff_password_again(&self, p: &Principal, password: &str) -> Result<bool, AuthError> {
-        let user = self.user(&p.user_id).await?.ok_or(AuthError::Refused(AppError::Unauthorized))?;
+        let user = self.user(&p.user_id).await?.ok_or(AuthError::SignedOut)?;
         self.password_again(&user, password, AuditCategory::Support, AuditEvent::ImpersonationRefused.into(), &p.client).await
     }
 
@@ -299,9 +299,7 @@ impl AuthService {
         self.attempt(&scopes).await?.keep();
         let hash = self.hasher.hash(password.expose()).await.map_err(AuthError::from_pool)?;
         let Some(id) = Self::create_customer(&self.db, &email, &hash).await? else {
-            return Err(AuthError::Refused(AppError::Conflict(
-                "An account with this email already exists. Sign in instead, or use another address.".into(),
-            )));
+            return Err(AuthError::EmailTaken);
         };
         let user = self.user(&id).await?.context("the new user is gone")?;
         self.audit(Some(&user), AuditCategory::Auth, AuditEvent::SignUp.into(), AuditOutcome::Succeeded, None, &ctx.client).await;
@@ -312,10 +310,10 @@ impl AuthService {
         // Text no address or password can contain is refused outright; anything else that cannot be
         // an account is answered like a wrong password, after the same work.
         if app::model::check_text(email, Email::MAX_LEN, false).is_err() {
-            return Err(AuthError::Refused(AppError::invalid("email", "That email address is not valid.")));
+            return Err(AuthError::EmailInvalid);
         }
         if password.contains('\0') {
-            return Err(AuthError::Refused(AppError::invalid("password", "A password cannot contain a NUL character.")));
+            return Err(AuthError::PasswordHasNul);
         }
         let normalised = email.trim().to_lowercase();
         let account = Scope::new(&format!("login:email:{normalised}"), throttle::ACCOUNT);
@@ -350,7 +348,7 @@ impl AuthService {
             other => {
                 self.failed(attempt, other.as_ref(), AuditCategory::Auth, AuditEvent::SignIn.into(), Some("wrong password"), &ctx.client)
                     .await;
-                return Err(AuthError::Refused(AppError::BadCredentials));
+                return Err(AuthError::BadCredentials);
             }
         };
         attempt.succeeded(&self.db, &[&account]).await?;
@@ -385,7 +383,7 @@ impl AuthService {
     }
 
     async fn principal(&self, ctx: &RequestCtx) -> Result<Principal, AuthError> {
-        let signed_out = || AuthError::Refused(AppError::Unauthorized);
+        let signed_out = || AuthError::SignedOut;
         // An unreadable cookie (an older format) is a signed-out visitor, not an error.
         let Some(sid) = sessions::current(&ctx.session).await.ok().flatten() else {
             return Err(signed_out());

@@ -6,7 +6,6 @@
 use super::{repo, sessions, throttle, AuthError, AuthService, PENDING_2FA_MS, PENDING_2FA_TRIES, TOTP_PURPOSE};
 use crate::db::now_ms;
 use anyhow::Context as _;
-use app::error::AppError;
 use app::model::account::{RecoveryCodes, TwoFactorSetup};
 use app::model::audit::{AuditCategory, AuditEvent, AuditOutcome};
 use app::model::{Me, UserId};
@@ -21,7 +20,7 @@ fn code_scope(user: &UserId) -> Scope {
 impl AuthService {
     /// The owner's own row (a support session never gets here: it has no `Owner`).
     async fn owner_user(&self, o: &Owner<'_>) -> Result<repo::User, AuthError> {
-        self.user(&o.principal().user_id).await?.ok_or(AuthError::Refused(AppError::Unauthorized))
+        self.user(&o.principal().user_id).await?.ok_or(AuthError::SignedOut)
     }
 
     /// After a change of factor: only this session survives, under a new cookie id.
@@ -53,9 +52,7 @@ impl AuthService {
     pub(super) async fn two_factor_begin(&self, o: &Owner<'_>, password: &str) -> Result<TwoFactorSetup, AuthError> {
         let user = self.owner_user(o).await?;
         if user.totp_enabled_at.is_some() {
-            return Err(AuthError::Refused(AppError::Conflict(
-                "Two-factor sign-in is already on. Turn it off first to move it to a new device.".into(),
-            )));
+            return Err(AuthError::TwoFactorAlreadyOn);
         }
         let client = &o.principal().client;
         self.confirm_password(&user, password, AuditEvent::PasswordConfirmation.into(), client).await?;
@@ -82,11 +79,11 @@ impl AuthService {
         let attempt = self.attempt(std::slice::from_ref(&scope)).await?;
         if user.totp_enabled_at.is_some() {
             attempt.forget(&self.db).await?;
-            return Err(AuthError::Refused(AppError::Conflict("Two-factor sign-in is already on.".into())));
+            return Err(AuthError::TwoFactorAlreadyOn);
         }
         let Some(sealed) = &user.totp_pending_sealed else {
             attempt.forget(&self.db).await?;
-            return Err(AuthError::Refused(AppError::invalid("code", "Start setting up two-factor sign-in first.")));
+            return Err(AuthError::TwoFactorNotStarted);
         };
         let secret = self.key.open(TOTP_PURPOSE, sealed).context("opening a TOTP secret")?;
         let now_step = super::totp::step_at(chrono::Utc::now().timestamp());
@@ -100,16 +97,13 @@ impl AuthService {
                 &ctx.client,
             )
             .await;
-            return Err(AuthError::Refused(AppError::invalid(
-                "code",
-                "That code is not right. Check the time on your phone and enter the newest code.",
-            )));
+            return Err(AuthError::SetupCodeWrong);
         };
         let codes = super::totp::new_recovery_codes();
         let hashes: Vec<String> = codes.iter().map(|c| super::totp::recovery_hash(c)).collect();
         let mut tx = self.db.begin_write().await?;
         if !repo::enable_totp(&mut tx, &user.id, step).await? {
-            return Err(AuthError::Refused(AppError::Conflict("Two-factor sign-in changed meanwhile; reload and try again.".into())));
+            return Err(AuthError::TwoFactorChanged);
         }
         repo::replace_recovery_codes(&mut tx, &user.id, &hashes).await?;
         tx.commit().await?;
@@ -134,13 +128,13 @@ impl AuthService {
         let attempt = self.attempt(std::slice::from_ref(&scope)).await?;
         if user.totp_enabled_at.is_none() {
             attempt.forget(&self.db).await?;
-            return Err(AuthError::Refused(AppError::Conflict("Two-factor sign-in is not on.".into())));
+            return Err(AuthError::TwoFactorOff);
         }
         let password_ok = password.len() <= super::MAX_PASSWORD_BYTES
             && self.hasher.verify(password, Some(&user.password_hash)).await.map_err(AuthError::from_pool)?;
         if !password_ok || !self.consume_second_factor(&user, code).await? {
             self.failed(attempt, Some(&user), AuditCategory::Account, AuditEvent::TwoFactorDisable.into(), None, &ctx.client).await;
-            return Err(AuthError::Refused(AppError::Invalid { field: None, message: "The password or the code is not correct.".into() }));
+            return Err(AuthError::PasswordOrCodeWrong);
         }
         let mut tx = self.db.begin_write().await?;
         repo::disable_totp(&mut tx, &user.id).await?;
@@ -162,7 +156,7 @@ impl AuthService {
 
     /// The second step of a sign-in: the code for the password that was right a moment ago.
     pub(super) async fn second_factor_sign_in(&self, ctx: &RequestCtx, code: &str) -> Result<Me, AuthError> {
-        let start_over = || AuthError::Refused(AppError::Forbidden("Sign in with your email and password first.".into()));
+        let start_over = || AuthError::FirstStepMissing;
         // An unreadable pending state (an older format) means starting over too.
         let mut pending = sessions::pending(&ctx.session).await.ok().flatten().ok_or_else(start_over)?;
         if now_ms() - pending.at > PENDING_2FA_MS {
@@ -189,10 +183,7 @@ impl AuthService {
             } else {
                 sessions::set_pending(&ctx.session, &pending).await?;
             }
-            return Err(AuthError::Refused(AppError::invalid(
-                "code",
-                "That code is not valid. Codes change every 30 seconds: use the newest one, or one of your recovery codes.",
-            )));
+            return Err(AuthError::SignInCodeWrong);
         }
         attempt.succeeded(&self.db, &[&scope]).await?;
         let how = if super::totp::is_recovery_shape(code) { "password + recovery code" } else { "password + authenticator code" };

@@ -19,14 +19,24 @@ use app::model::{Currency, InstanceId};
 use app::ports::{Principal, Staff};
 use std::sync::Arc;
 
-crate::feature_error! {
-    pub enum BillingError {}
+#[derive(Debug, thiserror::Error)]
+pub enum BillingError {
+    /// No such instance, or another customer's, or one with no cost to show this month.
+    #[error("Not found.")]
+    NotFound,
+    #[error(transparent)]
+    Denied(#[from] app::ports::Denied),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
 }
+
+crate::database_failures_are_unexpected!(BillingError);
 
 impl From<BillingError> for AppError {
     fn from(e: BillingError) -> AppError {
         match e {
-            BillingError::Refused(e) => e,
+            BillingError::NotFound => AppError::NotFound,
+            BillingError::Denied(d) => d.into(),
             BillingError::Unexpected(e) => crate::error::unexpected(&e),
         }
     }

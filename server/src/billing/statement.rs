@@ -4,7 +4,6 @@ use super::ingest::{month_bounds, COMPLETED};
 use super::repo::{self, LineRow};
 use super::{rule, Billing, BillingError};
 use crate::db::rfc3339;
-use app::error::AppError;
 use app::model::billing::{DailyCost, InstanceCost, Month, Statement, StatementLine};
 use app::model::{CustomerId, InstanceId, Money};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -182,7 +181,7 @@ impl Billing {
             _ => None,
         };
         if price.is_none() && line.is_none() {
-            return Err(AppError::NotFound.into());
+            return Err(BillingError::NotFound);
         }
         Ok(InstanceCost {
             month,

@@ -12,16 +12,22 @@ use app::model::{Currency, Money, Offering, Template, Tier, Zone, ZoneId};
 use app::ports::Principal;
 use std::sync::Arc;
 
-crate::feature_error! {
-    pub enum CatalogError {
-        Cloud(CloudFailure),
-    }
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("There is no such zone.")]
+    NoSuchZone,
+    #[error(transparent)]
+    Cloud(#[from] CloudFailure),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
 }
+
+crate::database_failures_are_unexpected!(CatalogError);
 
 impl From<CatalogError> for AppError {
     fn from(e: CatalogError) -> AppError {
         match e {
-            CatalogError::Refused(e) => e,
+            CatalogError::NoSuchZone => AppError::invalid("zone_id", e.to_string()),
             CatalogError::Cloud(f) => f.into(),
             CatalogError::Unexpected(e) => crate::error::unexpected(&e),
         }
@@ -82,7 +88,7 @@ impl CatalogService {
     async fn known_zone(&self, zone: &ZoneId) -> Result<String, CatalogError> {
         match self.catalog.zone(zone).await.in_zone(None)? {
             Some(z) => Ok(z.name),
-            None => Err(AppError::invalid("zone_id", "There is no such zone.").into()),
+            None => Err(CatalogError::NoSuchZone),
         }
     }
 }

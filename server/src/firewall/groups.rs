@@ -8,7 +8,6 @@ use crate::cloud::{CloudError, CloudFailure};
 use crate::jobs::{self, Follow, NewJob};
 use crate::tenancy::CustomerCloud;
 use anyhow::Context as _;
-use app::error::AppError;
 use app::model::audit::{AuditCategory, AuditOutcome};
 use app::model::{InstanceId, InstanceState, JobId, JobKind, JobStatus, SecurityGroupId};
 use app::ports::Writer;
@@ -25,7 +24,7 @@ pub(super) async fn set(
 ) -> Result<JobId, FirewallError> {
     let customer = w.customer()?.clone();
     let cloud = svc.cloud(w.principal()).await?;
-    let vm = svc.tenancy.owned_vm(&cloud, &customer, instance).await?.ok_or(AppError::NotFound)?;
+    let vm = svc.tenancy.owned_vm(&cloud, &customer, instance).await?.ok_or(FirewallError::NotFound)?;
     let mut names = Vec::new();
     for g in &groups {
         names.push(owned_group(&cloud, g).await?.name);
@@ -37,19 +36,15 @@ pub(super) async fn set(
     let mut current = before.clone();
     current.sort();
     if wanted == current {
-        return Err(AppError::invalid("group_ids", "The instance is in exactly these groups already.").into());
+        return Err(FirewallError::SameGroups);
     }
     let state = InstanceState::parse(&vm.state);
     if !matches!(state, InstanceState::Running | InstanceState::Stopped) {
-        return Err(AppError::Conflict(format!(
-            "Security groups can be changed on a running or stopped instance, not while it is {}.",
-            state.as_str()
-        ))
-        .into());
+        return Err(FirewallError::InstanceNotSettled { state });
     }
     let mut conn = svc.db.pool.acquire().await?;
     if !jobs::repo::pending_for(&mut conn, &customer, Some(&vm.id)).await?.is_empty() {
-        return Err(AppError::Conflict("Another action is still running on this instance; wait for it to finish.".into()).into());
+        return Err(crate::instances::InstanceError::Busy.into());
     }
     drop(conn);
     let detail = format!("to {}", names.join(", "));

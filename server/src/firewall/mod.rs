@@ -23,20 +23,60 @@ use app::model::{InstanceId, JobId, RuleId, SecurityGroupId};
 use app::ports::{Principal, Writer};
 use std::sync::Arc;
 
-crate::feature_error! {
-    pub enum FirewallError {
-        Cloud(CloudFailure),
-        Tenancy(TenancyError),
-    }
+#[derive(Debug, thiserror::Error)]
+pub enum FirewallError {
+    /// No such group, rule or instance, or another customer's.
+    #[error("Not found.")]
+    NotFound,
+    #[error("You already have a security group named {name}.")]
+    NameTaken { name: String },
+    #[error("The default group cannot be deleted: every account has one.")]
+    DefaultGroup,
+    #[error("{group} is used by {instances}: move them to other groups first.")]
+    GroupInUse { group: String, instances: String },
+    #[error("The instance is in exactly these groups already.")]
+    SameGroups,
+    #[error("Security groups can be changed on a running or stopped instance, not while it is {}.", state.as_str())]
+    InstanceNotSettled { state: app::model::InstanceState },
+    #[error("You have no security group named {name}.")]
+    NoSuchSourceGroup { name: String },
+    /// `rule` reads as "TCP 22 from 203.0.113.0/24".
+    #[error("That rule already exists: {rule}.")]
+    RuleExists { rule: String },
+    /// Every range of the request failed in the cloud; `detail` has each one's reason.
+    #[error("No rule was added. {detail}")]
+    NoRuleAdded { detail: String },
+    #[error(transparent)]
+    Denied(#[from] app::ports::Denied),
+    #[error(transparent)]
+    Instance(#[from] crate::instances::InstanceError),
+    #[error(transparent)]
+    Cloud(#[from] CloudFailure),
+    #[error(transparent)]
+    Tenancy(#[from] TenancyError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
 }
+
+crate::database_failures_are_unexpected!(FirewallError);
 
 impl From<FirewallError> for AppError {
     fn from(e: FirewallError) -> AppError {
+        use FirewallError::*;
+        let sentence = e.to_string();
         match e {
-            FirewallError::Refused(e) => e,
-            FirewallError::Cloud(f) => f.into(),
-            FirewallError::Tenancy(t) => t.into(),
-            FirewallError::Unexpected(e) => crate::error::unexpected(&e),
+            NotFound => AppError::NotFound,
+            NameTaken { .. } | DefaultGroup | GroupInUse { .. } | InstanceNotSettled { .. } | RuleExists { .. } => {
+                AppError::Conflict(sentence)
+            }
+            SameGroups => AppError::invalid("group_ids", sentence),
+            NoSuchSourceGroup { .. } => AppError::invalid("groups", sentence),
+            NoRuleAdded { .. } => AppError::Cloud(sentence),
+            Denied(d) => d.into(),
+            Instance(i) => i.into(),
+            Cloud(f) => f.into(),
+            Tenancy(t) => t.into(),
+            Unexpected(e) => crate::error::unexpected(&e),
         }
     }
 }
@@ -57,7 +97,7 @@ async fn owned_group(cloud: &CustomerCloud, id: &SecurityGroupId) -> Result<Secu
         Err(e) if e.is_not_found() => None,
         Err(e) => return Err(CloudFailure::new(e, None).into()),
     };
-    found.filter(|g| cloud.owns(g.account.as_deref()) && &g.id == id).ok_or(AppError::NotFound.into())
+    found.filter(|g| cloud.owns(g.account.as_deref()) && &g.id == id).ok_or(FirewallError::NotFound)
 }
 
 /// Every group of the customer's, in one call (the list page, a group's page, a rule naming groups).
@@ -68,7 +108,7 @@ async fn account_groups(cloud: &CustomerCloud) -> Result<Vec<SecurityGroup>, Fir
 
 /// `id` among `groups`, taken out; `NotFound` when it is not one of them.
 fn take_group(groups: &mut Vec<SecurityGroup>, id: &SecurityGroupId) -> Result<SecurityGroup, FirewallError> {
-    let at = groups.iter().position(|g| &g.id == id).ok_or(AppError::NotFound)?;
+    let at = groups.iter().position(|g| &g.id == id).ok_or(FirewallError::NotFound)?;
     Ok(groups.swap_remove(at))
 }
 
@@ -157,9 +197,7 @@ impl Firewall {
         let description = Some(description).filter(|d| !d.is_empty());
         let group = match cloud.client.create_security_group(name.as_str(), description.as_deref()).await {
             Ok(g) => g,
-            Err(e) if e.is_param_error() => {
-                return Err(AppError::Conflict(format!("You already have a security group named {}.", name.as_str())).into())
-            }
+            Err(e) if e.is_param_error() => return Err(FirewallError::NameTaken { name: name.as_str().to_string() }),
             Err(e) => return Err(CloudFailure::new(e, None).into()),
         };
         self.audit(w, app::model::audit::AuditEvent::GroupCreated.into(), group.id.as_str(), name.as_str()).await;
@@ -178,12 +216,12 @@ impl Firewall {
         let cloud = self.cloud(w.principal()).await?;
         let group = owned_group(&cloud, id).await?;
         if group.name == "default" {
-            return Err(AppError::Conflict("The default group cannot be deleted: every account has one.".into()).into());
+            return Err(FirewallError::DefaultGroup);
         }
         let using = instances_in(&group, &Self::vms(&cloud).await?);
         if !using.is_empty() {
             let names = using.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ");
-            return Err(AppError::Conflict(format!("{} is used by {names}: move them to other groups first.", group.name)).into());
+            return Err(FirewallError::GroupInUse { group: group.name, instances: names });
         }
         cloud.client.delete_security_group(&group.id).await.in_zone(None)?;
         self.audit(w, app::model::audit::AuditEvent::GroupDeleted.into(), group.id.as_str(), &group.name).await;

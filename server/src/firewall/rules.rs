@@ -6,7 +6,6 @@ use super::{account_groups, owned_group, take_group, Firewall, FirewallError, RU
 use crate::cloud::commands::RuleSpec;
 use crate::cloud::types::{SecurityGroup, SecurityGroupRule};
 use crate::cloud::{CloudError, CloudFailure};
-use app::error::AppError;
 use app::model::audit::AuditEvent;
 use app::model::firewall::{AddRulesOutcome, Cidr, CidrFailure, Direction, GroupPeer, NewRules, Peer, Protocol, RuleView, Traffic};
 use app::model::{RuleId, SecurityGroupId};
@@ -86,18 +85,14 @@ pub(super) async fn add(svc: &Firewall, w: &Writer<'_>, group: &SecurityGroupId,
     } else {
         let mut theirs = account_groups(&cloud).await?;
         if let Some(missing) = wanted.iter().find(|n| !theirs.iter().any(|t| t.name == **n)) {
-            return Err(AppError::invalid("groups", format!("You have no security group named {missing}.")).into());
+            return Err(FirewallError::NoSuchSourceGroup { name: missing.to_string() });
         }
         take_group(&mut theirs, group)?
     };
     let existing = views(&g, &own);
     if let Some(dup) = new.peers.iter().find(|c| existing.iter().any(|r| r.same_as(new.direction, &new.traffic, c))) {
-        return Err(AppError::Conflict(format!(
-            "That rule already exists: {} {} {dup}.",
-            new.traffic.label(),
-            if new.direction == Direction::Ingress { "from" } else { "to" }
-        ))
-        .into());
+        let rule = format!("{} {} {dup}", new.traffic.label(), if new.direction == Direction::Ingress { "from" } else { "to" });
+        return Err(FirewallError::RuleExists { rule });
     }
     let calls = new.peers.iter().map(|peer| {
         let client = cloud.client.clone();
@@ -120,7 +115,7 @@ pub(super) async fn add(svc: &Firewall, w: &Writer<'_>, group: &SecurityGroupId,
     }
     if outcome.added.is_empty() && !outcome.failed.is_empty() {
         let detail = outcome.failed.iter().map(|f| format!("{}: {}", f.cidr, f.message)).collect::<Vec<_>>().join(" ");
-        return Err(AppError::Cloud(format!("No rule was added. {detail}")).into());
+        return Err(FirewallError::NoRuleAdded { detail });
     }
     let ranges = outcome.added.iter().map(|r| r.peer.to_string()).collect::<Vec<_>>().join(", ");
     let detail = format!("{} {} {} in {}", new.direction.label(), new.traffic.label(), ranges, g.name);
@@ -131,7 +126,7 @@ pub(super) async fn add(svc: &Firewall, w: &Writer<'_>, group: &SecurityGroupId,
 pub(super) async fn remove(svc: &Firewall, w: &Writer<'_>, group: &SecurityGroupId, rule: &RuleId) -> Result<(), FirewallError> {
     let cloud = svc.cloud(w.principal()).await?;
     let g = owned_group(&cloud, group).await?;
-    let r = views(&g, &cloud.account_name).into_iter().find(|r| &r.id == rule).ok_or(AppError::NotFound)?;
+    let r = views(&g, &cloud.account_name).into_iter().find(|r| &r.id == rule).ok_or(FirewallError::NotFound)?;
     let job = cloud.client.revoke_security_group_rule(r.direction, &r.id).await.map_err(|e| CloudFailure::new(e, None))?;
     cloud.client.wait_job(&job.jobid, RULE_JOB_DEADLINE).await.map_err(|e| CloudFailure::new(e, None))?;
     let detail = format!("{} {} {} in {}", r.direction.label(), r.traffic().label(), r.peer, g.name);

@@ -4,19 +4,17 @@
 use super::{InstanceError, Instances};
 use crate::cloud::InZone;
 use crate::jobs::{self, NewJob};
-use app::error::AppError;
 use app::model::{Action, InstanceId, InstanceState, JobId};
 use app::ports::Writer;
 
-fn conflict_for(action: &Action, state: InstanceState) -> AppError {
-    let msg = match action {
-        Action::Start if state == InstanceState::Running => "The instance is already running.".to_string(),
-        Action::ResetPassword => "Stop the instance first: its password can only be reset while it is stopped.".to_string(),
-        Action::Resize { .. } => "Stop the instance first: it can only be resized while it is stopped.".to_string(),
-        Action::Reboot => "Only a running instance can be rebooted.".to_string(),
-        a => format!("{} is not possible while the instance is {}.", a.label(), state.as_str()),
-    };
-    AppError::Conflict(msg)
+fn refusal_for(action: &Action, state: InstanceState) -> InstanceError {
+    match action {
+        Action::Start if state == InstanceState::Running => InstanceError::AlreadyRunning,
+        Action::ResetPassword => InstanceError::StopToResetPassword,
+        Action::Resize { .. } => InstanceError::StopToResize,
+        Action::Reboot => InstanceError::RebootNeedsRunning,
+        a => InstanceError::NotWhile { action: a.label(), state },
+    }
 }
 
 #[tracing::instrument(skip_all, fields(instance = %id, action = action.name()))]
@@ -29,11 +27,11 @@ pub async fn act(svc: &Instances, w: &Writer<'_>, id: &InstanceId, action: Actio
     let running = !jobs::repo::pending_for(&mut conn, customer, Some(&vm.id)).await?.is_empty();
     drop(conn);
     if running || vm.jobstatus == Some(0) && vm.jobid.is_some() {
-        return Err(AppError::Conflict("Another action is still running on this instance; wait for it to finish.".into()).into());
+        return Err(InstanceError::Busy);
     }
     let state = InstanceState::parse(&vm.state);
     if !state.allows(action.kind()) {
-        return Err(conflict_for(&action, state).into());
+        return Err(refusal_for(&action, state));
     }
     let c = &cloud.client;
     let zone = Some(zone_name.as_str());
@@ -45,36 +43,25 @@ pub async fn act(svc: &Instances, w: &Writer<'_>, id: &InstanceId, action: Actio
         Action::Destroy => (Some(c.destroy_virtual_machine(&vm.id, true).await.in_zone(zone)?.jobid), None),
         Action::ResetPassword => {
             if !vm.passwordenabled {
-                return Err(
-                    AppError::Conflict("This instance's image does not support password reset; sign in with your SSH key.".into()).into()
-                );
+                return Err(InstanceError::NoPasswordReset);
             }
             (Some(c.reset_password_for_virtual_machine(&vm.id).await.in_zone(zone)?.jobid), None)
         }
         Action::Reinstall { template_id } => {
             let templates = svc.catalog.catalog.templates(&vm.zoneid).await.in_zone(zone)?;
-            let t = templates
-                .iter()
-                .find(|t| &t.id == template_id)
-                .ok_or_else(|| AppError::invalid("template_id", format!("That image is not available in {zone_name}.")))?;
+            let t =
+                templates.iter().find(|t| &t.id == template_id).ok_or_else(|| InstanceError::ImageNotInZone { zone: zone_name.clone() })?;
             (Some(c.restore_virtual_machine(&vm.id, Some(&t.id)).await.in_zone(zone)?.jobid), Some(format!("with {}", t.name)))
         }
         Action::Resize { offering_id } => {
             let offerings = svc.catalog.catalog.offerings().await.in_zone(zone)?;
-            let new = offerings
-                .iter()
-                .find(|o| &o.id == offering_id)
-                .ok_or_else(|| AppError::invalid("offering_id", "There is no such size."))?;
+            let new = offerings.iter().find(|o| &o.id == offering_id).ok_or(InstanceError::NoSuchSize)?;
             let current = offerings.iter().find(|o| o.id == vm.serviceofferingid);
             if current.is_some_and(|c| c.storagetype != new.storagetype) {
-                return Err(AppError::invalid(
-                    "offering_id",
-                    "Agile and Stamina keep disks in different places, so an instance cannot move between them by resizing. Deploy a new instance in the other family instead.",
-                )
-                .into());
+                return Err(InstanceError::OtherFamily);
             }
             if new.id == vm.serviceofferingid {
-                return Err(AppError::invalid("offering_id", "The instance already has this size.").into());
+                return Err(InstanceError::SameSize);
             }
             c.change_service_for_virtual_machine(&vm.id, &new.id).await.in_zone(zone)?;
             (None, Some(format!("from {} to {}", vm.serviceofferingname, new.name)))

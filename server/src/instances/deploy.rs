@@ -15,7 +15,6 @@ use crate::db::now_ms;
 use crate::jobs::{self, NewJob};
 use anyhow::Context as _;
 use app::api::instances::DeploySpec;
-use app::error::AppError;
 use app::model::{CustomerId, DeployAccepted, IdempotencyKey, InstanceId, JobId, JobKind, ZoneId};
 use app::ports::Writer;
 use base64::Engine as _;
@@ -54,10 +53,7 @@ async fn claim(svc: &Instances, request: &repo::NewRequest<'_>) -> Result<Claim,
         }
         let row = repo::get(&mut conn, customer, key).await?.context("a deploy request vanished")?;
         if row.request_hash != hash {
-            return Err(AppError::Conflict(
-                "This idempotency_key was already used for a different deploy; use a new key for a new instance.".into(),
-            )
-            .into());
+            return Err(InstanceError::KeyReused);
         }
         let retakeable = row.state == "unknown" || row.state == "pending" && now_ms() - row.created_at > STALE_PENDING_MS;
         match (row.state.as_str(), row.instance_id, row.job_id) {
@@ -72,9 +68,7 @@ async fn claim(svc: &Instances, request: &repo::NewRequest<'_>) -> Result<Claim,
                 return Ok(Claim::Retry { since: row.created_at });
             }
             _ if retakeable => {}
-            _ if waited_since.elapsed() > Duration::from_secs(20) => {
-                return Err(AppError::Conflict("This deploy is still being submitted; check your instances in a moment.".into()).into())
-            }
+            _ if waited_since.elapsed() > Duration::from_secs(20) => return Err(InstanceError::StillSubmitting),
             _ => {}
         }
         drop(conn);
@@ -171,27 +165,23 @@ async fn record_accepted(
 pub async fn deploy(svc: &Instances, w: &Writer<'_>, spec: DeploySpec) -> Result<DeployAccepted, InstanceError> {
     let customer = w.customer()?;
     let catalog = &svc.catalog.catalog;
-    let zone = catalog.zone(&spec.zone_id).await.in_zone(None)?.ok_or_else(|| AppError::invalid("zone_id", "There is no such zone."))?;
-    let offering = catalog
-        .offering(&spec.offering_id)
-        .await
-        .in_zone(None)?
-        .ok_or_else(|| AppError::invalid("offering_id", "There is no such size."))?;
+    let zone = catalog.zone(&spec.zone_id).await.in_zone(None)?.ok_or(crate::catalog::CatalogError::NoSuchZone)?;
+    let offering = catalog.offering(&spec.offering_id).await.in_zone(None)?.ok_or(InstanceError::NoSuchSize)?;
     let templates = catalog.templates(&zone.id).await.in_zone(Some(&zone.name))?;
     if !templates.iter().any(|t| t.id == spec.template_id) {
-        return Err(AppError::invalid("template_id", format!("That image is not available in {}.", zone.name)).into());
+        return Err(InstanceError::ImageNotInZone { zone: zone.name });
     }
     let cloud = svc.cloud_for(customer).await?;
     if !spec.security_group_ids.is_empty() {
         // Only the caller's own groups; anyone else's id answers like an id that does not exist.
         let own = cloud.client.list_security_groups(None).await.in_zone(None)?;
         if spec.security_group_ids.iter().any(|g| !own.iter().any(|o| &o.id == g)) {
-            return Err(AppError::NotFound.into());
+            return Err(InstanceError::NotFound);
         }
     }
     if let Some(k) = &spec.ssh_key_name {
         if cloud.client.list_ssh_key_pairs(Some(k)).await.in_zone(None)?.is_empty() {
-            return Err(AppError::invalid("ssh_key_name", "There is no SSH key of that name in your account.").into());
+            return Err(InstanceError::NoSuchKey);
         }
     }
     let key = &spec.idempotency_key;
@@ -224,10 +214,7 @@ pub async fn deploy(svc: &Instances, w: &Writer<'_>, spec: DeploySpec) -> Result
                 tracing::error!("deploy answered without an instance id");
                 let mut conn = svc.db.pool.acquire().await?;
                 repo::mark_unknown(&mut conn, customer, key).await?;
-                return Err(AppError::Cloud(
-                    "The cloud accepted the deploy but did not say which instance it is; it will appear in your list.".into(),
-                )
-                .into());
+                return Err(InstanceError::DeployUnnamed);
             };
             let detail = format!("{} in {} ({}), image {}", spec.name, zone.name, offering.name, spec.template_id);
             let audit_id = svc.audit_instance(w, JobKind::Deploy, &instance, Some(&detail)).await;

@@ -26,17 +26,28 @@ const GIVE_UP_MS: i64 = 3_600_000;
 /// How long a poller's claim on a job lasts before another server may take it.
 const CLAIM_MS: i64 = 30_000;
 
-crate::feature_error! {
-    pub enum JobError {
-        Cloud(crate::cloud::CloudFailure),
-        Tenancy(TenancyError),
-    }
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// No such job, or another customer's.
+    #[error("Not found.")]
+    NotFound,
+    #[error(transparent)]
+    Denied(#[from] app::ports::Denied),
+    #[error(transparent)]
+    Cloud(#[from] crate::cloud::CloudFailure),
+    #[error(transparent)]
+    Tenancy(#[from] TenancyError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
 }
+
+crate::database_failures_are_unexpected!(JobError);
 
 impl From<JobError> for AppError {
     fn from(e: JobError) -> AppError {
         match e {
-            JobError::Refused(e) => e,
+            JobError::NotFound => AppError::NotFound,
+            JobError::Denied(d) => d.into(),
             JobError::Cloud(f) => f.into(),
             JobError::Tenancy(t) => t.into(),
             JobError::Unexpected(e) => crate::error::unexpected(&e),
@@ -139,7 +150,7 @@ impl Jobs {
     pub async fn view(&self, p: &Principal, id: &JobId) -> Result<JobView, JobError> {
         let customer = p.customer()?;
         let mut conn = self.db.pool.acquire().await?;
-        let mut job = repo::load(&mut conn, customer, id).await?.ok_or(AppError::NotFound)?;
+        let mut job = repo::load(&mut conn, customer, id).await?.ok_or(JobError::NotFound)?;
         drop(conn);
         let mut password = None;
         if job.status == JobStatus::Pending {

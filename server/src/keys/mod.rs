@@ -19,17 +19,34 @@ use app::model::{CustomerId, SshKeyName};
 use app::ports::{Owner, Principal};
 use std::sync::Arc;
 
-crate::feature_error! {
-    pub enum KeysError {
-        Cloud(CloudFailure),
-        Tenancy(TenancyError),
-    }
+#[derive(Debug, thiserror::Error)]
+pub enum KeysError {
+    #[error("Not found.")]
+    NotFound,
+    #[error("You already have a key named {name}; choose another name or delete that one first.")]
+    NameTaken { name: SshKeyName },
+    /// What is wrong with the pasted key, for the key field.
+    #[error(transparent)]
+    BadKey(#[from] KeyError),
+    #[error(transparent)]
+    Denied(#[from] app::ports::Denied),
+    #[error(transparent)]
+    Cloud(#[from] CloudFailure),
+    #[error(transparent)]
+    Tenancy(#[from] TenancyError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
 }
+
+crate::database_failures_are_unexpected!(KeysError);
 
 impl From<KeysError> for AppError {
     fn from(e: KeysError) -> AppError {
         match e {
-            KeysError::Refused(e) => e,
+            KeysError::NotFound => AppError::NotFound,
+            KeysError::NameTaken { .. } => AppError::Conflict(e.to_string()),
+            KeysError::BadKey(k) => AppError::invalid("public_key", k.to_string()),
+            KeysError::Denied(d) => d.into(),
             KeysError::Cloud(f) => f.into(),
             KeysError::Tenancy(t) => t.into(),
             KeysError::Unexpected(e) => crate::error::unexpected(&e),
@@ -100,9 +117,7 @@ impl Keys {
         let customer = o.principal().customer()?;
         let cloud = self.cloud(customer).await?;
         if !cloud.client.list_ssh_key_pairs(Some(&name)).await.in_zone(None)?.is_empty() {
-            return Err(
-                AppError::Conflict(format!("You already have a key named {name}; choose another name or delete that one first.")).into()
-            );
+            return Err(KeysError::NameTaken { name });
         }
         let line = key.key.to_openssh().map_err(anyhow::Error::from)?;
         let registered = cloud.client.register_ssh_key_pair(&name, &line).await.in_zone(None)?;
@@ -121,13 +136,7 @@ impl Keys {
 
     async fn add(&self, o: &Owner<'_>, name: SshKeyName, public_key: &str) -> Result<KeyView, KeysError> {
         // Checked before anything else sees it: a private key never reaches a log, the database or the cloud.
-        let key = sshkey::parse(public_key).map_err(|e| {
-            let field_message = match e {
-                KeyError::PrivateKey => KeyError::PrivateKey.to_string(),
-                other => other.to_string(),
-            };
-            KeysError::Refused(AppError::invalid("public_key", field_message))
-        })?;
+        let key = sshkey::parse(public_key)?;
         let view = self.register(o, name.clone(), &key).await?;
         self.audit(o, AuditEvent::KeyAdded, &name, &view.kind).await;
         Ok(view)
@@ -144,7 +153,7 @@ impl Keys {
         let customer = o.principal().customer()?;
         let cloud = self.cloud(customer).await?;
         if cloud.client.list_ssh_key_pairs(Some(name)).await.in_zone(None)?.iter().all(|k| k.name != name.as_str()) {
-            return Err(AppError::NotFound.into());
+            return Err(KeysError::NotFound);
         }
         cloud.client.delete_ssh_key_pair(name).await.in_zone(None)?;
         repo::remove(&mut *self.db.pool.acquire().await?, customer, name).await?;

@@ -5,7 +5,6 @@
 use super::{record, repo, Support, SupportError};
 use crate::audit::Actor;
 use crate::db::{now_ms, rfc3339};
-use app::error::AppError;
 use app::model::audit::{AuditAction, AuditEvent, AuditOutcome};
 use app::model::support::{SupportAccess, SupportAccessMode, SupportMode, SupportSessionView, GRANT_HOURS};
 use app::model::{CustomerId, ImpersonationId, UserId};
@@ -22,7 +21,7 @@ fn account(p: &Principal) -> Result<CustomerId, SupportError> {
 pub async fn access(svc: &Support, p: &Principal) -> Result<SupportAccess, SupportError> {
     let customer = account(p)?;
     let mut conn = svc.conn().await?;
-    let user = crate::auth::repo::user_by_id(&mut conn, &customer.user()).await?.ok_or(AppError::NotFound)?;
+    let user = crate::auth::repo::user_by_id(&mut conn, &customer.user()).await?.ok_or(SupportError::NotFound)?;
     let rows = repo::for_customer(&mut conn, &customer, SESSIONS).await?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let actions = repo::actions_in(&mut conn, &ids).await?;
@@ -88,10 +87,7 @@ pub async fn set(svc: &Support, o: &Owner<'_>, mode: SupportAccessMode) -> Resul
 pub async fn grant(svc: &Support, o: &Owner<'_>) -> Result<SupportAccess, SupportError> {
     let now = access(svc, o.principal()).await?;
     if now.mode == SupportAccessMode::Always {
-        return Err(AppError::Conflict(
-            "Support may already view your account at any time; choose \"Only after I allow it\" first.".into(),
-        )
-        .into());
+        return Err(SupportError::AlreadyAlways);
     }
     let customer = account(o.principal())?;
     let until = now_ms() + GRANT_HOURS * 3_600_000;

@@ -5,7 +5,6 @@
 use super::{repo, Support, SupportError};
 use crate::directory::repo::{self as directory, Found};
 use app::api::support::QUERY_MAX_CHARS;
-use app::error::AppError;
 use app::model::firewall::canonical_ip;
 use app::model::support::CustomerHit;
 use app::model::{CustomerId, Email};
@@ -90,7 +89,7 @@ async fn lookup(svc: &Support, q: &Query) -> Result<(Vec<(repo::CustomerRow, Str
 }
 
 pub async fn search(svc: &Support, raw: &str) -> Result<Vec<CustomerHit>, SupportError> {
-    let q = Query::parse(raw).map_err(|m| AppError::invalid("query", m))?;
+    let q = Query::parse(raw).map_err(|reason| SupportError::BadQuery { reason })?;
     let (mut hits, mut instances) = lookup(svc, &q).await?;
     if hits.is_empty() && instances.is_empty() {
         // Perhaps an instance made since the last sweep: look again, now (one sweep at a time, not

@@ -7,40 +7,37 @@ use crate::audit::{self, Actor};
 use crate::db::{now_ms, rfc3339, Conn};
 use anyhow::Context as _;
 use app::api::support::SupportRequest;
-use app::error::AppError;
 use app::model::audit::{AuditCategory, AuditEvent, AuditOutcome};
 use app::model::support::{Impersonating, SupportAccessMode, SupportMode, SESSION_MINUTES};
 use app::model::{ImpersonationId, Role};
 use app::ports::Principal;
-
-const ALREADY_OPEN: &str = "You are already in a support session: stop it before opening another.";
 
 /// The longest user agent kept with a session.
 const USER_AGENT_CHARS: usize = 300;
 
 pub async fn start(svc: &Support, p: &Principal, s: SupportRequest, password: &str) -> Result<Impersonating, SupportError> {
     if p.support.is_some() {
-        return Err(AppError::Conflict(ALREADY_OPEN.into()).into());
+        return Err(SupportError::AlreadyInSession);
     }
     if s.mode == SupportMode::Acting && p.role != Role::Admin {
-        return Err(AppError::Forbidden("Only admins can open an acting session; open a read-only one.".into()).into());
+        return Err(SupportError::ActingNeedsAdmin);
     }
     let target = {
         let mut conn = svc.conn().await?;
         crate::auth::repo::user_by_id(&mut conn, &s.customer.user()).await?
     };
     let customer = match target {
-        None => return Err(AppError::NotFound.into()),
+        None => return Err(SupportError::NotFound),
         Some(u) if u.id == p.user_id => {
-            return Err(AppError::Forbidden("You cannot open a support session on your own account.".into()).into());
+            return Err(SupportError::OwnAccount);
         }
         Some(u) if u.role.is_staff() => {
-            return Err(AppError::Forbidden("Staff accounts cannot be viewed through support.".into()).into());
+            return Err(SupportError::StaffAccount);
         }
         Some(u) => u,
     };
     if !svc.auth.staff_password_again(p, password).await? {
-        return Err(AppError::Forbidden("Your password is not correct: a support session needs your own password again.".into()).into());
+        return Err(SupportError::PasswordWrong);
     }
     let actor = Actor::from_principal(p);
     let now = now_ms();
@@ -57,11 +54,7 @@ pub async fn start(svc: &Support, p: &Principal, s: SupportRequest, password: &s
             p.client.ip,
         )
         .await;
-        return Err(AppError::Forbidden(
-            "This customer allows support only when they ask for it, and has not: ask them to press \"Allow support for 24 hours\" under Account → Support access."
-                .into(),
-        )
-        .into());
+        return Err(SupportError::NotAllowed);
     }
 
     let id = ImpersonationId::new_random();
@@ -98,7 +91,7 @@ pub async fn start(svc: &Support, p: &Principal, s: SupportRequest, password: &s
     )
     .await;
     match inserted {
-        Err(e) if crate::db::is_unique_violation(&e) => return Err(AppError::Conflict(ALREADY_OPEN.into()).into()),
+        Err(e) if crate::db::is_unique_violation(&e) => return Err(SupportError::AlreadyInSession),
         other => other.context("opening a support session")?,
     }
     let entry = audit::Entry {
@@ -127,7 +120,7 @@ pub async fn start(svc: &Support, p: &Principal, s: SupportRequest, password: &s
 
 pub async fn stop(svc: &Support, p: &Principal) -> Result<(), SupportError> {
     let Some(s) = &p.support else {
-        return Err(AppError::Conflict("There is no support session to stop.".into()).into());
+        return Err(SupportError::NoSession);
     };
     end_and_audit(&mut *svc.conn().await?, &s.id, "stopped by the staff member").await?;
     Ok(())

@@ -5,7 +5,6 @@
 use super::{repo, Support, SupportError};
 use crate::audit;
 use crate::db::{now_ms, rfc3339};
-use app::error::AppError;
 use app::model::account::SecurityEvent;
 use app::model::audit::AuditCategory;
 use app::model::support::{CustomerSummary, InstanceBrief, SupportAccessMode, ZoneInstances};
@@ -15,7 +14,7 @@ use app::model::{CustomerId, Email};
 const ACTIVITY: i64 = 20;
 
 pub async fn summary(svc: &Support, id: &CustomerId) -> Result<CustomerSummary, SupportError> {
-    let facts = repo::account_facts(&mut *svc.conn().await?, id).await?.ok_or(AppError::NotFound)?;
+    let facts = repo::account_facts(&mut *svc.conn().await?, id).await?.ok_or(SupportError::NotFound)?;
     let email = Email::parse(&facts.email).map_err(|e| anyhow::anyhow!("a stored email: {e}"))?;
     let list = svc.instances.list_for(id).await?;
     let mut zones: Vec<ZoneInstances> = Vec::new();

@@ -4,6 +4,7 @@
 
 use crate::helpers::*;
 use serde_json::{json, Value};
+use server::firewall::FirewallError;
 
 crate::on_both_databases!(
     a_dual_stack_preset_creates_both_rules_in_the_cloud_and_shows_as_one_group_of_rules,
@@ -66,7 +67,7 @@ async fn a_dual_stack_preset_creates_both_rules_in_the_cloud_and_shows_as_one_gr
     let rows = app::model::firewall::rule_rows(&typed);
     assert_eq!(rows.len(), 2, "SSH for both families is one line, ping for both families another: {rows:?}");
     let dup = c.post("/api/firewall/add_rules", rule(&g, json!({"start_port": 22, "end_port": 22, "cidrs": ["::/0"]}))).await;
-    assert_eq!((dup.status, dup.error_code()), (409, "conflict"), "{}", dup.body);
+    dup.assert_refused(FirewallError::RuleExists { rule: "TCP 22 from ::/0".into() });
     let list = c.post("/api/firewall/list", json!({})).await.body;
     let web = list.as_array().unwrap().iter().find(|x| x["name"] == "web").unwrap();
     assert_eq!(web["rule_count"], 2, "the list counts the lines the group's page shows, not the cloud's rules");
@@ -212,7 +213,7 @@ async fn groups_are_created_deleted_and_an_instance_moves_between_them_by_stop_c
     let list = c.post("/api/firewall/list", json!({})).await.body;
     let default = list.as_array().unwrap().iter().find(|g| g["is_default"] == true).unwrap()["id"].as_str().unwrap().to_string();
     let r = c.post("/api/firewall/delete", json!({"id": default})).await;
-    assert_eq!((r.status, r.error_code()), (409, "conflict"), "the default group stays");
+    r.assert_refused(FirewallError::DefaultGroup);
 
     let cat = crate::instances::catalog(&c).await;
     let zone = crate::instances::zone_id(&cat, "Miami");
@@ -225,8 +226,7 @@ async fn groups_are_created_deleted_and_an_instance_moves_between_them_by_stop_c
     let id = r.body["instance_id"].as_str().unwrap().to_string();
     crate::instances::wait_job(&c, r.body["job_id"].as_str().unwrap()).await;
     let in_use = c.post("/api/firewall/delete", json!({"id": web})).await;
-    assert_eq!(in_use.status, 409);
-    assert!(in_use.error_message().contains("mover"), "it says which instance: {}", in_use.error_message());
+    in_use.assert_refused(FirewallError::GroupInUse { group: "web".into(), instances: "mover".into() });
 
     // Running: the panel stops it, changes the groups, starts it again.
     let r = c.post("/api/instances/set_groups", json!({"id": id, "group_ids": [default]})).await;

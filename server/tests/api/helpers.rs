@@ -257,6 +257,16 @@ impl Resp {
         self.body["error"]["message"].as_str().unwrap_or("")
     }
 
+    /// Asserts the answer is exactly this refusal, named by its variant (`FirewallError::DefaultGroup`,
+    /// `Denied::ReadOnly`): its status, code, field and sentence, as the one mapping writes them.
+    #[track_caller]
+    pub fn assert_refused(&self, refusal: impl Into<app::error::AppError>) {
+        let want: app::error::AppError = refusal.into();
+        let got = (self.status, self.error_code(), self.body["error"]["field"].as_str(), self.error_message());
+        let wanted = (want.status(), want.code(), want.field(), want.to_string());
+        assert_eq!((got.0, got.1, got.2, got.3), (wanted.0, wanted.1, wanted.2, wanted.3.as_str()), "{}", self.body);
+    }
+
     pub fn set_cookies(&self) -> Vec<String> {
         self.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_string).collect()
     }

@@ -3,6 +3,7 @@
 
 use crate::helpers::*;
 use serde_json::{json, Value};
+use server::instances::InstanceError;
 use std::time::Duration;
 
 crate::on_both_databases!(
@@ -123,8 +124,7 @@ async fn every_action_ends_in_its_state_and_the_password_is_shown_once(store: St
     assert!(again["result"]["password"].is_null(), "…and only once");
 
     let r = c.post("/api/instances/action", json!({"id": id, "action": "reset_password"})).await;
-    assert_eq!((r.status, r.error_code()), (409, "conflict"), "needs a stopped instance: {}", r.body);
-    assert!(r.error_message().contains("Stop the instance first"));
+    r.assert_refused(InstanceError::StopToResetPassword);
 
     act(&c, &id, json!({"action": "stop"})).await;
     assert_eq!(state_of(&c, &id).await, "Stopped");

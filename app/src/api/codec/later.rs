@@ -17,9 +17,10 @@ use std::future::IntoFuture;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// A server function's answer as JSON text. Inside a page it travels as a JSON string.
+/// A server function's answer as JSON text. Inside a page it travels as a JSON string. Shared, so
+/// that a [`Later`] can tell the answer it decoded last from a new one without comparing text.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Raw(String);
+pub struct Raw(Arc<str>);
 
 impl Serialize for Raw {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -29,7 +30,7 @@ impl Serialize for Raw {
 
 impl<'de> Deserialize<'de> for Raw {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Raw)
+        String::deserialize(d).map(|s| Raw(s.into()))
     }
 }
 
@@ -157,11 +158,11 @@ impl Call<()> {
     /// The answer's text. One function for every load, so the browser has it once.
     async fn answer(self) -> Result<Raw, AppError> {
         match self.what {
-            What::Known(json) => Ok(Raw(json.to_string())),
+            What::Known(json) => Ok(Raw(json.into())),
             #[cfg(feature = "ssr")]
-            What::Post { run, .. } => run().await.map(Raw),
+            What::Post { run, .. } => run().await.map(|s| Raw(s.into())),
             #[cfg(not(feature = "ssr"))]
-            What::Post { path, body, .. } => post(path, body).await.map(Raw),
+            What::Post { path, body, .. } => post(path, body).await.map(|s| Raw(s.into())),
         }
     }
 }
@@ -322,24 +323,25 @@ async fn post(_path: &'static str, _body: String) -> Result<String, AppError> {
     Err(AppError::Network("no server to call in this build".into()))
 }
 
-/// A load whose answer is read as a `T` where it is shown: `.await` and [`Later::get`] decode it.
-pub struct Later<T: 'static> {
+/// A load whose answer is read as a `T` where it is shown: `.await` and [`Later::get`] decode it,
+/// once per answer (the decoded value is kept with the answer it came from; reading it again clones).
+pub struct Later<T: Send + Sync + 'static> {
     raw: Load<Raw>,
-    of: PhantomData<fn() -> T>,
+    decoded: StoredValue<Option<(Result<Raw, AppError>, Result<T, AppError>)>>,
 }
 
-impl<T> Clone for Later<T> {
+impl<T: Send + Sync> Clone for Later<T> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<T> Copy for Later<T> {}
+impl<T: Send + Sync> Copy for Later<T> {}
 
 /// Starts a [`Later`]: loads `call()`'s answer, and again whenever it changes. Rendering on the
 /// server, the answer is part of the page.
-pub fn later<T>(call: impl Fn() -> Call<T> + Send + Sync + 'static) -> Later<T> {
-    Later { raw: raw_load(Arc::new(move || call().untyped())), of: PhantomData }
+pub fn later<T: Send + Sync>(call: impl Fn() -> Call<T> + Send + Sync + 'static) -> Later<T> {
+    Later { raw: raw_load(Arc::new(move || call().untyped())), decoded: StoredValue::new(None) }
 }
 
 /// The one resource every [`Later`] is.
@@ -347,10 +349,24 @@ fn raw_load(call: Arc<dyn Fn() -> Call<()> + Send + Sync>) -> Load<Raw> {
     load(move || call(), Call::answer)
 }
 
-impl<T: DeserializeOwned + 'static> Later<T> {
+impl<T: DeserializeOwned + Clone + Send + Sync + 'static> Later<T> {
     /// The answer, once there (tracked, like `Resource::get`).
     pub fn get(&self) -> Option<Result<T, AppError>> {
-        self.raw.get().map(read)
+        self.raw.get().map(|answer| self.decode(answer))
+    }
+
+    /// `answer` as a `T`: decoded the first time, cloned from the kept value after that.
+    fn decode(&self, answer: Result<Raw, AppError>) -> Result<T, AppError> {
+        let same = |kept: &Result<Raw, AppError>| match (kept, &answer) {
+            (Ok(Raw(a)), Ok(Raw(b))) => Arc::ptr_eq(a, b),
+            (a, b) => a == b,
+        };
+        let hit = self.decoded.try_with_value(|d| d.as_ref().filter(|(kept, _)| same(kept)).map(|(_, value)| value.clone())).flatten();
+        hit.unwrap_or_else(|| {
+            let value = read(answer.clone());
+            self.decoded.try_set_value(Some((answer, value.clone())));
+            value
+        })
     }
 
     pub fn refetch(&self) {
@@ -368,12 +384,12 @@ fn read<T: DeserializeOwned>(answer: Result<Raw, AppError>) -> Result<T, AppErro
     answer.and_then(|Raw(json)| reader::from_str(&json).map_err(|_| AppError::Network("the answer could not be read".into())))
 }
 
-impl<T: DeserializeOwned + 'static> IntoFuture for Later<T> {
+impl<T: DeserializeOwned + Clone + Send + Sync + 'static> IntoFuture for Later<T> {
     type Output = Result<T, AppError>;
-    type IntoFuture = Map<<Load<Raw> as IntoFuture>::IntoFuture, fn(Result<Raw, AppError>) -> Result<T, AppError>>;
+    type IntoFuture = Map<<Load<Raw> as IntoFuture>::IntoFuture, Box<dyn FnOnce(Result<Raw, AppError>) -> Result<T, AppError> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        self.raw.into_future().map(read as fn(_) -> _)
+        self.raw.into_future().map(Box::new(move |answer| self.decode(answer)))
     }
 }
 
