@@ -22,6 +22,7 @@ pub mod directory;
 pub mod error;
 pub mod firewall;
 pub mod http;
+pub mod impersonation;
 pub mod instances;
 pub mod jobs;
 pub mod keys;

@@ -14,7 +14,7 @@ pub const MIN_RSA_BITS: usize = 2048;
 pub struct ParsedKey {
     pub key: PublicKey,
     /// `ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa 4096`, …
-    pub kind: String,
+    pub kind: KeyKind,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub enum KeyError {
     Unsupported(String),
 }
 
-use app::model::keys::looks_private;
+use app::model::keys::{looks_private, KeyKind};
 
 /// Any well-formed OpenSSH public key line, whatever its type or size (what CloudStack accepts).
 pub fn parse_any(text: &str) -> Result<PublicKey, KeyError> {
@@ -52,12 +52,12 @@ pub fn parse(text: &str) -> Result<ParsedKey, KeyError> {
             if bits < MIN_RSA_BITS {
                 return Err(KeyError::WeakRsa(bits));
             }
-            format!("ssh-rsa {bits}")
+            KeyKind::Rsa { bits: bits as u32 }
         }
-        KeyData::Ed25519(_) | KeyData::Ecdsa(_) | KeyData::SkEd25519(_) | KeyData::SkEcdsaSha2NistP256(_) => {
-            key.algorithm().as_str().to_string()
-        }
-        _ => return Err(KeyError::Unsupported(key.algorithm().as_str().to_string())),
+        _ => match KeyKind::parse(key.algorithm().as_str()) {
+            Ok(KeyKind::Rsa { .. } | KeyKind::Unknown) | Err(_) => return Err(KeyError::Unsupported(key.algorithm().as_str().to_string())),
+            Ok(kind) => kind,
+        },
     };
     Ok(ParsedKey { key, kind })
 }
@@ -80,7 +80,7 @@ pub fn generate(comment: &str) -> anyhow::Result<(ParsedKey, String)> {
     private.set_comment(comment);
     let pem = private.to_openssh(ssh_key::LineEnding::LF)?.to_string();
     let key = private.public_key().clone();
-    Ok((ParsedKey { kind: key.algorithm().as_str().to_string(), key }, pem))
+    Ok((ParsedKey { kind: KeyKind::Ed25519, key }, pem))
 }
 
 #[cfg(test)]
@@ -95,11 +95,11 @@ mod tests {
     #[test]
     fn keys_parse_and_fingerprint_exactly_like_ssh_keygen() {
         let k = parse(ED25519).unwrap();
-        assert_eq!(k.kind, "ssh-ed25519");
+        assert_eq!(k.kind, KeyKind::Ed25519);
         assert_eq!(md5_fingerprint(&k.key), "b2:26:d3:43:4d:c0:4c:0e:92:86:e3:f5:ce:fe:7e:e7");
         assert_eq!(sha256_fingerprint(&k.key), "SHA256:ojNN7+tbgDXgmP/2S7TBnyi1WTeadjZbiUlp/jsmK+4");
         let r = parse(RSA_2048).unwrap();
-        assert_eq!(r.kind, "ssh-rsa 2048");
+        assert_eq!(r.kind, KeyKind::Rsa { bits: 2048 });
         assert_eq!(md5_fingerprint(&r.key), "b6:e0:c9:6f:c9:f0:c9:0d:8d:5e:41:63:3c:b0:0c:7b");
     }
 
@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn a_generated_pair_is_ed25519_and_its_public_half_parses() {
         let (public, pem) = generate("made@zenith").unwrap();
-        assert_eq!(public.kind, "ssh-ed25519");
+        assert_eq!(public.kind, KeyKind::Ed25519);
         assert!(pem.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"));
         let line = public.key.to_openssh().unwrap();
         assert!(line.ends_with("made@zenith"));

@@ -252,14 +252,6 @@ pub async fn sleep(ms: u64) {
     let _ = rx.await;
 }
 
-/// "2026-11-26 10:49 UTC" from RFC 3339.
-pub fn when(rfc3339: &str) -> String {
-    let s = rfc3339.replace('T', " ");
-    let s = s.trim_end_matches('Z');
-    let s = s.split('+').next().unwrap_or(s);
-    format!("{} UTC", s.get(..16).unwrap_or(s))
-}
-
 /// A new random key for one intent (a deploy), so a resubmission is recognised.
 pub fn new_idempotency_key() -> String {
     #[cfg(feature = "hydrate")]

@@ -1,5 +1,5 @@
 use super::audit::{AuditAction, AuditOutcome};
-use super::{Email, SessionId};
+use super::{Email, SessionId, Timestamp};
 use serde::{Deserialize, Serialize};
 
 text_enum! {
@@ -51,8 +51,11 @@ pub struct LoginOutcome {
 /// `/api/account/2fa/begin`: what an authenticator app needs. The secret is shown only here.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TwoFactorSetup {
+    /// Base32, for typing into an authenticator by hand.
     pub secret: String,
+    /// The `otpauth://` link the QR code holds.
     pub otpauth_uri: String,
+    /// The QR code as SVG markup, drawn by the server.
     pub qr_svg: String,
 }
 
@@ -66,9 +69,8 @@ pub struct RecoveryCodes {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionView {
     pub id: SessionId,
-    /// RFC 3339, UTC.
-    pub created: String,
-    pub last_seen: String,
+    pub created: Timestamp,
+    pub last_seen: Timestamp,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub current: bool,
@@ -77,10 +79,10 @@ pub struct SessionView {
 /// One line of the customer's security log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecurityEvent {
-    pub at: String,
+    pub at: Timestamp,
     pub action: AuditAction,
     pub outcome: AuditOutcome,
-    /// Who did it: the customer, or support staff (named).
+    /// Who did it, in words: "You", or the support staff member by name.
     pub actor: String,
     pub detail: Option<String>,
     pub ip: Option<String>,

@@ -105,6 +105,8 @@ impl<'de> serde::Deserialize<'de> for AuditAction {
     }
 }
 
+database_word!(AuditAction, |s| AuditAction::parse(s).ok_or_else(|| format!("unknown audit action {s:?}")), |v| v.as_str());
+
 text_enum! {
     /// How it ended. Cloud actions are `requested` when Zenith sends them; their job says the rest.
     pub enum AuditOutcome {

@@ -1,6 +1,6 @@
 //! Billing: statements built from the cloud's usage records, priced per offering with a monthly cap.
 
-use super::Money;
+use super::{Day, InstanceId, LineId, Money, Tier, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -44,12 +44,7 @@ impl Month {
     }
 
     pub fn days(self) -> u32 {
-        match self.month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            _ if (self.year % 4 == 0 && self.year % 100 != 0) || self.year % 400 == 0 => 29,
-            _ => 28,
-        }
+        super::time::days_in_month(self.year as i64, self.month)
     }
 
     /// "December 2026".
@@ -83,16 +78,16 @@ impl<'de> Deserialize<'de> for Month {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatementLine {
     /// Stable: the same line has the same id in every export.
-    pub line_id: String,
-    pub instance_id: String,
+    pub line_id: LineId,
+    pub instance_id: InstanceId,
+    /// The names as the cloud's usage records give them (an instance may be gone since).
     pub instance_name: String,
     pub zone: String,
     pub offering: String,
-    /// `agile` or `stamina`.
-    pub tier: Option<String>,
-    /// RFC 3339, UTC: the first and last usage the line counts.
-    pub usage_start: String,
-    pub usage_end: String,
+    pub tier: Option<Tier>,
+    /// The first and last usage the line counts.
+    pub usage_start: Timestamp,
+    pub usage_end: Timestamp,
     pub hours: i64,
     pub unit_price: Money,
     pub monthly_cap: Money,
@@ -106,8 +101,7 @@ pub struct StatementLine {
 /// What a day added to the month's total.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DailyCost {
-    /// `YYYY-MM-DD`.
-    pub day: String,
+    pub day: Day,
     pub amount: Money,
 }
 
@@ -123,8 +117,8 @@ pub struct Statement {
     pub total: Money,
     /// The month is not over: a live preview of what has been used so far.
     pub preview: bool,
-    /// RFC 3339: how far the cloud had counted usage when this was made.
-    pub counted_until: Option<String>,
+    /// How far the cloud had counted usage when this was made.
+    pub counted_until: Option<Timestamp>,
     /// For a month in progress: the total if every instance that still exists runs to the month's end.
     pub forecast: Option<Money>,
     pub daily: Vec<DailyCost>,
@@ -134,16 +128,17 @@ pub struct Statement {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstanceCost {
     pub month: Month,
+    /// The size's name, as the cloud gives it.
     pub offering: String,
     pub hours: i64,
     pub rate: Money,
     pub cap: Money,
     pub amount: Money,
-    /// `YYYY-MM-DD` the cap was reached, if it was.
-    pub cap_reached_on: Option<String>,
+    /// The day the cap was reached, if it was.
+    pub cap_reached_on: Option<Day>,
     /// At this rate, in how many days the cap is reached (when it is still this month).
     pub cap_in_days: Option<i64>,
-    pub counted_until: Option<String>,
+    pub counted_until: Option<Timestamp>,
 }
 
 /// `/api/admin/billing/ingest`.

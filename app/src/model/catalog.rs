@@ -28,6 +28,11 @@ impl Tier {
         }
     }
 
+    /// Its word (`agile`, `stamina`), as stored and on the wire.
+    pub fn parse(slug: &str) -> Option<Tier> {
+        [Tier::Agile, Tier::Stamina].into_iter().find(|t| t.slug() == slug)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Tier::Agile => "Agile",

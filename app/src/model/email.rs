@@ -73,3 +73,5 @@ mod tests {
         assert!(Email::parse("first.last@sub.example.co.uk").is_ok());
     }
 }
+
+database_word!(Email, |s| Email::parse(s), |v| v.as_str());

@@ -61,6 +61,10 @@ id_type! {
     SessionId;
     /// One support session: a staff member viewing a customer's panel.
     ImpersonationId;
+    /// One entry of the audit log.
+    AuditEntryId;
+    /// One line of a statement: the same in every export of it.
+    LineId;
 }
 
 impl CustomerId {

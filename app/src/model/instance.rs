@@ -1,5 +1,5 @@
 use super::{InstanceId, OfferingId, SecurityGroupId, TemplateId, ZoneId};
-use super::{JobId, JobKind, Money, Tier};
+use super::{JobId, JobKind, Money, Tier, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// CloudStack's VM states, spelled as CloudStack spells them.
@@ -71,8 +71,10 @@ impl InstanceState {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Instance {
     pub id: InstanceId,
+    /// As the cloud holds it: chosen by the customer, or by whoever made it outside the panel.
     pub name: String,
     pub zone_id: ZoneId,
+    /// The names of the zone and (below) the size, as the cloud gives them.
     pub zone_name: String,
     pub state: InstanceState,
     pub ipv4: Option<String>,
@@ -81,8 +83,7 @@ pub struct Instance {
     pub offering_id: OfferingId,
     pub offering_name: String,
     pub tier: Option<Tier>,
-    /// RFC 3339, UTC.
-    pub created: String,
+    pub created: Timestamp,
     /// The job Zenith is following on this instance, if any: the panel shows what is happening
     /// ("Rebooting") and refreshes until it ends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,6 +112,7 @@ impl Instance {
 pub struct ZoneError {
     pub zone_id: ZoneId,
     pub zone_name: String,
+    /// Why, in the customer's words (see `cloud::error` on the server).
     pub message: String,
 }
 
@@ -132,11 +134,11 @@ pub struct SecurityGroupRef {
 /// Who did what to an instance, and when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityEntry {
-    /// RFC 3339, UTC.
-    pub at: String,
+    pub at: Timestamp,
+    /// Who, in words: "You", "Support (name@example.com)".
     pub actor: String,
     pub action: super::audit::AuditAction,
-    /// `requested`, `succeeded`, `failed: <why>`.
+    /// In words: `requested`, `succeeded`, `failed: <the cloud's reason>`.
     pub outcome: String,
 }
 
@@ -148,6 +150,7 @@ pub struct InstanceDetail {
     pub cpu: u32,
     pub memory_mb: u32,
     pub template_id: TemplateId,
+    /// As the cloud names the image.
     pub template_name: String,
     pub password_enabled: bool,
     pub ssh_key: Option<String>,
@@ -265,6 +268,8 @@ impl Action {
 /// an [`Action`] and gets this by `From`; the server parses it back with an error naming the field.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionInput {
+    /// The action's word, parsed by the server into an [`Action`] (an unknown word is refused there,
+    /// naming this field).
     pub action: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,

@@ -3,7 +3,7 @@
 
 use super::account::SecurityEvent;
 use super::audit::{AuditAction, AuditOutcome};
-use super::{CustomerId, Email, ImpersonationId, InstanceId, InstanceState, Role, UserId, ZoneId};
+use super::{AuditEntryId, CustomerId, Day, Email, ImpersonationId, InstanceId, InstanceState, Role, Timestamp, UserId, ZoneId};
 use serde::{Deserialize, Serialize};
 
 text_enum! {
@@ -43,8 +43,7 @@ pub struct Impersonating {
     /// The customer's own two-factor setting, as their account page shows it.
     pub customer_two_factor: bool,
     pub mode: SupportMode,
-    /// RFC 3339, UTC.
-    pub expires_at: String,
+    pub expires_at: Timestamp,
     /// The staff member, as the banner names them.
     pub staff_email: Email,
 }
@@ -116,13 +115,30 @@ impl Ticket {
 
 text_newtype!(Ticket, display);
 
+text_enum! {
+    /// Why a support session ended. The words are what the customer's list and the audit log have
+    /// always shown, so rows written before this type read as it.
+    pub enum SupportSessionEnd {
+        StoppedByStaff = "stopped by the staff member",
+        StaffSignedOut = "the staff member signed out",
+        StaffSessionEnded = "the staff member's session ended",
+        Expired = "expired",
+        NoLongerStaff = "the staff member is no longer staff",
+        NoLongerAdmin = "the staff member is no longer an admin",
+        StaffAccountChanged = "the staff member's account was changed",
+        StaffRemoved = "the staff member was removed",
+        AccessWithdrawn = "the customer withdrew support access",
+    }
+}
+
 /// A customer as support finds them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerHit {
     pub id: CustomerId,
     pub email: Email,
+    /// The CloudStack account, as the cloud names it.
     pub account: String,
-    /// Why it matched: "email", "instance web-01 (IPv6)", …
+    /// Why it matched, in words: "email", "instance web-01 (IPv6)", …
     pub matched: String,
 }
 
@@ -130,15 +146,16 @@ pub struct CustomerHit {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupportSessionView {
     pub id: ImpersonationId,
-    pub staff_email: String,
+    pub staff_email: Email,
     pub staff_id: UserId,
     pub mode: SupportMode,
+    /// As the staff member typed it.
     pub reason: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticket: Option<String>,
-    pub started_at: String,
+    pub started_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ended_at: Option<String>,
+    pub ended_at: Option<Timestamp>,
     /// Whole minutes it lasted (so far).
     pub minutes: i64,
     /// What was done during it, in words.
@@ -150,17 +167,16 @@ pub struct SupportSessionView {
 pub struct CustomerSummary {
     pub id: CustomerId,
     pub email: Email,
-    /// The CloudStack account.
+    /// The CloudStack account, as the cloud names it.
     pub account: String,
-    /// RFC 3339, UTC.
-    pub signed_up: String,
+    pub signed_up: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_sign_in: Option<String>,
+    pub last_sign_in: Option<Timestamp>,
     pub two_factor: bool,
     pub support_access: SupportAccessMode,
     /// Until when the customer allows support (consent mode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub granted_until: Option<String>,
+    pub granted_until: Option<Timestamp>,
     /// May support open the panel now?
     pub viewable: bool,
     pub zones: Vec<ZoneInstances>,
@@ -172,6 +188,7 @@ pub struct CustomerSummary {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZoneInstances {
     pub zone_id: ZoneId,
+    /// As the cloud names it.
     pub zone_name: String,
     pub instances: Vec<InstanceBrief>,
     /// The zone did not answer: why.
@@ -182,6 +199,7 @@ pub struct ZoneInstances {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstanceBrief {
     pub id: InstanceId,
+    /// As the cloud holds it (the customer chose it).
     pub name: String,
     pub state: InstanceState,
     pub ipv4: Option<String>,
@@ -193,16 +211,15 @@ pub struct InstanceBrief {
 pub struct SupportAccess {
     pub mode: SupportAccessMode,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub granted_until: Option<String>,
+    pub granted_until: Option<Timestamp>,
     pub sessions: Vec<SupportSessionView>,
 }
 
 /// One entry of the audit log as staff see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntryView {
-    pub id: String,
-    /// RFC 3339, UTC.
-    pub at: String,
+    pub id: AuditEntryId,
+    pub at: Timestamp,
     pub actor_email: Option<String>,
     pub actor_role: Option<Role>,
     pub customer_id: Option<CustomerId>,
@@ -280,66 +297,10 @@ impl AuditFilter {
 /// `YYYY-MM-DD` (the start of that UTC day, or with `end_of_day` the start of the next) or RFC 3339
 /// with an offset, as UTC milliseconds.
 pub fn parse_instant(s: &str, end_of_day: bool) -> Result<i64, String> {
-    let bad = || format!("{s:?} is not a date: use YYYY-MM-DD (UTC) or a full RFC 3339 time.");
-    let b = s.as_bytes();
-    if s.len() == 10 && b[4] == b'-' && b[7] == b'-' {
-        let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<i64>().ok());
-        let (y, m, d) = (num(0..4).ok_or_else(bad)?, num(5..7).ok_or_else(bad)?, num(8..10).ok_or_else(bad)?);
-        if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
-            return Err(bad());
-        }
-        let day = days_from_civil(y, m, d) + if end_of_day { 1 } else { 0 };
-        return Ok(day * 86_400_000);
+    if let Ok(day) = Day::parse(s) {
+        return Ok(if end_of_day { day.next() } else { day }.start().unix_ms());
     }
-    parse_rfc3339(s).ok_or_else(bad)
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        _ => 28,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`.
-fn parse_rfc3339(s: &str) -> Option<i64> {
-    let (date, rest) = s.split_once(['T', 't', ' '])?;
-    let day = parse_instant(date, false).ok()?;
-    let num = |x: &str| x.parse::<i64>().ok();
-    let (clock, offset_ms) = if let Some(c) = rest.strip_suffix(['Z', 'z']) {
-        (c, 0)
-    } else {
-        let at = rest.rfind(['+', '-'])?;
-        let (c, off) = rest.split_at(at);
-        let sign = if off.starts_with('-') { -1 } else { 1 };
-        let (oh, om) = off[1..].split_once(':')?;
-        let (oh, om) = (num(oh)?, num(om)?);
-        if oh > 23 || om > 59 {
-            return None;
-        }
-        (c, sign * (oh * 3_600_000 + om * 60_000))
-    };
-    let (hms, frac) = clock.split_once('.').unwrap_or((clock, ""));
-    let mut parts = hms.split(':');
-    let (h, m, sec) = (num(parts.next()?)?, num(parts.next()?)?, num(parts.next()?)?);
-    if parts.next().is_some() || h > 23 || m > 59 || sec > 60 || !frac.chars().all(|c| c.is_ascii_digit()) || frac.len() > 9 {
-        return None;
-    }
-    let ms = frac.get(..3.min(frac.len())).map(|f| format!("{f:0<3}")).and_then(|f| num(&f)).unwrap_or(0);
-    Some(day + h * 3_600_000 + m * 60_000 + sec * 1000 + ms - offset_ms)
+    Timestamp::parse(s).map(Timestamp::unix_ms).map_err(|_| format!("{s:?} is not a date: use YYYY-MM-DD (UTC) or a full RFC 3339 time."))
 }
 
 #[cfg(test)]

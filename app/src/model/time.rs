@@ -1,7 +1,7 @@
 //! Time on the wire: an instant ([`Timestamp`], UTC) and a calendar day ([`Day`], UTC).
 //!
 //! Zenith keeps time as UTC milliseconds and shows it in UTC, so both types are integers inside and
-//! RFC 3339 text outside (`"2026-12-07T05:34:17Z"`, `"2026-12-07"`), exactly the strings the API
+//! RFC 3339 text outside (read with any offset, written in UTC) (`"2026-12-07T05:34:17Z"`, `"2026-12-07"`), exactly the strings the API
 //! returned before it had types. The calendar arithmetic is Howard Hinnant's `days_from_civil` and its
 //! inverse (public domain, exact for every proleptic Gregorian date): a few lines, where `chrono` would
 //! add its formatting and time-zone code to the browser's download.
@@ -35,7 +35,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
 }
 
-fn days_in_month(y: i64, m: u32) -> u32 {
+pub(crate) fn days_in_month(y: i64, m: u32) -> u32 {
     match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
@@ -60,7 +60,7 @@ fn parse_date(s: &str) -> Option<i64> {
     ((1970..=9999).contains(&y) && (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m)).then(|| days_from_civil(y, m, d))
 }
 
-/// An instant, UTC, to the millisecond; RFC 3339 on the wire, to the second, with `Z`.
+/// An instant, to the millisecond; RFC 3339 on the wire, written in UTC to the second (`…Z`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
 
@@ -73,23 +73,44 @@ impl Timestamp {
         self.0
     }
 
-    /// RFC 3339 in UTC: `2026-12-07T05:34:17Z`, with fractional seconds or `+00:00` accepted.
-    /// An offset other than UTC is refused: every time this API writes is UTC.
+    /// RFC 3339 (`YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`), held as the UTC instant it names.
     pub fn parse(raw: &str) -> Result<Timestamp, String> {
-        let bad = || format!("{raw:?} is not a UTC time: use RFC 3339, as in 2026-12-07T05:34:17Z.");
         let s = raw.trim();
-        let s = s.strip_suffix('Z').or_else(|| s.strip_suffix("+00:00")).ok_or_else(bad)?;
-        let (date, time) = s.split_once('T').ok_or_else(bad)?;
-        let day = parse_date(date).ok_or_else(bad)?;
-        let (hms, fraction) = time.split_once('.').unwrap_or((time, ""));
+        Self::parse_rfc3339(s).ok_or_else(|| format!("{s:?} is not a time: use RFC 3339, as in 2026-12-07T05:34:17Z."))
+    }
+
+    fn parse_rfc3339(s: &str) -> Option<Timestamp> {
+        let (date, rest) = s.split_once(['T', 't', ' '])?;
+        let day = parse_date(date)?;
+        let num = |x: &str| number(x).map(i64::from);
+        let (clock, offset_ms) = if let Some(c) = rest.strip_suffix(['Z', 'z']) {
+            (c, 0)
+        } else {
+            let at = rest.rfind(['+', '-'])?;
+            let (c, off) = rest.split_at(at);
+            let sign = if off.starts_with('-') { -1 } else { 1 };
+            let (oh, om) = off[1..].split_once(':')?;
+            let (oh, om) = (num(oh)?, num(om)?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            (c, sign * (oh * 3_600_000 + om * 60_000))
+        };
+        let (hms, frac) = clock.split_once('.').unwrap_or((clock, ""));
         let mut parts = hms.split(':');
-        let (h, m, sec) = (parts.next().and_then(number), parts.next().and_then(number), parts.next().and_then(number));
-        let (Some(h), Some(m), Some(sec), None) = (h, m, sec, parts.next()) else { return Err(bad()) };
-        if h > 23 || m > 59 || sec > 59 || hms.len() != 8 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad());
+        let (h, m, sec) = (num(parts.next()?)?, num(parts.next()?)?, num(parts.next()?)?);
+        if parts.next().is_some()
+            || hms.len() != 8
+            || h > 23
+            || m > 59
+            || sec > 59
+            || frac.len() > 9
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
         }
-        let millis = fraction.bytes().chain(std::iter::repeat(b'0')).take(3).fold(0, |acc, b| acc * 10 + (b - b'0') as i64);
-        Ok(Timestamp(day * MS_PER_DAY + (h as i64 * 3600 + m as i64 * 60 + sec as i64) * 1000 + millis))
+        let millis = frac.bytes().chain(std::iter::repeat(b'0')).take(3).fold(0, |acc, b| acc * 10 + (b - b'0') as i64);
+        Some(Timestamp(day * MS_PER_DAY + h * 3_600_000 + m * 60_000 + sec * 1000 + millis - offset_ms))
     }
 
     /// The day it falls on, in UTC.
@@ -123,6 +144,11 @@ impl Day {
 
     pub fn from_ymd(year: i32, month: u32, day: u32) -> Option<Day> {
         parse_date(&format!("{year:04}-{month:02}-{day:02}")).map(Day)
+    }
+
+    /// The day after.
+    pub fn next(self) -> Day {
+        Day(self.0 + 1)
     }
 
     /// Midnight at its start, UTC.
@@ -173,16 +199,23 @@ mod tests {
         assert_eq!(t.to_string(), "2026-12-07T05:34:17Z");
         assert_eq!(t.unix_ms(), 1_796_621_657_000);
         assert_eq!(Timestamp::parse("2026-12-07T05:34:17.250+00:00").unwrap().unix_ms(), 1_796_621_657_250);
+        assert_eq!(Timestamp::parse("2026-12-07T06:34:17+01:00").unwrap(), t, "an offset names the same instant");
         assert_eq!(t.shown(), "2026-12-07 05:34 UTC");
         assert_eq!(t.day().to_string(), "2026-12-07");
         assert_eq!(serde_json::to_string(&t).unwrap(), "\"2026-12-07T05:34:17Z\"");
     }
 
     #[test]
-    fn what_is_not_a_utc_time_or_a_real_day_is_refused() {
-        for bad in
-            ["2026-12-07 05:34:17Z", "2026-12-07T05:34:17+01:00", "2026-02-30T00:00:00Z", "2026-12-07T24:00:00Z", "2026-12-07T5:34:17Z", ""]
-        {
+    fn what_is_not_a_time_or_a_real_day_is_refused() {
+        for bad in [
+            "2026-12-07T05:34:17",
+            "2026-12-07T05:34:17+25:00",
+            "2026-02-30T00:00:00Z",
+            "2026-12-07T24:00:00Z",
+            "2026-12-07T5:34:17Z",
+            "yesterday",
+            "",
+        ] {
             assert!(Timestamp::parse(bad).is_err(), "{bad}");
         }
         for bad in ["2026-2-01", "2025-02-29", "2026-13-01", "20261207", "1969-12-31"] {
@@ -192,7 +225,13 @@ mod tests {
     }
 
     proptest! {
-        /// The same instants as chrono's reference formatting would write, read back exactly.
+        #[test]
+        fn any_text_is_a_time_or_an_error_never_a_panic(s in "\\PC{0,40}") {
+            let _ = Timestamp::parse(&s);
+            let _ = Day::parse(&s);
+        }
+
+        /// Every instant this API writes reads back as itself, on the day it falls on.
         #[test]
         fn every_instant_survives_the_wire(ms in 0i64..253_402_300_799_000) {
             let t = Timestamp::from_unix_ms(ms / 1000 * 1000);

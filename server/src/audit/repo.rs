@@ -4,12 +4,13 @@ use super::Entry;
 use crate::db::now_ms;
 use anyhow::Context as _;
 use app::model::audit::{AuditAction, AuditCategory, AuditOutcome};
-use app::model::{JobStatus, Role, UserId};
+use app::model::{AuditEntryId, CustomerId, JobStatus, Role, UserId};
 
-/// One entry as stored, with its words parsed: an unknown word is an error, never a default.
-#[derive(Debug, Clone)]
+/// One entry as stored. Its words are the model's types (`database_word!`): an unknown word fails
+/// the read, never becomes a default.
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Row {
-    pub id: String,
+    pub id: AuditEntryId,
     pub at: i64,
     pub actor_email: Option<String>,
     pub actor_role: Option<Role>,
@@ -20,44 +21,6 @@ pub struct Row {
     pub detail: Option<String>,
     pub ip: Option<String>,
     pub impersonation_id: Option<String>,
-}
-
-#[derive(sqlx::FromRow)]
-struct RawRow {
-    id: String,
-    at: i64,
-    actor_email: Option<String>,
-    actor_role: Option<String>,
-    category: String,
-    action: String,
-    target_id: Option<String>,
-    outcome: String,
-    detail: Option<String>,
-    ip: Option<String>,
-    impersonation_id: Option<String>,
-}
-
-fn word<T>(parsed: Option<T>, what: &str, raw: &str) -> anyhow::Result<T> {
-    parsed.with_context(|| format!("the audit log holds an unknown {what} {raw:?}"))
-}
-
-impl TryFrom<RawRow> for Row {
-    type Error = anyhow::Error;
-    fn try_from(r: RawRow) -> anyhow::Result<Row> {
-        Ok(Row {
-            actor_role: r.actor_role.as_deref().map(|s| word(Role::parse(s), "role", s)).transpose()?,
-            category: word(AuditCategory::parse(&r.category), "category", &r.category)?,
-            action: word(AuditAction::parse(&r.action), "action", &r.action)?,
-            outcome: word(AuditOutcome::parse(&r.outcome), "outcome", &r.outcome)?,
-            id: r.id,
-            at: r.at,
-            actor_email: r.actor_email,
-            target_id: r.target_id,
-            detail: r.detail,
-            ip: r.ip,
-            impersonation_id: r.impersonation_id,
-        })
-    }
 }
 
 pub async fn insert<'c, E: sqlx::AnyExecutor<'c>>(conn: E, e: Entry<'_>) -> Result<String, sqlx::Error> {
@@ -89,52 +52,38 @@ const COLUMNS: &str = "id, at, actor_email, actor_role, category, action, target
 /// The account's entries in `categories`, newest first.
 pub async fn for_subject(db: &sqlx::AnyPool, subject: &UserId, categories: &[AuditCategory], limit: i64) -> anyhow::Result<Vec<Row>> {
     let list = categories.iter().map(|c| format!("'{}'", c.as_str())).collect::<Vec<_>>().join(", ");
-    let rows: Vec<RawRow> = sqlx::query_as(&format!(
+    sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM audit_log WHERE subject_customer_id = $1 AND category IN ({list}) ORDER BY at DESC LIMIT $2"
     ))
-    .bind(subject.as_str())
+    .bind(subject)
     .bind(limit)
     .fetch_all(db)
     .await
-    .context("reading the audit log")?;
-    rows.into_iter().map(Row::try_from).collect()
+    .context("reading the audit log")
 }
 
 /// An instance's activity with the outcome of the job each entry started, in one query.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ActivityRow {
+    #[sqlx(flatten)]
     pub entry: Row,
     pub job_status: Option<JobStatus>,
     pub job_error: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
-struct RawActivity {
-    #[sqlx(flatten)]
-    entry: RawRow,
-    job_status: Option<String>,
-    job_error: Option<String>,
-}
-
 /// Newest first; scoped to the customer so an id can never reveal someone else's history.
 pub async fn activity(db: &sqlx::AnyPool, customer: &UserId, target_id: &str, limit: i64) -> anyhow::Result<Vec<ActivityRow>> {
     let cols = COLUMNS.split(", ").map(|c| format!("a.{c}")).collect::<Vec<_>>().join(", ");
-    let rows: Vec<RawActivity> = sqlx::query_as(&format!(
+    sqlx::query_as(&format!(
         "SELECT {cols}, j.status AS job_status, j.error AS job_error FROM audit_log a LEFT JOIN jobs j ON j.audit_id = a.id
          WHERE a.subject_customer_id = $1 AND a.target_id = $2 ORDER BY a.at DESC LIMIT $3"
     ))
-    .bind(customer.as_str())
+    .bind(customer)
     .bind(target_id)
     .bind(limit)
     .fetch_all(db)
     .await
-    .context("reading an instance's activity")?;
-    rows.into_iter()
-        .map(|r| {
-            let job_status = r.job_status.as_deref().map(|s| word(JobStatus::parse(s), "job status", s)).transpose()?;
-            Ok(ActivityRow { entry: Row::try_from(r.entry)?, job_status, job_error: r.job_error })
-        })
-        .collect()
+    .context("reading an instance's activity")
 }
 
 /// The audit view's filters (all optional), as SQL would use them.
@@ -150,19 +99,13 @@ pub struct Filter {
 }
 
 /// An entry with whose account it concerns, for staff.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StaffRow {
-    pub entry: Row,
-    pub subject: Option<String>,
-    pub subject_email: Option<String>,
-}
-
-#[derive(sqlx::FromRow)]
-struct RawStaffRow {
     #[sqlx(flatten)]
-    entry: RawRow,
-    subject_customer_id: Option<String>,
-    subject_email: Option<String>,
+    pub entry: Row,
+    #[sqlx(rename = "subject_customer_id")]
+    pub subject: Option<CustomerId>,
+    pub subject_email: Option<String>,
 }
 
 /// Entries matching `f`, newest first: `limit` of them after skipping `offset`, or (for exports,
@@ -201,12 +144,9 @@ pub async fn search(db: &sqlx::AnyPool, f: &Filter, before: Option<(i64, &str)>,
         limit.max(0),
         offset.max(0),
     );
-    let mut q = sqlx::query_as::<_, RawStaffRow>(&sql);
+    let mut q = sqlx::query_as::<_, StaffRow>(&sql);
     for b in &binds {
         q = q.bind(b);
     }
-    let rows = q.fetch_all(db).await.context("searching the audit log")?;
-    rows.into_iter()
-        .map(|r| Ok(StaffRow { entry: Row::try_from(r.entry)?, subject: r.subject_customer_id, subject_email: r.subject_email }))
-        .collect()
+    q.fetch_all(db).await.context("searching the audit log")
 }

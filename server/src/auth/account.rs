@@ -73,8 +73,8 @@ impl AuthService {
                 Ok(SessionView {
                     current: p.support.is_none() && id == p.session_id,
                     id,
-                    created: crate::db::rfc3339(r.created_at),
-                    last_seen: crate::db::rfc3339(r.last_seen_at),
+                    created: app::model::Timestamp::from_unix_ms(r.created_at),
+                    last_seen: app::model::Timestamp::from_unix_ms(r.last_seen_at),
                     ip: r.ip,
                     user_agent: r.user_agent,
                 })
@@ -127,7 +127,7 @@ impl AuthService {
         Ok(rows
             .into_iter()
             .map(|r| SecurityEvent {
-                at: crate::db::rfc3339(r.at),
+                at: app::model::Timestamp::from_unix_ms(r.at),
                 actor: audit::actor_label(r.actor_email.as_deref(), r.actor_role, &owner_email),
                 action: r.action,
                 outcome: r.outcome,

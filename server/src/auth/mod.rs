@@ -27,6 +27,7 @@ use app::error::AppError;
 use app::model::account::{FormState, LoginOutcome};
 use app::model::audit::{AuditAction, AuditCategory, AuditEvent, AuditOutcome};
 use app::model::support::SupportMode;
+use app::model::support::SupportSessionEnd;
 use app::model::{CustomerId, Email, Me, NewPassword, Role, UserId};
 use app::ports::{ClientInfo, Principal, RequestCtx, SupportView};
 use password::Hasher;
@@ -252,7 +253,7 @@ impl AuthService {
                 anyhow::ensure!(u.role != Role::Customer, "{email} is a customer account; staff need their own address");
                 repo::set_password(&mut tx, &u.id, &hash, Some(role)).await?;
                 repo::revoke_other_sessions(&mut tx, &u.id, None).await?;
-                crate::support::end_all_held_by(&mut tx, &u.id, "the staff member's account was changed").await?;
+                crate::impersonation::end_all_held_by(&mut tx, &u.id, SupportSessionEnd::StaffAccountChanged).await?;
                 false
             }
             None => {
@@ -272,7 +273,7 @@ impl AuthService {
         anyhow::ensure!(user.role.is_staff(), "{email} is a customer account, not staff");
         repo::disable(&mut tx, &user.id).await?;
         repo::revoke_other_sessions(&mut tx, &user.id, None).await?;
-        crate::support::end_all_held_by(&mut tx, &user.id, "the staff member was removed").await?;
+        crate::impersonation::end_all_held_by(&mut tx, &user.id, SupportSessionEnd::StaffRemoved).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -369,7 +370,7 @@ impl AuthService {
             if let Some(r) = repo::resolve_session(&mut conn, &sid).await? {
                 // Signing out also ends a support session the staff member had open.
                 if let Some(s) = &r.support {
-                    crate::support::end_and_audit(&mut conn, &s.id, "the staff member signed out").await?;
+                    crate::impersonation::end_and_audit(&mut conn, &s.id, SupportSessionEnd::StaffSignedOut).await?;
                 }
                 repo::revoke_session(&mut conn, &r.user_id, &sid).await?;
                 let user = repo::user_by_id(&mut conn, &r.user_id).await?;
@@ -402,7 +403,7 @@ impl AuthService {
             }
             // A support session never outlives the staff session it runs in.
             if let Some(s) = &r.support {
-                crate::support::end_and_audit(&mut conn, &s.id, "the staff member's session ended").await?;
+                crate::impersonation::end_and_audit(&mut conn, &s.id, SupportSessionEnd::StaffSessionEnded).await?;
             }
             crate::error::log_failed_write(ctx.session.flush().await, "forgetting an ended session");
             return Err(signed_out());
@@ -414,15 +415,15 @@ impl AuthService {
         // A support session holds only while it lasts and while its holder is still staff.
         let support = match r.support {
             Some(s) if s.expires_at <= now => {
-                crate::support::end_and_audit(&mut conn, &s.id, "expired").await?;
+                crate::impersonation::end_and_audit(&mut conn, &s.id, SupportSessionEnd::Expired).await?;
                 None
             }
             Some(s) if !r.role.is_staff() => {
-                crate::support::end_and_audit(&mut conn, &s.id, "the staff member is no longer staff").await?;
+                crate::impersonation::end_and_audit(&mut conn, &s.id, SupportSessionEnd::NoLongerStaff).await?;
                 None
             }
             Some(s) if s.mode == SupportMode::Acting && r.role != Role::Admin => {
-                crate::support::end_and_audit(&mut conn, &s.id, "the staff member is no longer an admin").await?;
+                crate::impersonation::end_and_audit(&mut conn, &s.id, SupportSessionEnd::NoLongerAdmin).await?;
                 None
             }
             other => other,
@@ -489,7 +490,7 @@ impl app::api::auth::AuthPort for AuthService {
                 customer_email: s.customer_email.clone(),
                 customer_two_factor: s.customer_two_factor,
                 mode: s.mode,
-                expires_at: crate::db::rfc3339(s.expires_at),
+                expires_at: app::model::Timestamp::from_unix_ms(s.expires_at),
                 staff_email: p.email.clone(),
             }),
         })

@@ -3,7 +3,6 @@
 use super::ingest::{month_bounds, COMPLETED};
 use super::repo::{self, LineRow};
 use super::{rule, Billing, BillingError};
-use crate::db::rfc3339;
 use app::model::billing::{DailyCost, InstanceCost, Month, Statement, StatementLine};
 use app::model::{CustomerId, InstanceId, Money};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -24,31 +23,34 @@ fn month_of(t: DateTime<Utc>) -> Month {
     Month { year: t.year(), month: t.month() }
 }
 
-fn day_label(day: i64) -> String {
-    Utc.timestamp_millis_opt(day * DAY_MS).single().map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default()
+/// A day number (days since 1970-01-01, as the repo counts them) as a day.
+fn day_label(day: i64) -> app::model::Day {
+    app::model::Timestamp::from_unix_ms(day * DAY_MS).day()
 }
 
-/// A line as it is billed.
-pub fn priced(r: &LineRow, currency: app::model::Currency) -> StatementLine {
+/// A line as it is billed. (The export reads the same rows as plain text, for speed; a statement reads
+/// them as the model's types, and a stored word that is not one fails the statement.)
+pub fn priced(r: &LineRow, currency: app::model::Currency) -> anyhow::Result<StatementLine> {
     let (hourly, cap) = r.price().unwrap_or((0, 0));
     let (amount, capped) = r.amount();
     let priced = r.price().is_some();
-    StatementLine {
-        line_id: r.id.clone(),
-        instance_id: r.instance_id.clone(),
+    let word = |what: &str, v: &str| anyhow::anyhow!("a statement line with {what} {v:?}");
+    Ok(StatementLine {
+        line_id: app::model::LineId::parse(&r.id).map_err(|_| word("id", &r.id))?,
+        instance_id: app::model::InstanceId::parse(&r.instance_id).map_err(|_| word("instance id", &r.instance_id))?,
         instance_name: r.instance_name.clone(),
         zone: r.zone_name.clone(),
         offering: r.offering_name.clone(),
-        tier: r.tier.clone(),
-        usage_start: rfc3339(r.usage_start),
-        usage_end: rfc3339(r.usage_end),
+        tier: r.tier.as_deref().map(|t| app::model::Tier::parse(t).ok_or_else(|| word("tier", t))).transpose()?,
+        usage_start: app::model::Timestamp::from_unix_ms(r.usage_start),
+        usage_end: app::model::Timestamp::from_unix_ms(r.usage_end),
         hours: r.hours,
         unit_price: Money::new(hourly, currency),
         monthly_cap: Money::new(cap, currency),
         cap_applied: capped,
         amount: Money::new(amount, currency),
         priced,
-    }
+    })
 }
 
 impl Billing {
@@ -85,7 +87,7 @@ impl Billing {
     pub async fn statement(&self, customer: &CustomerId, month: Month) -> Result<Statement, BillingError> {
         let rows = self.lines_of(customer, month).await?;
         let cur = self.currency;
-        let lines: Vec<StatementLine> = rows.iter().map(|r| priced(r, cur)).collect();
+        let lines = rows.iter().map(|r| priced(r, cur)).collect::<anyhow::Result<Vec<StatementLine>>>()?;
         for l in lines.iter().filter(|l| !l.priced) {
             tracing::warn!(offering = %l.offering, "a size in use has no price: it is billed at zero until `zenith prices import` sets one");
         }
@@ -140,7 +142,7 @@ impl Billing {
             vat: Money::new(vat, cur),
             total: Money::new(subtotal + vat, cur),
             preview,
-            counted_until: counted.map(|c| rfc3339(c.timestamp_millis())),
+            counted_until: counted.map(|c| app::model::Timestamp::from_unix_ms(c.timestamp_millis())),
             forecast,
             daily: daily.into_iter().map(|(d, a)| DailyCost { day: day_label(d), amount: Money::new(a, cur) }).collect(),
         })
@@ -192,7 +194,7 @@ impl Billing {
             amount: Money::new(amount, self.currency),
             cap_reached_on,
             cap_in_days,
-            counted_until: counted.map(|c| rfc3339(c.timestamp_millis())),
+            counted_until: counted.map(|c| app::model::Timestamp::from_unix_ms(c.timestamp_millis())),
         })
     }
 }

@@ -192,7 +192,7 @@ impl Instances {
                     (Some(e), _) => e.to_string(),
                     (None, _) => "Zenith".into(),
                 };
-                ActivityEntry { at: crate::db::rfc3339(r.entry.at), actor, action: r.entry.action, outcome }
+                ActivityEntry { at: Timestamp::from_unix_ms(r.entry.at), actor, action: r.entry.action, outcome }
             })
             .collect())
     }

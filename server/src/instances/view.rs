@@ -27,7 +27,7 @@ pub fn instance(vm: &VirtualMachine, zone_name: &str, offerings: &[ServiceOfferi
         offering_id: vm.serviceofferingid.clone(),
         offering_name: vm.serviceofferingname.clone(),
         tier: tier_of(&vm.serviceofferingid, offerings),
-        created: vm.created.map(|c| c.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_default(),
+        created: app::model::Timestamp::from_unix_ms(vm.created.map(|c| c.timestamp_millis()).unwrap_or(0)),
         busy,
     }
 }
@@ -62,6 +62,6 @@ mod tests {
         assert_eq!(i.ipv4.as_deref(), Some("198.51.100.23"));
         assert_eq!(i.ipv6.as_deref(), Some("2001:db8:100:1:4d2:5cff:fe00:17"));
         assert_eq!(i.tier, Some(Tier::Agile));
-        assert_eq!(i.created, "2026-11-26T10:00:00Z");
+        assert_eq!(i.created.to_string(), "2026-11-26T10:00:00Z");
     }
 }

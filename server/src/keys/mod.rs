@@ -14,7 +14,7 @@ use crate::tenancy::{CustomerCloud, Tenancy, TenancyError};
 use app::api::keys::KeysPort;
 use app::error::AppError;
 use app::model::audit::{AuditCategory, AuditEvent, AuditOutcome};
-use app::model::keys::{GeneratedKey, KeyView};
+use app::model::keys::{GeneratedKey, KeyKind, KeyView};
 use app::model::{CustomerId, SshKeyName};
 use app::ports::{Owner, Principal};
 use std::sync::Arc;
@@ -65,10 +65,10 @@ fn view(k: &SshKeyPair, known: Option<&repo::KeyRow>) -> Option<KeyView> {
     let known = known.filter(|r| r.fingerprint_md5 == k.fingerprint);
     Some(KeyView {
         name,
-        kind: known.map(|r| r.kind.clone()).unwrap_or_else(|| "unknown".into()),
+        kind: known.map(|r| r.kind).unwrap_or(KeyKind::Unknown),
         fingerprint: known.map(|r| r.fingerprint_sha256.clone()),
         fingerprint_md5: k.fingerprint.clone(),
-        added: known.map(|r| crate::db::rfc3339(r.added_at)),
+        added: known.map(|r| app::model::Timestamp::from_unix_ms(r.added_at)),
     })
 }
 
@@ -122,14 +122,14 @@ impl Keys {
         let line = key.key.to_openssh().map_err(anyhow::Error::from)?;
         let registered = cloud.client.register_ssh_key_pair(&name, &line).await.in_zone(None)?;
         let sha256 = sshkey::sha256_fingerprint(&key.key);
-        repo::put(&mut *self.db.pool.acquire().await?, customer, &name, &registered.fingerprint, &key.kind, &sha256).await?;
+        repo::put(&mut *self.db.pool.acquire().await?, customer, &name, &registered.fingerprint, key.kind, &sha256).await?;
         let detail = format!("{} {sha256}", key.kind);
         Ok(KeyView {
             name,
-            kind: key.kind.clone(),
+            kind: key.kind,
             fingerprint: Some(sha256),
             fingerprint_md5: registered.fingerprint,
-            added: Some(crate::db::rfc3339(crate::db::now_ms())),
+            added: Some(app::model::Timestamp::from_unix_ms(crate::db::now_ms())),
         })
         .inspect(|_| tracing::info!(%detail, "SSH key registered"))
     }
@@ -138,14 +138,14 @@ impl Keys {
         // Checked before anything else sees it: a private key never reaches a log, the database or the cloud.
         let key = sshkey::parse(public_key)?;
         let view = self.register(o, name.clone(), &key).await?;
-        self.audit(o, AuditEvent::KeyAdded, &name, &view.kind).await;
+        self.audit(o, AuditEvent::KeyAdded, &name, &view.kind.to_string()).await;
         Ok(view)
     }
 
     async fn generate(&self, o: &Owner<'_>, name: SshKeyName) -> Result<GeneratedKey, KeysError> {
         let (key, private_key) = sshkey::generate(&format!("{name}@zenith"))?;
         let view = self.register(o, name.clone(), &key).await?;
-        self.audit(o, AuditEvent::KeyGenerated, &name, &view.kind).await;
+        self.audit(o, AuditEvent::KeyGenerated, &name, &view.kind.to_string()).await;
         Ok(GeneratedKey { key: view, private_key })
     }
 

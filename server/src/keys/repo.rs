@@ -2,13 +2,14 @@
 
 use crate::db::{now_ms, Conn};
 use anyhow::Context as _;
+use app::model::keys::KeyKind;
 use app::model::{CustomerId, SshKeyName};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct KeyRow {
     pub name: String,
     pub fingerprint_md5: String,
-    pub kind: String,
+    pub kind: KeyKind,
     pub fingerprint_sha256: String,
     pub added_at: i64,
 }
@@ -22,7 +23,7 @@ pub async fn all(conn: &mut Conn, customer: &CustomerId) -> anyhow::Result<Vec<K
 }
 
 /// Records a key (replacing what an earlier key of the same name left behind).
-pub async fn put(conn: &mut Conn, customer: &CustomerId, name: &SshKeyName, md5: &str, kind: &str, sha256: &str) -> anyhow::Result<()> {
+pub async fn put(conn: &mut Conn, customer: &CustomerId, name: &SshKeyName, md5: &str, kind: KeyKind, sha256: &str) -> anyhow::Result<()> {
     sqlx::query("DELETE FROM ssh_keys WHERE customer_id = $1 AND name = $2")
         .bind(customer.as_str())
         .bind(name.as_str())

@@ -5,9 +5,9 @@
 use super::{record, repo, Support, SupportError};
 use crate::audit::Actor;
 use crate::db::{now_ms, rfc3339};
-use app::model::audit::{AuditAction, AuditEvent, AuditOutcome};
-use app::model::support::{SupportAccess, SupportAccessMode, SupportMode, SupportSessionView, GRANT_HOURS};
-use app::model::{CustomerId, ImpersonationId, UserId};
+use app::model::audit::{AuditEvent, AuditOutcome};
+use app::model::support::{SupportAccess, SupportAccessMode, SupportSessionEnd, SupportSessionView, GRANT_HOURS};
+use app::model::{CustomerId, ImpersonationId};
 use app::ports::{Owner, Principal};
 
 /// How many past sessions the account page lists.
@@ -23,17 +23,17 @@ pub async fn access(svc: &Support, p: &Principal) -> Result<SupportAccess, Suppo
     let mut conn = svc.conn().await?;
     let user = crate::auth::repo::user_by_id(&mut conn, &customer.user()).await?.ok_or(SupportError::NotFound)?;
     let rows = repo::for_customer(&mut conn, &customer, SESSIONS).await?;
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let ids: Vec<ImpersonationId> = rows.iter().map(|r| r.id.clone()).collect();
     let actions = repo::actions_in(&mut conn, &ids).await?;
     let now = now_ms();
     let sessions = rows
         .into_iter()
-        .filter_map(|r| {
+        .map(|r| {
             let done: Vec<String> = actions
                 .iter()
                 .filter(|(s, ..)| *s == r.id)
                 .map(|(_, action, outcome, target)| {
-                    let what = AuditAction::parse(action).map(|a| a.label()).unwrap_or_else(|| action.replace('_', " "));
+                    let what = action.label();
                     match target {
                         Some(t) => format!("{what} on {t} ({outcome})"),
                         None => format!("{what} ({outcome})"),
@@ -41,22 +41,22 @@ pub async fn access(svc: &Support, p: &Principal) -> Result<SupportAccess, Suppo
                 })
                 .collect();
             let end = r.ended_at.unwrap_or(now.min(r.expires_at));
-            Some(SupportSessionView {
-                id: ImpersonationId::parse(&r.id).ok()?,
+            SupportSessionView {
+                id: r.id,
                 staff_email: r.staff_email,
-                staff_id: UserId::parse(&r.staff_user_id).ok()?,
-                mode: SupportMode::parse(&r.mode)?,
+                staff_id: r.staff_user_id,
+                mode: r.mode,
                 reason: r.reason,
                 ticket: r.ticket,
-                started_at: rfc3339(r.started_at),
-                ended_at: r.ended_at.or((r.expires_at <= now).then_some(r.expires_at)).map(rfc3339),
+                started_at: app::model::Timestamp::from_unix_ms(r.started_at),
+                ended_at: r.ended_at.or((r.expires_at <= now).then_some(r.expires_at)).map(app::model::Timestamp::from_unix_ms),
                 minutes: ((end - r.started_at).max(0) + 59_999) / 60_000,
                 actions: done,
-            })
+            }
         })
         .collect();
     let granted = user.support_access_until.filter(|u| *u > now && user.support_access == SupportAccessMode::Consent);
-    Ok(SupportAccess { mode: user.support_access, granted_until: granted.map(rfc3339), sessions })
+    Ok(SupportAccess { mode: user.support_access, granted_until: granted.map(app::model::Timestamp::from_unix_ms), sessions })
 }
 
 /// Records the change and, when support may no longer look, ends the sessions open on the account.
@@ -67,7 +67,7 @@ async fn changed(svc: &Support, o: &Owner<'_>, action: AuditEvent, detail: &str,
     record(&mut conn, &Actor::from_principal(p), &customer, action, AuditOutcome::Succeeded, Some(detail), p.client.ip).await;
     if close_open {
         for id in repo::open_for_customer(&mut conn, &customer).await? {
-            super::end_and_audit(&mut conn, &id, "the customer withdrew support access").await?;
+            crate::impersonation::end_and_audit(&mut conn, &id, SupportSessionEnd::AccessWithdrawn).await?;
         }
     }
     Ok(())

@@ -10,7 +10,7 @@ use crate::http::download;
 use app::error::AppError;
 use app::model::audit::{AuditCategory, AuditEvent, AuditOutcome};
 use app::model::support::{AuditEntryView, AuditFilter, AuditPage};
-use app::model::{CustomerId, ImpersonationId};
+use app::model::{AuditEntryId, ImpersonationId};
 use app::ports::{ClientInfo, Ports, RequestCtx};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -27,10 +27,10 @@ fn filter(f: &AuditFilter) -> Filter {
 fn view(r: StaffRow) -> AuditEntryView {
     AuditEntryView {
         id: r.entry.id,
-        at: rfc3339(r.entry.at),
+        at: app::model::Timestamp::from_unix_ms(r.entry.at),
         actor_email: r.entry.actor_email,
         actor_role: r.entry.actor_role,
-        customer_id: r.subject.as_deref().and_then(|s| CustomerId::parse(s).ok()),
+        customer_id: r.subject,
         customer_email: r.subject_email,
         action: r.entry.action,
         outcome: r.entry.outcome,
@@ -73,7 +73,7 @@ fn csv_rows(out: &mut String, rows: &[StaffRow]) {
                 Cell::Text(&at),
                 e.actor_email.as_deref().into(),
                 e.actor_role.map(|r| r.as_str()).into(),
-                r.subject.as_deref().into(),
+                r.subject.as_ref().map(|s| s.as_str()).into(),
                 r.subject_email.as_deref().into(),
                 Cell::Text(e.action.as_str()),
                 Cell::Text(e.outcome.as_str()),
@@ -134,7 +134,7 @@ async fn start_csv(ports: &Ports, support: &std::sync::Arc<Support>, ctx: Reques
     .await;
     let db = support.db.pool.clone();
     let sql_filter = filter(&f);
-    let body = download::csv_stream("the audit export", COLUMNS, move |cursor: Option<(i64, String)>| {
+    let body = download::csv_stream("the audit export", COLUMNS, move |cursor: Option<(i64, AuditEntryId)>| {
         let (db, sql_filter) = (db.clone(), sql_filter.clone());
         async move {
             let before = cursor.as_ref().map(|(at, id)| (*at, id.as_str()));

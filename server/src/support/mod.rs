@@ -27,8 +27,6 @@ use app::model::CustomerId;
 use app::ports::{Owner, Principal, Staff};
 use std::sync::Arc;
 
-pub use sessions::{end_all_held_by, end_and_audit, end_expired};
-
 #[derive(Debug, thiserror::Error)]
 pub enum SupportError {
     /// No such customer, or a staff account looked up as one.

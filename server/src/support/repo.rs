@@ -1,46 +1,10 @@
 //! The `impersonations` table: support sessions.
 
-use crate::db::{now_ms, Conn};
+use crate::db::Conn;
 use anyhow::Context as _;
-use app::model::support::{SupportAccessMode, SupportMode};
-use app::model::{CustomerId, ImpersonationId, Role, SessionId, UserId};
-
-/// A support session that was just ended, with who held it.
-#[derive(Debug, Clone)]
-pub struct Ended {
-    pub staff_user_id: UserId,
-    pub staff_email: String,
-    pub staff_role: Role,
-    pub customer_id: CustomerId,
-}
-
-/// Ends the session if it is still open; `None` if it had already ended (by another server, say).
-pub async fn end(conn: &mut Conn, id: &ImpersonationId, why: &str) -> anyhow::Result<Option<Ended>> {
-    let n = sqlx::query("UPDATE impersonations SET ended_at = $1, end_reason = $2 WHERE id = $3 AND ended_at IS NULL")
-        .bind(now_ms())
-        .bind(why)
-        .bind(id.as_str())
-        .execute(&mut *conn)
-        .await
-        .context("ending a support session")?
-        .rows_affected();
-    if n == 0 {
-        return Ok(None);
-    }
-    let (staff, email, role, customer): (String, String, String, String) = sqlx::query_as(
-        "SELECT i.staff_user_id, u.email, u.role, i.customer_id FROM impersonations i JOIN users u ON u.id = i.staff_user_id WHERE i.id = $1",
-    )
-    .bind(id.as_str())
-    .fetch_one(&mut *conn)
-    .await
-    .context("reading an ended support session")?;
-    Ok(Some(Ended {
-        staff_user_id: UserId::parse(&staff).map_err(anyhow::Error::msg)?,
-        staff_email: email,
-        staff_role: crate::auth::repo::role(&role)?,
-        customer_id: CustomerId::parse(&customer).map_err(anyhow::Error::msg)?,
-    }))
-}
+use app::model::audit::{AuditAction, AuditOutcome};
+use app::model::support::{SupportAccessMode, SupportMode, SupportSessionEnd};
+use app::model::{CustomerId, Email, ImpersonationId, SessionId, UserId};
 
 /// A new support session; fails with a unique violation when the staff session already has one open
 /// (two starts racing each other).
@@ -89,39 +53,19 @@ pub async fn open_for_customer(conn: &mut Conn, customer: &CustomerId) -> anyhow
     rows.into_iter().map(|(id,)| ImpersonationId::parse(&id).map_err(anyhow::Error::msg)).collect()
 }
 
-/// Open support sessions past their end.
-pub async fn expired(conn: &mut Conn, now: i64) -> anyhow::Result<Vec<ImpersonationId>> {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT id FROM impersonations WHERE ended_at IS NULL AND expires_at <= $1 LIMIT 500")
-        .bind(now)
-        .fetch_all(&mut *conn)
-        .await
-        .context("listing expired support sessions")?;
-    rows.into_iter().map(|(id,)| ImpersonationId::parse(&id).map_err(anyhow::Error::msg)).collect()
-}
-
-/// The support sessions a staff member has open.
-pub async fn open_for_staff(conn: &mut Conn, staff: &UserId) -> anyhow::Result<Vec<ImpersonationId>> {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT id FROM impersonations WHERE staff_user_id = $1 AND ended_at IS NULL")
-        .bind(staff.as_str())
-        .fetch_all(&mut *conn)
-        .await
-        .context("listing a staff member's support sessions")?;
-    rows.into_iter().map(|(id,)| ImpersonationId::parse(&id).map_err(anyhow::Error::msg)).collect()
-}
-
 /// One support session as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
-    pub id: String,
-    pub staff_user_id: String,
-    pub staff_email: String,
-    pub mode: String,
+    pub id: ImpersonationId,
+    pub staff_user_id: UserId,
+    pub staff_email: Email,
+    pub mode: SupportMode,
     pub reason: String,
     pub ticket: Option<String>,
     pub started_at: i64,
     pub expires_at: i64,
     pub ended_at: Option<i64>,
-    pub end_reason: Option<String>,
+    pub end_reason: Option<SupportSessionEnd>,
 }
 
 /// Every support session of a customer's account, newest first (at most `limit`).
@@ -138,7 +82,10 @@ pub async fn for_customer(conn: &mut Conn, customer: &CustomerId, limit: i64) ->
 }
 
 /// What was done in each of these support sessions, oldest first: (session, action, outcome, target).
-pub async fn actions_in(conn: &mut Conn, sessions: &[String]) -> anyhow::Result<Vec<(String, String, String, Option<String>)>> {
+pub async fn actions_in(
+    conn: &mut Conn,
+    sessions: &[ImpersonationId],
+) -> anyhow::Result<Vec<(ImpersonationId, AuditAction, AuditOutcome, Option<String>)>> {
     if sessions.is_empty() {
         return Ok(vec![]);
     }

@@ -4,11 +4,11 @@
 
 use super::{record, Support, SupportError};
 use crate::audit::{self, Actor};
-use crate::db::{now_ms, rfc3339, Conn};
+use crate::db::now_ms;
 use anyhow::Context as _;
 use app::api::support::SupportRequest;
 use app::model::audit::{AuditCategory, AuditEvent, AuditOutcome};
-use app::model::support::{Impersonating, SupportAccessMode, SupportMode, SESSION_MINUTES};
+use app::model::support::{Impersonating, SupportAccessMode, SupportMode, SupportSessionEnd, SESSION_MINUTES};
 use app::model::{ImpersonationId, Role};
 use app::ports::Principal;
 
@@ -113,7 +113,7 @@ pub async fn start(svc: &Support, p: &Principal, s: SupportRequest, password: &s
         customer_email: customer.email,
         customer_two_factor: customer.totp_enabled_at.is_some(),
         mode: s.mode,
-        expires_at: rfc3339(expires_at),
+        expires_at: app::model::Timestamp::from_unix_ms(expires_at),
         staff_email: p.email.clone(),
     })
 }
@@ -122,56 +122,6 @@ pub async fn stop(svc: &Support, p: &Principal) -> Result<(), SupportError> {
     let Some(s) = &p.support else {
         return Err(SupportError::NoSession);
     };
-    end_and_audit(&mut *svc.conn().await?, &s.id, "stopped by the staff member").await?;
-    Ok(())
-}
-
-/// Ends a support session that is over (stopped, expired, its holder no longer staff, access
-/// withdrawn) and records why, on the caller's connection. Ending one already ended does nothing.
-pub async fn end_and_audit(conn: &mut Conn, id: &ImpersonationId, why: &str) -> anyhow::Result<()> {
-    use sqlx::Connection as _;
-    // The end and its audit entry together, like the start.
-    let mut tx = conn.begin().await.context("ending a support session")?;
-    let Some(ended) = super::repo::end(&mut tx, id, why).await? else {
-        return Ok(());
-    };
-    let actor = Actor {
-        user_id: ended.staff_user_id.clone(),
-        email: ended.staff_email.clone(),
-        role: ended.staff_role,
-        impersonation: Some(id.clone()),
-    };
-    let entry = audit::Entry {
-        actor: Some(&actor),
-        subject: Some(&ended.customer_id.user()),
-        category: AuditCategory::Support,
-        action: AuditEvent::ImpersonationStopped.into(),
-        target_id: Some(id.as_str()),
-        outcome: AuditOutcome::Succeeded,
-        detail: Some(why),
-        ip: None,
-    };
-    audit::repo::insert(&mut *tx, entry).await.context("auditing the end of a support session")?;
-    tx.commit().await.context("ending a support session")?;
-    Ok(())
-}
-
-/// Ends the support sessions whose time is up, also those whose holder never came back to see it:
-/// the customer's list then shows when they really ended. Safe on several servers at once (ending is
-/// a conditional update; only one server's wins and audits).
-pub async fn end_expired(db: &crate::db::Db) -> anyhow::Result<usize> {
-    let mut conn = db.pool.acquire().await?;
-    let ids = super::repo::expired(&mut conn, crate::db::now_ms()).await?;
-    for id in &ids {
-        end_and_audit(&mut conn, id, "expired").await?;
-    }
-    Ok(ids.len())
-}
-
-/// Ends every support session a staff member holds (removed, or their role changed).
-pub async fn end_all_held_by(conn: &mut Conn, staff: &app::model::UserId, why: &str) -> anyhow::Result<()> {
-    for id in super::repo::open_for_staff(conn, staff).await? {
-        end_and_audit(conn, &id, why).await?;
-    }
+    crate::impersonation::end_and_audit(&mut *svc.conn().await?, &s.id, SupportSessionEnd::StoppedByStaff).await?;
     Ok(())
 }

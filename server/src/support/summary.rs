@@ -4,7 +4,7 @@
 
 use super::{repo, Support, SupportError};
 use crate::audit;
-use crate::db::{now_ms, rfc3339};
+use crate::db::now_ms;
 use app::model::account::SecurityEvent;
 use app::model::audit::AuditCategory;
 use app::model::support::{CustomerSummary, InstanceBrief, SupportAccessMode, ZoneInstances};
@@ -33,7 +33,7 @@ pub async fn summary(svc: &Support, id: &CustomerId) -> Result<CustomerSummary, 
     let activity = rows
         .into_iter()
         .map(|r| SecurityEvent {
-            at: rfc3339(r.at),
+            at: app::model::Timestamp::from_unix_ms(r.at),
             actor: match (&r.actor_email, r.actor_role) {
                 (Some(e), Some(role)) if role.is_staff() => format!("Support ({e})"),
                 (Some(_), _) => "Customer".into(),
@@ -52,11 +52,11 @@ pub async fn summary(svc: &Support, id: &CustomerId) -> Result<CustomerSummary, 
         id: id.clone(),
         email,
         account: facts.account,
-        signed_up: rfc3339(facts.created_at),
-        last_sign_in: facts.last_sign_in.map(rfc3339),
+        signed_up: app::model::Timestamp::from_unix_ms(facts.created_at),
+        last_sign_in: facts.last_sign_in.map(app::model::Timestamp::from_unix_ms),
         two_factor: facts.totp_enabled_at.is_some(),
         support_access: mode,
-        granted_until: granted.filter(|_| mode == SupportAccessMode::Consent).map(rfc3339),
+        granted_until: granted.filter(|_| mode == SupportAccessMode::Consent).map(app::model::Timestamp::from_unix_ms),
         viewable: mode == SupportAccessMode::Always || granted.is_some(),
         zones,
         activity,

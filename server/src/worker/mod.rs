@@ -113,7 +113,7 @@ async fn deploy_reconciler(instances: crate::instances::Instances, mut stop: wat
 async fn housekeeping(db: Db, mut stop: watch::Receiver<bool>) {
     use tower_sessions::session_store::ExpiredDeletion;
     for round in 0u64.. {
-        if let Err(e) = crate::support::end_expired(&db).await {
+        if let Err(e) = crate::impersonation::end_expired(&db).await {
             tracing::warn!(error = %format!("{e:#}"), "ending expired support sessions");
         }
         if round % 10 == 0 {

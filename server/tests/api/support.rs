@@ -272,8 +272,8 @@ async fn a_session_ends_at_its_expiry_and_when_its_holder_loses_the_role(store: 
         .execute(&app.db.pool)
         .await
         .unwrap();
-    assert_eq!(server::support::end_expired(&app.db).await.unwrap(), 1);
-    assert_eq!(server::support::end_expired(&app.db).await.unwrap(), 0, "once");
+    assert_eq!(server::impersonation::end_expired(&app.db).await.unwrap(), 1);
+    assert_eq!(server::impersonation::end_expired(&app.db).await.unwrap(), 0, "once");
     let ends: Vec<(String,)> = sqlx::query_as("SELECT detail FROM audit_log WHERE action = 'impersonation_stopped' ORDER BY at")
         .fetch_all(&app.db.pool)
         .await

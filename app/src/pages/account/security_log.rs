@@ -2,7 +2,7 @@
 
 use crate::api::account::SecurityLog;
 use crate::api::codec::{later, Call, Later};
-use crate::components::{loaded, when, Loading, StackTable};
+use crate::components::{loaded, Loading, StackTable};
 use crate::model::account::SecurityEvent;
 use leptos::prelude::*;
 
@@ -30,7 +30,7 @@ pub fn SecurityLog(data: LogData) -> impl IntoView {
                         <StackTable headers=&["When", "Event", "Outcome", "By", "From"]>
                             {events.into_iter().map(|e| view! {
                                 <tr>
-                                    <td data-label="When">{when(&e.at)}</td>
+                                    <td data-label="When">{e.at.shown()}</td>
                                     <td data-label="Event">{e.action.label()}{e.detail.map(|d| format!(" — {d}"))}</td>
                                     <td data-label="Outcome">{e.outcome.as_str()}</td>
                                     <td data-label="By">{e.actor}</td>

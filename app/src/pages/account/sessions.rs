@@ -2,7 +2,7 @@
 
 use crate::api::account::{RevokeSessions, Sessions as ListSessions};
 use crate::api::codec::{later, Act, Call, Later};
-use crate::components::{loaded, when, ErrorNote, FieldError, Loading, StackTable};
+use crate::components::{loaded, ErrorNote, FieldError, Loading, StackTable};
 use crate::model::account::SessionView;
 use leptos::prelude::*;
 
@@ -45,8 +45,8 @@ pub fn Sessions(data: SessionsData) -> impl IntoView {
                                     <tr>
                                         <td data-label="Browser" class="ua">{browser.clone()}</td>
                                         <td data-label="Address">{s.ip.clone().unwrap_or_default()}</td>
-                                        <td data-label="Signed in">{when(&s.created)}</td>
-                                        <td data-label="Last seen">{when(&s.last_seen)}</td>
+                                        <td data-label="Signed in">{s.created.shown()}</td>
+                                        <td data-label="Last seen">{s.last_seen.shown()}</td>
                                         <td>{if s.current {
                                             view! { <span class="badge">"This session"</span> }.into_any()
                                         } else {

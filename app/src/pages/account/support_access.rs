@@ -3,7 +3,7 @@
 
 use crate::api::codec::{load, Act};
 use crate::api::support::{my_support_access, GrantSupportAccess, RevokeSupportAccess, SetSupportAccess};
-use crate::components::{loaded, when, ErrorNote, Guard, Loading};
+use crate::components::{loaded, ErrorNote, Guard, Loading};
 use crate::model::support::{SupportAccess, SupportAccessMode, SupportMode, GRANT_HOURS};
 use leptos::prelude::*;
 
@@ -43,7 +43,7 @@ pub fn SupportAccessPanel() -> impl IntoView {
                             </fieldset>
                             {(a.mode == SupportAccessMode::Consent).then(|| match &a.granted_until {
                                 Some(until) => view! {
-                                    <p role="status">{format!("Support may view your account until {}.", when(until))}</p>
+                                    <p role="status">{format!("Support may view your account until {}.", until.shown())}</p>
                                     <button type="button" class="button" on:click=move |_| { revoke.dispatch(RevokeSupportAccess {}); }>"Withdraw access now"</button>
                                 }.into_any(),
                                 None => view! {
@@ -63,10 +63,10 @@ pub fn SupportAccessPanel() -> impl IntoView {
                                     {a.sessions.into_iter().map(|s| view! {
                                         <li>
                                             <p>
-                                                <strong>{s.staff_email.clone()}</strong>
+                                                <strong>{s.staff_email.to_string()}</strong>
                                                 {format!(
                                                     " · {} · {} for {} min{} · {}",
-                                                    when(&s.started_at),
+                                                    s.started_at.shown(),
                                                     if s.mode == SupportMode::Acting { "acting" } else { "read-only" },
                                                     s.minutes,
                                                     if s.ended_at.is_none() { " (still open)" } else { "" },

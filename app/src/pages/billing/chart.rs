@@ -15,10 +15,9 @@ pub fn DailyChart(month: Month, daily: Vec<DailyCost>, currency_zero: Money) -> 
     let days = month.days() as usize;
     let mut per_day = vec![0i64; days];
     for d in &daily {
-        if let Some(n) = d.day.get(8..10).and_then(|s| s.parse::<usize>().ok()) {
-            if (1..=days).contains(&n) {
-                per_day[n - 1] += d.amount.minor;
-            }
+        let n = d.day.day_of_month() as usize;
+        if (1..=days).contains(&n) {
+            per_day[n - 1] += d.amount.minor;
         }
     }
     let max = per_day.iter().copied().max().unwrap_or(0).max(1) as f64;

@@ -6,7 +6,7 @@ mod chart;
 
 use crate::api::billing::GetStatement;
 use crate::api::codec::{later, Call, Later};
-use crate::components::{loaded, when, Loading, StackTable};
+use crate::components::{loaded, Loading, StackTable};
 use crate::model::billing::{Month, Statement};
 use crate::model::Money;
 use leptos::prelude::*;
@@ -77,7 +77,7 @@ fn StatementView(s: Statement) -> impl IntoView {
                 <dt>"Before VAT"</dt><dd>{s.subtotal.to_string()}</dd>
                 <dt>{vat}</dt><dd>{s.vat.to_string()}</dd>
             </dl>
-            {s.counted_until.as_deref().map(|c| view! { <p class="muted">{format!("Usage counted until {}. The cloud reports usage with a delay of up to an hour.", when(c))}</p> })}
+            {s.counted_until.map(|c| view! { <p class="muted">{format!("Usage counted until {}. The cloud reports usage with a delay of up to an hour.", c.shown())}</p> })}
             <p>
                 <a class="button" href=format!("/billing/export.csv?month={m}") download="">{format!("Download {} as CSV", m.label())}</a>
             </p>

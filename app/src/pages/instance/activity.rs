@@ -1,6 +1,6 @@
 //! Who did what to the instance, and how it ended.
 
-use crate::components::{when, StackTable};
+use crate::components::StackTable;
 use crate::model::instance::ActivityEntry;
 use leptos::prelude::*;
 
@@ -16,7 +16,7 @@ pub fn Activity(entries: Vec<ActivityEntry>) -> impl IntoView {
                     <StackTable headers=&["When", "What", "Who", "Outcome"]>
                         {entries.iter().map(|a| view! {
                             <tr>
-                                <td data-label="When">{when(&a.at)}</td>
+                                <td data-label="When">{a.at.shown()}</td>
                                 <td data-label="What">{a.action.label()}</td>
                                 <td data-label="Who">{a.actor.clone()}</td>
                                 <td data-label="Outcome">{a.outcome.clone()}</td>

@@ -2,7 +2,7 @@
 
 use crate::api::billing::get_instance_cost;
 use crate::api::codec::load;
-use crate::components::{when, Loading};
+use crate::components::Loading;
 use crate::model::InstanceId;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -33,7 +33,7 @@ pub fn CostPanel(id: InstanceId) -> impl IntoView {
                                 </dl>
                                 <p>{cap_line}</p>
                                 <p class="muted">
-                                    {c.counted_until.as_deref().map(|t| format!("Usage counted until {}. ", when(t)))}
+                                    {c.counted_until.map(|t| format!("Usage counted until {}. ", t.shown()))}
                                     "Stopped instances are billed too. " <A href="/billing">"All costs"</A>
                                 </p>
                             }.into_any()

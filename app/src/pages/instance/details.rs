@@ -1,6 +1,6 @@
 //! The addresses and the details panels.
 
-use crate::components::{when, Copyable};
+use crate::components::Copyable;
 use crate::model::InstanceDetail;
 use leptos::prelude::*;
 
@@ -29,7 +29,7 @@ pub fn AddressPanels(d: InstanceDetail) -> impl IntoView {
                     <dt>"Image"</dt><dd>{d.template_name.clone()}</dd>
                     <dt>"SSH key"</dt><dd>{d.ssh_key.clone().unwrap_or_else(|| "none".into())}</dd>
                     <dt>"Price"</dt><dd>{d.price_hourly.map(|p| format!("{p} per hour")).unwrap_or_else(|| "not priced".into())}</dd>
-                    <dt>"Created"</dt><dd>{when(&i.created)}</dd>
+                    <dt>"Created"</dt><dd>{i.created.shown()}</dd>
                 </dl>
             </section>
         </div>

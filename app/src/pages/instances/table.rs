@@ -136,7 +136,7 @@ fn row(i: Instance) -> impl IntoView {
             <td>{i.ipv4.clone().map(|a| view! { <Copyable text=a label="IPv4 address"/> })}</td>
             <td>{i.ipv6.clone().map(|a| view! { <Copyable text=a label="IPv6 address"/> })}</td>
             <td>{i.offering_name.clone()} " " <TierBadge tier=i.tier/></td>
-            <td><time datetime=i.created.clone()>{crate::components::when(&i.created)}</time></td>
+            <td><time datetime=i.created.to_string()>{i.created.shown()}</time></td>
         </tr>
     }
 }
@@ -158,7 +158,7 @@ mod tests {
             offering_id: crate::model::OfferingId::parse("o").unwrap(),
             offering_name: "Agile S".into(),
             tier: Some(Tier::Agile),
-            created: "2026-11-26T10:00:00Z".into(),
+            created: crate::model::Timestamp::parse("2026-11-26T10:00:00Z").unwrap(),
             busy: None,
         }
     }

@@ -5,11 +5,9 @@
 
 use crate::api::codec::{later, Act, Call, Later};
 use crate::api::keys::{AddKey, DeleteKey, GenerateKey, ListKeys};
-use crate::components::{
-    general_error, loaded, percent_encode, when, ConfirmButton, ErrorNote, FieldError, Guard, Loading, StackTable, SubForm,
-};
+use crate::components::{general_error, loaded, percent_encode, ConfirmButton, ErrorNote, FieldError, Guard, Loading, StackTable, SubForm};
 use crate::model::keys::KeyView;
-use crate::model::SshKeyName;
+use crate::model::{SshKeyName, Timestamp};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -52,9 +50,9 @@ pub fn KeysPage(data: KeysData) -> impl IntoView {
                                 view! {
                                     <tr>
                                         <td data-label="Name">{k.name.to_string()}</td>
-                                        <td data-label="Type">{k.kind.clone()}</td>
+                                        <td data-label="Type">{k.kind.to_string()}</td>
                                         <td data-label="Fingerprint"><code>{k.fingerprint.clone().unwrap_or_else(|| format!("MD5:{}", k.fingerprint_md5))}</code></td>
-                                        <td data-label="Added">{k.added.as_deref().map(when).unwrap_or_else(|| "—".into())}</td>
+                                        <td data-label="Added">{k.added.map(Timestamp::shown).unwrap_or_else(|| "—".into())}</td>
                                         <td><ConfirmButton label="Delete" key=name.clone() confirm="Delete the key" danger=true disabled=Signal::derive(|| false)
                                             warning=format!("Instances that already have {name} keep it; new instances cannot use it.")
                                             on_confirm=Callback::new(move |_| { delete.dispatch(DeleteKey { name: name.clone() }); })/></td>

@@ -3,7 +3,7 @@
 
 use crate::api::codec::{later, Call, Later};
 use crate::api::support::SupportAudit;
-use crate::components::{loaded, percent_encode, when, Loading, StackTable};
+use crate::components::{loaded, percent_encode, Loading, StackTable};
 use crate::model::audit::{AuditAction, AuditEvent};
 use crate::model::{JobKind, Role};
 use leptos::prelude::*;
@@ -119,7 +119,7 @@ pub fn AuditPage(data: AuditData) -> impl IntoView {
                         <StackTable headers=&["When", "Who", "Customer", "What", "Outcome", "From"]>
                             {p.entries.into_iter().map(|e| view! {
                                 <tr>
-                                    <td data-label="When">{when(&e.at)}</td>
+                                    <td data-label="When">{e.at.shown()}</td>
                                     <td data-label="Who">{e.actor_email.clone().unwrap_or_else(|| "Zenith".into())}
                                         {e.impersonation_id.as_ref().map(|_| view! { <span class="badge">"support session"</span> })}</td>
                                     <td data-label="Customer">{e.customer_email.clone().unwrap_or_default()}</td>

@@ -6,7 +6,7 @@ use crate::api::codec::{send, Act, Call};
 use crate::api::support::StopSupport;
 use crate::components::ErrorNote;
 use crate::error::AppError;
-use crate::model::support::{parse_instant, Impersonating, SupportMode, WARNING_MINUTES};
+use crate::model::support::{Impersonating, SupportMode, WARNING_MINUTES};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -24,7 +24,7 @@ fn now_ms() -> i64 {
 
 #[component]
 pub fn SupportBanner(session: Impersonating) -> impl IntoView {
-    let expires = parse_instant(&session.expires_at, false).unwrap_or(0);
+    let expires = session.expires_at.unix_ms();
     let now = RwSignal::new(now_ms());
     #[cfg(feature = "hydrate")]
     {

@@ -4,9 +4,9 @@
 
 use crate::api::codec::{later, Act, Call, Later};
 use crate::api::support::{GetCustomer, StartSupport};
-use crate::components::{general_error, loaded, when, ErrorNote, FieldError, Loading, StackTable};
+use crate::components::{general_error, loaded, ErrorNote, FieldError, Loading, StackTable};
 use crate::model::support::{CustomerSummary, SupportAccessMode, SupportMode, SupportReason, SESSION_MINUTES};
-use crate::model::Role;
+use crate::model::{Role, Timestamp};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -41,7 +41,7 @@ pub fn CustomerPage(data: CustomerData) -> impl IntoView {
 fn Summary(s: CustomerSummary) -> impl IntoView {
     let access = match (s.support_access, &s.granted_until) {
         (SupportAccessMode::Always, _) => "always allowed".to_string(),
-        (SupportAccessMode::Consent, Some(until)) => format!("allowed by the customer until {}", when(until)),
+        (SupportAccessMode::Consent, Some(until)) => format!("allowed by the customer until {}", until.shown()),
         (SupportAccessMode::Consent, None) => "only when the customer allows it — not allowed now".to_string(),
     };
     view! {
@@ -51,8 +51,8 @@ fn Summary(s: CustomerSummary) -> impl IntoView {
             <h2 id="facts-h">"Account"</h2>
             <dl>
                 <dt>"CloudStack account"</dt><dd><code>{s.account.clone()}</code></dd>
-                <dt>"Signed up"</dt><dd>{when(&s.signed_up)}</dd>
-                <dt>"Last sign-in"</dt><dd>{s.last_sign_in.as_deref().map(when).unwrap_or_else(|| "never".into())}</dd>
+                <dt>"Signed up"</dt><dd>{s.signed_up.shown()}</dd>
+                <dt>"Last sign-in"</dt><dd>{s.last_sign_in.map(Timestamp::shown).unwrap_or_else(|| "never".into())}</dd>
                 <dt>"Two-factor sign-in"</dt><dd>{if s.two_factor { "on" } else { "off" }}</dd>
                 <dt>"Support access"</dt><dd>{access}</dd>
             </dl>
@@ -83,7 +83,7 @@ fn Summary(s: CustomerSummary) -> impl IntoView {
             <StackTable headers=&["When", "Who", "What", "Outcome"]>
                 {s.activity.into_iter().map(|a| view! {
                     <tr>
-                        <td data-label="When">{when(&a.at)}</td>
+                        <td data-label="When">{a.at.shown()}</td>
                         <td data-label="Who">{a.actor}</td>
                         <td data-label="What">{a.action.label()}{a.detail.map(|d| format!(" — {d}"))}</td>
                         <td data-label="Outcome">{a.outcome.as_str()}</td>
