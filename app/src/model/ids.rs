@@ -158,6 +158,7 @@ impl IdempotencyKey {
 }
 
 text_newtype!(IdempotencyKey);
+database_word!(IdempotencyKey, |s| IdempotencyKey::parse(s), |v| v.as_str());
 
 #[cfg(test)]
 mod tests {

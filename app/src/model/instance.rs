@@ -128,6 +128,7 @@ pub struct InstanceList {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecurityGroupRef {
     pub id: SecurityGroupId,
+    /// As the cloud holds it (`default` included).
     pub name: String,
 }
 

@@ -69,10 +69,9 @@ impl AuthService {
         .await?;
         rows.into_iter()
             .map(|r| {
-                let id = app::model::SessionId::parse(&r.id).map_err(anyhow::Error::msg)?;
                 Ok(SessionView {
-                    current: p.support.is_none() && id == p.session_id,
-                    id,
+                    current: p.support.is_none() && r.id == p.session_id,
+                    id: r.id,
                     created: app::model::Timestamp::from_unix_ms(r.created_at),
                     last_seen: app::model::Timestamp::from_unix_ms(r.last_seen_at),
                     ip: r.ip,

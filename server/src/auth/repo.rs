@@ -8,8 +8,9 @@ use app::model::support::{SupportAccessMode, SupportMode};
 use app::model::{CustomerId, Email, ImpersonationId, Role, SessionId, UserId};
 use app::ports::ClientInfo;
 
-/// A user as stored, with its closed sets parsed.
-#[derive(Debug, Clone)]
+/// A user as stored. Ids, the email and the closed sets are the model's types (`database_word!`):
+/// a stored value that is not one fails the read, never becomes a default.
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct User {
     pub id: UserId,
     pub email: Email,
@@ -26,60 +27,15 @@ pub struct User {
     pub support_access_until: Option<i64>,
 }
 
-#[derive(sqlx::FromRow)]
-struct UserRaw {
-    id: String,
-    email: String,
-    password_hash: String,
-    role: String,
-    created_at: i64,
-    password_changed_at: i64,
-    disabled_at: Option<i64>,
-    totp_secret_sealed: Option<String>,
-    totp_pending_sealed: Option<String>,
-    totp_enabled_at: Option<i64>,
-    totp_last_step: i64,
-    support_access: String,
-    support_access_until: Option<i64>,
-}
-
-/// A role read from the database that the code does not know is an error, never a customer.
-pub fn role(raw: &str) -> anyhow::Result<Role> {
-    Role::parse(raw).with_context(|| format!("a user has the unknown role {raw:?}"))
-}
-
-impl TryFrom<UserRaw> for User {
-    type Error = anyhow::Error;
-    fn try_from(r: UserRaw) -> anyhow::Result<User> {
-        Ok(User {
-            id: UserId::parse(&r.id).map_err(anyhow::Error::msg).context("a stored user id")?,
-            email: Email::parse(&r.email).map_err(anyhow::Error::msg).context("a stored email")?,
-            role: role(&r.role)?,
-            support_access: SupportAccessMode::parse(&r.support_access)
-                .with_context(|| format!("unknown support access setting {:?}", r.support_access))?,
-            password_hash: r.password_hash,
-            created_at: r.created_at,
-            password_changed_at: r.password_changed_at,
-            disabled_at: r.disabled_at,
-            totp_secret_sealed: r.totp_secret_sealed,
-            totp_pending_sealed: r.totp_pending_sealed,
-            totp_enabled_at: r.totp_enabled_at,
-            totp_last_step: r.totp_last_step,
-            support_access_until: r.support_access_until,
-        })
-    }
-}
-
 const USER_COLUMNS: &str = "id, email, password_hash, role, created_at, password_changed_at, disabled_at, totp_secret_sealed, totp_pending_sealed, totp_enabled_at, totp_last_step, support_access, support_access_until";
 
 /// The user whose `column` is `value` (`id` or `email`, both unique).
 async fn user_where(conn: &mut Conn, column: &str, value: &str) -> anyhow::Result<Option<User>> {
-    let raw: Option<UserRaw> = sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = $1"))
+    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = $1"))
         .bind(value)
         .fetch_optional(&mut *conn)
         .await
-        .with_context(|| format!("looking up a user by {column}"))?;
-    raw.map(User::try_from).transpose()
+        .with_context(|| format!("looking up a user by {column}"))
 }
 
 pub async fn user_by_email(conn: &mut Conn, email: &Email) -> anyhow::Result<Option<User>> {
@@ -243,30 +199,26 @@ pub struct ResolvedSupport {
 }
 
 #[derive(sqlx::FromRow)]
-struct ResolvedRaw {
-    id: String,
-    user_id: String,
+struct ResolvedRow {
+    id: SessionId,
+    user_id: UserId,
     created_at: i64,
     last_seen_at: i64,
     revoked_at: Option<i64>,
-    email: String,
-    role: String,
+    email: Email,
+    role: Role,
     disabled_at: Option<i64>,
     totp_enabled_at: Option<i64>,
-    imp_id: Option<String>,
-    imp_customer: Option<String>,
-    imp_customer_email: Option<String>,
+    imp_id: Option<ImpersonationId>,
+    imp_customer: Option<CustomerId>,
+    imp_customer_email: Option<Email>,
     imp_customer_totp: Option<i64>,
-    imp_mode: Option<String>,
+    imp_mode: Option<SupportMode>,
     imp_expires_at: Option<i64>,
 }
 
-fn parsed<T>(r: Result<T, String>, what: &str) -> anyhow::Result<T> {
-    r.map_err(anyhow::Error::msg).with_context(|| format!("a stored {what}"))
-}
-
 pub async fn resolve_session(conn: &mut Conn, id: &SessionId) -> anyhow::Result<Option<Resolved>> {
-    let raw: Option<ResolvedRaw> = sqlx::query_as(
+    let row: Option<ResolvedRow> = sqlx::query_as(
         "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.revoked_at, u.email, u.role, u.disabled_at, u.totp_enabled_at,
                 i.id AS imp_id, i.customer_id AS imp_customer, c.email AS imp_customer_email, c.totp_enabled_at AS imp_customer_totp, i.mode AS imp_mode, i.expires_at AS imp_expires_at
          FROM auth_sessions s JOIN users u ON u.id = s.user_id
@@ -278,26 +230,21 @@ pub async fn resolve_session(conn: &mut Conn, id: &SessionId) -> anyhow::Result<
     .fetch_optional(&mut *conn)
     .await
     .context("resolving a session")?;
-    let Some(r) = raw else { return Ok(None) };
+    let Some(r) = row else { return Ok(None) };
     let support = match (r.imp_id, r.imp_customer, r.imp_customer_email, r.imp_mode, r.imp_expires_at) {
-        (Some(i), Some(c), Some(e), Some(m), Some(x)) => Some(ResolvedSupport {
-            id: parsed(ImpersonationId::parse(&i), "support session id")?,
-            customer_id: parsed(CustomerId::parse(&c), "customer id")?,
-            customer_email: parsed(Email::parse(&e), "email")?,
-            customer_two_factor: r.imp_customer_totp.is_some(),
-            mode: SupportMode::parse(&m).with_context(|| format!("unknown support mode {m:?}"))?,
-            expires_at: x,
-        }),
+        (Some(id), Some(customer_id), Some(customer_email), Some(mode), Some(expires_at)) => {
+            Some(ResolvedSupport { id, customer_id, customer_email, customer_two_factor: r.imp_customer_totp.is_some(), mode, expires_at })
+        }
         _ => None,
     };
     Ok(Some(Resolved {
-        id: parsed(SessionId::parse(&r.id), "session id")?,
-        user_id: parsed(UserId::parse(&r.user_id), "user id")?,
+        id: r.id,
+        user_id: r.user_id,
         created_at: r.created_at,
         last_seen_at: r.last_seen_at,
         revoked_at: r.revoked_at,
-        email: parsed(Email::parse(&r.email), "email")?,
-        role: role(&r.role)?,
+        email: r.email,
+        role: r.role,
         disabled_at: r.disabled_at,
         two_factor: r.totp_enabled_at.is_some(),
         support,
@@ -332,7 +279,7 @@ pub async fn revoke_other_sessions(conn: &mut Conn, user: &UserId, keep: Option<
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ListedSession {
-    pub id: String,
+    pub id: SessionId,
     pub created_at: i64,
     pub last_seen_at: i64,
     pub ip: Option<String>,

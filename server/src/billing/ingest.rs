@@ -11,9 +11,10 @@
 use super::repo::{self, LineKey, NewRecord};
 use super::rule;
 use super::Billing;
-use crate::cloud::types::UsageRecord;
+use crate::cloud::types::{UsageRecord, UsageType};
 use crate::db::DbKind;
 use anyhow::Context as _;
+use app::model::billing::Month;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use std::collections::{BTreeSet, HashMap};
 
@@ -22,7 +23,6 @@ pub const WATERMARK: &str = "ingested_until";
 pub const COMPLETED: &str = "cloud_completed_until";
 
 /// CloudStack's usage type for the time a VM exists (running or stopped): what the rule bills.
-pub const ALLOCATED_VM: i64 = 2;
 
 /// Days read in one pass at most (a year and a month of downtime); a longer catch-up continues in
 /// the next pass.
@@ -126,8 +126,11 @@ impl Billing {
     }
 
     async fn ingest_day(&self, day: NaiveDate, completed: DateTime<Utc>) -> anyhow::Result<(u64, u64)> {
-        let records =
-            self.admin.list_usage_records(day, day, Some(ALLOCATED_VM)).await.with_context(|| format!("listing usage for {day}"))?;
+        let records = self
+            .admin
+            .list_usage_records(day, day, Some(UsageType::AllocatedVm))
+            .await
+            .with_context(|| format!("listing usage for {day}"))?;
         let offerings = self.catalog.offerings().await.context("listing offerings for usage")?;
         let zones = self.catalog.zones().await.context("listing zones for usage")?;
         let mut tx = self.db.begin_write().await?;
@@ -142,7 +145,7 @@ impl Billing {
         let mut touched: BTreeSet<LineKey> = BTreeSet::new();
         let (mut added, mut skipped) = (0u64, 0u64);
         for r in &records {
-            if r.usagetype != ALLOCATED_VM {
+            if UsageType::from_number(r.usagetype) != Some(UsageType::AllocatedVm) {
                 continue;
             }
             let (Some(start), Some(end), Some(vm), Some(offering)) =
@@ -171,7 +174,7 @@ impl Billing {
             let rec = NewRecord {
                 key: key(r),
                 customer: app::model::CustomerId::parse(customer).map_err(anyhow::Error::msg)?,
-                usage_type: r.usagetype,
+                usage_type: UsageType::AllocatedVm,
                 usage_id: r.usageid.clone().unwrap_or_else(|| vm.to_string()),
                 instance_id: vm.to_string(),
                 instance_name: r.name.clone().unwrap_or_default(),
@@ -188,14 +191,15 @@ impl Billing {
                 added += 1;
             }
             touched.insert(LineKey {
-                customer: customer.clone(),
-                month: start.format("%Y-%m").to_string(),
-                instance_id: rec.instance_id,
-                offering_id: rec.offering_id,
+                customer: rec.customer,
+                month: Month { year: start.year(), month: start.month() },
+                instance_id: vm.clone(),
+                offering_id: offering.clone(),
             });
         }
         for k in &touched {
-            let (from, to) = month_bounds(day_start(NaiveDate::parse_from_str(&format!("{}-01", k.month), "%Y-%m-%d")?));
+            let first = NaiveDate::from_ymd_opt(k.month.year, k.month.month, 1).context("a line's month")?;
+            let (from, to) = month_bounds(day_start(first));
             repo::recompute_line(&mut tx, k, from.timestamp_millis(), to.timestamp_millis()).await?;
         }
         // The day the cloud is still aggregating is read again; the days before it are done.

@@ -3,9 +3,11 @@
 //! and how far the cloud has aggregated).
 
 use super::rule;
+use crate::cloud::types::UsageType;
 use crate::db::{now_ms, Conn, Db, Typed};
 use anyhow::Context as _;
-use app::model::CustomerId;
+use app::model::billing::Month;
+use app::model::{CustomerId, InstanceId, OfferingId};
 use std::collections::HashMap;
 
 /// One usage record as stored.
@@ -14,7 +16,7 @@ pub struct NewRecord {
     /// A digest of what identifies the record at the source: the same record always has the same key.
     pub key: String,
     pub customer: CustomerId,
-    pub usage_type: i64,
+    pub usage_type: UsageType,
     pub usage_id: String,
     pub instance_id: String,
     pub instance_name: String,
@@ -59,11 +61,10 @@ pub async fn insert_record(conn: &mut Conn, r: &NewRecord) -> Result<bool, sqlx:
 /// Which statement line a record belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LineKey {
-    pub customer: String,
-    /// `YYYY-MM`.
-    pub month: String,
-    pub instance_id: String,
-    pub offering_id: String,
+    pub customer: CustomerId,
+    pub month: Month,
+    pub instance_id: InstanceId,
+    pub offering_id: OfferingId,
 }
 
 impl LineKey {
@@ -71,7 +72,7 @@ impl LineKey {
     pub fn line_id(&self) -> String {
         use sha2::Digest as _;
         let d = sha2::Sha256::digest(format!("{}|{}|{}|{}", self.customer, self.month, self.instance_id, self.offering_id));
-        format!("L{}-{}", self.month.replace('-', ""), hex::encode(&d[..8]))
+        format!("L{:04}{:02}-{}", self.month.year, self.month.month, hex::encode(&d[..8]))
     }
 }
 
@@ -92,12 +93,13 @@ struct GroupRow {
 pub async fn recompute_line(conn: &mut Conn, k: &LineKey, month_start: i64, month_end: i64) -> anyhow::Result<()> {
     let rows: Vec<GroupRow> = sqlx::query_as(
         "SELECT usage_id, instance_name, zone_id, zone_name, offering_name, tier, start_ms, end_ms, micro_hours FROM usage_records
-         WHERE customer_id = $1 AND instance_id = $2 AND offering_id = $3 AND usage_type = 2 AND start_ms >= $4 AND start_ms < $5
+         WHERE customer_id = $1 AND instance_id = $2 AND offering_id = $3 AND usage_type = $4 AND start_ms >= $5 AND start_ms < $6
          ORDER BY start_ms",
     )
     .bind(&k.customer)
     .bind(&k.instance_id)
     .bind(&k.offering_id)
+    .bind(UsageType::AllocatedVm)
     .bind(month_start)
     .bind(month_end)
     .fetch_all(&mut *conn)
@@ -118,7 +120,7 @@ pub async fn recompute_line(conn: &mut Conn, k: &LineKey, month_start: i64, mont
     )
     .bind(k.line_id())
     .bind(&k.customer)
-    .bind(&k.month)
+    .bind(k.month.to_string())
     .bind(&k.instance_id)
     .bind(&k.offering_id)
     .bind(&last.instance_name)
@@ -352,13 +354,14 @@ pub async fn daily(
 ) -> anyhow::Result<Vec<(String, String, i64, i64)>> {
     let mut sql = String::from(
         "SELECT instance_id, offering_id, start_ms / 86400000 AS day, CAST(SUM(micro_hours) AS BIGINT) AS micro FROM usage_records
-         WHERE customer_id = $1 AND usage_type = 2 AND start_ms >= $2 AND start_ms < $3",
+         WHERE customer_id = $1 AND usage_type = $2 AND start_ms >= $3 AND start_ms < $4",
     );
     if instance.is_some() {
-        sql.push_str(" AND instance_id = $4");
+        sql.push_str(" AND instance_id = $5");
     }
     sql.push_str(" GROUP BY instance_id, offering_id, start_ms / 86400000 ORDER BY day");
-    let mut q = sqlx::query_as::<_, (String, String, i64, i64)>(&sql).bind(customer).bind(month_start).bind(month_end);
+    let mut q =
+        sqlx::query_as::<_, (String, String, i64, i64)>(&sql).bind(customer).bind(UsageType::AllocatedVm).bind(month_start).bind(month_end);
     if let Some(i) = instance {
         q = q.bind(i);
     }

@@ -241,9 +241,9 @@ impl CloudStack {
     // ---- usage, jobs, accounts ------------------------------------------------------------------
 
     /// Admin. Both dates inclusive, `yyyy-MM-dd`.
-    pub async fn list_usage_records(&self, start: NaiveDate, end: NaiveDate, usage_type: Option<i64>) -> R<Vec<UsageRecord>> {
+    pub async fn list_usage_records(&self, start: NaiveDate, end: NaiveDate, usage_type: Option<UsageType>) -> R<Vec<UsageRecord>> {
         let mut p: Params = vec![("startdate", start.format("%Y-%m-%d").to_string()), ("enddate", end.format("%Y-%m-%d").to_string())];
-        opt(&mut p, "type", usage_type);
+        opt(&mut p, "type", usage_type.map(UsageType::number));
         self.list("listUsageRecords", "usagerecord", &p).await
     }
 

@@ -239,6 +239,32 @@ pub struct AsyncJob {
     pub created: Option<DateTime<Utc>>,
 }
 
+/// The kinds of usage record Zenith reads, by CloudStack's `usagetype` number (the cloud writes more
+/// kinds, which Zenith does not ask for). Stored as the number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, sqlx::Type)]
+#[repr(i64)]
+pub enum UsageType {
+    /// The time a VM ran.
+    RunningVm = 1,
+    /// The time a VM existed, running or stopped, per size: what Zenith bills.
+    AllocatedVm = 2,
+    /// A volume snapshot's size over time.
+    Snapshot = 9,
+}
+
+impl UsageType {
+    pub const ALL: [UsageType; 3] = [UsageType::RunningVm, UsageType::AllocatedVm, UsageType::Snapshot];
+
+    pub fn number(self) -> i64 {
+        self as i64
+    }
+
+    /// `None` for a kind Zenith does not read.
+    pub fn from_number(n: i64) -> Option<UsageType> {
+        Self::ALL.into_iter().find(|t| t.number() == n)
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct UsageRecord {
     #[serde(default)]
@@ -251,6 +277,7 @@ pub struct UsageRecord {
     pub description: String,
     #[serde(default)]
     pub usage: String,
+    /// A [`UsageType`]'s number, or another kind's.
     #[serde(default, deserialize_with = "i64_or_zero")]
     pub usagetype: i64,
     /// Hours for VM records, as text: see `billing::rule::micro_hours`.

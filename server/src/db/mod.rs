@@ -174,6 +174,17 @@ impl Db {
 /// A connection for repositories that take one (a transaction derefs to it).
 pub type Conn = sqlx::AnyConnection;
 
+/// A flag stored as a BIGINT 0 or 1 (the same on SQLite and PostgreSQL), read with
+/// `#[sqlx(try_from = "i64")]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl From<i64> for Flag {
+    fn from(v: i64) -> Flag {
+        Flag(v != 0)
+    }
+}
+
 /// Now, in UTC milliseconds since the epoch (how Zenith stores time).
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()

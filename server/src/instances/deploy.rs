@@ -8,14 +8,15 @@
 //! When nobody retries (the server died with the browser's answer), [`reconcile`] does the same
 //! from any server in the background: the customer sees exactly one instance either way.
 
-use super::{repo, InstanceError, Instances};
+use super::repo::{self, DeployState};
+use super::{InstanceError, Instances};
 use crate::cloud::commands::{DeployVm, VmQuery};
 use crate::cloud::InZone;
 use crate::db::now_ms;
 use crate::jobs::{self, NewJob};
 use anyhow::Context as _;
 use app::api::instances::DeploySpec;
-use app::model::{CustomerId, DeployAccepted, IdempotencyKey, InstanceId, JobId, JobKind, ZoneId};
+use app::model::{CustomerId, DeployAccepted, IdempotencyKey, InstanceId, JobKind, ZoneId};
 use app::ports::Writer;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
@@ -55,14 +56,10 @@ async fn claim(svc: &Instances, request: &repo::NewRequest<'_>) -> Result<Claim,
         if row.request_hash != hash {
             return Err(InstanceError::KeyReused);
         }
-        let retakeable = row.state == "unknown" || row.state == "pending" && now_ms() - row.created_at > STALE_PENDING_MS;
-        match (row.state.as_str(), row.instance_id, row.job_id) {
-            ("accepted", Some(instance_id), Some(job_id)) => {
-                return Ok(Claim::Done(DeployAccepted {
-                    instance_id: InstanceId::parse(&instance_id).map_err(anyhow::Error::msg)?,
-                    job_id: JobId::parse(&job_id).map_err(anyhow::Error::msg)?,
-                }))
-            }
+        let retakeable =
+            row.state == DeployState::Unknown || row.state == DeployState::Pending && now_ms() - row.created_at > STALE_PENDING_MS;
+        match (row.state, row.instance_id, row.job_id) {
+            (DeployState::Accepted, Some(instance_id), Some(job_id)) => return Ok(Claim::Done(DeployAccepted { instance_id, job_id })),
             // Another retry may take it first: then wait for its outcome like any concurrent repeat.
             _ if retakeable && repo::retake(&mut conn, customer, key, row.attempt).await? => {
                 return Ok(Claim::Retry { since: row.created_at });
@@ -106,11 +103,7 @@ pub async fn reconcile(svc: &Instances) -> anyhow::Result<usize> {
     drop(conn);
     let mut done = 0;
     for r in rows {
-        let (Ok(customer), Ok(key), Ok(zone)) =
-            (CustomerId::parse(&r.customer_id), IdempotencyKey::parse(&r.idempotency_key), ZoneId::parse(&r.zone_id))
-        else {
-            continue;
-        };
+        let (customer, key, zone) = (r.customer_id, r.idempotency_key, r.zone_id);
         let mut conn = svc.db.pool.acquire().await?;
         if !repo::retake(&mut conn, &customer, &key, r.attempt).await? {
             continue;

@@ -3,12 +3,36 @@
 use crate::db::{now_ms, Conn};
 use app::model::{CustomerId, IdempotencyKey, InstanceId, JobId, ZoneId};
 
+/// Where a deploy request stands (the `state` column's words; read with `#[sqlx(try_from = "String")]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeployState {
+    /// Recorded; the cloud is being (or was, by a server that died) asked.
+    Pending,
+    /// The cloud took it: the instance and its job are known.
+    Accepted,
+    /// The cloud's answer was lost: whether it made an instance is found out later.
+    Unknown,
+}
+
+impl TryFrom<String> for DeployState {
+    type Error = String;
+    fn try_from(word: String) -> Result<DeployState, String> {
+        match word.as_str() {
+            "pending" => Ok(DeployState::Pending),
+            "accepted" => Ok(DeployState::Accepted),
+            "unknown" => Ok(DeployState::Unknown),
+            _ => Err(format!("a deploy request in the unknown state {word:?}")),
+        }
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub struct RequestRow {
     pub request_hash: String,
-    pub state: String,
-    pub instance_id: Option<String>,
-    pub job_id: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub state: DeployState,
+    pub instance_id: Option<InstanceId>,
+    pub job_id: Option<JobId>,
     pub created_at: i64,
     pub attempt: i64,
 }
@@ -44,9 +68,9 @@ pub async fn insert(conn: &mut Conn, r: &NewRequest<'_>) -> Result<(), sqlx::Err
 /// it and the cloud's answer), or of unknown outcome.
 #[derive(sqlx::FromRow)]
 pub struct Unfinished {
-    pub customer_id: String,
-    pub idempotency_key: String,
-    pub zone_id: String,
+    pub customer_id: CustomerId,
+    pub idempotency_key: IdempotencyKey,
+    pub zone_id: ZoneId,
     pub name: String,
     pub created_at: i64,
     pub attempt: i64,

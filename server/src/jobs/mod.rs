@@ -160,7 +160,7 @@ impl Jobs {
             }
             let mut conn = self.db.pool.acquire().await?;
             job = repo::load(&mut conn, customer, id).await?.context("a job vanished")?;
-        } else if job.status == JobStatus::Succeeded && job.kind.carries_password() && !job.secret_delivered && p.support.is_none() {
+        } else if job.status == JobStatus::Succeeded && job.kind.carries_password() && !job.secret_delivered.0 && p.support.is_none() {
             if let Some(cj) = &job.cloud_job_id {
                 let cloud = self.tenancy.ensure(customer).await?;
                 if let Ok(j) = cloud.client.query_async_job_result(cj).await {

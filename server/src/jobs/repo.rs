@@ -4,8 +4,9 @@ use crate::db::{now_ms, Conn};
 use anyhow::Context as _;
 use app::model::{CustomerId, InstanceId, JobId, JobKind, JobStatus, ZoneId};
 
-/// A job as stored, with its closed sets parsed.
-#[derive(Debug, Clone)]
+/// A job as stored. Its ids and closed sets are the model's types (`database_word!`): an unknown
+/// word fails the read.
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Job {
     pub id: JobId,
     pub customer_id: CustomerId,
@@ -17,54 +18,11 @@ pub struct Job {
     pub progress: Option<i64>,
     pub error: Option<String>,
     pub result_state: Option<String>,
-    pub secret_delivered: bool,
+    #[sqlx(try_from = "i64")]
+    pub secret_delivered: crate::db::Flag,
     pub attempts: i64,
     pub next_poll_at: i64,
     pub created_at: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct Raw {
-    id: String,
-    customer_id: String,
-    kind: String,
-    instance_id: Option<String>,
-    zone_id: Option<String>,
-    cloud_job_id: Option<String>,
-    status: String,
-    progress: Option<i64>,
-    error: Option<String>,
-    result_state: Option<String>,
-    secret_delivered: i64,
-    attempts: i64,
-    next_poll_at: i64,
-    created_at: i64,
-}
-
-fn id<T>(r: Result<T, String>) -> anyhow::Result<T> {
-    r.map_err(anyhow::Error::msg).context("a stored job id")
-}
-
-impl TryFrom<Raw> for Job {
-    type Error = anyhow::Error;
-    fn try_from(r: Raw) -> anyhow::Result<Job> {
-        Ok(Job {
-            id: id(JobId::parse(&r.id))?,
-            customer_id: id(CustomerId::parse(&r.customer_id))?,
-            kind: JobKind::parse(&r.kind).with_context(|| format!("a job of unknown kind {:?}", r.kind))?,
-            instance_id: r.instance_id.as_deref().map(InstanceId::parse).transpose().map_err(anyhow::Error::msg)?,
-            zone_id: r.zone_id.as_deref().map(ZoneId::parse).transpose().map_err(anyhow::Error::msg)?,
-            status: JobStatus::parse(&r.status).with_context(|| format!("a job with unknown status {:?}", r.status))?,
-            cloud_job_id: r.cloud_job_id,
-            progress: r.progress,
-            error: r.error,
-            result_state: r.result_state,
-            secret_delivered: r.secret_delivered != 0,
-            attempts: r.attempts,
-            next_poll_at: r.next_poll_at,
-            created_at: r.created_at,
-        })
-    }
 }
 
 const COLUMNS: &str = "id, customer_id, kind, instance_id, zone_id, cloud_job_id, status, progress, error, result_state, secret_delivered, attempts, next_poll_at, created_at";
@@ -123,39 +81,34 @@ pub async fn insert(conn: &mut Conn, j: NewJob<'_>) -> Result<JobId, sqlx::Error
 }
 
 pub async fn load(conn: &mut Conn, customer: &CustomerId, id: &JobId) -> anyhow::Result<Option<Job>> {
-    let raw: Option<Raw> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1 AND customer_id = $2"))
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1 AND customer_id = $2"))
         .bind(id.as_str())
         .bind(customer.as_str())
         .fetch_optional(&mut *conn)
         .await
-        .context("reading a job")?;
-    raw.map(Job::try_from).transpose()
+        .context("reading a job")
 }
 
 /// The customer's jobs still running, newest first.
 pub async fn pending_for(conn: &mut Conn, customer: &CustomerId, instance: Option<&InstanceId>) -> anyhow::Result<Vec<Job>> {
-    let raws: Vec<Raw> = sqlx::query_as(&format!(
+    sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM jobs WHERE customer_id = $1 AND status = 'pending' AND ($2 = '' OR instance_id = $2) ORDER BY created_at DESC"
     ))
     .bind(customer.as_str())
     .bind(instance.map(|i| i.as_str()).unwrap_or(""))
     .fetch_all(&mut *conn)
     .await
-    .context("reading pending jobs")?;
-    raws.into_iter().map(Job::try_from).collect()
+    .context("reading pending jobs")
 }
 
 /// Pending jobs whose next poll is due, oldest due first.
 pub async fn due(conn: &mut Conn, now: i64, limit: i64) -> anyhow::Result<Vec<Job>> {
-    let raws: Vec<Raw> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM jobs WHERE status = 'pending' AND next_poll_at <= $1 ORDER BY next_poll_at LIMIT $2"
-    ))
-    .bind(now)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await
-    .context("reading due jobs")?;
-    raws.into_iter().map(Job::try_from).collect()
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM jobs WHERE status = 'pending' AND next_poll_at <= $1 ORDER BY next_poll_at LIMIT $2"))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await
+        .context("reading due jobs")
 }
 
 /// Claims a due job for one poll; false when another server claimed it first.

@@ -45,12 +45,11 @@ pub async fn insert(conn: &mut Conn, s: NewSession<'_>) -> Result<(), sqlx::Erro
 
 /// The support sessions still open on a customer's account.
 pub async fn open_for_customer(conn: &mut Conn, customer: &CustomerId) -> anyhow::Result<Vec<ImpersonationId>> {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT id FROM impersonations WHERE customer_id = $1 AND ended_at IS NULL")
-        .bind(customer.as_str())
+    sqlx::query_scalar("SELECT id FROM impersonations WHERE customer_id = $1 AND ended_at IS NULL")
+        .bind(customer)
         .fetch_all(&mut *conn)
         .await
-        .context("listing open support sessions")?;
-    rows.into_iter().map(|(id,)| ImpersonationId::parse(&id).map_err(anyhow::Error::msg)).collect()
+        .context("listing open support sessions")
 }
 
 /// One support session as stored.
@@ -177,11 +176,11 @@ pub async fn customers_by_id(conn: &mut Conn, ids: &[String]) -> anyhow::Result<
 /// What the summary shows about the account itself.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AccountFacts {
-    pub email: String,
+    pub email: Email,
     pub account: String,
     pub created_at: i64,
     pub totp_enabled_at: Option<i64>,
-    pub support_access: String,
+    pub support_access: SupportAccessMode,
     pub support_access_until: Option<i64>,
     pub last_sign_in: Option<i64>,
 }

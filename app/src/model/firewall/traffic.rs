@@ -147,6 +147,8 @@ pub enum Traffic {
 /// icmp_type?, icmp_code?}`. The page sends a [`Traffic`]; the server parses it back.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrafficInput {
+    /// The protocol's word (`tcp`, `udp`, `icmp`, `all`), parsed by the server into a [`Traffic`] with
+    /// an error naming this field (an API caller's typo is answered, not rejected as a bad body).
     pub protocol: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_port: Option<i64>,

@@ -45,6 +45,7 @@ pub struct InstanceRef {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupSummary {
     pub id: SecurityGroupId,
+    /// As the cloud holds them (`default` included, which a new group may not be called).
     pub name: String,
     pub description: String,
     pub is_default: bool,
@@ -155,7 +156,9 @@ pub struct AddRulesOutcome {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CidrFailure {
+    /// The rule's other end as the request named it: a range, or "instances in group web".
     pub cidr: String,
+    /// The cloud's reason, in the customer's words.
     pub message: String,
 }
 
@@ -165,6 +168,7 @@ pub struct CidrFailure {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleRow {
     pub direction: Direction,
+    /// The traffic in words ("SSH (TCP 22)", "Ping"), as the table shows it.
     pub label: String,
     /// (rule, range or group) of each half, IPv4 first.
     pub members: Vec<(RuleId, Peer)>,

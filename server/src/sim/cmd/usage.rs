@@ -6,14 +6,15 @@
 //! service's quoted-T format.
 
 use super::{Answer, Call};
+use crate::cloud::types::UsageType;
 use crate::cloud::wire::{format_usage_date, parse_date};
 use crate::sim::protocol::ApiError;
 use crate::sim::world::*;
 use chrono::{DateTime, Duration, DurationRound, NaiveDate, TimeZone, Utc};
 use serde_json::{json, Value};
 
-pub const RUNNING_VM: i64 = 1;
-pub const ALLOCATED_VM: i64 = 2;
+pub const RUNNING_VM: i64 = UsageType::RunningVm as i64;
+pub const ALLOCATED_VM: i64 = UsageType::AllocatedVm as i64;
 
 fn parse_bound(c: &Call, name: &str, end: bool) -> Result<DateTime<Utc>, ApiError> {
     let raw = c.required(name)?;
