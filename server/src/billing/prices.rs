@@ -49,7 +49,7 @@ pub fn parse(name: &str, text: &str, currency: Currency) -> Result<Vec<Price>, S
 }
 
 fn parse_csv(name: &str, text: &str) -> Result<(Option<String>, Vec<Price>), String> {
-    let rows = crate::csv::parse(text.trim_start_matches('\u{feff}'));
+    let rows = crate::csv::parse(text.trim_start_matches('\u{feff}')).map_err(|e| format!("{name} {e}"))?;
     let mut rows = rows.into_iter().filter(|r| !(r.len() == 1 && r[0].trim().is_empty()));
     let header: Vec<String> = rows.next().ok_or_else(|| format!("{name} is empty"))?.iter().map(|h| h.trim().to_lowercase()).collect();
     let col = |n: &str| header.iter().position(|h| h == n);
@@ -144,5 +144,10 @@ mod tests {
         assert!(e("offering,hourly_minor,monthly_cap_minor\nA,1,100\nA,2,200\n").contains("twice"));
         assert!(e("offering,hourly_minor,monthly_cap_minor,currency\nA,1,100,USD\n").contains("bills in EUR"));
         assert!(parse("p.toml", "[[price]]\noffering = 1\n", Currency::Eur).is_err());
+        assert_eq!(
+            e("offering,hourly_minor,monthly_cap_minor\n\"Agile S,2,700\nStamina S,3,1000\n"),
+            "p.csv line 2: a quoted field is never closed",
+            "a quote left open does not swallow the lines after it"
+        );
     }
 }
