@@ -4,9 +4,11 @@
 //! neither do two servers ingesting at once.
 
 use crate::helpers::*;
-use crate::support::staff_as;
+use app::model::Action;
+use app::model::InstanceId;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use serde_json::{json, Value};
+use staff_as;
 
 crate::on_both_databases!(
     a_month_of_deploys_stops_a_resize_and_a_destroy_bills_exactly_what_was_worked_out_by_hand,
@@ -42,33 +44,6 @@ fn days_in(t: DateTime<Utc>) -> i64 {
     (next.unwrap() - t.date_naive()).num_days()
 }
 
-/// An offering by name.
-async fn size(c: &Client, zone: &str, name: &str) -> Value {
-    let r = c.post("/api/catalog/offerings", json!({"zone_id": zone})).await;
-    r.body.as_array().unwrap().iter().find(|o| o["name"] == name).cloned().unwrap_or_else(|| panic!("no offering {name}: {}", r.body))
-}
-
-async fn deploy(c: &Client, zone: &str, offering: &str, name: &str) -> String {
-    let off = size(c, zone, offering).await;
-    let tpl = crate::instances::template(c, zone).await;
-    let r = c
-        .post("/api/instances/deploy", json!({"zone_id": zone, "offering_id": off["id"], "template_id": tpl, "name": name, "idempotency_key": uuid::Uuid::new_v4().to_string()}))
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    let job = crate::instances::wait_job(c, r.body["job_id"].as_str().unwrap()).await;
-    assert_eq!(job["status"], "succeeded", "{job}");
-    r.body["instance_id"].as_str().unwrap().to_string()
-}
-
-async fn act(c: &Client, id: &str, body: Value) {
-    let mut body = body;
-    body["id"] = json!(id);
-    let r = c.post("/api/instances/action", body.clone()).await;
-    assert_eq!(r.status, 200, "{body}: {}", r.body);
-    let job = crate::instances::wait_job(c, r.body["job_id"].as_str().unwrap()).await;
-    assert_eq!(job["status"], "succeeded", "{body}: {job}");
-}
-
 async fn ingest(admin: &Client) -> u64 {
     let r = admin.post("/api/admin/billing/ingest", json!({})).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -92,9 +67,9 @@ struct Month {
     days: i64,
     a: Client,
     b: Client,
-    vm1: String,
-    vm2: String,
-    vm3: String,
+    vm1: InstanceId,
+    vm2: InstanceId,
+    vm3: InstanceId,
     admin: Client,
 }
 
@@ -111,25 +86,24 @@ async fn a_month(app: &TestApp) -> Month {
     let admin = staff_as(app, "finance@example.com", app::model::Role::Admin).await;
     let a = app.customer("payer-a@example.com").await;
     let b = app.customer("payer-b@example.com").await;
-    let cat = crate::instances::catalog(&a).await;
-    let (tokyo, amsterdam, miami) =
-        (crate::instances::zone_id(&cat, "Tokyo"), crate::instances::zone_id(&cat, "Amsterdam"), crate::instances::zone_id(&cat, "Miami"));
+    let cat = catalog(&a).await;
+    let (tokyo, amsterdam, miami) = (zone_id(&cat, "Tokyo"), zone_id(&cat, "Amsterdam"), zone_id(&cat, "Miami"));
     clock(app, json!({"to": t0.to_rfc3339(), "freeze": true})).await;
-    let vm1 = deploy(&a, &tokyo, "Agile S", "web-a").await;
-    let vm3 = deploy(&b, &miami, "Agile S", "web-b").await;
+    let vm1 = deploy_sized(&a, &tokyo, &size(&a, &tokyo, "Agile S").await, "web-a").await.0;
+    let vm3 = deploy_sized(&b, &miami, &size(&b, &miami, "Agile S").await, "web-b").await.0;
     advance(app, 10, 0).await;
-    let vm2 = deploy(&a, &amsterdam, "Stamina S", "db-a").await;
+    let vm2 = deploy_sized(&a, &amsterdam, &size(&a, &amsterdam, "Stamina S").await, "db-a").await.0;
     advance(app, 38, 0).await;
-    act(&b, &vm3, json!({"action": "stop"})).await;
+    act(&b, &vm3, &Action::Stop).await;
     let m = size(&b, &miami, "Agile M").await;
-    act(&b, &vm3, json!({"action": "resize", "offering_id": m["id"]})).await;
-    act(&b, &vm3, json!({"action": "start"})).await;
+    act(&b, &vm3, &Action::Resize { offering_id: m.id.clone() }).await;
+    act(&b, &vm3, &Action::Start).await;
     advance(app, 52, 0).await;
-    act(&a, &vm1, json!({"action": "stop"})).await;
+    act(&a, &vm1, &Action::Stop).await;
     advance(app, 50, 0).await;
-    act(&a, &vm1, json!({"action": "start"})).await;
+    act(&a, &vm1, &Action::Start).await;
     advance(app, 50, 30).await;
-    act(&a, &vm1, json!({"action": "destroy"})).await;
+    act(&a, &vm1, &Action::Destroy).await;
     // Two hours into the next month: the whole month has been aggregated.
     let end = clock(app, json!({"to": (t0 + Duration::days(days) + Duration::hours(2)).to_rfc3339()})).await;
     assert_eq!(end, t0 + Duration::days(days) + Duration::hours(2));
@@ -155,7 +129,7 @@ async fn a_month_of_deploys_stops_a_resize_and_a_destroy_bills_exactly_what_was_
     assert_eq!(s.status, 200, "{}", s.body);
     let s = s.body;
     assert_eq!(s["lines"].as_array().unwrap().len(), 2, "{s}");
-    let l1 = line(&s, &m.vm1, "Agile S");
+    let l1 = line(&s, m.vm1.as_str(), "Agile S");
     assert_eq!(
         (l1["hours"].as_i64(), l1["amount"]["minor"].as_i64(), l1["cap_applied"].as_bool()),
         (Some(201), Some(402), Some(false)),
@@ -163,7 +137,7 @@ async fn a_month_of_deploys_stops_a_resize_and_a_destroy_bills_exactly_what_was_
     );
     assert_eq!((l1["unit_price"]["minor"].as_i64(), l1["monthly_cap"]["minor"].as_i64()), (Some(2), Some(700)));
     assert_eq!(l1["usage_start"], m.t0.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-    let l2 = line(&s, &m.vm2, "Stamina S");
+    let l2 = line(&s, m.vm2.as_str(), "Stamina S");
     assert_eq!(
         (l2["hours"].as_i64(), l2["amount"]["minor"].as_i64(), l2["cap_applied"].as_bool()),
         (Some(m.days * 24 - 10), Some(1000), Some(true))
@@ -179,8 +153,8 @@ async fn a_month_of_deploys_stops_a_resize_and_a_destroy_bills_exactly_what_was_
     assert_eq!(s["daily"][0]["day"], m.t0.format("%Y-%m-%d").to_string());
 
     let sb = m.b.post("/api/billing/statement", json!({"month": month})).await.body;
-    let small = line(&sb, &m.vm3, "Agile S");
-    let big = line(&sb, &m.vm3, "Agile M");
+    let small = line(&sb, m.vm3.as_str(), "Agile S");
+    let big = line(&sb, m.vm3.as_str(), "Agile M");
     assert_eq!((small["hours"].as_i64(), small["amount"]["minor"].as_i64()), (Some(48), Some(96)), "the resize splits the month");
     assert_eq!(
         (big["hours"].as_i64(), big["amount"]["minor"].as_i64(), big["cap_applied"].as_bool()),
@@ -252,7 +226,7 @@ async fn exports_are_rfc4180_the_customers_own_and_the_finance_one_for_staff(sto
     let rows = csv_rows(&text);
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r["customer_email"] == "payer-a@example.com"), "only A's lines");
-    let web = rows.iter().find(|r| r["resource_id"] == m.vm1).unwrap();
+    let web = rows.iter().find(|r| r["resource_id"] == m.vm1.as_str()).unwrap();
     let last_day = (m.t0 + Duration::days(m.days) - Duration::days(1)).format("%Y-%m-%d").to_string();
     assert_eq!(
         [
@@ -286,7 +260,7 @@ async fn exports_are_rfc4180_the_customers_own_and_the_finance_one_for_staff(sto
             last_day.as_str()
         ]
     );
-    let db = rows.iter().find(|r| r["resource_id"] == m.vm2).unwrap();
+    let db = rows.iter().find(|r| r["resource_id"] == m.vm2.as_str()).unwrap();
     assert_eq!((db["amount"].as_str(), db["cap_applied"].as_str(), db["tier"].as_str()), ("10.00", "true", "stamina"));
     // Hours, price and amount agree for every line: amount = min(hours × price, cap).
     for r in &rows {
@@ -304,7 +278,7 @@ async fn exports_are_rfc4180_the_customers_own_and_the_finance_one_for_staff(sto
     );
     assert!(!r.bytes().await.expect("the whole compressed body").is_empty());
     let (_, b_text) = get_csv(&m.b, &format!("/billing/export.csv?month={month}")).await;
-    assert!(!b_text.contains("payer-a@example.com") && !b_text.contains(&m.vm1), "another customer's lines never appear");
+    assert!(!b_text.contains("payer-a@example.com") && !b_text.contains(m.vm1.as_str()), "another customer's lines never appear");
     let (status, body) = get_csv(&m.a, &format!("/support/billing/export.csv?month={month}")).await;
     assert_eq!(status, 403, "{body}");
     let (status, body) = get_csv(&m.a, "/billing/export.csv?month=2026-13").await;
@@ -321,8 +295,9 @@ async fn exports_are_rfc4180_the_customers_own_and_the_finance_one_for_staff(sto
     assert!(emails.contains("payer-a@example.com") && emails.contains("payer-b@example.com"), "{emails:?}");
     assert_eq!(all_rows.len(), 4);
     // The formula-looking address has no usage this month; next month it has an instance.
-    let cat = crate::instances::catalog(&formula).await;
-    deploy(&formula, &crate::instances::zone_id(&cat, "Tokyo"), "Agile XS", "sums").await;
+    let cat = catalog(&formula).await;
+    let tokyo = zone_id(&cat, "Tokyo");
+    deploy_sized(&formula, &tokyo, &size(&formula, &tokyo, "Agile XS").await, "sums").await;
     advance(&app, 3, 0).await;
     ingest(&m.admin).await;
     let next = (m.t0 + Duration::days(m.days)).format("%Y-%m").to_string();

@@ -4,6 +4,7 @@
 
 use crate::helpers::*;
 use app::api::{Access, ENDPOINTS};
+use app::model::Tier;
 use app::ports::Denied;
 use serde_json::{json, Value};
 
@@ -22,16 +23,6 @@ fn every_server_function_is_in_the_endpoint_list_and_the_readme() {
         let parsed: Result<Value, _> = serde_json::from_str(e.example);
         assert!(parsed.is_ok(), "{}'s example body is not JSON", e.path);
     }
-}
-
-/// A staff member in a read-only support session on `customer_email`'s account, opened as support
-/// opens one (the app must not require staff two-factor sign-in).
-pub async fn read_only_view(app: &TestApp, customer_email: &str) -> Client {
-    let staff =
-        crate::support::staff_as(app, &format!("viewer-{}@example.com", uuid::Uuid::new_v4().simple()), app::model::Role::Support).await;
-    let customer = crate::support::customer_id(app, customer_email).await;
-    crate::support::open_view(&staff, &customer, "read_only").await;
-    staff
 }
 
 /// Everything the endpoints could change, as one comparable value.
@@ -63,14 +54,14 @@ async fn snapshot(app: &TestApp, customer: &Client) -> Value {
 async fn every_mutating_endpoint_refuses_a_read_only_support_session_and_changes_nothing(store: Store) {
     let app = TestApp::spawn_with(Options::new(store).arg("--staff-require-2fa", "false")).await;
     let customer = app.customer("watched@example.com").await;
-    let cat = crate::instances::catalog(&customer).await;
-    let (instance, _) = crate::instances::deploy(&customer, &crate::instances::zone_id(&cat, "Tokyo"), "agile", "watched").await;
+    let cat = catalog(&customer).await;
+    let (instance, _) = deploy(&customer, &zone_id(&cat, "Tokyo"), Tier::Agile, "watched").await;
     let viewer = read_only_view(&app, "watched@example.com").await;
     let me = viewer.me().await.body;
     assert_eq!(me["impersonating"]["mode"], "read_only", "{me}");
     assert_eq!(
         viewer.post("/api/instances/list", json!({})).await.body["instances"][0]["id"],
-        instance,
+        instance.as_str(),
         "the view shows the customer's panel"
     );
 

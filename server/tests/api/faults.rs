@@ -3,7 +3,7 @@
 //! themselves when the fault ends.
 
 use crate::helpers::*;
-use crate::instances::{catalog, deploy, state_of, wait_job, zone_id};
+use app::model::{InstanceState, JobStatus, Tier};
 use serde_json::{json, Value};
 use server::instances::InstanceError;
 use std::time::{Duration, Instant};
@@ -34,8 +34,8 @@ async fn a_zone_that_is_down_is_named_on_every_page_its_writes_fail_clearly_and_
     let app = TestApp::spawn_on(store).await;
     let c = app.customer("down@example.com").await;
     let cat = catalog(&c).await;
-    deploy(&c, &zone_id(&cat, "Tokyo"), "agile", "in-tokyo").await;
-    let (miami, _) = deploy(&c, &zone_id(&cat, "Miami"), "agile", "in-miami").await;
+    deploy(&c, &zone_id(&cat, "Tokyo"), Tier::Agile, "in-tokyo").await;
+    let (miami, _) = deploy(&c, &zone_id(&cat, "Miami"), Tier::Agile, "in-miami").await;
     app.set_faults(json!({"down_zones": ["Miami"]})).await;
 
     assert_eq!(names(&c).await, ["in-tokyo"]);
@@ -61,15 +61,15 @@ async fn a_zone_that_is_down_is_named_on_every_page_its_writes_fail_clearly_and_
 
     app.set_faults(json!({"down_zones": []})).await;
     assert_eq!(names(&c).await, ["in-miami", "in-tokyo"], "back by itself, no restart, nothing lost");
-    assert_eq!(state_of(&c, &miami).await, "Running");
+    assert_eq!(state_of(&c, &miami).await, InstanceState::Running);
 }
 
 async fn a_slow_zone_is_named_as_not_answering_while_the_rest_of_the_list_comes_at_the_deadline(store: Store) {
     let app = TestApp::spawn_with(Options::new(store).arg("--zone-deadline-ms", "600")).await;
     let c = app.customer("slow@example.com").await;
     let cat = catalog(&c).await;
-    deploy(&c, &zone_id(&cat, "Tokyo"), "agile", "in-tokyo").await;
-    deploy(&c, &zone_id(&cat, "Barcelona"), "agile", "in-barcelona").await;
+    deploy(&c, &zone_id(&cat, "Tokyo"), Tier::Agile, "in-tokyo").await;
+    deploy(&c, &zone_id(&cat, "Barcelona"), Tier::Agile, "in-barcelona").await;
     app.set_faults(json!({"zone_latency_ms": {"Barcelona": 3000}})).await;
 
     let started = Instant::now();
@@ -95,7 +95,7 @@ async fn calls_failing_with_a_cloudstack_error_fail_the_write_clearly_and_change
     let app = TestApp::spawn_on(store).await;
     let c = app.customer("errors@example.com").await;
     let cat = catalog(&c).await;
-    let (id, _) = deploy(&c, &zone_id(&cat, "Amsterdam"), "agile", "steady").await;
+    let (id, _) = deploy(&c, &zone_id(&cat, "Amsterdam"), Tier::Agile, "steady").await;
     app.set_faults(json!({"fail_next_calls": 1, "fail_with": {"errorcode": 530, "errortext": "Internal error executing command"}})).await;
 
     let r = c.post("/api/instances/action", json!({"id": id, "action": "stop"})).await;
@@ -103,28 +103,28 @@ async fn calls_failing_with_a_cloudstack_error_fail_the_write_clearly_and_change
     let message = r.error_message();
     assert!(message.contains("could not complete the request") && !message.contains("Internal error executing"), "{message}");
     assert!(r.headers.contains_key("x-request-id"), "the answer carries its request id, for support to find the logs");
-    assert_eq!(state_of(&c, &id).await, "Running", "nothing changed");
+    assert_eq!(state_of(&c, &id).await, InstanceState::Running, "nothing changed");
 
     // The fault is over: the same write goes through.
     let r = c.post("/api/instances/action", json!({"id": id, "action": "stop"})).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(wait_job(&c, r.body["job_id"].as_str().unwrap()).await["status"], "succeeded");
-    assert_eq!(state_of(&c, &id).await, "Stopped");
+    assert_eq!(wait_job(&c, r.body["job_id"].as_str().unwrap()).await.status, JobStatus::Succeeded);
+    assert_eq!(state_of(&c, &id).await, InstanceState::Stopped);
 }
 
 async fn a_job_the_cloud_fails_ends_failed_with_the_reason_and_the_instance_as_it_was(store: Store) {
     let app = TestApp::spawn_on(store).await;
     let c = app.customer("jobfail@example.com").await;
     let cat = catalog(&c).await;
-    let (id, _) = deploy(&c, &zone_id(&cat, "Los Angeles"), "stamina", "kept").await;
+    let (id, _) = deploy(&c, &zone_id(&cat, "Los Angeles"), Tier::Stamina, "kept").await;
     app.set_faults(json!({"fail_next_jobs": 1})).await;
 
     let r = c.post("/api/instances/action", json!({"id": id, "action": "reboot"})).await;
     assert_eq!(r.status, 200, "the cloud accepted the job: {}", r.body);
     let job = wait_job(&c, r.body["job_id"].as_str().unwrap()).await;
-    assert_eq!(job["status"], "failed", "{job}");
-    assert!(job["error"].as_str().unwrap().contains("Los Angeles"), "{job}");
-    assert_eq!(state_of(&c, &id).await, "Running");
+    assert_eq!(job.status, JobStatus::Failed, "{job:?}");
+    assert!(job.error.as_deref().unwrap().contains("Los Angeles"), "{job:?}");
+    assert_eq!(state_of(&c, &id).await, InstanceState::Running);
     let (status, html) = page(&c, &format!("/instances/{id}")).await;
     assert_eq!(status, 200);
     assert!(html.contains("kept"));
@@ -134,7 +134,7 @@ async fn a_job_that_never_finishes_stays_pending_blocks_a_second_action_and_page
     let app = TestApp::spawn_on(store).await;
     let c = app.customer("hang@example.com").await;
     let cat = catalog(&c).await;
-    let (id, _) = deploy(&c, &zone_id(&cat, "Tokyo"), "agile", "stuck").await;
+    let (id, _) = deploy(&c, &zone_id(&cat, "Tokyo"), Tier::Agile, "stuck").await;
     app.set_faults(json!({"hang_next_jobs": 1})).await;
 
     let r = c.post("/api/instances/action", json!({"id": id, "action": "stop"})).await;

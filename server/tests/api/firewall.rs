@@ -3,6 +3,7 @@
 //! instance's groups (stop, change, start).
 
 use crate::helpers::*;
+use app::model::{JobStatus, Tier};
 use serde_json::{json, Value};
 use server::firewall::FirewallError;
 
@@ -188,16 +189,16 @@ async fn keys_are_listed_with_their_sha256_fingerprint_and_generated_pairs_are_h
     let bad_name = c.post("/api/keys/generate", json!({"name": "no spaces please"})).await;
     assert_eq!((bad_name.status, bad_name.body["error"]["field"].as_str()), (400, Some("name")));
     // Deploy with the new key, then delete it.
-    let cat = crate::instances::catalog(&c).await;
-    let zone = crate::instances::zone_id(&cat, "Tokyo");
-    let off = crate::instances::offering(&c, &zone, "agile").await;
-    let tpl = crate::instances::template(&c, &zone).await;
+    let cat = catalog(&c).await;
+    let zone = zone_id(&cat, "Tokyo");
+    let off = offering(&c, &zone, Tier::Agile).await;
+    let tpl = template(&c, &zone).await;
     let r = c
-        .post("/api/instances/deploy", json!({"zone_id": zone, "offering_id": off["id"], "template_id": tpl, "name": "keyed", "ssh_key_name": "made-here", "idempotency_key": "keyed-deploy-1"}))
+        .post("/api/instances/deploy", json!({"zone_id": zone, "offering_id": off.id, "template_id": tpl, "name": "keyed", "ssh_key_name": "made-here", "idempotency_key": "keyed-deploy-1"}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let missing = c
-        .post("/api/instances/deploy", json!({"zone_id": zone, "offering_id": off["id"], "template_id": tpl, "name": "nokey", "ssh_key_name": "nope", "idempotency_key": "keyed-deploy-2"}))
+        .post("/api/instances/deploy", json!({"zone_id": zone, "offering_id": off.id, "template_id": tpl, "name": "nokey", "ssh_key_name": "nope", "idempotency_key": "keyed-deploy-2"}))
         .await;
     assert_eq!((missing.status, missing.body["error"]["field"].as_str()), (400, Some("ssh_key_name")));
     let detail = c.post("/api/instances/get", json!({"id": r.body["instance_id"]})).await.body;
@@ -215,24 +216,24 @@ async fn groups_are_created_deleted_and_an_instance_moves_between_them_by_stop_c
     let r = c.post("/api/firewall/delete", json!({"id": default})).await;
     r.assert_refused(FirewallError::DefaultGroup);
 
-    let cat = crate::instances::catalog(&c).await;
-    let zone = crate::instances::zone_id(&cat, "Miami");
-    let off = crate::instances::offering(&c, &zone, "agile").await;
-    let tpl = crate::instances::template(&c, &zone).await;
+    let cat = catalog(&c).await;
+    let zone = zone_id(&cat, "Miami");
+    let off = offering(&c, &zone, Tier::Agile).await;
+    let tpl = template(&c, &zone).await;
     let r = c
-        .post("/api/instances/deploy", json!({"zone_id": zone, "offering_id": off["id"], "template_id": tpl, "name": "mover", "security_group_ids": [web], "idempotency_key": "mover-deploy-1"}))
+        .post("/api/instances/deploy", json!({"zone_id": zone, "offering_id": off.id, "template_id": tpl, "name": "mover", "security_group_ids": [web], "idempotency_key": "mover-deploy-1"}))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let id = r.body["instance_id"].as_str().unwrap().to_string();
-    crate::instances::wait_job(&c, r.body["job_id"].as_str().unwrap()).await;
+    wait_job(&c, r.body["job_id"].as_str().unwrap()).await;
     let in_use = c.post("/api/firewall/delete", json!({"id": web})).await;
     in_use.assert_refused(FirewallError::GroupInUse { group: "web".into(), instances: "mover".into() });
 
     // Running: the panel stops it, changes the groups, starts it again.
     let r = c.post("/api/instances/set_groups", json!({"id": id, "group_ids": [default]})).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let job = crate::instances::wait_job(&c, r.body["job_id"].as_str().unwrap()).await;
-    assert_eq!(job["status"], "succeeded", "{job}");
+    let job = wait_job(&c, r.body["job_id"].as_str().unwrap()).await;
+    assert_eq!(job.status, JobStatus::Succeeded, "{job:?}");
     let detail = c.post("/api/instances/get", json!({"id": id})).await.body;
     assert_eq!(detail["state"], "Running", "started again");
     assert_eq!(
@@ -251,14 +252,14 @@ async fn a_failed_stop_leaves_the_instance_in_its_groups_and_running() {
     let app = TestApp::spawn().await;
     let c = app.customer("stuck@example.com").await;
     let web = group(&c, "web").await;
-    let cat = crate::instances::catalog(&c).await;
-    let (id, _) = crate::instances::deploy(&c, &crate::instances::zone_id(&cat, "Tokyo"), "agile", "stuck").await;
+    let cat = catalog(&c).await;
+    let (id, _) = deploy(&c, &zone_id(&cat, "Tokyo"), Tier::Agile, "stuck").await;
     app.set_faults(json!({"fail_next_jobs": 1})).await;
     let r = c.post("/api/instances/set_groups", json!({"id": id, "group_ids": [web]})).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let job = crate::instances::wait_job(&c, r.body["job_id"].as_str().unwrap()).await;
-    assert_eq!(job["status"], "failed", "{job}");
-    assert!(job["error"].as_str().unwrap().contains("nothing was changed"), "{job}");
+    let job = wait_job(&c, r.body["job_id"].as_str().unwrap()).await;
+    assert_eq!(job.status, JobStatus::Failed, "{job:?}");
+    assert!(job.error.as_deref().unwrap().contains("nothing was changed"), "{job:?}");
     let detail = c.post("/api/instances/get", json!({"id": id})).await.body;
     assert_eq!(detail["state"], "Running");
     assert_eq!(detail["security_groups"][0]["name"], "default");

@@ -6,6 +6,7 @@
 //! SQLite there is one server.
 
 use crate::helpers::*;
+use app::model::{InstanceState, Tier};
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -193,13 +194,13 @@ async fn a_support_session_stopped_on_one_server_is_gone_on_the_other() {
 }
 
 async fn deploy_on(c: &Client, name: &str, key: &str) -> crate::helpers::Resp {
-    let cat = crate::instances::catalog(c).await;
-    let zone = crate::instances::zone_id(&cat, "Tokyo");
-    let off = crate::instances::offering(c, &zone, "agile").await;
-    let tpl = crate::instances::template(c, &zone).await;
+    let cat = catalog(c).await;
+    let zone = zone_id(&cat, "Tokyo");
+    let off = offering(c, &zone, Tier::Agile).await;
+    let tpl = template(c, &zone).await;
     c.post(
         "/api/instances/deploy",
-        json!({"zone_id": zone, "offering_id": off["id"], "template_id": tpl, "name": name, "idempotency_key": key}),
+        json!({"zone_id": zone, "offering_id": off.id, "template_id": tpl, "name": name, "idempotency_key": key}),
     )
     .await
 }
@@ -232,7 +233,7 @@ async fn a_deploy_started_on_a_server_killed_with_sigkill_is_completed_by_the_ot
     let row: (i64, i64, Option<String>) =
         sqlx::query_as("SELECT attempts, next_poll_at, cloud_job_id FROM jobs WHERE id = $1").bind(&job).fetch_one(&db.pool).await.unwrap();
     assert_eq!(status, "succeeded", "{row:?} now {} the survivor's log:\n{}", chrono::Utc::now().timestamp_millis(), two.log());
-    assert_eq!(crate::instances::state_of(&b, &instance).await, "Running");
+    assert_eq!(state_of(&b, &app::model::InstanceId::parse(&instance).unwrap()).await, InstanceState::Running);
     // The customer's browser retries the same deploy against the survivor: the same instance, not a second.
     let again = deploy_on(&b, "survivor", &key).await;
     assert_eq!((again.status, again.body["instance_id"].as_str()), (200, Some(instance.as_str())), "{}", again.body);

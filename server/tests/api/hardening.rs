@@ -4,6 +4,7 @@
 //! file modes, racing deploy retries, and a binary built without cargo-leptos.
 
 use crate::helpers::*;
+use app::model::Tier;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::{IpAddr, TcpStream};
@@ -83,7 +84,7 @@ async fn a_parallel_burst_from_one_address_is_checked_at_most_thirty_times(store
 async fn a_parallel_burst_of_wrong_codes_is_checked_at_most_five_times(store: Store) {
     let app = TestApp::spawn_on(store).await;
     let c = app.customer("codes@example.com").await;
-    crate::security::enable_2fa(&c).await;
+    enable_2fa(&c).await;
     let mut pending = Vec::new();
     for _ in 0..10 {
         let p = app.client();
@@ -355,7 +356,7 @@ async fn errors_outside_the_server_functions_carry_the_envelope() {
     .await;
     assert_eq!((r.status, r.error_code()), (415, "unsupported_media_type"));
     // Downloads: a query that does not parse is the envelope too, saying what was wrong.
-    let admin = crate::support::staff_as(&app, "edges-admin@example.com", app::model::Role::Admin).await;
+    let admin = staff_as(&app, "edges-admin@example.com", app::model::Role::Admin).await;
     for (who, path) in [
         (&c, "/billing/export.csv?month=2027-02&month=2027-02"),
         (&admin, "/support/billing/export.csv?month=2027-02&month=2027-02"),
@@ -381,17 +382,17 @@ async fn errors_outside_the_server_functions_carry_the_envelope() {
 async fn what_cloudstack_writes_never_reaches_the_customer() {
     let app = TestApp::spawn().await;
     let c = app.customer("texts@example.com").await;
-    let cat = crate::instances::catalog(&c).await;
-    let zone = crate::instances::zone_id(&cat, "Miami");
-    let off = crate::instances::offering(&c, &zone, "agile").await;
-    let tpl = crate::instances::template(&c, &zone).await;
+    let cat = catalog(&c).await;
+    let zone = zone_id(&cat, "Miami");
+    let off = offering(&c, &zone, Tier::Agile).await;
+    let tpl = template(&c, &zone).await;
     c.post("/api/instances/list", json!({})).await;
     app.set_faults(json!({"fail_next_calls": 1, "fail_with": {"errorcode": 431, "errortext": "account zenith-4f1c in domain 8a11-22 refused input <script>"}}))
         .await;
     let r = c
         .post(
             "/api/instances/deploy",
-            json!({"zone_id": zone, "offering_id": off["id"], "template_id": tpl, "name": "echo", "idempotency_key": "echo-test-0001"}),
+            json!({"zone_id": zone, "offering_id": off.id, "template_id": tpl, "name": "echo", "idempotency_key": "echo-test-0001"}),
         )
         .await;
     assert_eq!(r.status, 400, "{}", r.body);
@@ -423,13 +424,12 @@ async fn the_data_directory_and_its_files_are_private() {
 async fn two_retries_of_a_deploy_whose_outcome_was_unknown_make_one_instance(store: Store) {
     let app = TestApp::spawn_on(store).await;
     let c = app.customer("retry@example.com").await;
-    let cat = crate::instances::catalog(&c).await;
-    let zone = crate::instances::zone_id(&cat, "Barcelona");
-    let off = crate::instances::offering(&c, &zone, "agile").await;
-    let tpl = crate::instances::template(&c, &zone).await;
+    let cat = catalog(&c).await;
+    let zone = zone_id(&cat, "Barcelona");
+    let off = offering(&c, &zone, Tier::Agile).await;
+    let tpl = template(&c, &zone).await;
     c.post("/api/instances/list", json!({})).await;
-    let body =
-        json!({"zone_id": zone, "offering_id": off["id"], "template_id": tpl, "name": "twice", "idempotency_key": "unknown-outcome-1"});
+    let body = json!({"zone_id": zone, "offering_id": off.id, "template_id": tpl, "name": "twice", "idempotency_key": "unknown-outcome-1"});
     // The deploy call itself fails the way a lost answer does: its outcome is unknown.
     app.set_faults(json!({"fail_next_calls": 1})).await;
     let first = c.post("/api/instances/deploy", body.clone()).await;
@@ -457,7 +457,7 @@ async fn security_changes_ask_for_the_password_and_a_pending_sign_in_ends_with_a
     assert_eq!((r.status, r.body["revoked"].as_u64()), (200, Some(1)), "{}", r.body);
     assert_eq!(other.me().await.status, 401);
 
-    let (secret, _) = crate::security::enable_2fa(&c).await;
+    let (secret, _) = enable_2fa(&c).await;
     let pending = app.client();
     assert_eq!(pending.login("stepup@example.com", PASSWORD).await.body["two_factor_required"], true);
     let r =

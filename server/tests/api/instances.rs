@@ -2,7 +2,8 @@
 //! double submits, a zone down, and a second customer who can touch nothing of the first.
 
 use crate::helpers::*;
-use serde_json::{json, Value};
+use app::model::{Action, InstanceState, JobStatus, Offering, OfferingId, TemplateId, Tier};
+use serde_json::json;
 use server::instances::InstanceError;
 use std::time::Duration;
 
@@ -18,74 +19,13 @@ crate::on_both_databases!(
     a_deploy_whose_server_died_before_the_cloud_made_anything_frees_its_key,
 );
 
-pub struct Catalog {
-    pub zones: Vec<Value>,
-}
-
-pub async fn catalog(c: &Client) -> Catalog {
-    let r = c.post("/api/catalog/zones", json!({})).await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    Catalog { zones: r.body.as_array().unwrap().clone() }
-}
-
-pub fn zone_id(cat: &Catalog, name: &str) -> String {
-    cat.zones.iter().find(|z| z["name"] == name).unwrap()["id"].as_str().unwrap().to_string()
-}
-
-pub async fn offering(c: &Client, zone: &str, tier: &str) -> Value {
-    let r = c.post("/api/catalog/offerings", json!({"zone_id": zone})).await;
-    r.body.as_array().unwrap().iter().find(|o| o["tier"] == tier).cloned().expect("an offering of this tier")
-}
-
-pub async fn template(c: &Client, zone: &str) -> String {
-    let r = c.post("/api/catalog/templates", json!({"zone_id": zone})).await;
-    r.body[0]["id"].as_str().unwrap().to_string()
-}
-
-pub async fn wait_job(c: &Client, job: &str) -> Value {
-    for _ in 0..200 {
-        let r = c.post("/api/jobs/get", json!({"id": job})).await;
-        assert_eq!(r.status, 200, "{}", r.body);
-        if r.body["status"] != "pending" {
-            return r.body;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("job {job} never finished");
-}
-
-/// Deploys and waits; returns (instance id, finished job).
-pub async fn deploy(c: &Client, zone: &str, tier: &str, name: &str) -> (String, Value) {
-    let off = offering(c, zone, tier).await;
-    let tpl = template(c, zone).await;
-    let r = c
-        .post("/api/instances/deploy", json!({"zone_id": zone, "offering_id": off["id"], "template_id": tpl, "name": name, "idempotency_key": uuid::Uuid::new_v4().to_string()}))
-        .await;
-    assert_eq!(r.status, 200, "deploy {name}: {}", r.body);
-    let job = wait_job(c, r.body["job_id"].as_str().unwrap()).await;
-    assert_eq!(job["status"], "succeeded", "{job}");
-    (r.body["instance_id"].as_str().unwrap().to_string(), job)
-}
-
-async fn act(c: &Client, id: &str, action: Value) -> Value {
-    let mut body = action;
-    body["id"] = json!(id);
-    let r = c.post("/api/instances/action", body.clone()).await;
-    assert_eq!(r.status, 200, "{body} → {}", r.body);
-    wait_job(c, r.body["job_id"].as_str().unwrap()).await
-}
-
-pub async fn state_of(c: &Client, id: &str) -> String {
-    c.post("/api/instances/get", json!({"id": id})).await.body["state"].as_str().unwrap_or("").to_string()
-}
-
 async fn an_instance_deploys_in_every_zone_and_family_with_ipv4_and_ipv6(store: Store) {
     let app = TestApp::spawn_on(store).await;
     let c = app.customer("everywhere@example.com").await;
     let cat = catalog(&c).await;
-    assert_eq!(cat.zones.len(), 5);
-    for z in &cat.zones {
-        let zid = z["id"].as_str().unwrap();
+    assert_eq!(cat.len(), 5);
+    for z in &cat {
+        let zid = &z.id;
         let offs = c.post("/api/catalog/offerings", json!({"zone_id": zid})).await.body;
         let tiers: std::collections::HashSet<&str> = offs.as_array().unwrap().iter().map(|o| o["tier"].as_str().unwrap()).collect();
         assert_eq!(tiers, ["agile", "stamina"].into());
@@ -94,8 +34,8 @@ async fn an_instance_deploys_in_every_zone_and_family_with_ipv4_and_ipv6(store: 
             .unwrap()
             .iter()
             .all(|o| o["price_hourly"]["minor"].as_i64().is_some() && o["price_monthly"]["currency"] == "EUR"));
-        for tier in ["agile", "stamina"] {
-            let name = format!("{tier}-{}", z["name"].as_str().unwrap().to_lowercase().replace(' ', ""));
+        for tier in [Tier::Agile, Tier::Stamina] {
+            let name = format!("{}-{}", tier.slug(), z.name.to_lowercase().replace(' ', ""));
             deploy(&c, zid, tier, &name).await;
         }
     }
@@ -118,18 +58,21 @@ async fn every_action_ends_in_its_state_and_the_password_is_shown_once(store: St
     let c = app.customer("actions@example.com").await;
     let cat = catalog(&c).await;
     let ams = zone_id(&cat, "Amsterdam");
-    let (id, deployed) = deploy(&c, &ams, "agile", "worker").await;
-    assert!(deployed["result"]["password"].as_str().is_some_and(|p| p.len() >= 8), "the generated password comes with the deploy");
-    let again = c.post("/api/jobs/get", json!({"id": deployed["id"]})).await.body;
+    let (id, deployed) = deploy(&c, &ams, Tier::Agile, "worker").await;
+    assert!(
+        deployed.result.as_ref().and_then(|r| r.password.as_deref()).is_some_and(|p| p.len() >= 8),
+        "the generated password comes with the deploy"
+    );
+    let again = c.post("/api/jobs/get", json!({"id": deployed.id})).await.body;
     assert!(again["result"]["password"].is_null(), "…and only once");
 
     let r = c.post("/api/instances/action", json!({"id": id, "action": "reset_password"})).await;
     r.assert_refused(InstanceError::StopToResetPassword);
 
-    act(&c, &id, json!({"action": "stop"})).await;
-    assert_eq!(state_of(&c, &id).await, "Stopped");
-    let reset = act(&c, &id, json!({"action": "reset_password"})).await;
-    assert!(reset["result"]["password"].is_string());
+    act(&c, &id, &Action::Stop).await;
+    assert_eq!(state_of(&c, &id).await, InstanceState::Stopped);
+    let reset = act(&c, &id, &Action::ResetPassword).await;
+    assert!(reset.result.as_ref().is_some_and(|r| r.password.is_some()));
 
     let bigger = c
         .post("/api/catalog/offerings", json!({"zone_id": ams}))
@@ -140,23 +83,24 @@ async fn every_action_ends_in_its_state_and_the_password_is_shown_once(store: St
         .iter()
         .filter(|o| o["tier"] == "agile")
         .nth(2)
-        .cloned()
+        .map(|o| OfferingId::parse(o["id"].as_str().unwrap()).unwrap())
         .unwrap();
-    act(&c, &id, json!({"action": "resize", "offering_id": bigger["id"]})).await;
-    assert_eq!(c.post("/api/instances/get", json!({"id": id})).await.body["offering_id"], bigger["id"]);
-    let stamina = offering(&c, &ams, "stamina").await;
-    let r = c.post("/api/instances/action", json!({"id": id, "action": "resize", "offering_id": stamina["id"]})).await;
+    act(&c, &id, &Action::Resize { offering_id: bigger.clone() }).await;
+    assert_eq!(c.post("/api/instances/get", json!({"id": id})).await.body["offering_id"], bigger.as_str());
+    let stamina = offering(&c, &ams, Tier::Stamina).await;
+    let r = c.post("/api/instances/action", json!({"id": id, "action": "resize", "offering_id": stamina.id})).await;
     assert_eq!((r.status, r.body["error"]["field"].as_str()), (400, Some("offering_id")), "Agile to Stamina is not a resize");
 
-    act(&c, &id, json!({"action": "start"})).await;
-    assert_eq!(state_of(&c, &id).await, "Running");
-    act(&c, &id, json!({"action": "reboot"})).await;
-    assert_eq!(state_of(&c, &id).await, "Running");
+    act(&c, &id, &Action::Start).await;
+    assert_eq!(state_of(&c, &id).await, InstanceState::Running);
+    act(&c, &id, &Action::Reboot).await;
+    assert_eq!(state_of(&c, &id).await, InstanceState::Running);
     let other_template = c.post("/api/catalog/templates", json!({"zone_id": ams})).await.body[1]["id"].clone();
-    act(&c, &id, json!({"action": "reinstall", "template_id": other_template})).await;
+    let template_id = TemplateId::parse(other_template.as_str().unwrap()).unwrap();
+    act(&c, &id, &Action::Reinstall { template_id }).await;
     assert_eq!(c.post("/api/instances/get", json!({"id": id})).await.body["template_id"], other_template);
-    act(&c, &id, json!({"action": "force_stop"})).await;
-    assert_eq!(state_of(&c, &id).await, "Stopped");
+    act(&c, &id, &Action::ForceStop).await;
+    assert_eq!(state_of(&c, &id).await, InstanceState::Stopped);
 
     let detail = c.post("/api/instances/get", json!({"id": id})).await.body;
     let actions: Vec<&str> = detail["activity"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
@@ -166,7 +110,7 @@ async fn every_action_ends_in_its_state_and_the_password_is_shown_once(store: St
 
     let r = c.post("/api/instances/action", json!({"id": id, "action": "explode"})).await;
     assert_eq!((r.status, r.body["error"]["field"].as_str()), (400, Some("action")));
-    act(&c, &id, json!({"action": "destroy"})).await;
+    act(&c, &id, &Action::Destroy).await;
     assert_eq!(c.post("/api/instances/get", json!({"id": id})).await.status, 404);
     assert_eq!(c.post("/api/instances/list", json!({})).await.body["instances"], json!([]));
 }
@@ -175,8 +119,8 @@ async fn the_list_survives_a_zone_that_is_down_and_names_it(store: Store) {
     let app = TestApp::spawn_on(store).await;
     let c = app.customer("partial@example.com").await;
     let cat = catalog(&c).await;
-    deploy(&c, &zone_id(&cat, "Tokyo"), "agile", "in-tokyo").await;
-    deploy(&c, &zone_id(&cat, "Amsterdam"), "stamina", "in-amsterdam").await;
+    deploy(&c, &zone_id(&cat, "Tokyo"), Tier::Agile, "in-tokyo").await;
+    deploy(&c, &zone_id(&cat, "Amsterdam"), Tier::Stamina, "in-amsterdam").await;
     app.set_faults(json!({"down_zones": ["Tokyo"]})).await;
     let r = c.post("/api/instances/list", json!({})).await;
     assert_eq!(r.status, 200);
@@ -193,8 +137,8 @@ async fn submitting_the_same_deploy_twice_makes_one_instance(store: Store) {
     let c = app.customer("twice@example.com").await;
     let cat = catalog(&c).await;
     let zone = zone_id(&cat, "Miami");
-    let off = offering(&c, &zone, "agile").await;
-    let body = json!({"zone_id": zone, "offering_id": off["id"], "template_id": template(&c, &zone).await, "name": "once", "idempotency_key": "double-click-1234"});
+    let off = offering(&c, &zone, Tier::Agile).await;
+    let body = json!({"zone_id": zone, "offering_id": off.id, "template_id": template(&c, &zone).await, "name": "once", "idempotency_key": "double-click-1234"});
     let (a, b) = tokio::join!(c.post("/api/instances/deploy", body.clone()), c.post("/api/instances/deploy", body.clone()));
     assert_eq!((a.status, b.status), (200, 200), "{} / {}", a.body, b.body);
     assert_eq!(a.body, b.body, "both answers name the same instance and job");
@@ -214,10 +158,9 @@ async fn bad_deploy_input_gets_specific_400s(store: Store) {
     let c = app.customer("inputs@example.com").await;
     let cat = catalog(&c).await;
     let zone = zone_id(&cat, "Barcelona");
-    let off = offering(&c, &zone, "agile").await;
+    let off = offering(&c, &zone, Tier::Agile).await;
     let tpl = template(&c, &zone).await;
-    let base =
-        json!({"zone_id": zone, "offering_id": off["id"], "template_id": tpl, "name": "ok-name", "idempotency_key": "inputs-12345678"});
+    let base = json!({"zone_id": zone, "offering_id": off.id, "template_id": tpl, "name": "ok-name", "idempotency_key": "inputs-12345678"});
     for (patch, field) in [
         (json!({"name": "bad_name!"}), "name"),
         (json!({"name": "9lives"}), "name"),
@@ -243,7 +186,7 @@ async fn a_second_customer_gets_404_for_every_id_of_the_first_and_changes_nothin
     let owner = app.customer("owner@example.com").await;
     let cat = catalog(&owner).await;
     let zone = zone_id(&cat, "Los Angeles");
-    let (id, job) = deploy(&owner, &zone, "stamina", "precious").await;
+    let (id, job) = deploy(&owner, &zone, Tier::Stamina, "precious").await;
     let intruder = app.customer("intruder@example.com").await;
     let unknown = intruder.post("/api/instances/get", json!({"id": uuid::Uuid::new_v4().to_string()})).await;
     assert_eq!(unknown.status, 404);
@@ -258,16 +201,16 @@ async fn a_second_customer_gets_404_for_every_id_of_the_first_and_changes_nothin
         let r = intruder.post("/api/instances/action", json!({"id": id, "action": action, extra: "whatever"})).await;
         assert_eq!(r.status, 404, "{action}: {}", r.body);
     }
-    let r = intruder.post("/api/jobs/get", json!({"id": job["id"]})).await;
+    let r = intruder.post("/api/jobs/get", json!({"id": job.id})).await;
     assert_eq!((r.status, &r.body), (404, &unknown.body));
     let default_group = owner.post("/api/instances/get", json!({"id": id})).await.body["security_groups"][0]["id"].clone();
-    let off = offering(&intruder, &zone, "agile").await;
+    let off = offering(&intruder, &zone, Tier::Agile).await;
     let r = intruder
-        .post("/api/instances/deploy", json!({"zone_id": zone, "offering_id": off["id"], "template_id": template(&intruder, &zone).await, "name": "sneaky", "security_group_ids": [default_group], "idempotency_key": "sneaky-12345678"}))
+        .post("/api/instances/deploy", json!({"zone_id": zone, "offering_id": off.id, "template_id": template(&intruder, &zone).await, "name": "sneaky", "security_group_ids": [default_group], "idempotency_key": "sneaky-12345678"}))
         .await;
     assert_eq!(r.status, 404, "another customer's security group: {}", r.body);
     assert_eq!(intruder.post("/api/instances/list", json!({})).await.body["instances"], json!([]));
-    assert_eq!(state_of(&owner, &id).await, "Running", "the owner's instance is untouched");
+    assert_eq!(state_of(&owner, &id).await, InstanceState::Running, "the owner's instance is untouched");
     assert_eq!(owner.post("/api/instances/get", json!({"id": id})).await.body["activity"].as_array().unwrap().len(), 1);
 }
 
@@ -276,9 +219,9 @@ async fn jobs_nobody_watches_are_followed_to_the_end(store: Store) {
     let c = app.customer("unwatched@example.com").await;
     let cat = catalog(&c).await;
     let zone = zone_id(&cat, "Tokyo");
-    let off = offering(&c, &zone, "agile").await;
+    let off = offering(&c, &zone, Tier::Agile).await;
     let r = c
-        .post("/api/instances/deploy", json!({"zone_id": zone, "offering_id": off["id"], "template_id": template(&c, &zone).await, "name": "alone", "idempotency_key": "unwatched-1234"}))
+        .post("/api/instances/deploy", json!({"zone_id": zone, "offering_id": off.id, "template_id": template(&c, &zone).await, "name": "alone", "idempotency_key": "unwatched-1234"}))
         .await;
     let job = r.body["job_id"].as_str().unwrap().to_string();
     let mut status = String::new();
@@ -301,12 +244,12 @@ async fn the_server_renders_the_first_page_of_a_large_account_only() {
     let c = app.customer("large@example.com").await;
     let cat = catalog(&c).await;
     let zones = ["Amsterdam", "Barcelona", "Miami", "Tokyo", "Los Angeles"].map(|z| zone_id(&cat, z));
-    let off: Vec<Value> = futures::future::join_all(zones.iter().map(|z| offering(&c, z, "agile"))).await;
-    let tpl: Vec<String> = futures::future::join_all(zones.iter().map(|z| template(&c, z))).await;
+    let off: Vec<Offering> = futures::future::join_all(zones.iter().map(|z| offering(&c, z, Tier::Agile))).await;
+    let tpl: Vec<TemplateId> = futures::future::join_all(zones.iter().map(|z| template(&c, z))).await;
     for i in 0..55 {
         let z = i % zones.len();
         let r = c
-            .post("/api/instances/deploy", json!({"zone_id": zones[z], "offering_id": off[z]["id"], "template_id": tpl[z], "name": format!("vm-{i:02}"), "idempotency_key": uuid::Uuid::new_v4().to_string()}))
+            .post("/api/instances/deploy", json!({"zone_id": zones[z], "offering_id": off[z].id, "template_id": tpl[z], "name": format!("vm-{i:02}"), "idempotency_key": uuid::Uuid::new_v4().to_string()}))
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
     }
@@ -325,7 +268,7 @@ async fn the_instances_page_renders_on_the_server_with_the_list() {
     let app = TestApp::spawn().await;
     let c = app.customer("ssr@example.com").await;
     let cat = catalog(&c).await;
-    deploy(&c, &zone_id(&cat, "Amsterdam"), "agile", "rendered").await;
+    deploy(&c, &zone_id(&cat, "Amsterdam"), Tier::Agile, "rendered").await;
     let page = c.get("/").await;
     assert_eq!(page.status, 200);
     let html = page.body.as_str().unwrap();
@@ -427,9 +370,10 @@ async fn a_deploy_whose_server_died_before_recording_the_answer_is_adopted_by_an
     let c = app.customer("orphan@example.com").await;
     let cat = catalog(&c).await;
     let zone = zone_id(&cat, "Barcelona");
-    let off = offering(&c, &zone, "agile").await;
+    let off = offering(&c, &zone, Tier::Agile).await;
     let key = uuid::Uuid::new_v4().to_string();
-    let body = json!({"zone_id": zone, "offering_id": off["id"], "template_id": template(&c, &zone).await, "name": "orphan", "idempotency_key": key});
+    let body =
+        json!({"zone_id": zone, "offering_id": off.id, "template_id": template(&c, &zone).await, "name": "orphan", "idempotency_key": key});
     let r = c.post("/api/instances/deploy", body.clone()).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let (instance, job) = (r.body["instance_id"].as_str().unwrap().to_string(), r.body["job_id"].as_str().unwrap().to_string());
@@ -439,7 +383,7 @@ async fn a_deploy_whose_server_died_before_recording_the_answer_is_adopted_by_an
     let (state, adopted, new_job) = reconciled(&app, &key).await.expect("the request is still there");
     assert_eq!((state.as_str(), adopted.as_deref()), ("accepted", Some(instance.as_str())), "the cloud's instance is adopted");
     let job = wait_job(&c, new_job.as_deref().unwrap()).await;
-    assert_eq!(job["status"], "succeeded", "{job}");
+    assert_eq!(job.status, JobStatus::Succeeded, "{job:?}");
     // The browser that never got its answer retries: the same instance, not a second one.
     let retry = c.post("/api/instances/deploy", body).await;
     assert_eq!(retry.body["instance_id"], instance, "{}", retry.body);
@@ -452,8 +396,8 @@ async fn a_deploy_whose_server_died_before_the_cloud_made_anything_frees_its_key
     let c = app.customer("ghost@example.com").await;
     let cat = catalog(&c).await;
     let zone = zone_id(&cat, "Miami");
-    let off = offering(&c, &zone, "agile").await;
-    let body = json!({"zone_id": zone, "offering_id": off["id"], "template_id": template(&c, &zone).await, "name": "ghost", "idempotency_key": "ghost-key-0001"});
+    let off = offering(&c, &zone, Tier::Agile).await;
+    let body = json!({"zone_id": zone, "offering_id": off.id, "template_id": template(&c, &zone).await, "name": "ghost", "idempotency_key": "ghost-key-0001"});
     // The request was recorded, then its server died before the cloud was called.
     let (customer,): (String,) =
         sqlx::query_as("SELECT id FROM users WHERE email = 'ghost@example.com'").fetch_one(&app.db.pool).await.unwrap();
@@ -469,5 +413,5 @@ async fn a_deploy_whose_server_died_before_the_cloud_made_anything_frees_its_key
     assert!(c.post("/api/instances/list", json!({})).await.body["instances"].as_array().unwrap().is_empty());
     let r = c.post("/api/instances/deploy", body).await;
     assert_eq!(r.status, 200, "the retry deploys: {}", r.body);
-    assert_eq!(wait_job(&c, r.body["job_id"].as_str().unwrap()).await["status"], "succeeded");
+    assert_eq!(wait_job(&c, r.body["job_id"].as_str().unwrap()).await.status, JobStatus::Succeeded);
 }

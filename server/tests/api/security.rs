@@ -1,9 +1,9 @@
 //! Account security: two-factor sign-in, throttling, sessions, CSRF, headers, and secrets in logs.
 
 use crate::helpers::*;
+use app::model::Tier;
 use app::ports::Denied;
 use serde_json::{json, Value};
-use server::auth::totp;
 
 crate::on_both_databases!(
     sign_in_asks_for_a_code_and_a_used_code_is_refused,
@@ -14,12 +14,7 @@ crate::on_both_databases!(
     every_route_that_serves_staff_refuses_staff_without_two_factor,
 );
 
-fn code_at(secret: &str, offset_steps: i64) -> String {
-    totp::code(secret, totp::step_at(chrono::Utc::now().timestamp()) + offset_steps).unwrap()
-}
-
-/// Turns 2FA on; returns (secret, recovery codes). The code used to confirm is the current step's.
-pub async fn enable_2fa(c: &Client) -> (String, Vec<String>) {
+async fn enable_2fa(c: &Client) -> (String, Vec<String>) {
     let begin = c.post("/api/account/2fa/begin", json!({"password": PASSWORD})).await;
     assert_eq!(begin.status, 200, "{}", begin.body);
     let secret = begin.body["secret"].as_str().unwrap().to_string();
@@ -202,8 +197,8 @@ async fn no_password_key_or_session_id_ever_reaches_the_logs() {
     let c = app.client();
     let r = c.signup("logs@example.com", "saffron meadow 4412 glacier tundra").await;
     let cookie = r.set_cookies().into_iter().next().unwrap().split(';').next().unwrap().split('=').nth(1).unwrap().to_string();
-    let cat = crate::instances::catalog(&c).await;
-    crate::instances::deploy(&c, &crate::instances::zone_id(&cat, "Tokyo"), "agile", "logged").await;
+    let cat = catalog(&c).await;
+    deploy(&c, &zone_id(&cat, "Tokyo"), Tier::Agile, "logged").await;
     for _ in 0..3 {
         app.client().login("logs@example.com", wrong).await;
     }
@@ -234,14 +229,8 @@ async fn no_password_key_or_session_id_ever_reaches_the_logs() {
     }
 }
 
-pub async fn staff(app: &TestApp, email: &str) -> Client {
-    let hasher = server::auth::password::Hasher::new(1, 1);
-    let e = app::model::Email::parse(email).unwrap();
-    let pw = app::model::NewPassword::parse(PASSWORD).unwrap();
-    server::auth::AuthService::upsert_staff(&app.db, &hasher, &e, app::model::Role::Support, &pw).await.unwrap();
-    let c = app.client();
-    assert_eq!(c.login(email, PASSWORD).await.status, 200);
-    c
+async fn staff(app: &TestApp, email: &str) -> Client {
+    staff_as(app, email, app::model::Role::Support).await
 }
 
 #[tokio::test]
@@ -264,20 +253,20 @@ async fn every_route_that_serves_staff_refuses_staff_without_two_factor(store: S
     let app = TestApp::spawn_on(store).await;
     let victim = app.customer("billed-victim@example.com").await;
     assert_eq!(victim.me().await.status, 200);
-    let customer = crate::support::customer_id(&app, "billed-victim@example.com").await;
+    let customer = customer_id(&app, "billed-victim@example.com").await;
     let staff_only = |a: Access| matches!(a, Access::Staff | Access::Admin);
     let pages: Vec<String> = leptos_axum::generate_route_list(app::App)
         .iter()
         .map(|r| r.path().to_string())
         .filter(|p| p.starts_with("/support"))
-        .map(|p| p.replace(":id", &customer))
+        .map(|p| p.replace(":id", customer.as_str()))
         .collect();
     assert!(pages.len() >= 3, "the support pages: {pages:?}");
     for role in [app::model::Role::Support, app::model::Role::Admin] {
-        let who = crate::support::staff_as(&app, &format!("no-2fa-{}@example.com", role.as_str()), role).await;
+        let who = staff_as(&app, &format!("no-2fa-{}@example.com", role.as_str()), role).await;
         let mut checked = 0;
         for e in ENDPOINTS.iter().filter(|e| staff_only(e.access)) {
-            let body: Value = serde_json::from_str(&e.example.replace("c-1", &customer)).unwrap();
+            let body: Value = serde_json::from_str(&e.example.replace("c-1", customer.as_str())).unwrap();
             let r = who.post(e.path, body).await;
             assert_eq!((r.status, r.error_code()), (403, "forbidden"), "{role:?} {}: {}", e.path, r.body);
             r.assert_refused(Denied::StaffWithoutTwoFactor);

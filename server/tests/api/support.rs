@@ -4,6 +4,8 @@
 
 use crate::helpers::*;
 use app::api::{Access, ENDPOINTS};
+use app::model::{CustomerId, InstanceId};
+use app::model::{InstanceState, JobStatus, Tier};
 use app::ports::Denied;
 use serde_json::{json, Value};
 use server::support::SupportError;
@@ -24,41 +26,15 @@ crate::on_both_databases!(
     the_audit_log_refuses_update_and_delete,
 );
 
-/// A staff member with `role`, signed in (two-factor sign-in is not required in these tests).
-pub async fn staff_as(app: &TestApp, email: &str, role: app::model::Role) -> Client {
-    let hasher = server::auth::password::Hasher::new(1, 1);
-    let e = app::model::Email::parse(email).unwrap();
-    let pw = app::model::NewPassword::parse(PASSWORD).unwrap();
-    server::auth::AuthService::upsert_staff(&app.db, &hasher, &e, role, &pw).await.unwrap();
-    let c = app.client();
-    assert_eq!(c.login(email, PASSWORD).await.status, 200);
-    c
-}
-
 async fn app_without_staff_2fa(store: Store) -> TestApp {
     TestApp::spawn_with(Options::new(store).arg("--staff-require-2fa", "false")).await
 }
 
-pub async fn customer_id(app: &TestApp, email: &str) -> String {
-    let (id,): (String,) = sqlx::query_as("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(&app.db.pool).await.unwrap();
-    id
-}
-
-fn start_body(customer: &str, mode: &str) -> Value {
-    json!({"customer_id": customer, "reason": "customer reports a slow disk", "ticket": "T-42", "mode": mode, "password": PASSWORD})
-}
-
-pub async fn open_view(staff: &Client, customer: &str, mode: &str) -> Value {
-    let r = staff.post("/api/support/impersonate/start", start_body(customer, mode)).await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    r.body
-}
-
 /// A customer with one running instance in Tokyo: (client, customer id, instance id).
-async fn customer_with_instance(app: &TestApp, email: &str, name: &str) -> (Client, String, String) {
+async fn customer_with_instance(app: &TestApp, email: &str, name: &str) -> (Client, CustomerId, InstanceId) {
     let c = app.customer(email).await;
-    let cat = crate::instances::catalog(&c).await;
-    let (instance, _) = crate::instances::deploy(&c, &crate::instances::zone_id(&cat, "Tokyo"), "agile", name).await;
+    let cat = catalog(&c).await;
+    let (instance, _) = deploy(&c, &zone_id(&cat, "Tokyo"), Tier::Agile, name).await;
     (c, customer_id(app, email).await, instance)
 }
 
@@ -74,7 +50,7 @@ async fn staff_find_a_customer_by_email_account_instance_name_id_and_any_notatio
     let detail = c.post("/api/instances/get", json!({"id": instance})).await.body;
     let (v4, v6) = (detail["ipv4"].as_str().unwrap().to_string(), detail["ipv6"].as_str().unwrap().to_string());
     let v6_expanded = v6.parse::<std::net::Ipv6Addr>().unwrap().segments().iter().map(|s| format!("{s:04X}")).collect::<Vec<_>>().join(":");
-    let account = server::tenancy::account_name(&app::model::CustomerId::parse(&id).unwrap());
+    let account = server::tenancy::account_name(&id);
     let bracketed = format!("[{}]", v6.to_uppercase());
     for (query, why) in [
         ("FINDME@", "email"),
@@ -140,7 +116,7 @@ async fn a_read_only_session_shows_the_customers_panel_and_a_write_is_refused_wi
     r.assert_refused(Denied::ReadOnly);
     let r = helper.post("/api/firewall/create", json!({"name": "sneaky", "description": ""})).await;
     assert_eq!(r.status, 403);
-    assert_eq!(crate::instances::state_of(&c, &instance).await, "Running", "nothing happened to the instance");
+    assert_eq!(state_of(&c, &instance).await, InstanceState::Running, "nothing happened to the instance");
     // The refusal itself is on record, for the customer to see.
     let refused: Vec<(String,)> = sqlx::query_as("SELECT outcome FROM audit_log WHERE impersonation_id = $1 AND action = 'stop'")
         .bind(started["id"].as_str().unwrap())
@@ -160,8 +136,8 @@ async fn an_admins_acting_session_may_act_on_instances_and_the_firewall_but_neve
     let started = open_view(&admin, &id, "acting").await;
     let r = admin.post("/api/instances/action", json!({"id": instance, "action": "stop"})).await;
     assert_eq!(r.status, 200, "an acting session may stop an instance: {}", r.body);
-    crate::instances::wait_job(&admin, r.body["job_id"].as_str().unwrap()).await;
-    assert_eq!(crate::instances::state_of(&c, &instance).await, "Stopped");
+    wait_job(&admin, r.body["job_id"].as_str().unwrap()).await;
+    assert_eq!(state_of(&c, &instance).await, InstanceState::Stopped);
     let r = admin.post("/api/firewall/create", json!({"name": "support-made", "description": "by support"})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     // The deny-list: everything that is the account's own.
@@ -203,7 +179,9 @@ async fn a_session_cannot_be_chained_opened_on_staff_or_without_a_reason_or_the_
     r.assert_refused(SupportError::StaffAccount);
     let r = helper.post("/api/support/impersonate/start", start_body(&own_id, "read_only")).await;
     r.assert_refused(SupportError::OwnAccount);
-    let r = helper.post("/api/support/impersonate/start", start_body(&uuid::Uuid::new_v4().to_string(), "read_only")).await;
+    let r = helper
+        .post("/api/support/impersonate/start", start_body(&CustomerId::parse(&uuid::Uuid::new_v4().to_string()).unwrap(), "read_only"))
+        .await;
     assert_eq!(r.status, 404);
     let mut bad_mode = start_body(&id, "god_mode");
     bad_mode["mode"] = json!("god_mode");
@@ -311,15 +289,15 @@ async fn a_support_session_changes_nothing_of_the_customers_own(store: Store) {
     let app = app_without_staff_2fa(store).await;
     let c = app.customer("untouched@example.com").await;
     let id = customer_id(&app, "untouched@example.com").await;
-    let cat = crate::instances::catalog(&c).await;
-    let zone = crate::instances::zone_id(&cat, "Tokyo");
-    let off = crate::instances::offering(&c, &zone, "agile").await;
-    let tpl = crate::instances::template(&c, &zone).await;
+    let cat = catalog(&c).await;
+    let zone = zone_id(&cat, "Tokyo");
+    let off = offering(&c, &zone, Tier::Agile).await;
+    let tpl = template(&c, &zone).await;
     // Deployed, not followed: its one-time root password has not been handed out yet.
     let r = c
         .post(
             "/api/instances/deploy",
-            json!({"zone_id": zone, "offering_id": off["id"], "template_id": tpl, "name": "untouched", "idempotency_key": "untouched-1"}),
+            json!({"zone_id": zone, "offering_id": off.id, "template_id": tpl, "name": "untouched", "idempotency_key": "untouched-1"}),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -349,9 +327,9 @@ async fn a_support_session_changes_nothing_of_the_customers_own(store: Store) {
     let helper = staff_as(&app, "lookonly@example.com", app::model::Role::Support).await;
     open_view(&helper, &id, "read_only").await;
     // Support follows the deploy to its end: the job finishes, the password stays the customer's.
-    let followed = crate::instances::wait_job(&helper, &job).await;
-    assert_eq!(followed["status"], "succeeded", "{followed}");
-    assert!(followed["result"]["password"].is_null(), "support never receives the customer's one-time password");
+    let followed = wait_job(&helper, &job).await;
+    assert_eq!(followed.status, JobStatus::Succeeded, "{followed:?}");
+    assert!(followed.result.and_then(|r| r.password).is_none(), "support never receives the customer's one-time password");
     let before = facts().await;
     // Make the staff session look idle, so a request would touch "last seen" if it touched anything.
     sqlx::query("UPDATE auth_sessions SET last_seen_at = last_seen_at - 120000 WHERE user_id <> $1")
@@ -442,12 +420,12 @@ async fn a_refused_attempt_stores_only_a_target_of_the_customer_being_viewed(sto
     let targets: Vec<&str> = stored.iter().filter_map(|(t, _)| t.as_deref()).collect();
     assert_eq!(stored.len(), 8, "every attempt is on record: {stored:?}");
     assert!(stored.iter().all(|(_, a)| a == "stop" || a == "group_deleted"), "{stored:?}");
-    assert_eq!(targets.iter().filter(|t| **t == mine).count(), 1, "the customer's own instance is named: {targets:?}");
+    assert_eq!(targets.iter().filter(|t| **t == mine.as_str()).count(), 1, "the customer's own instance is named: {targets:?}");
     assert_eq!(targets.iter().filter(|t| **t == "(not this customer's)").count(), 7, "{targets:?}");
     let page = c.post("/api/account/support_access", json!({})).await.body.to_string();
-    assert!(!page.contains(&theirs), "another customer's id never shows on this customer's page");
+    assert!(!page.contains(theirs.as_str()), "another customer's id never shows on this customer's page");
     assert!(!page.contains("xxxxxxxxxx") && !page.contains("DROP TABLE"), "nor what support typed");
-    assert!(page.contains(&mine));
+    assert!(page.contains(mine.as_str()));
 }
 
 async fn a_session_opened_under_a_grant_ends_when_the_grant_does(store: Store) {

@@ -1,6 +1,16 @@
 //! A real Zenith on a random port with its own data dir, the embedded simulator (jobs instant unless
 //! asked otherwise), and SQLite or, when `ZENITH_TEST_POSTGRES_URL` is set, a fresh PostgreSQL
-//! database. Clients are browser-like: a cookie jar and same-origin headers.
+//! database. Clients are browser-like: a cookie jar and same-origin headers. What a test does through
+//! the API more than once is here, by feature (`instances`, `support`, `account`), and answers with the
+//! panel's own types; raw JSON stays in the tests that check the wire.
+
+pub mod account;
+pub mod instances;
+pub mod support;
+
+pub use account::*;
+pub use instances::*;
+pub use support::*;
 
 use clap::Parser as _;
 use serde_json::{json, Value};
