@@ -229,8 +229,10 @@ const LINE_COLUMNS: &[&str] = &[
     "source_usage_ids",
 ];
 
-/// A line as `statement_lines` holds it, before its customer and price are joined.
-#[derive(Debug, PartialEq, sqlx::FromRow)]
+/// A line as `statement_lines` holds it, before its customer and price are joined. Read by sqlx on
+/// PostgreSQL and, on SQLite, from one JSON array per row ([`LINE_COLUMNS`]' order, which serde's
+/// derive reads positionally).
+#[derive(Debug, PartialEq, sqlx::FromRow, serde::Deserialize)]
 struct PlainLine {
     id: String,
     customer_id: String,
@@ -277,18 +279,16 @@ pub async fn lines_page(
     let lines: Vec<PlainLine> = match &db.typed {
         Typed::Sqlite(pool) => {
             // sqlx hands each SQLite row from its worker thread to ours one at a time, and that hop
-            // costs more than reading the row: the page comes back as one value instead (see
-            // `packed`), in the same index order.
-            let sql = format!(
-                "SELECT group_concat(rec, '' ORDER BY customer_id, id) FROM (SELECT customer_id, id, {} AS rec {page})",
-                packed::expression(LINE_COLUMNS)
-            );
+            // costs more than reading the row: the page comes back as one JSON value instead (an
+            // array of rows, each an array of the columns), in the same index order.
+            let columns = LINE_COLUMNS.join(", ");
+            let sql = format!("SELECT json_group_array(json_array({columns}) ORDER BY customer_id, id) FROM (SELECT {columns} {page})");
             let mut q = sqlx::query_scalar::<_, Option<String>>(&sql);
             for b in &binds {
                 q = q.bind(*b);
             }
             let text = q.fetch_one(pool).await.context("reading statement lines")?;
-            packed::lines(text.as_deref().unwrap_or("")).context("reading statement lines")?
+            serde_json::from_str(text.as_deref().unwrap_or("[]")).context("reading statement lines")?
         }
         Typed::Postgres(pool) => {
             let sql = format!("SELECT {} {page}", LINE_COLUMNS.join(", "));
@@ -368,91 +368,32 @@ pub async fn daily(
     q.fetch_all(db).await.context("reading daily usage")
 }
 
-/// Many SQLite rows as one text value: each field is its length in bytes, `:`, and its text (or `-`
-/// for NULL), the fields and rows one after the other. Lengths make it safe for any text a field
-/// holds; the fields are [`LINE_COLUMNS`].
-mod packed {
-    use super::PlainLine;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    /// The SQL that packs one row's `columns`.
-    pub fn expression(columns: &[&str]) -> String {
-        columns.iter().map(|c| format!("coalesce(length(CAST({c} AS BLOB)) || ':' || {c}, '-')")).collect::<Vec<_>>().join(" || ")
-    }
-
-    struct Fields<'a>(&'a str);
-
-    impl<'a> Fields<'a> {
-        fn next(&mut self) -> anyhow::Result<Option<&'a str>> {
-            if let Some(rest) = self.0.strip_prefix('-') {
-                self.0 = rest;
-                return Ok(None);
-            }
-            let colon = self.0.find(':').ok_or_else(|| anyhow::anyhow!("a packed field has no length"))?;
-            let n: usize = self.0[..colon].parse()?;
-            let value = self.0.get(colon + 1..colon + 1 + n).ok_or_else(|| anyhow::anyhow!("a packed field is cut short"))?;
-            self.0 = &self.0[colon + 1 + n..];
-            Ok(Some(value))
-        }
-
-        fn text(&mut self) -> anyhow::Result<String> {
-            Ok(self.next()?.ok_or_else(|| anyhow::anyhow!("a required field is NULL"))?.to_string())
-        }
-
-        fn int(&mut self) -> anyhow::Result<i64> {
-            Ok(self.next()?.ok_or_else(|| anyhow::anyhow!("a required field is NULL"))?.parse()?)
-        }
-    }
-
-    pub fn lines(text: &str) -> anyhow::Result<Vec<PlainLine>> {
-        let mut f = Fields(text);
-        let mut out = Vec::new();
-        while !f.0.is_empty() {
-            out.push(PlainLine {
-                id: f.text()?,
-                customer_id: f.text()?,
-                month: f.text()?,
-                instance_id: f.text()?,
-                instance_name: f.text()?,
-                zone_name: f.text()?,
-                offering_id: f.text()?,
-                offering_name: f.text()?,
-                tier: f.next()?.map(str::to_string),
-                usage_start: f.int()?,
-                usage_end: f.int()?,
-                hours: f.int()?,
-                source_usage_ids: f.text()?,
-            });
-        }
-        Ok(out)
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[tokio::test]
-        async fn any_text_survives_packing_including_separators_nulls_and_other_scripts() {
-            let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
-            let cols = super::super::LINE_COLUMNS;
-            let sql = format!(
-                "SELECT group_concat(rec, '') FROM (SELECT {} AS rec FROM (SELECT 'L1' AS id, 'c:1' AS customer_id, '2026-12' AS month,
-                 'i-1' AS instance_id, 'név:-12:x' AS instance_name, '東京' AS zone_name, 'o' AS offering_id, '' AS offering_name,
-                 NULL AS tier, 0 AS usage_start, -5 AS usage_end, 744 AS hours, 'a b' AS source_usage_ids
-                 UNION ALL SELECT 'L2', 'c', 'm', 'i', 'n', 'z', 'o', 'O', 'agile', 1, 2, 3, ''))",
-                expression(cols)
-            );
-            let text: Option<String> = sqlx::query_scalar(&sql).fetch_one(&pool).await.unwrap();
-            let got = lines(&text.unwrap()).unwrap();
-            assert_eq!(got.len(), 2);
-            assert_eq!(got[0].customer_id, "c:1");
-            assert_eq!(got[0].instance_name, "név:-12:x");
-            assert_eq!(got[0].zone_name, "東京");
-            assert_eq!(got[0].offering_name, "");
-            assert_eq!(got[0].tier, None);
-            assert_eq!((got[0].usage_start, got[0].usage_end, got[0].hours), (0, -5, 744));
-            assert_eq!(got[1].tier.as_deref(), Some("agile"));
-            assert_eq!(got[1].source_usage_ids, "");
-            assert!(lines("5:ab").is_err(), "a cut field is an error, not a guess");
-        }
+    /// The SQLite export's JSON rows read back as the lines they were, whatever the text holds.
+    #[tokio::test]
+    async fn any_text_survives_the_json_rows_including_quotes_nulls_and_other_scripts() {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        let columns = LINE_COLUMNS.join(", ");
+        let sql = format!(
+            "SELECT json_group_array(json_array({columns})) FROM (SELECT 'L1' AS id, 'c:1' AS customer_id, '2026-12' AS month,
+             'i-1' AS instance_id, 'név \"q\" \\ -12:x' AS instance_name, '東京' AS zone_name, 'o' AS offering_id, '' AS offering_name,
+             NULL AS tier, 0 AS usage_start, -5 AS usage_end, 744 AS hours, 'a b' AS source_usage_ids
+             UNION ALL SELECT 'L2', 'c', 'm', 'i', 'n', 'z', 'o', 'O', 'agile', 1, 2, 3, '')"
+        );
+        let text: String = sqlx::query_scalar(&sql).fetch_one(&pool).await.unwrap();
+        let got: Vec<PlainLine> = serde_json::from_str(&text).unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!((got[0].id.as_str(), got[0].customer_id.as_str(), got[0].month.as_str()), ("L1", "c:1", "2026-12"));
+        assert_eq!(got[0].instance_name, "név \"q\" \\ -12:x");
+        assert_eq!(got[0].zone_name, "東京");
+        assert_eq!(got[0].offering_name, "");
+        assert_eq!(got[0].tier, None);
+        assert_eq!((got[0].usage_start, got[0].usage_end, got[0].hours), (0, -5, 744));
+        assert_eq!(got[1].tier.as_deref(), Some("agile"));
+        assert_eq!(got[1].source_usage_ids, "");
+        assert!(serde_json::from_str::<Vec<PlainLine>>(r#"[["L1","c"]]"#).is_err(), "a short row is an error, not a guess");
     }
 }
