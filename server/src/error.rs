@@ -31,17 +31,36 @@ pub fn log_failed_write<E: std::fmt::Display>(r: Result<impl Sized, E>, what: &s
     }
 }
 
-/// A database failure is never the customer's doing: it becomes the feature's `Unexpected` arm, with
-/// "database" as its context. (Every feature enum has `Unexpected(#[from] anyhow::Error)`.)
+/// Declares a feature's error enum: its refusals as written (each with its `#[error]` sentence), then
+/// the failures of what it builds on, each `Cause(Type)`, wrapped transparently (their own mapping and
+/// cause chain are kept), and `Unexpected(anyhow::Error)`. A database failure is never the customer's
+/// doing: it becomes `Unexpected`, with "database" as its context. The `From<…> for AppError` that picks
+/// each refusal's code is the feature's, written next to it.
 #[macro_export]
-macro_rules! database_failures_are_unexpected {
-    ($($name:ident),+ $(,)?) => {$(
+macro_rules! feature_error {
+    (
+        $(#[$m:meta])*
+        pub enum $name:ident { $($refusals:tt)* }
+        causes { $($cause:ident($ty:ty)),* $(,)? }
+    ) => {
+        $(#[$m])*
+        #[derive(Debug, thiserror::Error)]
+        pub enum $name {
+            $($refusals)*
+            $(
+                #[error(transparent)]
+                $cause(#[from] $ty),
+            )*
+            #[error(transparent)]
+            Unexpected(#[from] anyhow::Error),
+        }
+
         impl From<sqlx::Error> for $name {
             fn from(e: sqlx::Error) -> Self {
                 $name::Unexpected(anyhow::Error::new(e).context("database"))
             }
         }
-    )+};
+    };
 }
 
 #[cfg(test)]

@@ -3,62 +3,60 @@
 use super::password::Busy;
 use app::error::AppError;
 
-#[derive(Debug, thiserror::Error)]
-pub enum AuthError {
-    #[error("Sign in to continue.")]
-    SignedOut,
-    /// Deliberately the same for an unknown email and a wrong password.
-    #[error("The email or password is incorrect.")]
-    BadCredentials,
-    #[error("Not found.")]
-    NotFound,
-    #[error("Too many attempts. Try again in {retry_after} seconds.")]
-    Throttled { retry_after: u64 },
-    /// The password-hashing queue is full: come back in a few seconds.
-    #[error("The panel is very busy right now. Please try again in a few seconds.")]
-    Busy,
-    /// The strength estimator's advice, for the form field that holds the new password.
-    #[error("{advice}")]
-    WeakPassword { field: &'static str, advice: String },
-    #[error("That email address is not valid.")]
-    EmailInvalid,
-    #[error("A password cannot contain a NUL character.")]
-    PasswordHasNul,
-    #[error("An account with this email already exists. Sign in instead, or use another address.")]
-    EmailTaken,
-    #[error("Your current password is not correct.")]
-    CurrentPasswordWrong,
-    #[error("Choose a password different from the current one.")]
-    SamePassword,
-    /// Asked again before something sensitive (a support session, ending other sessions).
-    #[error("Your password is not correct.")]
-    PasswordWrong,
-    #[error("Enter your password to end all other sessions.")]
-    PasswordNeeded,
-    #[error("That is the session you are using; sign out instead.")]
-    OwnSession,
-    #[error("Two-factor sign-in is already on. Turn it off first to move it to a new device.")]
-    TwoFactorAlreadyOn,
-    #[error("Two-factor sign-in is not on.")]
-    TwoFactorOff,
-    #[error("Start setting up two-factor sign-in first.")]
-    TwoFactorNotStarted,
-    #[error("Two-factor sign-in changed meanwhile; reload and try again.")]
-    TwoFactorChanged,
-    #[error("That code is not right. Check the time on your phone and enter the newest code.")]
-    SetupCodeWrong,
-    #[error("The password or the code is not correct.")]
-    PasswordOrCodeWrong,
-    #[error("That code is not valid. Codes change every 30 seconds: use the newest one, or one of your recovery codes.")]
-    SignInCodeWrong,
-    /// The second step of a sign-in without a first one (or after it expired).
-    #[error("Sign in with your email and password first.")]
-    FirstStepMissing,
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+crate::feature_error! {
+    pub enum AuthError {
+        #[error("Sign in to continue.")]
+        SignedOut,
+        /// Deliberately the same for an unknown email and a wrong password.
+        #[error("The email or password is incorrect.")]
+        BadCredentials,
+        #[error("Not found.")]
+        NotFound,
+        #[error("Too many attempts. Try again in {retry_after} seconds.")]
+        Throttled { retry_after: u64 },
+        /// The password-hashing queue is full: come back in a few seconds.
+        #[error("The panel is very busy right now. Please try again in a few seconds.")]
+        Busy,
+        /// The strength estimator's advice, for the form field that holds the new password.
+        #[error("{advice}")]
+        WeakPassword { field: &'static str, advice: String },
+        #[error("That email address is not valid.")]
+        EmailInvalid,
+        #[error("A password cannot contain a NUL character.")]
+        PasswordHasNul,
+        #[error("An account with this email already exists. Sign in instead, or use another address.")]
+        EmailTaken,
+        #[error("Your current password is not correct.")]
+        CurrentPasswordWrong,
+        #[error("Choose a password different from the current one.")]
+        SamePassword,
+        /// Asked again before something sensitive (a support session, ending other sessions).
+        #[error("Your password is not correct.")]
+        PasswordWrong,
+        #[error("Enter your password to end all other sessions.")]
+        PasswordNeeded,
+        #[error("That is the session you are using; sign out instead.")]
+        OwnSession,
+        #[error("Two-factor sign-in is already on. Turn it off first to move it to a new device.")]
+        TwoFactorAlreadyOn,
+        #[error("Two-factor sign-in is not on.")]
+        TwoFactorOff,
+        #[error("Start setting up two-factor sign-in first.")]
+        TwoFactorNotStarted,
+        #[error("Two-factor sign-in changed meanwhile; reload and try again.")]
+        TwoFactorChanged,
+        #[error("That code is not right. Check the time on your phone and enter the newest code.")]
+        SetupCodeWrong,
+        #[error("The password or the code is not correct.")]
+        PasswordOrCodeWrong,
+        #[error("That code is not valid. Codes change every 30 seconds: use the newest one, or one of your recovery codes.")]
+        SignInCodeWrong,
+        /// The second step of a sign-in without a first one (or after it expired).
+        #[error("Sign in with your email and password first.")]
+        FirstStepMissing,
+    }
+    causes {  }
 }
-
-crate::database_failures_are_unexpected!(AuthError);
 
 impl AuthError {
     /// A failure of the hashing pool: a full queue is "busy, retry shortly", anything else unexpected.

@@ -19,18 +19,14 @@ use app::model::{Currency, InstanceId};
 use app::ports::{Principal, Staff};
 use std::sync::Arc;
 
-#[derive(Debug, thiserror::Error)]
-pub enum BillingError {
-    /// No such instance, or another customer's, or one with no cost to show this month.
-    #[error("Not found.")]
-    NotFound,
-    #[error(transparent)]
-    Denied(#[from] app::ports::Denied),
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+crate::feature_error! {
+    pub enum BillingError {
+        /// No such instance, or another customer's, or one with no cost to show this month.
+        #[error("Not found.")]
+        NotFound,
+    }
+    causes { Denied(app::ports::Denied) }
 }
-
-crate::database_failures_are_unexpected!(BillingError);
 
 impl From<BillingError> for AppError {
     fn from(e: BillingError) -> AppError {

@@ -12,17 +12,13 @@ use app::model::{Currency, Money, Offering, Template, Tier, Zone, ZoneId};
 use app::ports::Principal;
 use std::sync::Arc;
 
-#[derive(Debug, thiserror::Error)]
-pub enum CatalogError {
-    #[error("There is no such zone.")]
-    NoSuchZone,
-    #[error(transparent)]
-    Cloud(#[from] CloudFailure),
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+crate::feature_error! {
+    pub enum CatalogError {
+        #[error("There is no such zone.")]
+        NoSuchZone,
+    }
+    causes { Cloud(CloudFailure) }
 }
-
-crate::database_failures_are_unexpected!(CatalogError);
 
 impl From<CatalogError> for AppError {
     fn from(e: CatalogError) -> AppError {

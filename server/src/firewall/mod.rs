@@ -23,42 +23,32 @@ use app::model::{InstanceId, JobId, RuleId, SecurityGroupId};
 use app::ports::{Principal, Writer};
 use std::sync::Arc;
 
-#[derive(Debug, thiserror::Error)]
-pub enum FirewallError {
-    /// No such group, rule or instance, or another customer's.
-    #[error("Not found.")]
-    NotFound,
-    #[error("You already have a security group named {name}.")]
-    NameTaken { name: String },
-    #[error("The default group cannot be deleted: every account has one.")]
-    DefaultGroup,
-    #[error("{group} is used by {instances}: move them to other groups first.")]
-    GroupInUse { group: String, instances: String },
-    #[error("The instance is in exactly these groups already.")]
-    SameGroups,
-    #[error("Security groups can be changed on a running or stopped instance, not while it is {}.", state.as_str())]
-    InstanceNotSettled { state: app::model::InstanceState },
-    #[error("You have no security group named {name}.")]
-    NoSuchSourceGroup { name: String },
-    /// `rule` reads as "TCP 22 from 203.0.113.0/24".
-    #[error("That rule already exists: {rule}.")]
-    RuleExists { rule: String },
-    /// Every range of the request failed in the cloud; `detail` has each one's reason.
-    #[error("No rule was added. {detail}")]
-    NoRuleAdded { detail: String },
-    #[error(transparent)]
-    Denied(#[from] app::ports::Denied),
-    #[error(transparent)]
-    Instance(#[from] crate::instances::InstanceError),
-    #[error(transparent)]
-    Cloud(#[from] CloudFailure),
-    #[error(transparent)]
-    Tenancy(#[from] TenancyError),
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+crate::feature_error! {
+    pub enum FirewallError {
+        /// No such group, rule or instance, or another customer's.
+        #[error("Not found.")]
+        NotFound,
+        #[error("You already have a security group named {name}.")]
+        NameTaken { name: String },
+        #[error("The default group cannot be deleted: every account has one.")]
+        DefaultGroup,
+        #[error("{group} is used by {instances}: move them to other groups first.")]
+        GroupInUse { group: String, instances: String },
+        #[error("The instance is in exactly these groups already.")]
+        SameGroups,
+        #[error("Security groups can be changed on a running or stopped instance, not while it is {}.", state.as_str())]
+        InstanceNotSettled { state: app::model::InstanceState },
+        #[error("You have no security group named {name}.")]
+        NoSuchSourceGroup { name: String },
+        /// `rule` reads as "TCP 22 from 203.0.113.0/24".
+        #[error("That rule already exists: {rule}.")]
+        RuleExists { rule: String },
+        /// Every range of the request failed in the cloud; `detail` has each one's reason.
+        #[error("No rule was added. {detail}")]
+        NoRuleAdded { detail: String },
+    }
+    causes { Denied(app::ports::Denied), Instance(crate::instances::InstanceError), Cloud(CloudFailure), Tenancy(TenancyError) }
 }
-
-crate::database_failures_are_unexpected!(FirewallError);
 
 impl From<FirewallError> for AppError {
     fn from(e: FirewallError) -> AppError {

@@ -30,57 +30,47 @@ use std::time::Duration;
 
 pub use view::canonical_ipv6;
 
-#[derive(Debug, thiserror::Error)]
-pub enum InstanceError {
-    /// No such instance, group or job, or another customer's.
-    #[error("Not found.")]
-    NotFound,
-    #[error("Another action is still running on this instance; wait for it to finish.")]
-    Busy,
-    #[error("The instance is already running.")]
-    AlreadyRunning,
-    #[error("Stop the instance first: its password can only be reset while it is stopped.")]
-    StopToResetPassword,
-    #[error("Stop the instance first: it can only be resized while it is stopped.")]
-    StopToResize,
-    #[error("Only a running instance can be rebooted.")]
-    RebootNeedsRunning,
-    #[error("{action} is not possible while the instance is {}.", state.as_str())]
-    NotWhile { action: &'static str, state: InstanceState },
-    #[error("This instance's image does not support password reset; sign in with your SSH key.")]
-    NoPasswordReset,
-    #[error("That image is not available in {zone}.")]
-    ImageNotInZone { zone: String },
-    #[error("There is no such size.")]
-    NoSuchSize,
-    #[error(
-        "Agile and Stamina keep disks in different places, so an instance cannot move between them by resizing. Deploy a new instance in the other family instead."
-    )]
-    OtherFamily,
-    #[error("The instance already has this size.")]
-    SameSize,
-    #[error("There is no SSH key of that name in your account.")]
-    NoSuchKey,
-    #[error("This idempotency_key was already used for a different deploy; use a new key for a new instance.")]
-    KeyReused,
-    #[error("This deploy is still being submitted; check your instances in a moment.")]
-    StillSubmitting,
-    /// The cloud took the deploy but its answer named no instance: not the customer's doing (502).
-    #[error("The cloud accepted the deploy but did not say which instance it is; it will appear in your list.")]
-    DeployUnnamed,
-    #[error(transparent)]
-    Denied(#[from] app::ports::Denied),
-    #[error(transparent)]
-    Catalog(#[from] crate::catalog::CatalogError),
-    #[error(transparent)]
-    Cloud(#[from] CloudFailure),
-    #[error(transparent)]
-    Tenancy(#[from] TenancyError),
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+crate::feature_error! {
+    pub enum InstanceError {
+        /// No such instance, group or job, or another customer's.
+        #[error("Not found.")]
+        NotFound,
+        #[error("Another action is still running on this instance; wait for it to finish.")]
+        Busy,
+        #[error("The instance is already running.")]
+        AlreadyRunning,
+        #[error("Stop the instance first: its password can only be reset while it is stopped.")]
+        StopToResetPassword,
+        #[error("Stop the instance first: it can only be resized while it is stopped.")]
+        StopToResize,
+        #[error("Only a running instance can be rebooted.")]
+        RebootNeedsRunning,
+        #[error("{action} is not possible while the instance is {}.", state.as_str())]
+        NotWhile { action: &'static str, state: InstanceState },
+        #[error("This instance's image does not support password reset; sign in with your SSH key.")]
+        NoPasswordReset,
+        #[error("That image is not available in {zone}.")]
+        ImageNotInZone { zone: String },
+        #[error("There is no such size.")]
+        NoSuchSize,
+        #[error(
+            "Agile and Stamina keep disks in different places, so an instance cannot move between them by resizing. Deploy a new instance in the other family instead."
+        )]
+        OtherFamily,
+        #[error("The instance already has this size.")]
+        SameSize,
+        #[error("There is no SSH key of that name in your account.")]
+        NoSuchKey,
+        #[error("This idempotency_key was already used for a different deploy; use a new key for a new instance.")]
+        KeyReused,
+        #[error("This deploy is still being submitted; check your instances in a moment.")]
+        StillSubmitting,
+        /// The cloud took the deploy but its answer named no instance: not the customer's doing (502).
+        #[error("The cloud accepted the deploy but did not say which instance it is; it will appear in your list.")]
+        DeployUnnamed,
+    }
+    causes { Denied(app::ports::Denied), Catalog(crate::catalog::CatalogError), Cloud(CloudFailure), Tenancy(TenancyError) }
 }
-
-crate::database_failures_are_unexpected!(InstanceError);
 
 impl From<InstanceError> for AppError {
     fn from(e: InstanceError) -> AppError {

@@ -26,22 +26,14 @@ const GIVE_UP_MS: i64 = 3_600_000;
 /// How long a poller's claim on a job lasts before another server may take it.
 const CLAIM_MS: i64 = 30_000;
 
-#[derive(Debug, thiserror::Error)]
-pub enum JobError {
-    /// No such job, or another customer's.
-    #[error("Not found.")]
-    NotFound,
-    #[error(transparent)]
-    Denied(#[from] app::ports::Denied),
-    #[error(transparent)]
-    Cloud(#[from] crate::cloud::CloudFailure),
-    #[error(transparent)]
-    Tenancy(#[from] TenancyError),
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+crate::feature_error! {
+    pub enum JobError {
+        /// No such job, or another customer's.
+        #[error("Not found.")]
+        NotFound,
+    }
+    causes { Denied(app::ports::Denied), Cloud(crate::cloud::CloudFailure), Tenancy(TenancyError) }
 }
-
-crate::database_failures_are_unexpected!(JobError);
 
 impl From<JobError> for AppError {
     fn from(e: JobError) -> AppError {

@@ -19,26 +19,15 @@ use app::model::{CustomerId, SshKeyName};
 use app::ports::{Owner, Principal};
 use std::sync::Arc;
 
-#[derive(Debug, thiserror::Error)]
-pub enum KeysError {
-    #[error("Not found.")]
-    NotFound,
-    #[error("You already have a key named {name}; choose another name or delete that one first.")]
-    NameTaken { name: SshKeyName },
-    /// What is wrong with the pasted key, for the key field.
-    #[error(transparent)]
-    BadKey(#[from] KeyError),
-    #[error(transparent)]
-    Denied(#[from] app::ports::Denied),
-    #[error(transparent)]
-    Cloud(#[from] CloudFailure),
-    #[error(transparent)]
-    Tenancy(#[from] TenancyError),
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+crate::feature_error! {
+    pub enum KeysError {
+        #[error("Not found.")]
+        NotFound,
+        #[error("You already have a key named {name}; choose another name or delete that one first.")]
+        NameTaken { name: SshKeyName },
+    }
+    causes { BadKey(KeyError), Denied(app::ports::Denied), Cloud(CloudFailure), Tenancy(TenancyError) }
 }
-
-crate::database_failures_are_unexpected!(KeysError);
 
 impl From<KeysError> for AppError {
     fn from(e: KeysError) -> AppError {

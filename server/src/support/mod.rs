@@ -27,43 +27,35 @@ use app::model::CustomerId;
 use app::ports::{Owner, Principal, Staff};
 use std::sync::Arc;
 
-#[derive(Debug, thiserror::Error)]
-pub enum SupportError {
-    /// No such customer, or a staff account looked up as one.
-    #[error("Not found.")]
-    NotFound,
-    #[error("You are already in a support session: stop it before opening another.")]
-    AlreadyInSession,
-    #[error("There is no support session to stop.")]
-    NoSession,
-    #[error("Only admins can open an acting session; open a read-only one.")]
-    ActingNeedsAdmin,
-    #[error("You cannot open a support session on your own account.")]
-    OwnAccount,
-    #[error("Staff accounts cannot be viewed through support.")]
-    StaffAccount,
-    #[error("Your password is not correct: a support session needs your own password again.")]
-    PasswordWrong,
-    #[error(
-        "This customer allows support only when they ask for it, and has not: ask them to press \"Allow support for 24 hours\" under Account → Support access."
-    )]
-    NotAllowed,
-    #[error("Support may already view your account at any time; choose \"Only after I allow it\" first.")]
-    AlreadyAlways,
-    /// Why the search text cannot be searched for (see `search::Query::parse`).
-    #[error("{reason}")]
-    BadQuery { reason: String },
-    #[error(transparent)]
-    Denied(#[from] app::ports::Denied),
-    #[error(transparent)]
-    Auth(#[from] AuthError),
-    #[error(transparent)]
-    Instances(#[from] InstanceError),
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+crate::feature_error! {
+    pub enum SupportError {
+        /// No such customer, or a staff account looked up as one.
+        #[error("Not found.")]
+        NotFound,
+        #[error("You are already in a support session: stop it before opening another.")]
+        AlreadyInSession,
+        #[error("There is no support session to stop.")]
+        NoSession,
+        #[error("Only admins can open an acting session; open a read-only one.")]
+        ActingNeedsAdmin,
+        #[error("You cannot open a support session on your own account.")]
+        OwnAccount,
+        #[error("Staff accounts cannot be viewed through support.")]
+        StaffAccount,
+        #[error("Your password is not correct: a support session needs your own password again.")]
+        PasswordWrong,
+        #[error(
+            "This customer allows support only when they ask for it, and has not: ask them to press \"Allow support for 24 hours\" under Account → Support access."
+        )]
+        NotAllowed,
+        #[error("Support may already view your account at any time; choose \"Only after I allow it\" first.")]
+        AlreadyAlways,
+        /// Why the search text cannot be searched for (see `search::Query::parse`).
+        #[error("{reason}")]
+        BadQuery { reason: String },
+    }
+    causes { Denied(app::ports::Denied), Auth(AuthError), Instances(InstanceError) }
 }
-
-crate::database_failures_are_unexpected!(SupportError);
 
 impl From<SupportError> for AppError {
     fn from(e: SupportError) -> AppError {
