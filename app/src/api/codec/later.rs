@@ -355,6 +355,11 @@ impl<T: DeserializeOwned + Clone + Send + Sync + 'static> Later<T> {
         self.raw.get().map(|answer| self.decode(answer))
     }
 
+    /// The answer, once there, without subscribing to it.
+    pub fn get_untracked(&self) -> Option<Result<T, AppError>> {
+        self.raw.get_untracked().map(|answer| self.decode(answer))
+    }
+
     /// `answer` as a `T`: decoded the first time, cloned from the kept value after that.
     fn decode(&self, answer: Result<Raw, AppError>) -> Result<T, AppError> {
         let same = |kept: &Result<Raw, AppError>| match (kept, &answer) {
@@ -398,6 +403,36 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
     use std::sync::Mutex;
+
+    /// A page reads its data many times (each `get` under a `Suspense`, each `.await`): the answer is
+    /// decoded the first time only, and the same value comes back every time.
+    #[tokio::test]
+    async fn an_answer_is_decoded_once_however_often_it_is_read() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static DECODED: AtomicUsize = AtomicUsize::new(0);
+        #[derive(Clone, Debug, PartialEq)]
+        struct Counted(u32);
+        impl<'de> Deserialize<'de> for Counted {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                DECODED.fetch_add(1, Ordering::SeqCst);
+                u32::deserialize(d).map(Counted)
+            }
+        }
+        let _ = any_spawner::Executor::init_tokio();
+        let owner = Owner::new();
+        owner.set();
+        tokio::task::LocalSet::new()
+            .run_until(async move {
+                let data = later(|| Call::<Counted>::known("7"));
+                assert_eq!(data.await, Ok(Counted(7)));
+                for _ in 0..3 {
+                    assert_eq!(data.get_untracked(), Some(Ok(Counted(7))));
+                    assert_eq!(data.await, Ok(Counted(7)));
+                }
+                assert_eq!(DECODED.load(Ordering::SeqCst), 1, "decoded once, then cloned");
+            })
+            .await;
+    }
 
     /// Two overlapping runs of the one action type, the first answered last: the value is the
     /// second's answer, and pending stays true until both have ended.
