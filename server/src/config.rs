@@ -43,6 +43,45 @@ pub enum Command {
         #[command(subcommand)]
         command: PricesCommand,
     },
+    /// Look at the outbox: what was sent, what waits, and why.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MailCommand {
+    /// The newest messages: id, when, to, kind, state (sent, waiting with its last error, given up).
+    List {
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        last: i64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// One message, as it was queued (headers and the plain-text part).
+    Show {
+        id: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// Where mail goes.
+#[derive(Args, Debug, Clone)]
+pub struct MailArgs {
+    /// The SMTP server, e.g. `smtp://user:pass@mail.example.net:587?tls=required` (STARTTLS) or
+    /// `smtps://user:pass@mail.example.net` (implicit TLS). Unset: each message is written as an
+    /// `.eml` file under DATA_DIR/mail/ (`zenith mail list` prints them).
+    #[arg(long, env = "ZENITH_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of every message, e.g. `Example Cloud <noreply@example.net>`.
+    #[arg(long, env = "ZENITH_MAIL_FROM", default_value = "Zenith <noreply@localhost>")]
+    pub mail_from: String,
+    /// The provider's name in messages.
+    #[arg(long, env = "ZENITH_PROVIDER_NAME", default_value = "Zenith")]
+    pub provider_name: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -133,6 +172,8 @@ pub struct ServeArgs {
     /// Where the embedded simulator listens when no cloud is configured [default: a free loopback port].
     #[arg(long, env = "ZENITH_SIM_ADDR")]
     pub sim_addr: Option<SocketAddr>,
+    #[command(flatten)]
+    pub mail: MailArgs,
     #[command(flatten)]
     pub sim: SimTuning,
     /// Proxies whose X-Forwarded-For is trusted for the client address (comma-separated IPs).

@@ -26,6 +26,7 @@ pub mod impersonation;
 pub mod instances;
 pub mod jobs;
 pub mod keys;
+pub mod mail;
 pub mod sim;
 pub mod sshkey;
 pub mod startup;

@@ -74,6 +74,10 @@ async fn main() -> anyhow::Result<()> {
             println!("removed {email}");
             Ok(())
         }
+        Some(Command::Mail { command }) => {
+            server::telemetry::init(server::config::LogFormat::Text);
+            server::mail::cli::run(command).await
+        }
     }
 }
 

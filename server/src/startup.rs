@@ -40,6 +40,8 @@ pub struct Application {
     directory_sweep: Duration,
     pub billing: Arc<crate::billing::Billing>,
     usage_ingest: Duration,
+    /// Where mail goes (tests read the `.eml` files or point it at their SMTP server).
+    pub mail: Arc<crate::mail::MailSettings>,
     pub open_connections: serve::OpenConnections,
     pub draining: serve::Draining,
     shutdown: tokio::sync::watch::Sender<bool>,
@@ -158,6 +160,13 @@ impl Application {
         let listener = tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("binding {}", args.addr))?;
         let addr = listener.local_addr()?;
         let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+        let mail = Arc::new(crate::mail::MailSettings {
+            from: args.mail.mail_from.parse().map_err(|e| anyhow::anyhow!("ZENITH_MAIL_FROM is not an address: {e}"))?,
+            transport: crate::mail::Transport::new(args.mail.smtp_url.as_deref(), &args.db.data_dir)?,
+            provider: args.mail.provider_name.clone(),
+            public_url: public_url.trim_end_matches('/').to_string(),
+        });
+        tracing::info!(transport = ?mail.transport, "mail");
         let settings = Arc::new(HttpSettings {
             public_origin: origin_of(&public_url)?,
             local: args.public_url.is_none() && addr.ip().is_loopback(),
@@ -208,6 +217,7 @@ impl Application {
             directory_sweep: Duration::from_secs(args.directory_sweep_secs),
             billing,
             usage_ingest: Duration::from_secs(args.usage_ingest_secs),
+            mail,
             open_connections,
             draining,
             shutdown,
@@ -232,13 +242,16 @@ impl Application {
             directory_sweep,
             billing,
             usage_ingest,
+            mail,
             shutdown,
             open_connections,
             draining,
             ..
         } = self;
-        let workers =
-            crate::worker::spawn(crate::worker::Work { db, jobs, instances, directory, directory_sweep, billing, usage_ingest }, &shutdown);
+        let workers = crate::worker::spawn(
+            crate::worker::Work { db, jobs, instances, directory, directory_sweep, billing, usage_ingest, mail },
+            &shutdown,
+        );
         serve::serve(listener, router, limits, open_connections, draining, stop).await?;
         let _ = shutdown.send(true);
         for w in workers {

@@ -30,6 +30,9 @@ pub const INGEST_LAG: &str = "zenith_usage_ingest_lag_seconds";
 pub const HASH_QUEUE: &str = "zenith_password_hash_queue_depth";
 pub const OPEN_CONNECTIONS: &str = "zenith_open_connections";
 pub const DRAINING: &str = "zenith_draining";
+pub const MAIL_SENT: &str = "zenith_mail_sent_total";
+pub const MAIL_FAILED: &str = "zenith_mail_failed_total";
+pub const MAIL_WAITING: &str = "zenith_mail_waiting";
 
 /// The process's recorder, installed on first use (the integration tests build many panels in one
 /// process; they share it, as every server in one process would).
@@ -70,6 +73,9 @@ fn describe() {
     metrics::describe_gauge!(HASH_QUEUE, "Sign-ins waiting for a password-hashing thread.");
     metrics::describe_gauge!(OPEN_CONNECTIONS, "HTTP connections open right now.");
     metrics::describe_gauge!(DRAINING, "1 while the server is shutting down and finishing its requests.");
+    metrics::describe_counter!(MAIL_SENT, "Messages handed to the mail server (or written as .eml files), by kind.");
+    metrics::describe_counter!(MAIL_FAILED, "Failed delivery attempts, by kind and outcome (retry, gave_up).");
+    metrics::describe_gauge!(MAIL_WAITING, "Messages in the outbox not yet delivered (nor given up).");
 }
 
 /// Records every request once it is answered. Runs inside the router, where the matched route is known.

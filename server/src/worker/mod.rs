@@ -19,6 +19,7 @@ pub struct Work {
     pub directory_sweep: Duration,
     pub billing: Arc<crate::billing::Billing>,
     pub usage_ingest: Duration,
+    pub mail: Arc<crate::mail::MailSettings>,
 }
 
 /// Starts every loop; they end when `stop` turns true.
@@ -28,6 +29,7 @@ pub fn spawn(w: Work, stop: &watch::Sender<bool>) -> Vec<tokio::task::JoinHandle
         tokio::spawn(deploy_reconciler(w.instances, stop.subscribe())),
         tokio::spawn(housekeeping(w.db.clone(), stop.subscribe())),
         tokio::spawn(directory_sweeper(w.db.clone(), w.directory, w.directory_sweep, stop.subscribe())),
+        tokio::spawn(mail_deliverer(w.db.clone(), w.mail, stop.subscribe())),
         tokio::spawn(usage_ingester(w.db, w.billing, w.usage_ingest, stop.subscribe())),
     ]
 }
@@ -75,6 +77,20 @@ async fn directory_sweeper(db: Db, directory: Arc<Directory>, every: Duration, m
                 crate::error::log_failed_write(lease::release(&db, crate::directory::LEASE).await, "releasing the directory lease");
                 return;
             }
+        }
+    }
+}
+
+/// Delivers the outbox. Every server runs it; each message is claimed before it is sent (see
+/// `mail::outbox`), so it goes out once.
+async fn mail_deliverer(db: Db, mail: Arc<crate::mail::MailSettings>, mut stop: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = crate::mail::outbox::deliver_due(&db, &mail).await {
+            tracing::warn!(error = %format!("{e:#}"), "mail delivery could not read the outbox");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = stop.changed() => return,
         }
     }
 }

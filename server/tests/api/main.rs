@@ -11,6 +11,7 @@ mod fleet;
 mod hardening;
 mod helpers;
 mod instances;
+mod mail;
 mod operations;
 mod security;
 mod simulator;

@@ -6,10 +6,12 @@
 
 pub mod account;
 pub mod instances;
+pub mod smtp;
 pub mod support;
 
 pub use account::*;
 pub use instances::*;
+pub use smtp::Smtp;
 pub use support::*;
 
 use clap::Parser as _;
@@ -106,6 +108,7 @@ pub struct TestApp {
     pub sim: Option<Arc<server::sim::Simulator>>,
     pub sim_base: Option<String>,
     pub db: server::db::Db,
+    pub mail: Arc<server::mail::MailSettings>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     cleanup: bool,
@@ -166,11 +169,23 @@ impl TestApp {
         let sim = app.sim.as_ref().map(|s| s.sim.clone());
         let sim_base = app.sim.as_ref().map(|s| format!("http://{}", s.addr));
         let db = app.db.clone();
+        let mail = app.mail.clone();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(app.run_with_shutdown(async move {
             let _ = rx.await;
         }));
-        TestApp { base: format!("http://{addr}"), data_dir, database_url, sim, sim_base, db, stop: Some(tx), task: Some(task), cleanup }
+        TestApp {
+            base: format!("http://{addr}"),
+            data_dir,
+            database_url,
+            sim,
+            sim_base,
+            db,
+            mail,
+            stop: Some(tx),
+            task: Some(task),
+            cleanup,
+        }
     }
 
     /// Tells the server to stop, as SIGTERM does, without waiting for it.

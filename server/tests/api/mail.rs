@@ -1,0 +1,154 @@
+//! Mail as its recipient and the admin see it: a message exists only if what caused it committed, a
+//! real SMTP server receives it once, it waits while that server is down and arrives when it is back,
+//! several deliverers at once send each message once, and with no mail server it is an `.eml` file
+//! that `zenith mail list` shows.
+
+use crate::helpers::*;
+use app::model::Email;
+use server::mail::outbox::{self, Outgoing};
+use server::mail::MailKind;
+use std::time::{Duration, Instant};
+
+crate::on_both_databases!(
+    a_message_exists_only_if_its_transaction_commits_and_arrives_once_as_plain_text_and_html,
+    a_message_waits_while_the_mail_server_is_down_with_its_error_and_arrives_when_it_is_back,
+    four_deliverers_at_once_send_each_of_thirty_messages_once,
+);
+
+async fn queue(app: &TestApp, to: &str, subject: &str, commit: bool) -> String {
+    let to = Email::parse(to).unwrap();
+    let m = Outgoing {
+        kind: MailKind::PasswordChanged,
+        to: &to,
+        subject: subject.into(),
+        text: format!("plain: {subject}"),
+        html: format!("<p>html: {subject}</p>"),
+    };
+    let mut tx = app.db.begin_write().await.unwrap();
+    let id = outbox::enqueue(&mut tx, &m).await.unwrap();
+    if commit {
+        tx.commit().await.unwrap();
+    } else {
+        tx.rollback().await.unwrap();
+    }
+    id
+}
+
+/// (attempts, last error, sent) of a message.
+async fn state(app: &TestApp, id: &str) -> (i64, Option<String>, bool) {
+    let (attempts, error, sent): (i64, Option<String>, Option<i64>) =
+        sqlx::query_as("SELECT attempts, last_error, sent_at FROM mail_outbox WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    (attempts, error, sent.is_some())
+}
+
+async fn a_message_exists_only_if_its_transaction_commits_and_arrives_once_as_plain_text_and_html(store: Store) {
+    let smtp = Smtp::start();
+    let app =
+        TestApp::spawn_with(Options::new(store).arg("--smtp-url", &smtp.url()).arg("--mail-from", "Example Cloud <noreply@example.net>"))
+            .await;
+    queue(&app, "rolled@example.com", "Never sent", false).await;
+    let id = queue(&app, "ann@example.com", "Your password was changed", true).await;
+    let got = smtp.wait_for(1).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let got_later = smtp.messages();
+    assert_eq!((got.len(), got_later.len()), (1, 1), "the committed message arrives once, the rolled-back one never: {got_later:?}");
+    let m = &got[0];
+    assert!(m.contains("X-Envelope-To: ann@example.com"), "{m}");
+    assert!(m.contains("From: \"Example Cloud\" <noreply@example.net>") || m.contains("From: Example Cloud <noreply@example.net>"), "{m}");
+    assert!(m.contains("Subject: Your password was changed"), "{m}");
+    assert!(m.contains("Auto-Submitted: auto-generated"), "{m}");
+    assert!(m.contains("multipart/alternative") && m.contains("text/plain") && m.contains("text/html"), "{m}");
+    assert!(m.contains("plain: Your password was changed") && m.contains("<p>html: Your password was changed</p>"), "{m}");
+    assert_eq!(state(&app, &id).await, (1, None, true));
+}
+
+async fn a_message_waits_while_the_mail_server_is_down_with_its_error_and_arrives_when_it_is_back(store: Store) {
+    let mut smtp = Smtp::stopped();
+    let app = TestApp::spawn_with(Options::new(store).arg("--smtp-url", &smtp.url())).await;
+    let id = queue(&app, "ann@example.com", "Reset your password", true).await;
+    let started = Instant::now();
+    let (attempts, error, sent) = loop {
+        let s = state(&app, &id).await;
+        if s.0 >= 1 || started.elapsed() > Duration::from_secs(20) {
+            break s;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!((attempts, sent), (1, false), "tried once, kept");
+    assert!(error.as_deref().is_some_and(|e| !e.is_empty()), "the attempt's error is kept for the admin");
+    smtp.restart();
+    // The next attempt is 30 s away; the clock is not the subject here, so it is made due now.
+    sqlx::query("UPDATE mail_outbox SET next_attempt_at = 0 WHERE id = $1").bind(&id).execute(&app.db.pool).await.unwrap();
+    let got = smtp.wait_for(1).await;
+    assert_eq!(got.len(), 1, "the message arrives once the mail server is back");
+    assert!(got[0].contains("Subject: Reset your password"));
+    let (attempts, error, sent) = state(&app, &id).await;
+    assert_eq!((attempts, error, sent), (2, None, true));
+}
+
+async fn four_deliverers_at_once_send_each_of_thirty_messages_once(store: Store) {
+    let smtp = Smtp::start();
+    let app = TestApp::spawn_with(Options::new(store).arg("--smtp-url", &smtp.url())).await;
+    for i in 0..30 {
+        queue(&app, &format!("user{i}@example.com"), &format!("Message {i:02}"), true).await;
+    }
+    // Four passes at once, as four servers would run them (besides this server's own worker).
+    let passes = (0..4).map(|_| {
+        let (db, mail) = (app.db.clone(), app.mail.clone());
+        tokio::spawn(async move { outbox::deliver_due(&db, &mail).await.unwrap() })
+    });
+    futures::future::join_all(passes).await;
+    let got = smtp.wait_for(30).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let got_later = smtp.messages();
+    assert_eq!((got.len(), got_later.len()), (30, 30));
+    for i in 0..30 {
+        let n = got_later.iter().filter(|m| m.contains(&format!("Subject: Message {i:02}\r\n"))).count();
+        assert_eq!(n, 1, "message {i} arrived {n} times");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_break_in_a_subject_adds_no_header() {
+    let smtp = Smtp::start();
+    let app = TestApp::spawn_with(Options::new(Store::Sqlite).arg("--smtp-url", &smtp.url())).await;
+    queue(&app, "ann@example.com", "Hello\r\nBcc: evil@example.org", true).await;
+    let got = smtp.wait_for(1).await;
+    assert_eq!(got.len(), 1);
+    assert!(got[0].starts_with("X-Envelope-To: ann@example.com\r\n"), "only the recipient: {}", got[0]);
+    let headers = got[0].split("\r\n\r\n").next().unwrap();
+    assert!(
+        !headers.lines().any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+        "the line break stays inside the encoded subject: {headers}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_no_mail_server_each_message_is_an_eml_file_that_the_cli_lists_and_shows() {
+    let app = TestApp::spawn().await;
+    let id = queue(&app, "ann@example.com", "Verify your address", true).await;
+    let file = app.data_dir.join("mail").join(format!("{id}.eml"));
+    let started = Instant::now();
+    while !file.exists() && started.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let eml = std::fs::read_to_string(&file).expect("the .eml file");
+    assert!(
+        eml.contains("To: ann@example.com") && eml.contains("Subject: Verify your address") && eml.contains("multipart/alternative"),
+        "{eml}"
+    );
+    let zenith = |args: &[&str]| {
+        let out =
+            std::process::Command::new(env!("CARGO_BIN_EXE_zenith")).args(args).arg("--data-dir").arg(&app.data_dir).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let list = zenith(&["mail", "list"]);
+    assert!(list.contains(&id) && list.contains("ann@example.com") && list.contains("password_changed") && list.contains("sent"), "{list}");
+    let shown = zenith(&["mail", "show", &id]);
+    assert!(shown.contains("Subject: Verify your address") && shown.contains("plain: Verify your address"), "{shown}");
+}
