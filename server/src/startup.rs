@@ -124,6 +124,16 @@ impl Application {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         let threads = if args.hash_concurrency == 0 { (cores / 2).max(1) } else { args.hash_concurrency };
         let hasher = Hasher::with_reserve(threads, args.hash_queue, args.hash_reserved);
+        let listener = tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("binding {}", args.addr))?;
+        let addr = listener.local_addr()?;
+        let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+        let mail = Arc::new(crate::mail::MailSettings {
+            from: args.mail.mail_from.parse().map_err(|e| anyhow::anyhow!("ZENITH_MAIL_FROM is not an address: {e}"))?,
+            transport: crate::mail::Transport::new(args.mail.smtp_url.as_deref(), &args.db.data_dir)?,
+            provider: args.mail.provider_name.clone(),
+            public_url: public_url.trim_end_matches('/').to_string(),
+        });
+        tracing::info!(transport = ?mail.transport, "mail");
         let auth = AuthService::new(
             db.clone(),
             hasher,
@@ -136,6 +146,7 @@ impl Application {
                 signups_per_hour: args.signup_per_hour,
             },
             tenancy.clone(),
+            mail.clone(),
         );
         let jobs = Jobs::new(db.clone(), tenancy.clone(), catalog.clone());
         let instances =
@@ -157,16 +168,6 @@ impl Application {
             billing: billing.clone(),
         };
 
-        let listener = tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("binding {}", args.addr))?;
-        let addr = listener.local_addr()?;
-        let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-        let mail = Arc::new(crate::mail::MailSettings {
-            from: args.mail.mail_from.parse().map_err(|e| anyhow::anyhow!("ZENITH_MAIL_FROM is not an address: {e}"))?,
-            transport: crate::mail::Transport::new(args.mail.smtp_url.as_deref(), &args.db.data_dir)?,
-            provider: args.mail.provider_name.clone(),
-            public_url: public_url.trim_end_matches('/').to_string(),
-        });
-        tracing::info!(transport = ?mail.transport, "mail");
         let settings = Arc::new(HttpSettings {
             public_origin: origin_of(&public_url)?,
             local: args.public_url.is_none() && addr.ip().is_loopback(),

@@ -28,6 +28,10 @@ mod port {
         async fn me(&self, principal: &Principal) -> Result<Me, AppError>;
         /// What the last form posted without JavaScript left for the page to show (read once).
         async fn take_form_state(&self, ctx: &RequestCtx) -> Result<super::FormState, AppError>;
+        /// Mails a reset link if an account has `email`; answers the same either way.
+        async fn request_password_reset(&self, ctx: &RequestCtx, email: &str) -> Result<(), AppError>;
+        /// Sets a new password with a mailed link's token.
+        async fn complete_password_reset(&self, ctx: &RequestCtx, token: &str, password: NewPassword) -> Result<(), AppError>;
     }
 }
 
@@ -64,6 +68,23 @@ pub async fn logout() -> Result<(), AppError> {
 pub async fn current_user() -> Result<Me, AppError> {
     let (ports, _ctx, principal) = super::ssr::signed_in().await?;
     ports.auth.me(&principal).await
+}
+
+/// `/api/auth/password_reset/request`: "forgot password". The same answer whether or not an account
+/// has the address (the link, if any, comes by email).
+#[server(prefix = "/api", endpoint = "auth/password_reset/request", input = Json, output = Json)]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    let (ports, ctx) = super::ssr::request().await?;
+    ports.auth.request_password_reset(&ctx, &email).await
+}
+
+/// `/api/auth/password_reset/complete`: a new password, with the token from the mailed link.
+#[server(prefix = "/api", endpoint = "auth/password_reset/complete", input = Json, output = Json)]
+pub async fn complete_password_reset(token: String, password: String) -> Result<(), AppError> {
+    use crate::model::NewPassword;
+    let password = super::field("password", NewPassword::parse(&password))?;
+    let (ports, ctx) = super::ssr::request().await?;
+    ports.auth.complete_password_reset(&ctx, &token, password).await
 }
 
 /// `/api/auth/form_state`: the outcome of a sign-in or sign-up form posted without JavaScript.

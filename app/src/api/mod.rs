@@ -77,6 +77,12 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("/api/auth/logout", Access::SignedIn, "{}"),
     ep("/api/auth/me", Access::SignedIn, "{}"),
     ep("/api/auth/form_state", Access::Public, "{}"),
+    ep("/api/auth/password_reset/request", Access::Public, r#"{"email":"me@example.com"}"#),
+    ep(
+        "/api/auth/password_reset/complete",
+        Access::Public,
+        r#"{"token":"not-a-real-token","password":"plum orbit falcon ninety3 kettle"}"#,
+    ),
     ep("/api/catalog/zones", Access::SignedIn, "{}"),
     ep("/api/catalog/offerings", Access::SignedIn, r#"{"zone_id":"z-1"}"#),
     ep("/api/catalog/templates", Access::SignedIn, r#"{"zone_id":"z-1"}"#),

@@ -33,6 +33,8 @@ text_enum! {
         /// A wrong current password while changing it.
         PasswordChange = "password_change",
         PasswordChanged = "password_changed",
+        /// Reset through a link sent by email.
+        PasswordReset = "password_reset",
         /// A wrong password where a security change asked for it again.
         PasswordConfirmation = "password_confirmation",
         SessionsRevoked = "sessions_revoked",

@@ -51,6 +51,10 @@ crate::feature_error! {
         PasswordOrCodeWrong,
         #[error("That code is not valid. Codes change every 30 seconds: use the newest one, or one of your recovery codes.")]
         SignInCodeWrong,
+        /// A password-reset link that is unknown, used, expired, superseded by a newer one, or older
+        /// than the account's last password change.
+        #[error("This link has expired or was already used. Ask for a new one from the sign-in page.")]
+        ResetLinkInvalid,
         /// The second step of a sign-in without a first one (or after it expired).
         #[error("Sign in with your email and password first.")]
         FirstStepMissing,
@@ -86,6 +90,7 @@ impl From<AuthError> for AppError {
             SamePassword => field("new_password", &e),
             OwnSession => field("id", &e),
             TwoFactorNotStarted | SetupCodeWrong | SignInCodeWrong => field("code", &e),
+            ResetLinkInvalid => field("token", &e),
             PasswordOrCodeWrong => AppError::Invalid { field: None, message: e.to_string() },
             EmailTaken | TwoFactorAlreadyOn | TwoFactorOff | TwoFactorChanged => AppError::Conflict(e.to_string()),
             FirstStepMissing => AppError::Forbidden(e.to_string()),

@@ -11,6 +11,7 @@ pub mod device;
 mod error;
 pub mod password;
 pub mod repo;
+mod reset;
 pub mod sessions;
 pub mod throttle;
 pub mod totp;
@@ -21,6 +22,7 @@ pub use error::AuthError;
 use crate::audit::{self, Actor};
 use crate::crypto::MasterKey;
 use crate::db::{now_ms, Db};
+use crate::mail::MailSettings;
 use crate::tenancy::Tenancy;
 use anyhow::Context as _;
 use app::error::AppError;
@@ -81,6 +83,7 @@ pub struct AuthService {
     key: MasterKey,
     cfg: AuthConfig,
     tenancy: Arc<Tenancy>,
+    mail: Arc<MailSettings>,
 }
 
 /// How long a right password waits for its second factor.
@@ -98,8 +101,8 @@ const TOTP_PURPOSE: &str = "totp-secret";
 const TARPIT: Duration = Duration::from_secs(1);
 
 impl AuthService {
-    pub fn new(db: Db, hasher: Hasher, key: MasterKey, cfg: AuthConfig, tenancy: Arc<Tenancy>) -> AuthService {
-        AuthService { db, hasher, key, cfg, tenancy }
+    pub fn new(db: Db, hasher: Hasher, key: MasterKey, cfg: AuthConfig, tenancy: Arc<Tenancy>, mail: Arc<MailSettings>) -> AuthService {
+        AuthService { db, hasher, key, cfg, tenancy, mail }
     }
 
     pub fn config(&self) -> &AuthConfig {
@@ -455,6 +458,14 @@ impl AuthService {
 
 #[async_trait::async_trait]
 impl app::api::auth::AuthPort for AuthService {
+    async fn request_password_reset(&self, ctx: &RequestCtx, email: &str) -> Result<(), AppError> {
+        Ok(AuthService::request_password_reset(self, ctx, email).await?)
+    }
+
+    async fn complete_password_reset(&self, ctx: &RequestCtx, token: &str, password: NewPassword) -> Result<(), AppError> {
+        Ok(AuthService::complete_password_reset(self, ctx, token, password).await?)
+    }
+
     #[tracing::instrument(skip_all, fields(email = %email))]
     async fn signup(&self, ctx: &RequestCtx, email: Email, password: NewPassword) -> Result<Me, AppError> {
         Ok(AuthService::signup(self, ctx, email, password).await?)

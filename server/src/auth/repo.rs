@@ -340,3 +340,69 @@ pub async fn clear_scope(conn: &mut Conn, scope: &str) -> Result<(), sqlx::Error
 pub async fn prune_attempts(conn: &mut Conn, before: i64) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query("DELETE FROM throttle_attempts WHERE at < $1").bind(before).execute(&mut *conn).await?.rows_affected())
 }
+
+// ---- links sent by email ------------------------------------------------------------------------
+
+/// Ends every unused link of `purpose` the user has (a newer one replaces them).
+pub async fn supersede_tokens(conn: &mut Conn, user: &UserId, purpose: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE account_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
+        .bind(now)
+        .bind(user)
+        .bind(purpose)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_token(
+    conn: &mut Conn,
+    hash: &str,
+    user: &UserId,
+    purpose: &str,
+    now: i64,
+    expires_at: i64,
+    password_changed_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at, password_changed_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(hash)
+    .bind(user)
+    .bind(purpose)
+    .bind(now)
+    .bind(expires_at)
+    .bind(password_changed_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The account of a link that still works: unused, not expired, and issued under the account's
+/// current password.
+pub async fn live_token(conn: &mut Conn, hash: &str, purpose: &str, now: i64) -> anyhow::Result<Option<UserId>> {
+    sqlx::query_scalar(
+        "SELECT t.user_id FROM account_tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = $1 AND t.purpose = $2 AND t.used_at IS NULL AND t.expires_at > $3 AND u.password_changed_at = t.password_changed_at",
+    )
+    .bind(hash)
+    .bind(purpose)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await
+    .context("reading an emailed link")
+}
+
+/// Uses a link if it still works; false when it was used, expired or outdated meanwhile.
+pub async fn use_token(conn: &mut Conn, hash: &str, user: &UserId, now: i64) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query(
+        "UPDATE account_tokens SET used_at = $1 WHERE token_hash = $2 AND user_id = $3 AND used_at IS NULL AND expires_at > $1
+         AND password_changed_at = (SELECT password_changed_at FROM users WHERE id = $3)",
+    )
+    .bind(now)
+    .bind(hash)
+    .bind(user)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}

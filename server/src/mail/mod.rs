@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod outbox;
 pub mod repo;
+pub mod template;
 pub mod transport;
 
 pub use outbox::{Delivered, Outgoing};

@@ -5,6 +5,8 @@
 
 use crate::helpers::*;
 use app::model::Email;
+use serde_json::json;
+use server::auth::AuthError;
 use server::mail::outbox::{self, Outgoing};
 use server::mail::MailKind;
 use std::time::{Duration, Instant};
@@ -13,6 +15,9 @@ crate::on_both_databases!(
     a_message_exists_only_if_its_transaction_commits_and_arrives_once_as_plain_text_and_html,
     a_message_waits_while_the_mail_server_is_down_with_its_error_and_arrives_when_it_is_back,
     four_deliverers_at_once_send_each_of_thirty_messages_once,
+    a_forgotten_password_is_reset_through_the_mailed_link_once_ending_every_session_and_keeping_two_factor,
+    a_reset_request_answers_alike_for_an_account_and_for_nobody_and_mails_only_the_account,
+    a_used_made_up_superseded_or_expired_link_is_refused,
 );
 
 async fn queue(app: &TestApp, to: &str, subject: &str, commit: bool) -> String {
@@ -151,4 +156,104 @@ async fn with_no_mail_server_each_message_is_an_eml_file_that_the_cli_lists_and_
     assert!(list.contains(&id) && list.contains("ann@example.com") && list.contains("password_changed") && list.contains("sent"), "{list}");
     let shown = zenith(&["mail", "show", &id]);
     assert!(shown.contains("Subject: Verify your address") && shown.contains("plain: Verify your address"), "{shown}");
+}
+
+/// The token of the newest reset link mailed to `to`, and how many such mails there were. The parts
+/// may be quoted-printable (a long line is wrapped with `=` and `=` is written `=3D`): read as a mail
+/// client reads them.
+fn reset_link(smtp: &Smtp, to: &str) -> (Option<String>, usize) {
+    let decoded = smtp.messages().into_iter().map(|m| m.replace("=\r\n", "").replace("=3D", "="));
+    let mails: Vec<String> =
+        decoded.filter(|m| m.starts_with(&format!("X-Envelope-To: {to}\r\n")) && m.contains("/reset?token=")).collect();
+    let token = mails.last().and_then(|m| {
+        let at = m.find("/reset?token=")? + "/reset?token=".len();
+        Some(m[at..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>())
+    });
+    (token, mails.len())
+}
+
+async fn wait_for_reset_link(smtp: &Smtp, to: &str, count: usize) -> String {
+    let started = Instant::now();
+    loop {
+        let (token, n) = reset_link(smtp, to);
+        if n >= count {
+            return token.unwrap();
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "no reset link for {to}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+const NEW_PASSWORD: &str = "quiet harbor lantern seventy2 maple";
+
+async fn a_forgotten_password_is_reset_through_the_mailed_link_once_ending_every_session_and_keeping_two_factor(store: Store) {
+    let smtp = Smtp::start();
+    let app = TestApp::spawn_with(Options::new(store).arg("--smtp-url", &smtp.url())).await;
+    let c = app.customer("forgetful@example.com").await;
+    let (secret, _) = enable_2fa(&c).await;
+    let anon = app.client();
+    let r = anon.post("/api/auth/password_reset/request", json!({"email": "forgetful@example.com"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let token = wait_for_reset_link(&smtp, "forgetful@example.com", 1).await;
+    let r = anon.post("/api/auth/password_reset/complete", json!({"token": token, "password": NEW_PASSWORD})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(c.me().await.status, 401, "the session from before the reset has ended");
+    let r = anon.post("/api/auth/password_reset/complete", json!({"token": token, "password": "another quiet harbor lantern 77"})).await;
+    r.assert_refused(AuthError::ResetLinkInvalid);
+    let fresh = app.client();
+    assert_eq!(fresh.login("forgetful@example.com", PASSWORD).await.status, 401, "the old password is gone");
+    let r = fresh.login("forgetful@example.com", NEW_PASSWORD).await;
+    assert_eq!(
+        (r.status, r.body["two_factor_required"].as_bool()),
+        (200, Some(true)),
+        "a reset never skips two-factor sign-in: {}",
+        r.body
+    );
+    // The current step's code confirmed the enrolment (a code works once): the next step's.
+    let r = fresh.post("/api/auth/login/2fa", json!({"code": code_at(&secret, 1)})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let log = fresh.post("/api/account/security_log", json!({})).await.body;
+    assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "password_reset"), "the security log records it: {log}");
+    let started = Instant::now();
+    while !smtp.messages().iter().any(|m| m.contains("Subject: Your Zenith password was reset")) {
+        assert!(started.elapsed() < Duration::from_secs(20), "a notice that the password was reset");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn a_reset_request_answers_alike_for_an_account_and_for_nobody_and_mails_only_the_account(store: Store) {
+    let smtp = Smtp::start();
+    let app = TestApp::spawn_with(Options::new(store).arg("--smtp-url", &smtp.url())).await;
+    app.customer("known@example.com").await;
+    let anon = app.client();
+    let known = anon.post("/api/auth/password_reset/request", json!({"email": "known@example.com"})).await;
+    let unknown = anon.post("/api/auth/password_reset/request", json!({"email": "nobody@example.com"})).await;
+    assert_eq!((known.status, &known.body), (unknown.status, &unknown.body), "the same answer");
+    wait_for_reset_link(&smtp, "known@example.com", 1).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(!smtp.messages().iter().any(|m| m.contains("nobody@example.com")), "no mail for an address without an account");
+    let r = anon.post("/api/auth/password_reset/request", json!({"email": "known@example.com\r\nBcc: evil@example.org"})).await;
+    assert_eq!((r.status, r.body["error"]["field"].as_str()), (400, Some("email")), "{}", r.body);
+}
+
+async fn a_used_made_up_superseded_or_expired_link_is_refused(store: Store) {
+    let smtp = Smtp::start();
+    let app = TestApp::spawn_with(Options::new(store).arg("--smtp-url", &smtp.url())).await;
+    app.customer("careful@example.com").await;
+    let anon = app.client();
+    let complete = |token: String| {
+        let anon = anon.clone();
+        async move { anon.post("/api/auth/password_reset/complete", json!({"token": token, "password": NEW_PASSWORD})).await }
+    };
+    complete("A".repeat(43)).await.assert_refused(AuthError::ResetLinkInvalid);
+    anon.post("/api/auth/password_reset/request", json!({"email": "careful@example.com"})).await;
+    let first = wait_for_reset_link(&smtp, "careful@example.com", 1).await;
+    anon.post("/api/auth/password_reset/request", json!({"email": "careful@example.com"})).await;
+    let second = wait_for_reset_link(&smtp, "careful@example.com", 2).await;
+    assert_ne!(first, second);
+    complete(first).await.assert_refused(AuthError::ResetLinkInvalid);
+    sqlx::query("UPDATE account_tokens SET expires_at = 0").execute(&app.db.pool).await.unwrap();
+    complete(second).await.assert_refused(AuthError::ResetLinkInvalid);
+    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM account_tokens").fetch_all(&app.db.pool).await.unwrap();
+    assert!(stored.iter().all(|h| h.len() == 64), "only digests are stored");
 }
