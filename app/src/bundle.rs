@@ -16,7 +16,7 @@ use leptos::prelude::*;
 compile_error!("`public` builds the browser's sign-in bundle; the server renders every page and never enables it");
 
 /// The pages of the public bundle.
-pub const PUBLIC_PAGES: [&str; 2] = ["/login", "/signup"];
+pub const PUBLIC_PAGES: [&str; 5] = ["/login", "/signup", "/forgot", "/reset", "/verify"];
 
 /// The file name (under `/pkg/`) of the public bundle's script and WebAssembly.
 pub const PUBLIC: &str = "public";

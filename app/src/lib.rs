@@ -74,9 +74,9 @@ pub fn App() -> impl IntoView {
 // The sign-in pages in this build: the pages themselves, or, in the panel's bundle, a load from the
 // server, which gives them to the public bundle.
 #[cfg(all(feature = "hydrate", not(feature = "public")))]
-use bundle::{Elsewhere as LoginPage, Elsewhere as SignupPage};
+use bundle::{Elsewhere as LoginPage, Elsewhere as SignupPage, Elsewhere as ForgotPage, Elsewhere as ResetPage, Elsewhere as VerifyPage};
 #[cfg(not(all(feature = "hydrate", not(feature = "public"))))]
-use pages::auth::{LoginPage, SignupPage};
+use pages::auth::{ForgotPage, LoginPage, ResetPage, SignupPage, VerifyPage};
 
 /// Every page (the server, and the panel's bundle).
 #[cfg(not(feature = "public"))]
@@ -86,6 +86,9 @@ fn routes() -> impl IntoView {
             // Rendered whole before answering, so the forms work before (or without) the app's script.
             <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
             <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
+            <Route path=path!("/forgot") view=ForgotPage ssr=SsrMode::Async/>
+            <Route path=path!("/reset") view=ResetPage ssr=SsrMode::Async/>
+            <Route path=path!("/verify") view=VerifyPage ssr=SsrMode::Async/>
             // Rendered whole before answering, so a signed-out visitor gets a real redirect.
             <ParentRoute path=path!("") view=pages::layout::SignedIn ssr=SsrMode::Async>
                 <Route path=path!("") view=pages::instances::InstancesPage/>
@@ -112,6 +115,9 @@ fn routes() -> impl IntoView {
         <Routes fallback=bundle::Elsewhere>
             <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
             <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async/>
+            <Route path=path!("/forgot") view=ForgotPage ssr=SsrMode::Async/>
+            <Route path=path!("/reset") view=ResetPage ssr=SsrMode::Async/>
+            <Route path=path!("/verify") view=VerifyPage ssr=SsrMode::Async/>
         </Routes>
     }
 }

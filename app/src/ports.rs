@@ -74,6 +74,8 @@ pub struct SupportView {
     pub id: ImpersonationId,
     pub customer_email: Email,
     pub customer_two_factor: bool,
+    /// Whether the customer's address is confirmed (see [`Principal::creator`]).
+    pub customer_email_verified: bool,
     pub mode: SupportMode,
     /// UTC milliseconds.
     pub expires_at: i64,
@@ -91,11 +93,15 @@ pub struct Principal {
     /// The row in `auth_sessions` this request authenticated with.
     pub session_id: SessionId,
     pub two_factor: bool,
+    /// Whether the signed-in person's address is confirmed by a mailed link.
+    pub email_verified: bool,
     pub customer_id: Option<CustomerId>,
     pub support: Option<SupportView>,
     pub client: ClientInfo,
     /// `ZENITH_STAFF_REQUIRE_2FA`, as it stood when this principal was resolved.
     pub staff_two_factor_required: bool,
+    /// `ZENITH_EMAIL_VERIFICATION=required`: new billable resources wait for a confirmed address.
+    pub email_verification_required: bool,
 }
 
 /// What a capability refusal tells the caller (always a 403).
@@ -116,6 +122,10 @@ pub enum Denied {
     /// What only an admin may do, as "Only admins can …".
     #[error("Only admins can {0}, outside a support session.")]
     AdminsOnly(&'static str),
+    #[error(
+        "Confirm your email address before deploying: follow the link we emailed you, or send it again from the notice at the top of the page."
+    )]
+    EmailUnverified,
     /// A tool over every customer at once, named as the sentence's subject.
     #[error("{0} is for staff, outside a support session.")]
     OutsideSupportOnly(&'static str),
@@ -212,6 +222,33 @@ impl<'a> Writer<'a> {
 
     pub fn customer(&self) -> Result<&'a CustomerId, Denied> {
         self.principal.customer()
+    }
+
+    /// May add billable resources (deploy an instance): when the policy asks for it, only for a
+    /// customer whose address is confirmed, so nobody runs instances in the name of an address that
+    /// is not theirs. An acting support session is held alike: it is the customer's account.
+    pub fn creator(&self) -> Result<Creator<'a>, Denied> {
+        let p = self.principal;
+        let confirmed = match &p.support {
+            Some(s) => s.customer_email_verified,
+            None => p.email_verified,
+        };
+        if p.email_verification_required && !confirmed {
+            return Err(Denied::EmailUnverified);
+        }
+        Ok(Creator { writer: *self })
+    }
+}
+
+/// Permission to add billable resources. See [`Writer::creator`].
+#[derive(Debug, Clone, Copy)]
+pub struct Creator<'a> {
+    writer: Writer<'a>,
+}
+
+impl<'a> Creator<'a> {
+    pub fn writer(&self) -> &Writer<'a> {
+        &self.writer
     }
 }
 

@@ -82,6 +82,29 @@ pub struct MailArgs {
     /// The provider's name in messages.
     #[arg(long, env = "ZENITH_PROVIDER_NAME", default_value = "Zenith")]
     pub provider_name: String,
+    /// Whether a customer must confirm the address by its mailed link before deploying: `required`
+    /// (the default when ZENITH_SMTP_URL is set) or `optional` (the default with `.eml` files: the
+    /// link is offered, deploys are not held).
+    #[arg(long, env = "ZENITH_EMAIL_VERIFICATION", value_enum)]
+    pub email_verification: Option<EmailVerification>,
+}
+
+/// `ZENITH_EMAIL_VERIFICATION`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmailVerification {
+    Required,
+    Optional,
+}
+
+impl MailArgs {
+    /// Whether deploys wait for a confirmed address: as configured, else only when mail can reach
+    /// the customer (an SMTP server is set).
+    pub fn verification_required(&self) -> bool {
+        match self.email_verification {
+            Some(v) => v == EmailVerification::Required,
+            None => self.smtp_url.as_deref().is_some_and(|u| !u.trim().is_empty()),
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]

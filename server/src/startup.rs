@@ -132,6 +132,7 @@ impl Application {
             transport: crate::mail::Transport::new(args.mail.smtp_url.as_deref(), &args.db.data_dir)?,
             provider: args.mail.provider_name.clone(),
             public_url: public_url.trim_end_matches('/').to_string(),
+            announce_links: args.demo,
         });
         tracing::info!(transport = ?mail.transport, "mail");
         let auth = AuthService::new(
@@ -144,6 +145,7 @@ impl Application {
                 staff_require_2fa: args.staff_require_2fa,
                 signups_per_address_per_hour: args.signup_per_address_per_hour,
                 signups_per_hour: args.signup_per_hour,
+                email_verification_required: args.mail.verification_required(),
             },
             tenancy.clone(),
             mail.clone(),

@@ -16,7 +16,7 @@ pub use port::{AccountPort, RevokeWhich};
 mod port {
     use crate::error::AppError;
     use crate::model::account::{RecoveryCodes, Revoked, SecurityEvent, SessionView, TwoFactorSetup};
-    use crate::model::{NewPassword, SessionId};
+    use crate::model::{Email, NewPassword, SessionId};
     use crate::ports::{Owner, Principal, RequestCtx};
 
     /// Which sessions to end.
@@ -36,6 +36,8 @@ mod port {
         /// Ending one other session needs nothing more; ending all of them needs the password.
         async fn revoke_sessions(&self, o: &Owner<'_>, which: RevokeWhich, password: Option<&str>) -> Result<Revoked, AppError>;
         async fn security_log(&self, p: &Principal) -> Result<Vec<SecurityEvent>, AppError>;
+        /// Mails a link to `email` that makes it the account's address, and a notice to the current one.
+        async fn change_email(&self, o: &Owner<'_>, email: Email, password: &str) -> Result<(), AppError>;
     }
 }
 
@@ -68,6 +70,16 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     let owner = super::ssr::owner(&ports, &p, crate::model::audit::AuditEvent::PasswordChanged).await?;
     let new = super::field("new_password", NewPassword::parse(&new_password))?;
     ports.account.change_password(&owner, &ctx, &current_password, new).await
+}
+
+/// `{email, password}`: a new address for the account. It changes only when the link mailed to it is
+/// followed; the current address is told at once.
+#[server(prefix = "/api", endpoint = "account/email/change", input = Json, output = Json)]
+pub async fn change_email(email: String, password: String) -> Result<(), AppError> {
+    let (ports, _ctx, p) = super::ssr::signed_in().await?;
+    let owner = super::ssr::owner(&ports, &p, crate::model::audit::AuditEvent::EmailChangeRequested).await?;
+    let email = super::field("email", crate::model::Email::parse(&email))?;
+    ports.account.change_email(&owner, email, &password).await
 }
 
 #[server(prefix = "/api", endpoint = "account/sessions", input = Json, output = Json)]

@@ -14,7 +14,7 @@ pub use port::AuthPort;
 mod port {
     use crate::error::AppError;
     use crate::model::{account::LoginOutcome, Email, Me, NewPassword};
-    use crate::ports::{Principal, RequestCtx};
+    use crate::ports::{Owner, Principal, RequestCtx};
 
     #[async_trait::async_trait]
     pub trait AuthPort: Send + Sync {
@@ -32,6 +32,10 @@ mod port {
         async fn request_password_reset(&self, ctx: &RequestCtx, email: &str) -> Result<(), AppError>;
         /// Sets a new password with a mailed link's token.
         async fn complete_password_reset(&self, ctx: &RequestCtx, token: &str, password: NewPassword) -> Result<(), AppError>;
+        /// Follows a mailed `/verify` link: confirms the address, or makes a new one the account's.
+        async fn verify_email(&self, ctx: &RequestCtx, token: &str) -> Result<super::EmailVerified, AppError>;
+        /// Mails the confirmation link again to the signed-in account's address.
+        async fn resend_verification(&self, o: &Owner<'_>) -> Result<(), AppError>;
     }
 }
 
@@ -85,6 +89,32 @@ pub async fn complete_password_reset(token: String, password: String) -> Result<
     let password = super::field("password", NewPassword::parse(&password))?;
     let (ports, ctx) = super::ssr::request().await?;
     ports.auth.complete_password_reset(&ctx, &token, password).await
+}
+
+/// What following a `/verify` link did.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EmailVerified {
+    /// The account's address, now confirmed.
+    pub email: crate::model::Email,
+    /// Whether the link changed the account's address (rather than confirming the one it had).
+    pub changed: bool,
+}
+
+/// `/api/auth/email/verify {token}`: the token of a mailed `/verify` link. Needs no session: the
+/// link may be opened on another device.
+#[server(prefix = "/api", endpoint = "auth/email/verify", input = Json, output = Json)]
+pub async fn verify_email(token: String) -> Result<EmailVerified, AppError> {
+    let (ports, ctx) = super::ssr::request().await?;
+    ports.auth.verify_email(&ctx, &token).await
+}
+
+/// `/api/auth/email/resend {}`: the confirmation link again, to the signed-in account's address
+/// (throttled). A support session cannot send it.
+#[server(prefix = "/api", endpoint = "auth/email/resend", input = Json, output = Json)]
+pub async fn resend_verification() -> Result<(), AppError> {
+    let (ports, _ctx, p) = super::ssr::signed_in().await?;
+    let o = super::ssr::owner(&ports, &p, crate::model::audit::AuditEvent::EmailConfirmationSent).await?;
+    ports.auth.resend_verification(&o).await
 }
 
 /// `/api/auth/form_state`: the outcome of a sign-in or sign-up form posted without JavaScript.

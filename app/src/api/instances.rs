@@ -17,7 +17,7 @@ mod port {
     use crate::error::AppError;
     use crate::model::instance::UserData;
     use crate::model::*;
-    use crate::ports::{Principal, Writer};
+    use crate::ports::{Creator, Principal, Writer};
     use serde::Serialize;
 
     /// `/api/instances/deploy`, parsed.
@@ -37,7 +37,7 @@ mod port {
     pub trait InstancesPort: Send + Sync {
         async fn list(&self, p: &Principal) -> Result<InstanceList, AppError>;
         async fn get(&self, p: &Principal, id: &InstanceId) -> Result<InstanceDetail, AppError>;
-        async fn deploy(&self, w: &Writer<'_>, spec: DeploySpec) -> Result<DeployAccepted, AppError>;
+        async fn deploy(&self, c: &Creator<'_>, spec: DeploySpec) -> Result<DeployAccepted, AppError>;
         async fn act(&self, w: &Writer<'_>, id: &InstanceId, action: Action) -> Result<JobId, AppError>;
         async fn job(&self, p: &Principal, id: &JobId) -> Result<JobView, AppError>;
     }
@@ -98,7 +98,7 @@ pub async fn deploy(
         user_data: user_data.filter(|u| !u.trim().is_empty()).map(|u| field("user_data", UserData::parse(&u))).transpose()?,
         idempotency_key: field("idempotency_key", IdempotencyKey::parse(&idempotency_key))?,
     };
-    ports.instances.deploy(&w, spec).await
+    ports.instances.deploy(&w.creator()?, spec).await
 }
 
 /// `{job_id}` of the cloud job carrying out the action.

@@ -23,6 +23,11 @@ pub struct Me {
     pub email: Email,
     pub role: Role,
     pub two_factor_enabled: bool,
+    /// Whether the address is confirmed by its mailed link.
+    pub email_verified: bool,
+    /// Whether deploys wait for that (`ZENITH_EMAIL_VERIFICATION=required`).
+    #[serde(default)]
+    pub email_verification_required: bool,
     /// Present while a staff member views a customer's panel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impersonating: Option<super::support::Impersonating>,
@@ -105,6 +110,9 @@ pub struct FormState {
     /// The password was right: the code comes next.
     #[serde(default)]
     pub code_step: bool,
+    /// The form did what it asked (a reset link asked for, a new password set, an address confirmed).
+    #[serde(default)]
+    pub done: bool,
 }
 
 #[cfg(test)]
@@ -117,6 +125,8 @@ mod tests {
             email: crate::model::Email::parse("a@example.com").unwrap(),
             role: Role::Customer,
             two_factor_enabled: false,
+            email_verified: true,
+            email_verification_required: false,
             impersonating: None,
         };
         for (outcome, code_next) in [

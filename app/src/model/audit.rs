@@ -38,6 +38,12 @@ text_enum! {
         /// A wrong password where a security change asked for it again.
         PasswordConfirmation = "password_confirmation",
         SessionsRevoked = "sessions_revoked",
+        /// The address confirmation link was mailed again.
+        EmailConfirmationSent = "email_confirmation_sent",
+        EmailConfirmed = "email_confirmed",
+        /// A new address was asked for (its link mailed to it).
+        EmailChangeRequested = "email_change_requested",
+        EmailChanged = "email_changed",
         GroupCreated = "group_created",
         GroupDeleted = "group_deleted",
         RulesAdded = "rules_added",

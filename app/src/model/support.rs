@@ -42,6 +42,9 @@ pub struct Impersonating {
     pub customer_email: Email,
     /// The customer's own two-factor setting, as their account page shows it.
     pub customer_two_factor: bool,
+    /// Whether the customer's address is confirmed (deploys may wait for it).
+    #[serde(default)]
+    pub customer_email_verified: bool,
     pub mode: SupportMode,
     pub expires_at: Timestamp,
     /// The staff member, as the banner names them.

@@ -33,7 +33,9 @@ pub fn SignedIn() -> impl IntoView {
                     match who.await {
                         Ok(me) => {
                             let banner = me.impersonating.clone().map(|session| view! { <crate::pages::support::SupportBanner session/> });
-                            view! { <TopBar me=Some(me) menu_open/> {banner} }.into_any()
+                            let confirm = (!me.email_verified && me.impersonating.is_none())
+                                .then(|| view! { <ConfirmAddress email=me.email.to_string() required=me.email_verification_required/> });
+                            view! { <TopBar me=Some(me) menu_open/> {banner} {confirm} }.into_any()
                         }
                         Err(AppError::Unauthorized) => view! { <Redirect path="/login"/> }.into_any(),
                         Err(error) => view! { <TopBar me=None menu_open/> <crate::components::ErrorView error/> }.into_any(),
@@ -44,6 +46,27 @@ pub fn SignedIn() -> impl IntoView {
                 <Outlet/>
             </main>
         </div>
+    }
+}
+
+/// An address not confirmed yet: what it holds back, and the link sent again on request.
+#[component]
+fn ConfirmAddress(email: String, required: bool) -> impl IntoView {
+    let resend = Act::of::<crate::api::auth::ResendVerification>();
+    let sent = move || matches!(resend.value().get(), Some(Ok(())));
+    let error = Signal::derive(move || resend.value().get().and_then(Result::err));
+    let held = if required { " Until you follow it, you can look around but not deploy." } else { "" };
+    view! {
+        <aside class="confirm-banner" aria-label="Confirm your address">
+            <p>{format!("Confirm your address: we sent a link to {email}.{held}")}</p>
+            <Show when=sent fallback=move || view! {
+                <button type="button" class="button" disabled=move || resend.pending().get()
+                    on:click=move |_| { resend.dispatch(crate::api::auth::ResendVerification {}); }>"Send it again"</button>
+            }>
+                <p role="status">"Sent. The newest link is the one that works."</p>
+            </Show>
+            <crate::components::ErrorNote error/>
+        </aside>
     }
 }
 

@@ -40,9 +40,10 @@ impl AuthService {
         }
         self.check_strength(&new, &user.email, "new_password").await?;
         let hash = self.hasher.hash(new.expose()).await.map_err(AuthError::from_pool)?;
-        let mut conn = self.db.pool.acquire().await?;
-        repo::set_password(&mut conn, &user.id, &hash, None).await?;
-        drop(conn);
+        let mut tx = self.db.begin_write().await?;
+        repo::set_password(&mut tx, &user.id, &hash, None).await?;
+        self.notify(&mut tx, &user, crate::mail::Notice::PasswordChanged { how: "changed on the Account page" }).await?;
+        tx.commit().await?;
         let ended = self.end_other_sessions(o, ctx).await?;
         let detail = format!("{ended} other session(s) signed out");
         self.audit(
@@ -165,5 +166,9 @@ impl AccountPort for AuthService {
 
     async fn security_log(&self, p: &Principal) -> Result<Vec<SecurityEvent>, AppError> {
         Ok(AuthService::security_log(self, p).await?)
+    }
+
+    async fn change_email(&self, o: &Owner<'_>, email: app::model::Email, password: &str) -> Result<(), AppError> {
+        Ok(AuthService::change_email(self, o, email, password).await?)
     }
 }

@@ -55,6 +55,14 @@ crate::feature_error! {
         /// than the account's last password change.
         #[error("This link has expired or was already used. Ask for a new one from the sign-in page.")]
         ResetLinkInvalid,
+        /// A `/verify` link that is unknown, used, expired, replaced by a newer one, or for an address
+        /// the account no longer has.
+        #[error("This confirmation link has expired or was already used. Sign in and send a new one from the notice at the top of the page.")]
+        VerifyLinkInvalid,
+        #[error("Your address is already confirmed.")]
+        EmailAlreadyVerified,
+        #[error("That is already your account's address.")]
+        EmailUnchanged,
         /// The second step of a sign-in without a first one (or after it expired).
         #[error("Sign in with your email and password first.")]
         FirstStepMissing,
@@ -90,9 +98,10 @@ impl From<AuthError> for AppError {
             SamePassword => field("new_password", &e),
             OwnSession => field("id", &e),
             TwoFactorNotStarted | SetupCodeWrong | SignInCodeWrong => field("code", &e),
-            ResetLinkInvalid => field("token", &e),
+            ResetLinkInvalid | VerifyLinkInvalid => field("token", &e),
+            EmailUnchanged => field("email", &e),
             PasswordOrCodeWrong => AppError::Invalid { field: None, message: e.to_string() },
-            EmailTaken | TwoFactorAlreadyOn | TwoFactorOff | TwoFactorChanged => AppError::Conflict(e.to_string()),
+            EmailTaken | EmailAlreadyVerified | TwoFactorAlreadyOn | TwoFactorOff | TwoFactorChanged => AppError::Conflict(e.to_string()),
             FirstStepMissing => AppError::Forbidden(e.to_string()),
             Unexpected(e) => crate::error::unexpected(&e),
         }

@@ -9,6 +9,7 @@
 mod account;
 pub mod device;
 mod error;
+mod links;
 pub mod password;
 pub mod repo;
 mod reset;
@@ -16,6 +17,7 @@ pub mod sessions;
 pub mod throttle;
 pub mod totp;
 mod two_factor;
+mod verify;
 
 pub use error::AuthError;
 
@@ -74,6 +76,8 @@ pub struct AuthConfig {
     pub signups_per_address_per_hour: u32,
     /// Sign-ups allowed in total per hour.
     pub signups_per_hour: u32,
+    /// Deploys wait for a confirmed address (`ZENITH_EMAIL_VERIFICATION`).
+    pub email_verification_required: bool,
 }
 
 #[derive(Clone)]
@@ -97,6 +101,11 @@ const STRENGTH_CHARS: usize = 100;
 
 const TOTP_PURPOSE: &str = "totp-secret";
 
+/// How long a browser or address stays familiar to an account without signing in.
+const FAMILIAR_MS: i64 = 90 * 24 * 3_600_000;
+/// How a sign-up's own sign-in is recorded.
+const NEW_ACCOUNT: &str = "new account";
+
 /// How long a throttled attempt waits for its refusal.
 const TARPIT: Duration = Duration::from_secs(1);
 
@@ -111,6 +120,11 @@ impl AuthService {
 
     pub fn hasher(&self) -> &Hasher {
         &self.hasher
+    }
+
+    /// Where mail goes: other features queue their notices with it.
+    pub fn mail(&self) -> &MailSettings {
+        &self.mail
     }
 
     /// Refuses passwords a well-kept estimator can guess, with its advice as the message.
@@ -179,8 +193,15 @@ impl AuthService {
         self.audit(user, category, action, AuditOutcome::Failed, detail, client).await;
     }
 
-    fn me_of(user: &User) -> Me {
-        Me { email: user.email.clone(), role: user.role, two_factor_enabled: user.totp_enabled_at.is_some(), impersonating: None }
+    fn me_of(&self, user: &User) -> Me {
+        Me {
+            email: user.email.clone(),
+            role: user.role,
+            two_factor_enabled: user.totp_enabled_at.is_some(),
+            email_verified: user.email_verified_at.is_some(),
+            email_verification_required: self.cfg.email_verification_required,
+            impersonating: None,
+        }
     }
 
     async fn user(&self, id: &UserId) -> Result<Option<User>, AuthError> {
@@ -188,9 +209,30 @@ impl AuthService {
         Ok(repo::user_by_id(&mut conn, id).await?)
     }
 
-    /// Second half of every sign-in: new cookie id, new session row, audit, provisioning.
+    /// A browser and an address this account has not signed in from in 90 days: the owner is told.
+    /// (A browser holding this account's device cookie, or an address it used, is not news.)
+    async fn unfamiliar(&self, ctx: &RequestCtx, user: &User) -> Result<bool, AuthError> {
+        let known_browser = ctx.client.device.presented.as_deref().and_then(|c| device::verify(&self.key, c)).is_some_and(|u| u == user.id);
+        if known_browser {
+            return Ok(false);
+        }
+        let Some(ip) = ctx.client.ip else { return Ok(true) };
+        let mut conn = self.db.pool.acquire().await?;
+        Ok(!repo::signed_in_from(&mut conn, &user.id, &ip.to_string(), now_ms() - FAMILIAR_MS).await?)
+    }
+
+    /// Second half of every sign-in: new cookie id, new session row (with a notice if the browser
+    /// and address are new), audit, provisioning. `first` is the sign-up's own sign-in.
     async fn complete_login(&self, ctx: &RequestCtx, user: &User, how: &str) -> Result<Me, AuthError> {
-        sessions::begin(&self.db, &ctx.session, &user.id, &ctx.client).await.context("starting a session")?;
+        let first = how == NEW_ACCOUNT;
+        let notice = match !first && self.unfamiliar(ctx, user).await? {
+            true => {
+                let n = crate::mail::Notice::NewSignIn { browser: ctx.client.user_agent.as_deref(), address: ctx.client.ip };
+                Some(n.render(&self.mail, &user.email, app::model::Timestamp::from_unix_ms(now_ms()))?)
+            }
+            false => None,
+        };
+        sessions::begin(&self.db, &ctx.session, &user.id, &ctx.client, notice.as_ref()).await.context("starting a session")?;
         // This browser is now a known one for this account (a new cookie each time).
         ctx.client.device.issue(device::issue(&self.key, &user.id));
         self.audit(Some(user), AuditCategory::Auth, AuditEvent::SignIn.into(), AuditOutcome::Succeeded, Some(how), &ctx.client).await;
@@ -204,7 +246,7 @@ impl AuthService {
                 }
             });
         }
-        Ok(Self::me_of(user))
+        Ok(self.me_of(user))
     }
 
     /// Checks the password again for a security change; a wrong one is a counted failure.
@@ -284,14 +326,19 @@ impl AuthService {
     /// A new customer with a password, as sign-up makes one (also used by `--demo`). Returns `None`
     /// when the email is taken.
     pub async fn create_customer(db: &Db, email: &Email, password_hash: &str) -> anyhow::Result<Option<UserId>> {
-        let id = UserId::new_random();
         let mut tx = db.begin_write().await?;
-        match repo::insert_user(&mut tx, &id, email, password_hash, Role::Customer).await {
+        let id = Self::insert_customer(&mut tx, email, password_hash).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn insert_customer(conn: &mut crate::db::Conn, email: &Email, password_hash: &str) -> anyhow::Result<Option<UserId>> {
+        let id = UserId::new_random();
+        match repo::insert_user(conn, &id, email, password_hash, Role::Customer).await {
             Err(e) if crate::db::is_unique_violation(&e) => return Ok(None),
             other => other.context("creating a user")?,
         }
-        repo::register_customer(&mut tx, &id).await.context("registering the customer")?;
-        tx.commit().await?;
+        repo::register_customer(conn, &id).await.context("registering the customer")?;
         Ok(Some(id))
     }
 
@@ -302,12 +349,16 @@ impl AuthService {
         scopes.extend(Scope::address("signup", ctx.client.ip, throttle::per_hour(self.cfg.signups_per_address_per_hour)));
         self.attempt(&scopes).await?.keep();
         let hash = self.hasher.hash(password.expose()).await.map_err(AuthError::from_pool)?;
-        let Some(id) = Self::create_customer(&self.db, &email, &hash).await? else {
+        // The account and the mail that confirms its address: both or neither.
+        let mut tx = self.db.begin_write().await?;
+        let Some(id) = Self::insert_customer(&mut tx, &email, &hash).await? else {
             return Err(AuthError::EmailTaken);
         };
-        let user = self.user(&id).await?.context("the new user is gone")?;
+        let user = repo::user_by_id(&mut tx, &id).await?.context("the new user is gone")?;
+        self.queue_confirmation(&mut tx, &user, &user.email, links::Purpose::ConfirmEmail).await?;
+        tx.commit().await?;
         self.audit(Some(&user), AuditCategory::Auth, AuditEvent::SignUp.into(), AuditOutcome::Succeeded, None, &ctx.client).await;
-        self.complete_login(ctx, &user, "new account").await
+        self.complete_login(ctx, &user, NEW_ACCOUNT).await
     }
 
     async fn login(&self, ctx: &RequestCtx, email: &str, password: &str) -> Result<LoginOutcome, AuthError> {
@@ -442,16 +493,19 @@ impl AuthService {
             role: r.role,
             session_id: r.id,
             two_factor: r.two_factor,
+            email_verified: r.email_verified,
             customer_id,
             support: support.map(|s| SupportView {
                 id: s.id,
                 customer_email: s.customer_email,
                 customer_two_factor: s.customer_two_factor,
+                customer_email_verified: s.customer_email_verified,
                 mode: s.mode,
                 expires_at: s.expires_at,
             }),
             client: ctx.client.clone(),
             staff_two_factor_required: self.cfg.staff_require_2fa,
+            email_verification_required: self.cfg.email_verification_required,
         })
     }
 }
@@ -464,6 +518,14 @@ impl app::api::auth::AuthPort for AuthService {
 
     async fn complete_password_reset(&self, ctx: &RequestCtx, token: &str, password: NewPassword) -> Result<(), AppError> {
         Ok(AuthService::complete_password_reset(self, ctx, token, password).await?)
+    }
+
+    async fn verify_email(&self, ctx: &RequestCtx, token: &str) -> Result<app::api::auth::EmailVerified, AppError> {
+        Ok(AuthService::verify_email(self, ctx, token).await?)
+    }
+
+    async fn resend_verification(&self, o: &app::ports::Owner<'_>) -> Result<(), AppError> {
+        Ok(AuthService::resend_verification(self, o).await?)
     }
 
     #[tracing::instrument(skip_all, fields(email = %email))]
@@ -495,11 +557,14 @@ impl app::api::auth::AuthPort for AuthService {
             email: p.email.clone(),
             role: p.role,
             two_factor_enabled: p.two_factor,
+            email_verified: p.email_verified,
+            email_verification_required: p.email_verification_required,
             impersonating: p.support.as_ref().zip(p.customer_id.as_ref()).map(|(s, c)| app::model::support::Impersonating {
                 id: s.id.clone(),
                 customer_id: c.clone(),
                 customer_email: s.customer_email.clone(),
                 customer_two_factor: s.customer_two_factor,
+                customer_email_verified: s.customer_email_verified,
                 mode: s.mode,
                 expires_at: app::model::Timestamp::from_unix_ms(s.expires_at),
                 staff_email: p.email.clone(),

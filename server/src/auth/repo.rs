@@ -25,9 +25,11 @@ pub struct User {
     pub totp_last_step: i64,
     pub support_access: SupportAccessMode,
     pub support_access_until: Option<i64>,
+    /// When the address was confirmed by a mailed link; `None` until then.
+    pub email_verified_at: Option<i64>,
 }
 
-const USER_COLUMNS: &str = "id, email, password_hash, role, created_at, password_changed_at, disabled_at, totp_secret_sealed, totp_pending_sealed, totp_enabled_at, totp_last_step, support_access, support_access_until";
+const USER_COLUMNS: &str = "id, email, password_hash, role, created_at, password_changed_at, disabled_at, totp_secret_sealed, totp_pending_sealed, totp_enabled_at, totp_last_step, support_access, support_access_until, email_verified_at";
 
 /// The user whose `column` is `value` (`id` or `email`, both unique).
 async fn user_where(conn: &mut Conn, column: &str, value: &str) -> anyhow::Result<Option<User>> {
@@ -173,6 +175,22 @@ pub async fn insert_session(conn: &mut Conn, id: &SessionId, user: &UserId, clie
     Ok(())
 }
 
+/// Whether the account signed in from `ip` since `since` (UTC ms).
+pub async fn signed_in_from(conn: &mut Conn, user: &UserId, ip: &str, since: i64) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM auth_sessions WHERE user_id = $1 AND ip = $2 AND last_seen_at >= $3")
+        .bind(user)
+        .bind(ip)
+        .bind(since)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Unused recovery codes left.
+pub async fn recovery_codes_left(conn: &mut Conn, id: &UserId) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL").bind(id).fetch_one(&mut *conn).await
+}
+
 /// A session with its user and the support session it runs, if any: what every request resolves.
 #[derive(Debug, Clone)]
 pub struct Resolved {
@@ -185,6 +203,7 @@ pub struct Resolved {
     pub role: Role,
     pub disabled_at: Option<i64>,
     pub two_factor: bool,
+    pub email_verified: bool,
     pub support: Option<ResolvedSupport>,
 }
 
@@ -194,6 +213,7 @@ pub struct ResolvedSupport {
     pub customer_id: CustomerId,
     pub customer_email: Email,
     pub customer_two_factor: bool,
+    pub customer_email_verified: bool,
     pub mode: SupportMode,
     pub expires_at: i64,
 }
@@ -209,18 +229,21 @@ struct ResolvedRow {
     role: Role,
     disabled_at: Option<i64>,
     totp_enabled_at: Option<i64>,
+    email_verified_at: Option<i64>,
     imp_id: Option<ImpersonationId>,
     imp_customer: Option<CustomerId>,
     imp_customer_email: Option<Email>,
     imp_customer_totp: Option<i64>,
+    imp_customer_verified: Option<i64>,
     imp_mode: Option<SupportMode>,
     imp_expires_at: Option<i64>,
 }
 
 pub async fn resolve_session(conn: &mut Conn, id: &SessionId) -> anyhow::Result<Option<Resolved>> {
     let row: Option<ResolvedRow> = sqlx::query_as(
-        "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.revoked_at, u.email, u.role, u.disabled_at, u.totp_enabled_at,
-                i.id AS imp_id, i.customer_id AS imp_customer, c.email AS imp_customer_email, c.totp_enabled_at AS imp_customer_totp, i.mode AS imp_mode, i.expires_at AS imp_expires_at
+        "SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.revoked_at, u.email, u.role, u.disabled_at, u.totp_enabled_at, u.email_verified_at,
+                i.id AS imp_id, i.customer_id AS imp_customer, c.email AS imp_customer_email, c.totp_enabled_at AS imp_customer_totp,
+                c.email_verified_at AS imp_customer_verified, i.mode AS imp_mode, i.expires_at AS imp_expires_at
          FROM auth_sessions s JOIN users u ON u.id = s.user_id
          LEFT JOIN impersonations i ON i.staff_session_id = s.id AND i.ended_at IS NULL
          LEFT JOIN users c ON c.id = i.customer_id
@@ -232,9 +255,15 @@ pub async fn resolve_session(conn: &mut Conn, id: &SessionId) -> anyhow::Result<
     .context("resolving a session")?;
     let Some(r) = row else { return Ok(None) };
     let support = match (r.imp_id, r.imp_customer, r.imp_customer_email, r.imp_mode, r.imp_expires_at) {
-        (Some(id), Some(customer_id), Some(customer_email), Some(mode), Some(expires_at)) => {
-            Some(ResolvedSupport { id, customer_id, customer_email, customer_two_factor: r.imp_customer_totp.is_some(), mode, expires_at })
-        }
+        (Some(id), Some(customer_id), Some(customer_email), Some(mode), Some(expires_at)) => Some(ResolvedSupport {
+            id,
+            customer_id,
+            customer_email,
+            customer_two_factor: r.imp_customer_totp.is_some(),
+            customer_email_verified: r.imp_customer_verified.is_some(),
+            mode,
+            expires_at,
+        }),
         _ => None,
     };
     Ok(Some(Resolved {
@@ -247,6 +276,7 @@ pub async fn resolve_session(conn: &mut Conn, id: &SessionId) -> anyhow::Result<
         role: r.role,
         disabled_at: r.disabled_at,
         two_factor: r.totp_enabled_at.is_some(),
+        email_verified: r.email_verified_at.is_some(),
         support,
     }))
 }
@@ -354,55 +384,94 @@ pub async fn supersede_tokens(conn: &mut Conn, user: &UserId, purpose: &str, now
     Ok(())
 }
 
-pub async fn insert_token(
-    conn: &mut Conn,
-    hash: &str,
-    user: &UserId,
-    purpose: &str,
-    now: i64,
-    expires_at: i64,
-    password_changed_at: i64,
-) -> Result<(), sqlx::Error> {
+/// A new link's row.
+pub struct NewToken<'a> {
+    pub hash: &'a str,
+    pub user: &'a UserId,
+    pub purpose: &'static str,
+    pub email: &'a Email,
+    pub now: i64,
+    pub expires_at: i64,
+    pub password_changed_at: i64,
+}
+
+pub async fn insert_token(conn: &mut Conn, t: &NewToken<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at, password_changed_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO account_tokens (token_hash, user_id, purpose, email, created_at, expires_at, password_changed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(hash)
-    .bind(user)
-    .bind(purpose)
-    .bind(now)
-    .bind(expires_at)
-    .bind(password_changed_at)
+    .bind(t.hash)
+    .bind(t.user)
+    .bind(t.purpose)
+    .bind(t.email)
+    .bind(t.now)
+    .bind(t.expires_at)
+    .bind(t.password_changed_at)
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// The account of a link that still works: unused, not expired, and issued under the account's
-/// current password.
-pub async fn live_token(conn: &mut Conn, hash: &str, purpose: &str, now: i64) -> anyhow::Result<Option<UserId>> {
-    sqlx::query_scalar(
-        "SELECT t.user_id FROM account_tokens t JOIN users u ON u.id = t.user_id
-         WHERE t.token_hash = $1 AND t.purpose = $2 AND t.used_at IS NULL AND t.expires_at > $3 AND u.password_changed_at = t.password_changed_at",
+/// A link that is unused and not expired.
+#[derive(sqlx::FromRow)]
+pub struct LiveToken {
+    pub user_id: UserId,
+    pub purpose: String,
+    pub email: Option<Email>,
+    /// The account's password change the link was issued after, and the account's latest one.
+    pub issued_under: i64,
+    pub password_changed_at: i64,
+}
+
+pub async fn live_token(conn: &mut Conn, hash: &str, now: i64) -> anyhow::Result<Option<LiveToken>> {
+    sqlx::query_as(
+        "SELECT t.user_id, t.purpose, t.email, t.password_changed_at AS issued_under, u.password_changed_at
+         FROM account_tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $2 AND u.disabled_at IS NULL",
     )
     .bind(hash)
-    .bind(purpose)
     .bind(now)
     .fetch_optional(&mut *conn)
     .await
     .context("reading an emailed link")
 }
 
-/// Uses a link if it still works; false when it was used, expired or outdated meanwhile.
-pub async fn use_token(conn: &mut Conn, hash: &str, user: &UserId, now: i64) -> Result<bool, sqlx::Error> {
+/// Uses a link if it still works (and, with `same_password`, if the password is still the one it
+/// was issued under); false when it was used, expired or outdated meanwhile.
+pub async fn use_token(conn: &mut Conn, hash: &str, user: &UserId, same_password: bool, now: i64) -> Result<bool, sqlx::Error> {
     let n = sqlx::query(
         "UPDATE account_tokens SET used_at = $1 WHERE token_hash = $2 AND user_id = $3 AND used_at IS NULL AND expires_at > $1
-         AND password_changed_at = (SELECT password_changed_at FROM users WHERE id = $3)",
+         AND (NOT $4 OR password_changed_at = (SELECT password_changed_at FROM users WHERE id = $3))",
     )
     .bind(now)
     .bind(hash)
     .bind(user)
+    .bind(same_password)
     .execute(&mut *conn)
     .await?
     .rows_affected();
     Ok(n == 1)
+}
+
+/// Marks the account's address confirmed, if it is still `email`.
+pub async fn confirm_email(conn: &mut Conn, user: &UserId, email: &Email, now: i64) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query("UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email = $3")
+        .bind(now)
+        .bind(user)
+        .bind(email)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+/// Makes `email` the account's address, confirmed (its link was followed).
+pub async fn change_email(conn: &mut Conn, user: &UserId, email: &Email, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET email = $1, email_verified_at = $2 WHERE id = $3")
+        .bind(email)
+        .bind(now)
+        .bind(user)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

@@ -28,13 +28,24 @@ pub struct Pending {
     pub password_changed_at: i64,
 }
 
-/// Records a completed sign-in: a fresh cookie id (no fixation) pointing at a new row.
-pub async fn begin(db: &Db, session: &Session, user: &UserId, client: &ClientInfo) -> anyhow::Result<SessionId> {
+/// Records a completed sign-in: a fresh cookie id (no fixation) pointing at a new row, and the
+/// notice it calls for (a browser and address not seen before), written with it.
+pub async fn begin(
+    db: &Db,
+    session: &Session,
+    user: &UserId,
+    client: &ClientInfo,
+    notice: Option<&crate::mail::Outgoing<'_>>,
+) -> anyhow::Result<SessionId> {
     session.cycle_id().await?;
     session.remove::<Pending>(PENDING).await?;
     let id = SessionId::new_random();
-    let mut conn = db.pool.acquire().await?;
-    repo::insert_session(&mut conn, &id, user, client).await?;
+    let mut tx = db.begin_write().await?;
+    repo::insert_session(&mut tx, &id, user, client).await?;
+    if let Some(m) = notice {
+        crate::mail::outbox::enqueue(&mut tx, m).await?;
+    }
+    tx.commit().await?;
     session.insert(SID, &id).await?;
     Ok(id)
 }

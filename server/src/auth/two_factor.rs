@@ -5,6 +5,7 @@
 
 use super::{repo, sessions, throttle, AuthError, AuthService, PENDING_2FA_MS, PENDING_2FA_TRIES, TOTP_PURPOSE};
 use crate::db::now_ms;
+use crate::mail::Notice;
 use anyhow::Context as _;
 use app::model::account::{RecoveryCodes, TwoFactorSetup};
 use app::model::audit::{AuditCategory, AuditEvent, AuditOutcome};
@@ -32,12 +33,20 @@ impl AuthService {
         Ok(n)
     }
 
-    /// A TOTP code (newer than the last accepted one) or an unused recovery code. Consumes it.
+    /// A TOTP code (newer than the last accepted one) or an unused recovery code. Consumes it; a
+    /// recovery code used queues its notice with it.
     async fn consume_second_factor(&self, user: &repo::User, code: &str) -> Result<bool, AuthError> {
-        let mut conn = self.db.pool.acquire().await?;
         if super::totp::is_recovery_shape(code) {
-            return Ok(repo::use_recovery_code(&mut conn, &user.id, &super::totp::recovery_hash(code)).await?);
+            let mut tx = self.db.begin_write().await?;
+            if !repo::use_recovery_code(&mut tx, &user.id, &super::totp::recovery_hash(code)).await? {
+                return Ok(false);
+            }
+            let left = repo::recovery_codes_left(&mut tx, &user.id).await?.max(0) as usize;
+            self.notify(&mut tx, user, Notice::RecoveryCodeUsed { left }).await?;
+            tx.commit().await?;
+            return Ok(true);
         }
+        let mut conn = self.db.pool.acquire().await?;
         let Some(sealed) = &user.totp_secret_sealed else {
             return Ok(false);
         };
@@ -106,6 +115,7 @@ impl AuthService {
             return Err(AuthError::TwoFactorChanged);
         }
         repo::replace_recovery_codes(&mut tx, &user.id, &hashes).await?;
+        self.notify(&mut tx, &user, Notice::TwoFactorOn).await?;
         tx.commit().await?;
         attempt.succeeded(&self.db, &[&scope]).await?;
         let ended = self.end_other_sessions(o, ctx).await?;
@@ -138,6 +148,7 @@ impl AuthService {
         }
         let mut tx = self.db.begin_write().await?;
         repo::disable_totp(&mut tx, &user.id).await?;
+        self.notify(&mut tx, &user, Notice::TwoFactorOff).await?;
         tx.commit().await?;
         attempt.succeeded(&self.db, &[&scope]).await?;
         let ended = self.end_other_sessions(o, ctx).await?;

@@ -17,7 +17,7 @@ use crate::jobs::{self, NewJob};
 use anyhow::Context as _;
 use app::api::instances::DeploySpec;
 use app::model::{CustomerId, DeployAccepted, IdempotencyKey, InstanceId, JobKind, ZoneId};
-use app::ports::Writer;
+use app::ports::Creator;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -155,7 +155,8 @@ async fn record_accepted(
 }
 
 #[tracing::instrument(skip_all, fields(zone = %spec.zone_id, name = %spec.name))]
-pub async fn deploy(svc: &Instances, w: &Writer<'_>, spec: DeploySpec) -> Result<DeployAccepted, InstanceError> {
+pub async fn deploy(svc: &Instances, c: &Creator<'_>, spec: DeploySpec) -> Result<DeployAccepted, InstanceError> {
+    let w = c.writer();
     let customer = w.customer()?;
     let catalog = &svc.catalog.catalog;
     let zone = catalog.zone(&spec.zone_id).await.in_zone(None)?.ok_or(crate::catalog::CatalogError::NoSuchZone)?;

@@ -23,7 +23,7 @@ use app::error::AppError;
 use app::model::audit::{AuditCategory, AuditOutcome};
 use app::model::instance::{ActivityEntry, Busy, SecurityGroupRef};
 use app::model::*;
-use app::ports::{Principal, Writer};
+use app::ports::{Creator, Principal, Writer};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -269,8 +269,8 @@ impl InstancesPort for Instances {
         Ok(Instances::get(self, p, id).await?)
     }
 
-    async fn deploy(&self, w: &Writer<'_>, spec: DeploySpec) -> Result<DeployAccepted, AppError> {
-        Ok(deploy::deploy(self, w, spec).await?)
+    async fn deploy(&self, c: &Creator<'_>, spec: DeploySpec) -> Result<DeployAccepted, AppError> {
+        Ok(deploy::deploy(self, c, spec).await?)
     }
 
     async fn act(&self, w: &Writer<'_>, id: &InstanceId, action: Action) -> Result<JobId, AppError> {

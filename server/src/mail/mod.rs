@@ -8,11 +8,13 @@
 //! sent leaves it to be sent again when the claim runs out.
 
 pub mod cli;
+pub mod notice;
 pub mod outbox;
 pub mod repo;
 pub mod template;
 pub mod transport;
 
+pub use notice::Notice;
 pub use outbox::{Delivered, Outgoing};
 pub use transport::Transport;
 
@@ -22,15 +24,46 @@ use lettre::message::{Mailbox, MultiPart};
 /// What kind of message a row is (its word in the outbox, for the admin's list and the metrics).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MailKind {
+    /// A link to choose a new password.
     PasswordReset,
+    /// A link to confirm the account's address.
+    ConfirmEmail,
+    /// A link, to a new address, that makes it the account's.
+    ChangeEmail,
+    // Security notices (see `notice`).
     PasswordChanged,
+    TwoFactorOn,
+    TwoFactorOff,
+    RecoveryCodeUsed,
+    NewSignIn,
+    EmailChangeRequested,
+    EmailChanged,
+    SupportOpened,
 }
 
 impl MailKind {
     pub fn as_str(self) -> &'static str {
         match self {
             MailKind::PasswordReset => "password_reset",
+            MailKind::ConfirmEmail => "confirm_email",
+            MailKind::ChangeEmail => "change_email",
             MailKind::PasswordChanged => "password_changed",
+            MailKind::TwoFactorOn => "two_factor_on",
+            MailKind::TwoFactorOff => "two_factor_off",
+            MailKind::RecoveryCodeUsed => "recovery_code_used",
+            MailKind::NewSignIn => "new_sign_in",
+            MailKind::EmailChangeRequested => "email_change_requested",
+            MailKind::EmailChanged => "email_changed",
+            MailKind::SupportOpened => "support_opened",
+        }
+    }
+
+    /// The templates (`templates/<name>.txt` and `.html`) a message of this kind is made from.
+    fn template(self) -> &'static str {
+        match self {
+            MailKind::PasswordReset => "password_reset",
+            MailKind::ConfirmEmail | MailKind::ChangeEmail => "confirm_email",
+            _ => "notice",
         }
     }
 }
@@ -44,6 +77,9 @@ pub struct MailSettings {
     pub provider: String,
     /// The panel's address, for links (`{public_url}/reset?token=…`).
     pub public_url: String,
+    /// `--demo`: each delivered message's links are printed to the log, so a fresh clone's "forgot
+    /// password" works with nothing installed. Never on a real deployment: a link is a credential.
+    pub announce_links: bool,
 }
 
 /// `Auto-Submitted: auto-generated` (RFC 3834): no vacation replies to a password reset.

@@ -66,6 +66,9 @@ pub async fn deliver_due(db: &Db, mail: &MailSettings) -> anyhow::Result<Deliver
                 repo::mark_sent(&mut conn, &m.id, at).await?;
                 metrics::counter!(crate::telemetry::metrics::MAIL_SENT, "kind" => m.kind.clone()).increment(1);
                 tracing::info!(mail = %m.id, kind = %m.kind, "mail delivered");
+                if mail.announce_links {
+                    announce(mail, &m);
+                }
                 done.sent += 1;
             }
             Err(error) => {
@@ -80,6 +83,15 @@ pub async fn deliver_due(db: &Db, mail: &MailSettings) -> anyhow::Result<Deliver
     }
     metrics::gauge!(crate::telemetry::metrics::MAIL_WAITING).set(repo::waiting(&mut conn).await? as f64);
     Ok(done)
+}
+
+/// `--demo`: prints the panel links a message carries, so the demo's mail can be followed from the
+/// terminal.
+fn announce(mail: &MailSettings, m: &repo::Queued) {
+    let prefix = format!("{}/", mail.public_url);
+    for link in m.body_text.split_whitespace().filter(|w| w.starts_with(&prefix)) {
+        println!("demo mail to {} ({}): {link}", m.to_address, m.subject);
+    }
 }
 
 /// Reads a stored message for the CLI.

@@ -12,8 +12,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     for (name, text) in [
         ("password_reset.txt", include_str!("templates/password_reset.txt")),
         ("password_reset.html", include_str!("templates/password_reset.html")),
-        ("password_changed.txt", include_str!("templates/password_changed.txt")),
-        ("password_changed.html", include_str!("templates/password_changed.html")),
+        ("confirm_email.txt", include_str!("templates/confirm_email.txt")),
+        ("confirm_email.html", include_str!("templates/confirm_email.html")),
+        ("notice.txt", include_str!("templates/notice.txt")),
+        ("notice.html", include_str!("templates/notice.html")),
     ] {
         env.add_template(name, text).expect("the mail templates parse");
     }
@@ -22,7 +24,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
 
 /// `kind`'s message to `to`, with `subject` and the templates' variables.
 pub fn render<'a>(kind: MailKind, to: &'a Email, subject: String, vars: minijinja::Value) -> anyhow::Result<Outgoing<'a>> {
-    let name = kind.as_str();
+    let name = kind.template();
     let text = TEMPLATES.get_template(&format!("{name}.txt"))?.render(&vars)?;
     let html = TEMPLATES.get_template(&format!("{name}.html"))?.render(&vars)?;
     Ok(Outgoing { kind, to, subject, text, html })

@@ -5,6 +5,7 @@
 use super::{record, Support, SupportError};
 use crate::audit::{self, Actor};
 use crate::db::now_ms;
+use crate::mail::{outbox, Notice};
 use anyhow::Context as _;
 use app::api::support::SupportRequest;
 use app::model::audit::{AuditCategory, AuditEvent, AuditOutcome};
@@ -105,6 +106,11 @@ pub async fn start(svc: &Support, p: &Principal, s: SupportRequest, password: &s
         ip: p.client.ip,
     };
     audit::repo::insert(&mut *tx, entry).await.context("auditing a support session")?;
+    // The customer hears of it by mail, with the session (always: it is a security notice).
+    let until = app::model::Timestamp::from_unix_ms(expires_at);
+    let notice = Notice::SupportOpened { staff: &p.email, mode: s.mode, reason: s.reason.as_str(), until };
+    let message = notice.render(svc.auth.mail(), &customer.email, app::model::Timestamp::from_unix_ms(now))?;
+    outbox::enqueue(&mut tx, &message).await.context("queueing the customer's notice")?;
     tx.commit().await.context("opening a support session")?;
     tracing::info!(session = %id, mode = s.mode.as_str(), "support session opened");
     Ok(Impersonating {
@@ -112,6 +118,7 @@ pub async fn start(svc: &Support, p: &Principal, s: SupportRequest, password: &s
         customer_id: s.customer,
         customer_email: customer.email,
         customer_two_factor: customer.totp_enabled_at.is_some(),
+        customer_email_verified: customer.email_verified_at.is_some(),
         mode: s.mode,
         expires_at: app::model::Timestamp::from_unix_ms(expires_at),
         staff_email: p.email.clone(),

@@ -158,30 +158,8 @@ async fn with_no_mail_server_each_message_is_an_eml_file_that_the_cli_lists_and_
     assert!(shown.contains("Subject: Verify your address") && shown.contains("plain: Verify your address"), "{shown}");
 }
 
-/// The token of the newest reset link mailed to `to`, and how many such mails there were. The parts
-/// may be quoted-printable (a long line is wrapped with `=` and `=` is written `=3D`): read as a mail
-/// client reads them.
-fn reset_link(smtp: &Smtp, to: &str) -> (Option<String>, usize) {
-    let decoded = smtp.messages().into_iter().map(|m| m.replace("=\r\n", "").replace("=3D", "="));
-    let mails: Vec<String> =
-        decoded.filter(|m| m.starts_with(&format!("X-Envelope-To: {to}\r\n")) && m.contains("/reset?token=")).collect();
-    let token = mails.last().and_then(|m| {
-        let at = m.find("/reset?token=")? + "/reset?token=".len();
-        Some(m[at..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>())
-    });
-    (token, mails.len())
-}
-
 async fn wait_for_reset_link(smtp: &Smtp, to: &str, count: usize) -> String {
-    let started = Instant::now();
-    loop {
-        let (token, n) = reset_link(smtp, to);
-        if n >= count {
-            return token.unwrap();
-        }
-        assert!(started.elapsed() < Duration::from_secs(20), "no reset link for {to}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    smtp.wait_link(to, "reset", count).await
 }
 
 const NEW_PASSWORD: &str = "quiet harbor lantern seventy2 maple";
@@ -214,11 +192,8 @@ async fn a_forgotten_password_is_reset_through_the_mailed_link_once_ending_every
     assert_eq!(r.status, 200, "{}", r.body);
     let log = fresh.post("/api/account/security_log", json!({})).await.body;
     assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "password_reset"), "the security log records it: {log}");
-    let started = Instant::now();
-    while !smtp.messages().iter().any(|m| m.contains("Subject: Your Zenith password was reset")) {
-        assert!(started.elapsed() < Duration::from_secs(20), "a notice that the password was reset");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let notice = smtp.wait_subject("forgetful@example.com", "Your Zenith password was reset").await;
+    assert!(notice.contains("Every other session was signed out."), "{notice}");
 }
 
 async fn a_reset_request_answers_alike_for_an_account_and_for_nobody_and_mails_only_the_account(store: Store) {

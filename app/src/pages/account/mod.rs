@@ -1,6 +1,7 @@
-//! `/account`: password, two-factor sign-in, signed-in sessions, support access, the security log.
+//! `/account`: password, email address, two-factor sign-in, signed-in sessions, support access, the security log.
 //! In a support session it is the customer's account page, with every setting locked.
 
+mod email;
 mod password;
 mod security_log;
 mod sessions;
@@ -53,6 +54,7 @@ pub fn AccountPage(data: AccountData) -> impl IntoView {
                         </section>
                         <Guard owner=true>
                             <password::PasswordForm version/>
+                            <email::EmailForm/>
                             <two_factor::TwoFactor enabled=two_factor version/>
                         </Guard>
                         {(role == Role::Customer).then(|| view! { <support_access::SupportAccessPanel/> })}

@@ -71,6 +71,7 @@ pub fn LoginPage() -> impl IntoView {
                                             {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
                                         </button>
                                     </form>
+                                    <p class="muted"><a href="/forgot">"Forgot your password?"</a></p>
                                     <p class="muted">"New here? " <a href="/signup">"Create an account"</a></p>
                                 }
                             >

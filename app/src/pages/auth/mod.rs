@@ -1,4 +1,4 @@
-//! Sign-in (with the two-factor step) and sign-up.
+//! Sign-in (with the two-factor step), sign-up, a forgotten password and the address's confirmation.
 //!
 //! Both forms post to real handlers (`POST /login`, `/login/2fa`, `/signup`), so a submit before the
 //! app has loaded (a slow phone, blocked scripts) signs in the same way and never puts the password in
@@ -6,10 +6,14 @@
 //! (an error, or "now the code") comes back through [`form_state`], read once on the next render.
 
 mod login;
+mod recover;
 mod signup;
+mod verify;
 
 pub use login::LoginPage;
+pub use recover::{ForgotPage, ResetPage};
 pub use signup::SignupPage;
+pub use verify::VerifyPage;
 
 use crate::api::auth::FormState;
 use crate::api::codec::{load, Load};

@@ -99,6 +99,50 @@ impl Smtp {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+
+    /// The messages to `to`, decoded as a mail client reads them (quoted-printable: a long line is
+    /// wrapped with `=`, and `=` is written `=3D`).
+    pub fn to(&self, to: &str) -> Vec<String> {
+        let decoded = self.messages().into_iter().map(|m| m.replace("=\r\n", "").replace("=3D", "="));
+        decoded.filter(|m| m.starts_with(&format!("X-Envelope-To: {to}\r\n"))).collect()
+    }
+
+    /// The token of the newest `/{page}?token=` link mailed to `to`, and how many such mails there were.
+    pub fn link(&self, to: &str, page: &str) -> (Option<String>, usize) {
+        let needle = format!("/{page}?token=");
+        let mails: Vec<String> = self.to(to).into_iter().filter(|m| m.contains(&needle)).collect();
+        let token = mails.last().and_then(|m| {
+            let at = m.find(&needle)? + needle.len();
+            Some(m[at..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>())
+        });
+        (token, mails.len())
+    }
+
+    /// Waits (20 s at most) for the `count`th `/{page}` link to `to` and returns its token.
+    pub async fn wait_link(&self, to: &str, page: &str, count: usize) -> String {
+        let started = Instant::now();
+        loop {
+            let (token, n) = self.link(to, page);
+            if n >= count {
+                return token.unwrap();
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "no /{page} link for {to}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits (20 s at most) for a message to `to` with `subject` and returns it.
+    pub async fn wait_subject(&self, to: &str, subject: &str) -> String {
+        let started = Instant::now();
+        let line = format!("Subject: {subject}\r\n");
+        loop {
+            if let Some(m) = self.to(to).into_iter().find(|m| m.contains(&line)) {
+                return m;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "no mail \"{subject}\" to {to}: {:?}", self.to(to));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }
 
 impl Drop for Smtp {
