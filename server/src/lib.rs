@@ -27,6 +27,7 @@ pub mod instances;
 pub mod jobs;
 pub mod keys;
 pub mod mail;
+pub mod notifications;
 pub mod sim;
 pub mod sshkey;
 pub mod startup;

@@ -150,13 +150,14 @@ impl Application {
             tenancy.clone(),
             mail.clone(),
         );
-        let jobs = Jobs::new(db.clone(), tenancy.clone(), catalog.clone());
+        let jobs = Jobs::new(db.clone(), tenancy.clone(), catalog.clone(), mail.clone());
         let instances =
             Instances::new(db.clone(), tenancy.clone(), catalog.clone(), jobs.clone(), Duration::from_millis(args.cloud.zone_deadline_ms));
         let directory = Arc::new(crate::directory::Directory::new(db.clone(), tenancy.admin().clone(), catalog.catalog.clone()));
         let support = Arc::new(Support::new(db.clone(), auth.clone(), instances.clone(), directory.clone()));
         let vat = crate::billing::VatRate::parse(&args.vat_percent).map_err(anyhow::Error::msg)?;
-        let billing = Arc::new(crate::billing::Billing::new(db.clone(), tenancy.clone(), catalog.catalog.clone(), currency, vat));
+        let billing =
+            Arc::new(crate::billing::Billing::new(db.clone(), tenancy.clone(), catalog.catalog.clone(), currency, vat, mail.clone()));
         let firewall = crate::firewall::Firewall::new(db.clone(), tenancy.clone());
         let keys = crate::keys::Keys::new(db.clone(), tenancy.clone());
         let ports = Ports {
@@ -168,6 +169,7 @@ impl Application {
             keys: Arc::new(keys),
             support: support.clone(),
             billing: billing.clone(),
+            notifications: Arc::new(crate::notifications::NotificationsService::new(db.clone(), currency)),
         };
 
         let settings = Arc::new(HttpSettings {

@@ -16,6 +16,7 @@ pub mod codec;
 pub mod firewall;
 pub mod instances;
 pub mod keys;
+pub mod notifications;
 pub mod support;
 
 /// Everything the server functions can reach, one port per feature (each trait is defined in its
@@ -31,6 +32,7 @@ pub struct Ports {
     pub keys: std::sync::Arc<dyn keys::KeysPort>,
     pub support: std::sync::Arc<dyn support::SupportPort>,
     pub billing: std::sync::Arc<dyn billing::BillingPort>,
+    pub notifications: std::sync::Arc<dyn notifications::NotificationsPort>,
 }
 
 /// What an endpoint needs from its caller.
@@ -98,6 +100,12 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("/api/instances/action", Access::Write, r#"{"id":"i-1","action":"stop"}"#),
     ep("/api/jobs/get", Access::SignedIn, r#"{"id":"j-1"}"#),
     ep("/api/account/email/change", Access::Owner, r#"{"email":"new@example.com","password":"plum orbit falcon ninety3 kettle"}"#),
+    ep("/api/account/notifications", Access::SignedIn, "{}"),
+    ep(
+        "/api/account/notifications/set",
+        Access::Owner,
+        r#"{"action_failed":true,"statement_ready":false,"spend_thresholds":[{"minor":5000,"currency":"EUR"}]}"#,
+    ),
     ep("/api/account/2fa/begin", Access::Owner, r#"{"password":"plum orbit falcon ninety3 kettle"}"#),
     ep("/api/account/2fa/confirm", Access::Owner, r#"{"code":"123456"}"#),
     ep("/api/account/2fa/disable", Access::Owner, r#"{"password":"plum orbit falcon ninety3 kettle","code":"123456"}"#),

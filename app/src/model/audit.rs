@@ -44,6 +44,7 @@ text_enum! {
         /// A new address was asked for (its link mailed to it).
         EmailChangeRequested = "email_change_requested",
         EmailChanged = "email_changed",
+        NotificationsChanged = "notifications_changed",
         GroupCreated = "group_created",
         GroupDeleted = "group_deleted",
         RulesAdded = "rules_added",

@@ -142,6 +142,7 @@ pub mod instance;
 pub mod job;
 pub mod keys;
 pub mod money;
+pub mod notifications;
 pub mod password;
 pub mod support;
 pub mod text;

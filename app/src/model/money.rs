@@ -45,6 +45,20 @@ impl Money {
         Money { minor, currency }
     }
 
+    /// An amount as a person types it: `50`, `49.9`, `49.95` (a comma for the point too); no sign,
+    /// at most two decimals, at most 12 digits before the point.
+    pub fn parse_decimal(raw: &str, currency: Currency) -> Result<Money, String> {
+        let t = raw.trim().replace(',', ".");
+        let bad = || format!("{raw:?} is not an amount: write it like 50 or 49.95.");
+        let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || whole.len() > 12 || !digits(whole) || frac.len() > 2 || !digits(frac) {
+            return Err(bad());
+        }
+        let cents = format!("{frac:0<2}").parse::<i64>().map_err(|_| bad())?;
+        Ok(Money { minor: whole.parse::<i64>().map_err(|_| bad())? * 100 + cents, currency })
+    }
+
     /// `12.34`: the plain decimal form used in exports and APIs.
     pub fn decimal(&self) -> String {
         let mut s = String::new();
@@ -98,5 +112,22 @@ mod tests {
         assert!(Money::new(1, Currency::Eur).checked_sub(Money::new(1, Currency::Usd)).is_none());
         assert!(Money::new(i64::MAX, Currency::Eur).checked_mul(2).is_none());
         assert_eq!(Money::new(3, Currency::Eur).checked_mul(730).unwrap().minor, 2190);
+    }
+}
+
+#[cfg(test)]
+mod typed_amounts {
+    use super::*;
+
+    #[test]
+    fn an_amount_as_typed_is_whole_cents_or_refused() {
+        let m = |s| Money::parse_decimal(s, Currency::Eur).map(|m| m.minor);
+        assert_eq!(m("50"), Ok(5000));
+        assert_eq!(m(" 49.9 "), Ok(4990));
+        assert_eq!(m("49,95"), Ok(4995));
+        assert_eq!(m("0.05"), Ok(5));
+        for bad in ["", "-5", "1.234", "1e3", "abc", ".5", "1.2.3", "9999999999999"] {
+            assert!(m(bad).is_err(), "{bad}");
+        }
     }
 }

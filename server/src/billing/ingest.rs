@@ -84,6 +84,13 @@ impl Billing {
     #[tracing::instrument(skip_all)]
     pub async fn ingest(&self) -> anyhow::Result<Ingested> {
         let r = self.pass().await;
+        if r.is_ok() {
+            // What this pass may have made true: last month is final, a threshold is crossed.
+            let month = self.current_month().await.map_err(anyhow::Error::from)?;
+            if let Err(e) = crate::notifications::after_ingest(&self.db, &self.mail, self, month).await {
+                tracing::warn!(error = %format!("{e:#}"), "statement and spend notices could not be queued; the next pass tries again");
+            }
+        }
         match &r {
             Ok((_, reached)) => {
                 let lag = (Utc::now() - *reached).to_std().unwrap_or_default();

@@ -72,15 +72,24 @@ pub struct Billing {
     pub(crate) tenancy: Arc<Tenancy>,
     pub(crate) currency: Currency,
     pub(crate) vat: VatRate,
+    /// For the statement and spend notices each ingestion may call for.
+    pub(crate) mail: Arc<crate::mail::MailSettings>,
 }
 
 impl Billing {
-    pub fn new(db: Db, tenancy: Arc<Tenancy>, catalog: Arc<Catalog>, currency: Currency, vat: VatRate) -> Billing {
-        Billing { db, admin: tenancy.admin().clone(), catalog, tenancy, currency, vat }
+    pub fn new(
+        db: Db,
+        tenancy: Arc<Tenancy>,
+        catalog: Arc<Catalog>,
+        currency: Currency,
+        vat: VatRate,
+        mail: Arc<crate::mail::MailSettings>,
+    ) -> Billing {
+        Billing { db, admin: tenancy.admin().clone(), catalog, tenancy, currency, vat, mail }
     }
 
     /// The month usage has been counted into (the panel's clock until the first ingestion).
-    async fn current_month(&self) -> Result<Month, BillingError> {
+    pub(crate) async fn current_month(&self) -> Result<Month, BillingError> {
         use chrono::Datelike;
         let t = self.counted_until().await?.unwrap_or_else(chrono::Utc::now);
         Ok(Month { year: t.year(), month: t.month() })

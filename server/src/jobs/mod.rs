@@ -52,6 +52,7 @@ pub struct Jobs {
     db: Db,
     tenancy: Arc<Tenancy>,
     catalog: CatalogService,
+    mail: Arc<crate::mail::MailSettings>,
 }
 
 /// The password in a finished job's result, if the cloud put one there.
@@ -66,8 +67,20 @@ fn observe(job: &Job, outcome: &'static str) {
 }
 
 impl Jobs {
-    pub fn new(db: Db, tenancy: Arc<Tenancy>, catalog: CatalogService) -> Jobs {
-        Jobs { db, tenancy, catalog }
+    pub fn new(db: Db, tenancy: Arc<Tenancy>, catalog: CatalogService, mail: Arc<crate::mail::MailSettings>) -> Jobs {
+        Jobs { db, tenancy, catalog, mail }
+    }
+
+    /// Ends `job` as failed with the customer's sentence `why`, and queues its notice with it (unless
+    /// the customer turned those off). False when it had ended already (another server got there).
+    async fn fail(&self, job: &Job, why: &str) -> Result<bool, JobError> {
+        let mut tx = self.db.begin_write().await?;
+        if !repo::finish(&mut tx, &job.id, JobStatus::Failed, Some(why), None).await? {
+            return Ok(false);
+        }
+        crate::notifications::action_failed(&mut tx, &self.mail, &job.customer_id, job.kind, job.instance_id.as_ref(), why).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Asks the cloud about a pending job and records what it says. Returns a password from the
@@ -76,10 +89,7 @@ impl Jobs {
         let Some(cloud_job) = &job.cloud_job_id else {
             // The panel carries this one out itself; if its server died on the way, give it up.
             if now_ms() - job.created_at > GIVE_UP_MS {
-                let mut conn = self.db.pool.acquire().await?;
-                if repo::finish(&mut conn, &job.id, JobStatus::Failed, Some("This was interrupted; check the instance's state."), None)
-                    .await?
-                {
+                if self.fail(job, "This was interrupted; check the instance's state.").await? {
                     observe(job, "gave_up");
                 }
             }
@@ -115,7 +125,8 @@ impl Jobs {
                     Some(z) => Some(self.catalog.zone_name(z).await),
                     None => None,
                 };
-                if repo::finish(&mut conn, &job.id, JobStatus::Failed, Some(&e.customer_message(zone.as_deref())), None).await? {
+                drop(conn);
+                if self.fail(job, &e.customer_message(zone.as_deref())).await? {
                     observe(job, "failed");
                 }
                 Ok(None)
@@ -128,7 +139,7 @@ impl Jobs {
     async fn not_yet(&self, conn: &mut crate::db::Conn, job: &Job, progress: Option<u8>, give_up: &str) -> Result<(), JobError> {
         let now = now_ms();
         if now - job.created_at > GIVE_UP_MS {
-            if repo::finish(conn, &job.id, JobStatus::Failed, Some(give_up), None).await? {
+            if self.fail(job, give_up).await? {
                 observe(job, "gave_up");
             }
             return Ok(());

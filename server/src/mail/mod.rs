@@ -39,6 +39,10 @@ pub enum MailKind {
     EmailChangeRequested,
     EmailChanged,
     SupportOpened,
+    // Notices a customer may turn off.
+    ActionFailed,
+    StatementReady,
+    SpendCrossed,
 }
 
 impl MailKind {
@@ -55,6 +59,9 @@ impl MailKind {
             MailKind::EmailChangeRequested => "email_change_requested",
             MailKind::EmailChanged => "email_changed",
             MailKind::SupportOpened => "support_opened",
+            MailKind::ActionFailed => "action_failed",
+            MailKind::StatementReady => "statement_ready",
+            MailKind::SpendCrossed => "spend_crossed",
         }
     }
 

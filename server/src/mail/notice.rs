@@ -39,6 +39,26 @@ pub enum Notice<'a> {
         reason: &'a str,
         until: Timestamp,
     },
+    // The ones a customer may turn off (Account → Notifications).
+    /// A deploy or an action on an instance failed; `why` is the customer's sentence.
+    ActionFailed {
+        action: &'a str,
+        instance: Option<&'a str>,
+        why: &'a str,
+        link: Option<&'a str>,
+    },
+    StatementReady {
+        month: &'a str,
+        total: &'a str,
+        link: &'a str,
+    },
+    /// This month's total (VAT included) reached a threshold the customer set.
+    SpendCrossed {
+        month: &'a str,
+        threshold: &'a str,
+        so_far: &'a str,
+        link: &'a str,
+    },
 }
 
 const NOT_YOU: &str = "If this was not you, reset your password from the sign-in page at once and contact support.";
@@ -54,7 +74,15 @@ impl Notice<'_> {
             Notice::EmailChangeRequested { .. } => MailKind::EmailChangeRequested,
             Notice::EmailChanged { .. } => MailKind::EmailChanged,
             Notice::SupportOpened { .. } => MailKind::SupportOpened,
+            Notice::ActionFailed { .. } => MailKind::ActionFailed,
+            Notice::StatementReady { .. } => MailKind::StatementReady,
+            Notice::SpendCrossed { .. } => MailKind::SpendCrossed,
         }
+    }
+
+    /// Security notices always go; the others only while the customer has them on.
+    fn always(&self) -> bool {
+        !matches!(self, Notice::ActionFailed { .. } | Notice::StatementReady { .. } | Notice::SpendCrossed { .. })
     }
 
     fn subject(&self, provider: &str) -> String {
@@ -67,6 +95,9 @@ impl Notice<'_> {
             Notice::EmailChangeRequested { .. } => format!("A new address was asked for your {provider} account"),
             Notice::EmailChanged { .. } => format!("Your {provider} account's address changed"),
             Notice::SupportOpened { .. } => format!("{provider} support opened your account"),
+            Notice::ActionFailed { action, .. } => format!("A {} failed on {provider}", action.replace('_', " ")),
+            Notice::StatementReady { month, .. } => format!("Your {provider} statement for {month} is ready"),
+            Notice::SpendCrossed { threshold, month, .. } => format!("Your {provider} spending passed {threshold} in {month}"),
         }
     }
 
@@ -116,13 +147,33 @@ impl Notice<'_> {
                 vec![format!("Reason given: {reason}"), format!("The session ends by {} at the latest.", until.shown())],
                 "You can see what support does in your security log, and end the session or withdraw support's access at any time under Account → Support access.",
             ),
+            Notice::ActionFailed { action, instance, why, link } => (
+                match instance {
+                    Some(i) => format!("A {} of instance {i} failed.", action.replace('_', " ")),
+                    None => format!("A {} failed.", action.replace('_', " ")),
+                },
+                [Some(format!("What the cloud said: {why}")), link.map(|l| format!("The instance: {l}"))].into_iter().flatten().collect(),
+                "Nothing more happens on its own: try again from the panel, or contact support if it keeps failing.",
+            ),
+            Notice::StatementReady { month, total, link } => (
+                format!("Your statement for {month} is final: {total}, VAT included."),
+                vec![format!("Every line, and the CSV: {link}")],
+                "Questions about a line? Contact support with the month and the line.",
+            ),
+            Notice::SpendCrossed { month, threshold, so_far, link } => (
+                format!("Your spending in {month} has reached {so_far}, past the {threshold} you asked to hear about."),
+                vec![format!("What each instance costs so far, and the month's forecast: {link}")],
+                "This threshold will not be mailed again this month.",
+            ),
         }
     }
 
     /// The message to `to`, as of `at`.
     pub fn render<'m>(&self, mail: &MailSettings, to: &'m Email, at: Timestamp) -> anyhow::Result<Outgoing<'m>> {
         let (headline, details, advice) = self.body();
-        let vars = minijinja::context! { provider => mail.provider, email => to.as_str(), at => at.shown(), headline, details, advice };
+        let always = self.always();
+        let vars =
+            minijinja::context! { provider => mail.provider, email => to.as_str(), at => at.shown(), headline, details, advice, always };
         template::render(self.kind(), to, self.subject(&mail.provider), vars)
     }
 }

@@ -44,7 +44,7 @@ fn days_in(t: DateTime<Utc>) -> i64 {
     (next.unwrap() - t.date_naive()).num_days()
 }
 
-async fn ingest(admin: &Client) -> u64 {
+pub(crate) async fn ingest(admin: &Client) -> u64 {
     let r = admin.post("/api/admin/billing/ingest", json!({})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     r.body["records_added"].as_u64().unwrap()
@@ -62,15 +62,15 @@ async fn get_csv(c: &Client, path: &str) -> (u16, String) {
     (status, r.text().await.unwrap())
 }
 
-struct Month {
-    t0: DateTime<Utc>,
-    days: i64,
-    a: Client,
-    b: Client,
-    vm1: InstanceId,
-    vm2: InstanceId,
-    vm3: InstanceId,
-    admin: Client,
+pub(crate) struct Month {
+    pub(crate) t0: DateTime<Utc>,
+    pub(crate) days: i64,
+    pub(crate) a: Client,
+    pub(crate) b: Client,
+    pub(crate) vm1: InstanceId,
+    pub(crate) vm2: InstanceId,
+    pub(crate) vm3: InstanceId,
+    pub(crate) admin: Client,
 }
 
 /// The month, as a story with known times:
@@ -80,7 +80,7 @@ struct Month {
 ///   more than its cap: 10.00.
 /// - B: vm3 Agile S in Miami from 0:00; at +48 h stopped, resized to Agile M, started → 48 h at 0.02
 ///   = 0.96, then (days × 24 − 48) h at 0.03, capped at 13.00.
-async fn a_month(app: &TestApp) -> Month {
+pub(crate) async fn a_month(app: &TestApp) -> Month {
     let t0 = month_ahead();
     let days = days_in(t0);
     let admin = staff_as(app, "finance@example.com", app::model::Role::Admin).await;

@@ -13,6 +13,7 @@ mod helpers;
 mod instances;
 mod mail;
 mod notices;
+mod notifications;
 mod operations;
 mod security;
 mod simulator;

@@ -2,6 +2,7 @@
 //! In a support session it is the customer's account page, with every setting locked.
 
 mod email;
+mod notifications;
 mod password;
 mod security_log;
 mod sessions;
@@ -57,6 +58,7 @@ pub fn AccountPage(data: AccountData) -> impl IntoView {
                             <email::EmailForm/>
                             <two_factor::TwoFactor enabled=two_factor version/>
                         </Guard>
+                        {(role == Role::Customer).then(|| view! { <notifications::NotificationsPanel/> })}
                         {(role == Role::Customer).then(|| view! { <support_access::SupportAccessPanel/> })}
                     }
                 })
