@@ -400,3 +400,26 @@ async fn a_rolling_restart_of_two_servers_behind_haproxy_fails_no_request() {
     assert!(ok > 50, "the clients kept working throughout: {ok} answers");
     drop((one, two));
 }
+
+#[tokio::test]
+async fn two_servers_delivering_from_one_outbox_send_each_message_once() {
+    let Some(fleet) = Fleet::new(0).await else { return };
+    let smtp = Smtp::start();
+    let env = [("ZENITH_SMTP_URL", smtp.url()), ("ZENITH_SIGNUP_PER_ADDRESS_PER_HOUR", "1000".to_string())];
+    let (one, two) = (fleet.server(&env).await, fleet.server(&env).await);
+    // Twenty sign-ups on each server: each queues its confirmation; both servers deliver.
+    let signups = (0..40).map(|i| {
+        let base = if i % 2 == 0 { one.base.clone() } else { two.base.clone() };
+        async move {
+            let r = Client::new(&base).signup(&format!("crowd{i:02}@example.com"), PASSWORD).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+    });
+    futures::future::join_all(signups).await;
+    let got = smtp.wait_for(40).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!((got.len(), smtp.messages().len()), (40, 40), "forty messages, none twice");
+    for i in 0..40 {
+        assert_eq!(smtp.to(&format!("crowd{i:02}@example.com")).len(), 1, "crowd{i:02} got one confirmation");
+    }
+}
