@@ -12,7 +12,7 @@ test("a new customer signs up, sees the panel, signs out and signs in again", as
     await expect(nav.getByRole("link", { name })).toBeVisible();
   }
   await expect(nav.getByRole("link", { name: "Support" })).toHaveCount(0);
-  await expect(page.getByText(email)).toBeVisible();
+  await expect(page.getByText(email, { exact: true })).toBeVisible();
   await expect(page.getByRole("heading", { name: "No instances yet" })).toBeVisible();
   await page.screenshot({ path: "screenshots/empty-panel.png", fullPage: true });
 
