@@ -12,10 +12,15 @@ async fn login_from(c: &Client, address: &str) -> Resp {
     c.post_with("/api/auth/login", json!({"email": ANN, "password": PASSWORD}), &[("x-forwarded-for", address)]).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_owner_hears_of_every_change_to_how_the_account_signs_in() {
+crate::on_both_databases!(
+    the_owner_hears_of_every_change_to_how_the_account_signs_in,
+    a_sign_in_is_news_only_from_a_browser_and_an_address_the_account_has_not_used,
+    a_support_session_on_the_account_is_mailed_to_its_owner_with_who_why_and_until_when,
+);
+
+async fn the_owner_hears_of_every_change_to_how_the_account_signs_in(store: Store) {
     let smtp = Smtp::start();
-    let app = TestApp::spawn_with(Options::new(Store::Sqlite).arg("--smtp-url", &smtp.url()).arg("--trusted-proxies", "127.0.0.1")).await;
+    let app = TestApp::spawn_with(Options::new(store).arg("--smtp-url", &smtp.url()).arg("--trusted-proxies", "127.0.0.1")).await;
     let c = app.customer(ANN).await;
     let (secret, codes) = enable_2fa(&c).await;
     let on = smtp.wait_subject(ANN, "Two-factor sign-in is now on for your Zenith account").await;
@@ -41,10 +46,9 @@ async fn the_owner_hears_of_every_change_to_how_the_account_signs_in() {
     assert!(changed.contains("changed on the Account page"), "{changed}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sign_in_is_news_only_from_a_browser_and_an_address_the_account_has_not_used() {
+async fn a_sign_in_is_news_only_from_a_browser_and_an_address_the_account_has_not_used(store: Store) {
     let smtp = Smtp::start();
-    let app = TestApp::spawn_with(Options::new(Store::Sqlite).arg("--smtp-url", &smtp.url()).arg("--trusted-proxies", "127.0.0.1")).await;
+    let app = TestApp::spawn_with(Options::new(store).arg("--smtp-url", &smtp.url()).arg("--trusted-proxies", "127.0.0.1")).await;
     app.customer(ANN).await;
     let count = || smtp.to(ANN).iter().filter(|m| m.contains("Subject: New sign-in to your Zenith account")).count();
     // The address the account signed up from, in a new browser: not news.
@@ -60,10 +64,9 @@ async fn a_sign_in_is_news_only_from_a_browser_and_an_address_the_account_has_no
     assert_eq!(count(), 1, "one notice, for the one new browser at a new address");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_support_session_on_the_account_is_mailed_to_its_owner_with_who_why_and_until_when() {
+async fn a_support_session_on_the_account_is_mailed_to_its_owner_with_who_why_and_until_when(store: Store) {
     let smtp = Smtp::start();
-    let app = TestApp::spawn_with(Options::new(Store::Sqlite).arg("--smtp-url", &smtp.url()).arg("--staff-require-2fa", "false")).await;
+    let app = TestApp::spawn_with(Options::new(store).arg("--smtp-url", &smtp.url()).arg("--staff-require-2fa", "false")).await;
     app.customer(ANN).await;
     let staff = staff_as(&app, "sam@support.example.net", app::model::Role::Support).await;
     let opened = open_view(&staff, &customer_id(&app, ANN).await, "read_only").await;

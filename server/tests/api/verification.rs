@@ -129,3 +129,25 @@ async fn a_new_address_becomes_the_accounts_only_through_its_link_and_the_old_on
     let changed = log.as_array().unwrap().iter().find(|e| e["action"] == "email_changed").expect("in the security log");
     assert_eq!(changed["detail"], "from old@example.com to new@example.com");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_confirm_their_address_and_reset_their_password_alike_and_two_factor_stays() {
+    let smtp = Smtp::start();
+    let app = smtp_app(Store::Sqlite, &smtp).await;
+    let staff = staff_as(&app, "sam@support.example.net", app::model::Role::Support).await;
+    assert_eq!(staff.me().await.body["email_verified"], false);
+    assert_eq!(staff.post("/api/auth/email/resend", json!({})).await.status, 200);
+    let token = smtp.wait_link("sam@support.example.net", "verify", 1).await;
+    assert_eq!(app.client().post("/api/auth/email/verify", json!({"token": token})).await.status, 200);
+    assert_eq!(staff.me().await.body["email_verified"], true);
+
+    let (secret, _) = enable_2fa(&staff).await;
+    assert_eq!(app.client().post("/api/auth/password_reset/request", json!({"email": "sam@support.example.net"})).await.status, 200);
+    let token = smtp.wait_link("sam@support.example.net", "reset", 1).await;
+    let new = "quiet harbor lantern seventy2 maple";
+    assert_eq!(app.client().post("/api/auth/password_reset/complete", json!({"token": token, "password": new})).await.status, 200);
+    assert_eq!(staff.me().await.status, 401, "the staff session ended");
+    let again = app.client();
+    assert_eq!(again.login("sam@support.example.net", new).await.body["two_factor_required"], true, "two-factor stays");
+    assert_eq!(again.post("/api/auth/login/2fa", json!({"code": code_at(&secret, 1)})).await.status, 200);
+}
