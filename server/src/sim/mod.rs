@@ -8,6 +8,7 @@
 //! State is saved atomically under the data dir, so a restart keeps every account and instance.
 
 pub mod cmd;
+pub mod console;
 mod engine;
 pub mod protocol;
 pub mod world;
@@ -101,6 +102,9 @@ pub struct Simulator {
     save_lock: Mutex<()>,
     admin: (String, String),
     generated_admin: bool,
+    consoles: Arc<console::Consoles>,
+    /// Where this simulator listens (set when it does): the console proxy's address.
+    console_addr: std::sync::OnceLock<std::net::SocketAddr>,
 }
 
 fn parse_pool(cidr: &str) -> anyhow::Result<(Ipv4Addr, u32)> {
@@ -161,6 +165,8 @@ impl Simulator {
             save_lock: Mutex::new(()),
             admin,
             generated_admin: generated,
+            consoles: Arc::default(),
+            console_addr: std::sync::OnceLock::new(),
         });
         sim.save()?;
         Ok(sim)
@@ -183,6 +189,8 @@ impl Simulator {
             .route("/sim/clock", post(advance_clock))
             .route("/sim/faults", get(get_faults).post(set_faults))
             .route("/sim/stats", get(get_stats).delete(reset_stats))
+            .route("/sim/console/{vm}", get(console::text))
+            .route("/websockify", get(console::websocket))
             .with_state(self.clone())
     }
 
@@ -331,7 +339,15 @@ impl Simulator {
             return (status(&e), e.body(command));
         };
         let mut faults = job_faults;
-        let mut call = cmd::Call { command: canonical, p: &p, caller, faults: &mut faults, max_page: self.max_page };
+        let mut call = cmd::Call {
+            command: canonical,
+            p: &p,
+            caller,
+            faults: &mut faults,
+            max_page: self.max_page,
+            consoles: &self.consoles,
+            console_addr: self.console_addr.get().copied(),
+        };
         let answer = cmd::dispatch(&mut w, &mut call);
         drop(w);
         {
@@ -464,6 +480,7 @@ impl RunningSim {
 /// Starts a simulator on `listener` (saving state in the background).
 pub async fn spawn(sim: Arc<Simulator>, listener: tokio::net::TcpListener) -> std::io::Result<RunningSim> {
     let addr = listener.local_addr()?;
+    let _ = sim.console_addr.set(addr);
     let app = sim.router();
     sim.spawn_saver();
     let task = tokio::spawn(async move {

@@ -5,6 +5,7 @@ mod accounts;
 mod billing;
 mod capabilities;
 mod cloud_client;
+mod console;
 mod faults;
 mod firewall;
 mod fleet;

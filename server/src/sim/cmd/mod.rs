@@ -6,6 +6,7 @@
 
 mod accounts;
 mod catalog;
+mod console;
 mod groups;
 mod keys;
 mod usage;
@@ -39,6 +40,9 @@ pub struct Call<'a> {
     pub faults: &'a mut JobFaults,
     /// The cloud's `default.page.size`.
     pub max_page: usize,
+    /// The console proxy: its tokens, and where browsers reach it (unknown until the simulator listens).
+    pub consoles: &'a crate::sim::console::Consoles,
+    pub console_addr: Option<std::net::SocketAddr>,
 }
 
 pub type Answer = Result<Value, ApiError>;
@@ -52,6 +56,7 @@ pub const COMMANDS: &[&str] = &[
     "listOsTypes",
     "listVirtualMachines",
     "listVirtualMachinesMetrics",
+    "createConsoleEndpoint",
     "deployVirtualMachine",
     "startVirtualMachine",
     "stopVirtualMachine",
@@ -112,6 +117,7 @@ pub fn dispatch(w: &mut World, c: &mut Call) -> Answer {
         "listVirtualMachines" => vms::list(w, c, false),
         "listVirtualMachinesMetrics" => vms::list(w, c, true),
         "deployVirtualMachine" => vms::deploy(w, c),
+        "createConsoleEndpoint" => console::create_console_endpoint(w, c),
         "startVirtualMachine" => vms::start(w, c),
         "stopVirtualMachine" => vms::stop(w, c),
         "rebootVirtualMachine" => vms::reboot(w, c),

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 /// CloudStack 4.x's limit for user data sent by POST (base64 length).
 const USER_DATA_MAX: usize = 32768;
 
-fn owned_vm<'w>(w: &'w World, c: &Call, param: &str) -> Result<&'w Vm, ApiError> {
+pub(super) fn owned_vm<'w>(w: &'w World, c: &Call, param: &str) -> Result<&'w Vm, ApiError> {
     let id = c.required(param)?;
     let vm = w.vm(id).ok_or_else(|| ApiError::no_entity(c.command, param, id))?;
     c.check_owner(&vm.account_id, "the virtual machine")?;
