@@ -151,8 +151,20 @@ impl Application {
             mail.clone(),
         );
         let jobs = Jobs::new(db.clone(), tenancy.clone(), catalog.clone(), mail.clone());
-        let instances =
-            Instances::new(db.clone(), tenancy.clone(), catalog.clone(), jobs.clone(), Duration::from_millis(args.cloud.zone_deadline_ms));
+        let instances = Instances::new(
+            db.clone(),
+            tenancy.clone(),
+            catalog.clone(),
+            jobs.clone(),
+            Duration::from_millis(args.cloud.zone_deadline_ms),
+            {
+                // The relay is the panel's own address, as a WebSocket.
+                let base = public_url.trim_end_matches('/');
+                let ws =
+                    base.strip_prefix("https://").map(|r| format!("wss://{r}")).unwrap_or_else(|| base.replacen("http://", "ws://", 1));
+                format!("{ws}/console/relay")
+            },
+        );
         let directory = Arc::new(crate::directory::Directory::new(db.clone(), tenancy.admin().clone(), catalog.catalog.clone()));
         let support = Arc::new(Support::new(db.clone(), auth.clone(), instances.clone(), directory.clone()));
         let vat = crate::billing::VatRate::parse(&args.vat_percent).map_err(anyhow::Error::msg)?;

@@ -40,6 +40,9 @@ mod port {
         async fn deploy(&self, c: &Creator<'_>, spec: DeploySpec) -> Result<DeployAccepted, AppError>;
         async fn act(&self, w: &Writer<'_>, id: &InstanceId, action: Action) -> Result<JobId, AppError>;
         async fn job(&self, p: &Principal, id: &JobId) -> Result<JobView, AppError>;
+        /// A console session: the customer's and an acting session's type, a read-only session's only
+        /// watches.
+        async fn console(&self, p: &Principal, id: &InstanceId) -> Result<crate::model::instance::ConsoleAccess, AppError>;
     }
 }
 
@@ -99,6 +102,13 @@ pub async fn deploy(
         idempotency_key: field("idempotency_key", IdempotencyKey::parse(&idempotency_key))?,
     };
     ports.instances.deploy(&w.creator()?, spec).await
+}
+
+/// `{id}`: a console session for a running instance (`{websocket_url, token, expires_at, view_only}`).
+#[server(prefix = "/api", endpoint = "instances/console", input = Json, output = Json)]
+pub async fn open_console(id: String) -> Result<crate::model::instance::ConsoleAccess, AppError> {
+    let (ports, _ctx, p) = super::ssr::signed_in().await?;
+    ports.instances.console(&p, &known(InstanceId::parse(&id))?).await
 }
 
 /// `{job_id}` of the cloud job carrying out the action.

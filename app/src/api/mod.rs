@@ -98,6 +98,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         r#"{"zone_id":"z-1","offering_id":"o-1","template_id":"t-1","name":"web","idempotency_key":"ro-check-0001"}"#,
     ),
     ep("/api/instances/action", Access::Write, r#"{"id":"i-1","action":"stop"}"#),
+    ep("/api/instances/console", Access::SignedIn, r#"{"id":"i-1"}"#),
     ep("/api/jobs/get", Access::SignedIn, r#"{"id":"j-1"}"#),
     ep("/api/account/email/change", Access::Owner, r#"{"email":"new@example.com","password":"plum orbit falcon ninety3 kettle"}"#),
     ep("/api/account/notifications", Access::SignedIn, "{}"),

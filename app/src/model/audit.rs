@@ -45,6 +45,8 @@ text_enum! {
         EmailChangeRequested = "email_change_requested",
         EmailChanged = "email_changed",
         NotificationsChanged = "notifications_changed",
+        /// The instance's console was opened (who, from where; view-only for read-only support).
+        ConsoleOpened = "console_opened",
         GroupCreated = "group_created",
         GroupDeleted = "group_deleted",
         RulesAdded = "rules_added",

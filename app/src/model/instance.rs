@@ -166,6 +166,20 @@ pub struct InstanceDetail {
     pub activity: Vec<ActivityEntry>,
 }
 
+/// `/api/instances/console` → what a VNC client (noVNC) needs to open the instance's console.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleAccess {
+    /// `ws://` or `wss://`, with its path and `?token=…`: the cloud's console proxy, or, for a view-only
+    /// session, the panel's relay (which drops every keystroke and pointer event).
+    pub websocket_url: String,
+    /// The single-use token (also in the URL, as CloudStack's proxy takes it).
+    pub token: String,
+    /// When the token stops opening a session (a session already open goes on).
+    pub expires_at: super::Timestamp,
+    /// Keystrokes do not reach the instance (a read-only support session).
+    pub view_only: bool,
+}
+
 /// `/api/instances/deploy` → where to follow the deploy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeployAccepted {

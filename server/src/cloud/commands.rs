@@ -154,6 +154,11 @@ impl CloudStack {
         self.call("stopVirtualMachine", &[("id", id.to_string()), ("forced", forced.to_string())]).await
     }
 
+    /// A console session for a running VM (CloudStack 4.18+).
+    pub async fn create_console_endpoint(&self, id: &InstanceId) -> R<ConsoleEndpoint> {
+        self.call_object("createConsoleEndpoint", "consoleendpoint", &[("virtualmachineid", id.to_string())]).await
+    }
+
     pub async fn reboot_virtual_machine(&self, id: &InstanceId) -> R<AsyncAccepted> {
         self.call("rebootVirtualMachine", &[("id", id.to_string())]).await
     }

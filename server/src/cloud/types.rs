@@ -368,6 +368,30 @@ impl std::fmt::Debug for UserKeys {
     }
 }
 
+/// `createConsoleEndpoint`'s answer (§4.15).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConsoleEndpoint {
+    pub success: bool,
+    #[serde(default)]
+    pub details: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub websocket: Option<ConsoleWebsocket>,
+}
+
+/// Where the console proxy's WebSocket is. `port` is text in some versions, a number in others.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConsoleWebsocket {
+    pub token: String,
+    pub host: String,
+    pub port: serde_json::Value,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub extra: Option<String>,
+}
+
 /// The immediate answer of an async command (`id` only for create-style ones).
 #[derive(Debug, Clone, Deserialize)]
 pub struct AsyncAccepted {

@@ -118,6 +118,7 @@ pub fn router(state: AppState, settings: Arc<HttpSettings>) -> Router {
         .route("/login", post(forms::login))
         .route("/login/2fa", post(forms::login_two_factor))
         .route("/signup", post(forms::signup))
+        .route("/console/relay", get(crate::instances::relay::handler))
         .route("/forgot", post(forms::forgot))
         .route("/reset", post(forms::reset))
         .route("/verify", post(forms::verify))

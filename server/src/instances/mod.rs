@@ -5,7 +5,9 @@
 //! also checked here, so an id that is not the caller's answers exactly like one that does not exist.
 
 mod actions;
+pub mod console;
 mod deploy;
+pub mod relay;
 mod repo;
 pub mod view;
 
@@ -65,6 +67,12 @@ crate::feature_error! {
         KeyReused,
         #[error("This deploy is still being submitted; check your instances in a moment.")]
         StillSubmitting,
+        #[error("Start the instance to open its console: it is {}, and only a running instance has a screen.", state.as_str())]
+        ConsoleNeedsRunning { state: InstanceState },
+        #[error("The console needs CloudStack 4.18 or later, and this cloud does not offer it yet. Contact support if you need the instance's screen.")]
+        ConsoleUnsupported,
+        #[error("The cloud could not open a console: {details}")]
+        ConsoleRefused { details: String },
         /// The cloud took the deploy but its answer named no instance: not the customer's doing (502).
         #[error("The cloud accepted the deploy but did not say which instance it is; it will appear in your list.")]
         DeployUnnamed,
@@ -86,7 +94,9 @@ impl From<InstanceError> for AppError {
             | NotWhile { .. }
             | NoPasswordReset
             | KeyReused
-            | StillSubmitting => AppError::Conflict(sentence),
+            | StillSubmitting
+            | ConsoleNeedsRunning { .. } => AppError::Conflict(sentence),
+            ConsoleUnsupported | ConsoleRefused { .. } => AppError::Cloud(sentence),
             ImageNotInZone { .. } => AppError::invalid("template_id", sentence),
             NoSuchSize | OtherFamily | SameSize => AppError::invalid("offering_id", sentence),
             NoSuchKey => AppError::invalid("ssh_key_name", sentence),
@@ -107,11 +117,20 @@ pub struct Instances {
     pub(crate) catalog: CatalogService,
     pub(crate) jobs: Jobs,
     pub(crate) zone_deadline: Duration,
+    /// The panel's view-only console relay (`ws(s)://…/console/relay`).
+    pub(crate) console_relay: String,
 }
 
 impl Instances {
-    pub fn new(db: Db, tenancy: Arc<Tenancy>, catalog: CatalogService, jobs: Jobs, zone_deadline: Duration) -> Instances {
-        Instances { db, tenancy, catalog, jobs, zone_deadline }
+    pub fn new(
+        db: Db,
+        tenancy: Arc<Tenancy>,
+        catalog: CatalogService,
+        jobs: Jobs,
+        zone_deadline: Duration,
+        console_relay: String,
+    ) -> Instances {
+        Instances { db, tenancy, catalog, jobs, zone_deadline, console_relay }
     }
 
     /// Finishes deploys a dead server left pending (see `deploy::reconcile`); how many it finished.
@@ -279,5 +298,9 @@ impl InstancesPort for Instances {
 
     async fn job(&self, p: &Principal, id: &JobId) -> Result<JobView, AppError> {
         Ok(self.jobs.view(p, id).await?)
+    }
+
+    async fn console(&self, p: &Principal, id: &InstanceId) -> Result<app::model::instance::ConsoleAccess, AppError> {
+        Ok(console::open(self, p, id).await?)
     }
 }

@@ -153,3 +153,25 @@ pub async fn forget(conn: &mut Conn, customer: &CustomerId, key: &IdempotencyKey
         .await?;
     Ok(())
 }
+
+/// A view-only console's ticket (its SHA-256) and the cloud URL it opens, until `expires_at`.
+pub async fn insert_relay(conn: &mut Conn, ticket_hash: &str, upstream: &str, expires_at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM console_relays WHERE expires_at < $1").bind(now_ms()).execute(&mut *conn).await?;
+    sqlx::query("INSERT INTO console_relays (ticket_hash, upstream, expires_at) VALUES ($1, $2, $3)")
+        .bind(ticket_hash)
+        .bind(upstream)
+        .bind(expires_at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Uses a ticket: the URL it opens if it is known and unexpired. Deleted either way: it works once.
+pub async fn take_relay(conn: &mut Conn, ticket_hash: &str, now: i64) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String, i64)> = sqlx::query_as("SELECT upstream, expires_at FROM console_relays WHERE ticket_hash = $1")
+        .bind(ticket_hash)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let n = sqlx::query("DELETE FROM console_relays WHERE ticket_hash = $1").bind(ticket_hash).execute(&mut *conn).await?.rows_affected();
+    Ok(row.filter(|(_, expires)| *expires > now && n == 1).map(|(u, _)| u))
+}

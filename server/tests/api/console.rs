@@ -12,13 +12,13 @@ use tokio_tungstenite::tungstenite::Message;
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// The RFB byte stream inside the WebSocket.
-struct Rfb {
+pub(crate) struct Rfb {
     ws: Ws,
     buf: Vec<u8>,
 }
 
 impl Rfb {
-    async fn connect(url: &str) -> Result<Rfb, u16> {
+    pub(crate) async fn connect(url: &str) -> Result<Rfb, u16> {
         let mut req = url.into_client_request().unwrap();
         req.headers_mut().insert("Sec-WebSocket-Protocol", "binary".parse().unwrap());
         match tokio_tungstenite::connect_async(req).await {
@@ -50,7 +50,7 @@ impl Rfb {
     }
 
     /// The handshake up to ServerInit: (width, height, name).
-    async fn handshake(&mut self) -> (u16, u16, String) {
+    pub(crate) async fn handshake(&mut self) -> (u16, u16, String) {
         assert_eq!(self.read(12).await, b"RFB 003.008\n");
         self.send(b"RFB 003.008\n").await;
         assert_eq!(self.read(2).await, [1, 1], "one security type: None (the token was the authentication)");
@@ -65,7 +65,7 @@ impl Rfb {
     }
 
     /// One FramebufferUpdate: its rectangles' pixels (32 bpp).
-    async fn update(&mut self) -> Vec<Vec<u8>> {
+    pub(crate) async fn update(&mut self) -> Vec<Vec<u8>> {
         let head = self.read(4).await;
         assert_eq!(head[0], 0, "FramebufferUpdate");
         let mut rects = Vec::new();
@@ -78,7 +78,7 @@ impl Rfb {
         rects
     }
 
-    async fn key(&mut self, keysym: u32) {
+    pub(crate) async fn key(&mut self, keysym: u32) {
         for down in [1u8, 0] {
             let mut m = vec![4, down, 0, 0];
             m.extend(keysym.to_be_bytes());
@@ -86,7 +86,7 @@ impl Rfb {
         }
     }
 
-    async fn request(&mut self, incremental: bool, w: u16, h: u16) {
+    pub(crate) async fn request(&mut self, incremental: bool, w: u16, h: u16) {
         let mut m = vec![3, incremental as u8, 0, 0, 0, 0];
         m.extend(w.to_be_bytes());
         m.extend(h.to_be_bytes());
@@ -99,7 +99,7 @@ async fn screen(base: &str, vm: &str) -> (u16, Value) {
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
-async fn screen_text(base: &str, vm: &str) -> String {
+pub(crate) async fn screen_text(base: &str, vm: &str) -> String {
     screen(base, vm).await.1["text"].as_str().unwrap_or_default().to_string()
 }
 

@@ -6,6 +6,7 @@ mod billing;
 mod capabilities;
 mod cloud_client;
 mod console;
+mod console_panel;
 mod faults;
 mod firewall;
 mod fleet;

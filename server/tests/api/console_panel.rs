@@ -1,0 +1,86 @@
+//! The console through the panel: `/api/instances/console` for the customer's running instance opens
+//! the cloud's console proxy directly (the keyboard reaches the instance); another customer's id is
+//! 404, a stopped instance is refused saying why, every opening is in the instance's activity; a
+//! read-only support session gets the panel's relay, which shows the screen and drops every key.
+
+use crate::console::{screen_text, Rfb};
+use crate::helpers::*;
+use app::model::instance::ConsoleAccess;
+use app::model::{Action, InstanceId, Tier};
+use serde_json::json;
+use server::instances::InstanceError;
+
+crate::on_both_databases!(
+    the_customer_types_on_the_console_of_a_running_instance_and_nobody_else_opens_it,
+    a_read_only_support_session_sees_the_screen_and_its_keys_never_arrive,
+);
+
+async fn console(c: &Client, id: &InstanceId) -> Resp {
+    c.post("/api/instances/console", json!({"id": id})).await
+}
+
+async fn typed_on(url: &str, text: &str) {
+    let mut rfb = Rfb::connect(url).await.expect("the console opens");
+    let (w, h, _) = rfb.handshake().await;
+    rfb.request(false, w, h).await;
+    assert_eq!(rfb.update().await.len(), 1, "the screen arrives");
+    for ch in text.chars() {
+        rfb.key(ch as u32).await;
+    }
+    // A round trip: the keys were read before this update was asked for.
+    rfb.request(false, w, h).await;
+    rfb.update().await;
+}
+
+async fn the_customer_types_on_the_console_of_a_running_instance_and_nobody_else_opens_it(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let sim = app.sim_base.clone().unwrap();
+    let c = app.customer("viewer@example.com").await;
+    let cat = catalog(&c).await;
+    let (id, _) = deploy(&c, &zone_id(&cat, "Tokyo"), Tier::Agile, "screen").await;
+    let r = console(&c, &id).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let access: ConsoleAccess = serde_json::from_value(r.body.clone()).unwrap();
+    assert!(access.websocket_url.starts_with("ws://") && access.websocket_url.contains(&format!("token={}", access.token)), "{access:?}");
+    assert!(!access.view_only);
+    let ahead = access.expires_at.unix_ms() - chrono::Utc::now().timestamp_millis();
+    assert!((30_000..=61_000).contains(&ahead), "the token is good for about a minute: {ahead} ms");
+    typed_on(&access.websocket_url, "root").await;
+    assert!(screen_text(&sim, id.as_str()).await.ends_with("screen login: root"), "{}", screen_text(&sim, id.as_str()).await);
+
+    let stranger = app.customer("stranger@example.com").await;
+    assert_eq!(console(&stranger, &id).await.status, 404, "another customer's instance is not found");
+    let detail = c.post("/api/instances/get", json!({"id": id})).await.body;
+    let opened = detail["activity"].as_array().unwrap().iter().find(|a| a["action"] == "console_opened").expect("in the activity");
+    assert_eq!(opened["actor"], "viewer@example.com");
+
+    act(&c, &id, &Action::Stop).await;
+    console(&c, &id).await.assert_refused(InstanceError::ConsoleNeedsRunning { state: app::model::InstanceState::Stopped });
+}
+
+async fn a_read_only_support_session_sees_the_screen_and_its_keys_never_arrive(store: Store) {
+    let app = TestApp::spawn_with(Options::new(store).arg("--staff-require-2fa", "false")).await;
+    let sim = app.sim_base.clone().unwrap();
+    let c = app.customer("watched@example.com").await;
+    let cat = catalog(&c).await;
+    let (id, _) = deploy(&c, &zone_id(&cat, "Miami"), Tier::Stamina, "kept").await;
+    let staff = read_only_view(&app, "watched@example.com").await;
+    let r = console(&staff, &id).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let access: ConsoleAccess = serde_json::from_value(r.body).unwrap();
+    assert!(access.view_only);
+    assert!(access.websocket_url.starts_with(&format!("{}/console/relay?token=", app.base.replacen("http://", "ws://", 1))), "{access:?}");
+    typed_on(&access.websocket_url, "xyzzy").await;
+    let screen = screen_text(&sim, id.as_str()).await;
+    assert!(screen.ends_with("kept login: ") && !screen.contains("xyzzy"), "nothing typed arrives: {screen}");
+    assert_eq!(Rfb::connect(&access.websocket_url).await.err(), Some(403), "the relay's ticket works once");
+    let detail = c.post("/api/instances/get", json!({"id": id})).await.body;
+    assert!(
+        detail["activity"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["action"] == "console_opened" && a["actor"].as_str().unwrap().starts_with("Support")),
+        "the customer sees that support looked: {detail}"
+    );
+}
