@@ -29,6 +29,27 @@ fn Brand() -> impl IntoView {
     }
 }
 
+/// The frame of the recovery pages: the title, the brand, and the page's content, rendered once the
+/// outcome of a form posted without JavaScript (`posted`) is known, so a page rendered for a browser
+/// without JavaScript shows it too.
+#[component]
+fn AuthFrame(title: &'static str, posted: Load<FormState>, children: ChildrenFn) -> impl IntoView {
+    view! {
+        <leptos_meta::Title text=title/>
+        <main class="auth-page">
+            <section class="auth-card">
+                <Brand/>
+                <Transition fallback=|| ()>
+                    {move || {
+                        let _ = posted.get();
+                        children()
+                    }}
+                </Transition>
+            </section>
+        </main>
+    }
+}
+
 /// The outcome of a form posted without JavaScript, if the last request was one.
 fn form_state() -> Load<FormState> {
     load(|| (), |_| crate::api::auth::posted_form())

@@ -4,12 +4,11 @@
 //! Both work as plain forms before the app loads (`POST /forgot`, `POST /reset`).
 
 use super::signup::password_hint;
-use super::{form_state, Brand};
+use super::{form_state, AuthFrame};
 use crate::api::auth::{CompletePasswordReset, RequestPasswordReset};
 use crate::api::codec::{Act, Call};
 use crate::components::{general_error, ErrorNote, FieldError};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use serde::de::IgnoredAny;
 
@@ -33,38 +32,32 @@ pub fn ForgotPage() -> impl IntoView {
         ask.run(Call::to(RequestPasswordReset { email: email.get_untracked() }).reading());
     };
     view! {
-        <Title text="Forgot your password"/>
-        <main class="auth-page">
-            <section class="auth-card">
-                <Brand/>
-                <h1>"Forgot your password?"</h1>
-                <Transition fallback=|| ()>
-                    {move || {
-                        if let Some(e) = posted_state().email.filter(|_| email.get_untracked().is_empty()) {
-                            email.set(e);
-                        }
-                        view! {
-                            <Show when=sent fallback=move || view! {
-                                <p class="muted">"Enter your account's email address and we will send you a link to choose a new password."</p>
-                                <form method="post" action="/forgot" on:submit=submit novalidate>
-                                    <label for="email">"Email"</label>
-                                    <input id="email" name="email" type="email" autocomplete="username" required bind:value=email
-                                        value=move || email.get() aria-describedby="email-error"/>
-                                    <FieldError error=error field="email" id="email-error"/>
-                                    <ErrorNote error=Signal::derive(move || general_error(error.get(), &["email"]))/>
-                                    <button type="submit" class="button primary" disabled=move || ask.pending().get()>
-                                        {move || if ask.pending().get() { "Sending…" } else { "Send me a link" }}
-                                    </button>
-                                </form>
-                            }>
-                                <p role="status" class="notice">{LINK_SENT}</p>
-                            </Show>
-                        }
-                    }}
-                </Transition>
-                <p class="muted"><a href="/login">"Back to sign in"</a></p>
-            </section>
-        </main>
+        <AuthFrame title="Forgot your password" posted>
+            {move || {
+                if let Some(e) = posted_state().email.filter(|_| email.get_untracked().is_empty()) {
+                    email.set(e);
+                }
+                view! {
+                    <h1>"Forgot your password?"</h1>
+                    <Show when=sent fallback=move || view! {
+                        <p class="muted">"Enter your account's email address and we will send you a link to choose a new password."</p>
+                        <form method="post" action="/forgot" on:submit=submit novalidate>
+                            <label for="email">"Email"</label>
+                            <input id="email" name="email" type="email" autocomplete="username" required bind:value=email
+                                value=move || email.get() aria-describedby="email-error"/>
+                            <FieldError error=error field="email" id="email-error"/>
+                            <ErrorNote error=Signal::derive(move || general_error(error.get(), &["email"]))/>
+                            <button type="submit" class="button primary" disabled=move || ask.pending().get()>
+                                {move || if ask.pending().get() { "Sending…" } else { "Send me a link" }}
+                            </button>
+                        </form>
+                    }>
+                        <p role="status" class="notice">{LINK_SENT}</p>
+                    </Show>
+                    <p class="muted"><a href="/login">"Back to sign in"</a></p>
+                }
+            }}
+        </AuthFrame>
     }
 }
 
@@ -105,40 +98,29 @@ pub fn ResetPage() -> impl IntoView {
         reset.run(Call::to(CompletePasswordReset { token: token.get_value(), password: password.get_untracked() }).reading());
     };
     view! {
-        <Title text="Choose a new password"/>
-        <main class="auth-page">
-            <section class="auth-card">
-                <Brand/>
-                <Transition fallback=|| ()>
-                    {move || {
-                        let _ = posted.get();
-                        view! {
-                            <Show when=done fallback=move || view! {
-                                <h1>"Choose a new password"</h1>
-                                <form method="post" action="/reset" on:submit=submit novalidate>
-                                    <input type="hidden" name="token" value=token.get_value()/>
-                                    <label for="password">"New password"</label>
-                                    <input id="password" name="password" type="password" autocomplete="new-password" required minlength="15" maxlength="256"
-                                        bind:value=password aria-describedby="password-hint password-error"/>
-                                    <p class="hint" id="password-hint">{move || hint.get()}</p>
-                                    <FieldError error=error field="password" id="password-error"/>
-                                    <ErrorNote error=Signal::derive(move || general_error(error.get(), &["password"]))/>
-                                    <button type="submit" class="button primary" disabled=move || reset.pending().get()>
-                                        {move || if reset.pending().get() { "Saving…" } else { "Set the new password" }}
-                                    </button>
-                                </form>
-                                <p class="muted"><a href="/forgot">"Ask for a new link"</a></p>
-                            }>
-                                <h1>"Your password is changed"</h1>
-                                <p role="status" class="notice">
-                                    "Every session of your account has been signed out. Sign in with the new password; if you use two-factor sign-in, you will still need your code."
-                                </p>
-                                <a class="button primary" href="/login">"Sign in"</a>
-                            </Show>
-                        }
-                    }}
-                </Transition>
-            </section>
-        </main>
+        <AuthFrame title="Choose a new password" posted>
+            <Show when=done fallback=move || view! {
+                <h1>"Choose a new password"</h1>
+                <form method="post" action="/reset" on:submit=submit novalidate>
+                    <input type="hidden" name="token" value=token.get_value()/>
+                    <label for="password">"New password"</label>
+                    <input id="password" name="password" type="password" autocomplete="new-password" required minlength="15" maxlength="256"
+                        bind:value=password aria-describedby="password-hint password-error"/>
+                    <p class="hint" id="password-hint">{move || hint.get()}</p>
+                    <FieldError error=error field="password" id="password-error"/>
+                    <ErrorNote error=Signal::derive(move || general_error(error.get(), &["password"]))/>
+                    <button type="submit" class="button primary" disabled=move || reset.pending().get()>
+                        {move || if reset.pending().get() { "Saving…" } else { "Set the new password" }}
+                    </button>
+                </form>
+                <p class="muted"><a href="/forgot">"Ask for a new link"</a></p>
+            }>
+                <h1>"Your password is changed"</h1>
+                <p role="status" class="notice">
+                    "Every session of your account has been signed out. Sign in with the new password; if you use two-factor sign-in, you will still need your code."
+                </p>
+                <a class="button primary" href="/login">"Sign in"</a>
+            </Show>
+        </AuthFrame>
     }
 }

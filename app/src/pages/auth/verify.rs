@@ -3,12 +3,11 @@
 //! form before the app loads (`POST /verify`).
 
 use super::recover::address_token;
-use super::{form_state, Brand};
+use super::{form_state, AuthFrame};
 use crate::api::auth::{EmailVerified, VerifyEmail};
 use crate::api::codec::{Act, Call};
 use crate::components::ErrorNote;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn VerifyPage() -> impl IntoView {
@@ -31,35 +30,24 @@ pub fn VerifyPage() -> impl IntoView {
         verify.run(Call::to(VerifyEmail { token: token.get_value() }));
     };
     view! {
-        <Title text="Confirm your address"/>
-        <main class="auth-page">
-            <section class="auth-card">
-                <Brand/>
-                <Transition fallback=|| ()>
-                    {move || {
-                        let _ = posted.get();
-                        view! {
-                            {move || match confirmed() {
-                                Some(email) => view! {
-                                    <h1>"Address confirmed"</h1>
-                                    <p role="status" class="notice">{format!("{email} is now your account's confirmed address.")}</p>
-                                    <a class="button primary" href="/">"Go to your panel"</a>
-                                }.into_any(),
-                                None => view! {
-                                    <h1>"Confirm your address"</h1>
-                                    <form method="post" action="/verify" on:submit=submit>
-                                        <input type="hidden" name="token" value=token.get_value()/>
-                                        <ErrorNote error=error/>
-                                        <button type="submit" class="button primary" disabled=move || verify.pending().get()>
-                                            {move || if verify.pending().get() { "Confirming…" } else { "Confirm my address" }}
-                                        </button>
-                                    </form>
-                                }.into_any(),
-                            }}
-                        }
-                    }}
-                </Transition>
-            </section>
-        </main>
+        <AuthFrame title="Confirm your address" posted>
+            {move || match confirmed() {
+                Some(email) => view! {
+                    <h1>"Address confirmed"</h1>
+                    <p role="status" class="notice">{format!("{email} is now your account's confirmed address.")}</p>
+                    <a class="button primary" href="/">"Go to your panel"</a>
+                }.into_any(),
+                None => view! {
+                    <h1>"Confirm your address"</h1>
+                    <form method="post" action="/verify" on:submit=submit>
+                        <input type="hidden" name="token" value=token.get_value()/>
+                        <ErrorNote error=error/>
+                        <button type="submit" class="button primary" disabled=move || verify.pending().get()>
+                            {move || if verify.pending().get() { "Confirming…" } else { "Confirm my address" }}
+                        </button>
+                    </form>
+                }.into_any(),
+            }}
+        </AuthFrame>
     }
 }
