@@ -71,9 +71,17 @@ impl CloudError {
         }
     }
 
-    /// A cloud too old for the command (432, "Unknown API command").
+    /// A cloud too old for the command: 432 "Unknown API command", or, for a signed request, 401 "The
+    /// given command '…' either does not exist, is not available for user." (not a bad signature, which
+    /// is 401 too).
     pub fn is_unknown_command(&self) -> bool {
-        matches!(self, CloudError::Api { errorcode: code::UNSUPPORTED_ACTION, .. })
+        match self {
+            CloudError::Api { errorcode: code::UNSUPPORTED_ACTION, .. } => true,
+            CloudError::Api { errorcode: 401, errortext, .. } => {
+                errortext.contains("does not exist") && errortext.contains("not available")
+            }
+            _ => false,
+        }
     }
 
     /// CloudStack's answer to an id that does not exist or is not the caller's (431, "entity does
@@ -211,6 +219,16 @@ mod tests {
             cserrorcode: Some(4350),
             errortext: text.into(),
         }
+    }
+
+    #[test]
+    fn a_command_the_cloud_lacks_is_told_from_a_bad_signature() {
+        assert!(api(432, "Unknown API command").is_unknown_command());
+        assert!(
+            api(401, "The given command 'createConsoleEndpoint' either does not exist, is not available for user.").is_unknown_command()
+        );
+        assert!(!api(401, "unable to verify user credentials and/or request signature").is_unknown_command());
+        assert!(!api(431, "entity does not exist").is_unknown_command());
     }
 
     #[test]

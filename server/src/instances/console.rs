@@ -18,6 +18,8 @@ use sha2::{Digest, Sha256};
 
 /// How long a console token opens a session (the simulator's; CloudStack's proxy uses its own).
 const TOKEN_MS: i64 = 60_000;
+/// How long a cloud without consoles is believed before it is asked again (it may be upgraded).
+const RECHECK: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// The proxy's WebSocket URL as noVNC opens it: `wss://` for the usual TLS ports or when the
 /// proxy's page is served over https, else `ws://`; the token (and `extra`) in the query.
@@ -51,9 +53,17 @@ pub async fn open(svc: &Instances, p: &Principal, id: &InstanceId) -> Result<Con
     if InstanceState::parse(&vm.state) != InstanceState::Running {
         return Err(InstanceError::ConsoleNeedsRunning { state: InstanceState::parse(&vm.state) });
     }
+    let missing = || svc.console_missing.lock().unwrap_or_else(|e| e.into_inner());
+    if missing().is_some_and(|at| at.elapsed() < RECHECK) {
+        return Err(InstanceError::ConsoleUnsupported);
+    }
     let zone = svc.catalog.zone_name(&vm.zoneid).await;
     let endpoint = match cloud.client.create_console_endpoint(id).await {
-        Err(e) if e.is_unknown_command() => return Err(InstanceError::ConsoleUnsupported),
+        Err(e) if e.is_unknown_command() => {
+            *missing() = Some(std::time::Instant::now());
+            tracing::warn!("the cloud has no createConsoleEndpoint (CloudStack before 4.18): consoles are unavailable");
+            return Err(InstanceError::ConsoleUnsupported);
+        }
         other => other.in_zone(Some(&zone))?,
     };
     let ws = match (endpoint.success, endpoint.websocket) {

@@ -119,6 +119,9 @@ pub struct Instances {
     pub(crate) zone_deadline: Duration,
     /// The panel's view-only console relay (`ws(s)://…/console/relay`).
     pub(crate) console_relay: String,
+    /// When the cloud last said it has no `createConsoleEndpoint` (an older CloudStack): for an hour
+    /// after, the panel says so without asking again.
+    pub(crate) console_missing: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 impl Instances {
@@ -130,7 +133,7 @@ impl Instances {
         zone_deadline: Duration,
         console_relay: String,
     ) -> Instances {
-        Instances { db, tenancy, catalog, jobs, zone_deadline, console_relay }
+        Instances { db, tenancy, catalog, jobs, zone_deadline, console_relay, console_missing: Arc::default() }
     }
 
     /// Finishes deploys a dead server left pending (see `deploy::reconcile`); how many it finished.

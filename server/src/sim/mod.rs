@@ -75,6 +75,10 @@ pub struct Faults {
     /// How long async jobs take.
     #[serde(default)]
     pub job_ms: u64,
+    /// Commands answered as an older CloudStack answers a command it does not have (401, "does not
+    /// exist"): `createConsoleEndpoint` before 4.18, `listVirtualMachinesUsageHistory`, …
+    #[serde(default)]
+    pub refuse_commands: Vec<String>,
 }
 
 /// A CloudStack error to answer with.
@@ -334,7 +338,8 @@ impl Simulator {
             Ok(c) => c,
             Err(e) => return (status(&e), e.body(command)),
         };
-        let Some(canonical) = cmd::known(command) else {
+        let refused = self.faults().refuse_commands.iter().any(|c| c.eq_ignore_ascii_case(command));
+        let Some(canonical) = cmd::known(command).filter(|_| !refused) else {
             let e = ApiError::unknown_command(command);
             return (status(&e), e.body(command));
         };

@@ -84,3 +84,23 @@ async fn a_read_only_support_session_sees_the_screen_and_its_keys_never_arrive(s
         "the customer sees that support looked: {detail}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cloud_without_consoles_is_named_once_and_not_asked_again() {
+    let app = TestApp::spawn().await;
+    let c = app.customer("older@example.com").await;
+    let cat = catalog(&c).await;
+    let (id, _) = deploy(&c, &zone_id(&cat, "Barcelona"), Tier::Agile, "legacy").await;
+    app.set_faults(json!({"refuse_commands": ["createConsoleEndpoint"]})).await;
+    let asked = || async {
+        let stats: serde_json::Value =
+            reqwest::get(format!("{}/sim/stats", app.sim_base.as_ref().unwrap())).await.unwrap().json().await.unwrap();
+        stats["by_command"]["createConsoleEndpoint"].as_u64().unwrap_or(0)
+    };
+    for _ in 0..3 {
+        let r = console(&c, &id).await;
+        r.assert_refused(InstanceError::ConsoleUnsupported);
+        assert!(r.error_message().contains("CloudStack 4.18 or later"), "{}", r.body);
+    }
+    assert_eq!(asked().await, 1, "detected once, from the cloud's answer");
+}
