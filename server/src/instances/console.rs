@@ -1,8 +1,8 @@
 //! Opening an instance's console: the cloud's console proxy (`createConsoleEndpoint`, CloudStack
-//! 4.18+) for a running instance. The customer and an acting support session get the proxy's own
-//! WebSocket URL (the panel does not carry the pixels); a read-only support session gets the panel's
-//! relay instead (`relay`), which drops every keystroke, pointer event and paste on the server, where
-//! the staff member's browser cannot undo it. Every opening is audited on the instance.
+//! 4.18+) for a running instance. The customer gets the proxy's own WebSocket URL (the panel does not
+//! carry the pixels); a support session gets the panel's relay instead (`relay`), which ends with the
+//! support session and, for a read-only one, drops every keystroke, pointer event and paste on the
+//! server, where the staff member's browser cannot undo it. Every opening is audited on the instance.
 
 use super::{repo, InstanceError, Instances};
 use crate::audit::{self, Actor};
@@ -72,7 +72,8 @@ pub async fn open(svc: &Instances, p: &Principal, id: &InstanceId) -> Result<Con
     };
     let upstream = websocket_url(&ws, endpoint.url.as_deref());
     let expires_at = now_ms() + TOKEN_MS;
-    let view_only = matches!(&p.support, Some(s) if s.mode == SupportMode::ReadOnly);
+    let support = p.support.as_ref();
+    let view_only = support.is_some_and(|s| s.mode == SupportMode::ReadOnly);
     let detail = format!(
         "{}{}",
         if view_only { "view-only (read-only support session)" } else { "keyboard and screen" },
@@ -92,12 +93,15 @@ pub async fn open(svc: &Instances, p: &Principal, id: &InstanceId) -> Result<Con
         },
     )
     .await;
-    if !view_only {
+    // The customer's own console goes straight to the cloud; support's goes through the panel, which
+    // ends it with the support session (and, read-only, drops every key).
+    let Some(s) = support else {
         return Ok(ConsoleAccess { websocket_url: upstream, token: ws.token, expires_at: Timestamp::from_unix_ms(expires_at), view_only });
-    }
+    };
     let ticket = crate::crypto::random_token(43);
     let mut conn = svc.db.pool.acquire().await?;
-    repo::insert_relay(&mut conn, &ticket_hash(&ticket), &upstream, expires_at).await?;
+    let relay = repo::NewRelay { ticket_hash: &ticket_hash(&ticket), upstream: &upstream, expires_at, support: &s.id, mode: s.mode };
+    repo::insert_relay(&mut conn, &relay).await?;
     let mut relay = url::Url::parse(&svc.console_relay).map_err(|e| InstanceError::Unexpected(anyhow::anyhow!("the relay URL: {e}")))?;
     relay.query_pairs_mut().append_pair("token", &ticket);
     Ok(ConsoleAccess { websocket_url: relay.to_string(), token: ticket, expires_at: Timestamp::from_unix_ms(expires_at), view_only })

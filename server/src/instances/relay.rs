@@ -1,13 +1,15 @@
-//! The view-only console relay: `GET /console/relay?token=…` (a WebSocket) for a read-only support
-//! session. The panel connects to the cloud's console proxy itself and passes the screen through
-//! unchanged; of what the browser sends it forwards the handshake and the display requests only,
-//! and drops every KeyEvent, PointerEvent and ClientCutText (RFC 6143 §7.5), so nothing a staff
-//! member's browser does can type on the customer's instance.
+//! The support console relay: `GET /console/relay?token=…` (a WebSocket) for a support session. The
+//! panel connects to the cloud's console proxy itself and passes the screen through unchanged. For a
+//! read-only session, of what the browser sends it forwards the handshake and the display requests
+//! only and drops every KeyEvent, PointerEvent and ClientCutText (RFC 6143 §7.5), so nothing a staff
+//! member's browser does can type on the customer's instance. Either kind ends within seconds of the
+//! support session ending (stopped, expired, or the customer withdrawing access).
 
 use super::console::ticket_hash;
 use super::repo;
 use crate::db::now_ms;
 use crate::http::AppState;
+use app::model::support::SupportMode;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -18,6 +20,8 @@ use tokio_tungstenite::tungstenite::Message as Upstream;
 
 /// A paste larger than this is not an RFB client a browser runs: the session ends.
 const MAX_CUT_TEXT: usize = 1 << 20;
+/// How often an open relay checks that its support session still is.
+const SUPPORT_CHECK: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Where the browser's RFB stream is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,15 +37,21 @@ enum Phase {
 pub struct InputFilter {
     phase: Phase,
     buf: Vec<u8>,
+    /// Drop keys, pointer and paste (a read-only session); else the stream is only checked.
+    drop_input: bool,
 }
 
 impl Default for InputFilter {
     fn default() -> InputFilter {
-        InputFilter { phase: Phase::Version, buf: Vec::new() }
+        InputFilter { phase: Phase::Version, buf: Vec::new(), drop_input: true }
     }
 }
 
 impl InputFilter {
+    fn new(drop_input: bool) -> InputFilter {
+        InputFilter { drop_input, ..InputFilter::default() }
+    }
+
     /// The bytes to forward of what the browser sent, or `Err` for a stream no RFB client sends.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<u8>, &'static str> {
         self.buf.extend_from_slice(bytes);
@@ -66,7 +76,7 @@ impl InputFilter {
                 Phase::Security => Phase::ClientInit,
                 Phase::ClientInit | Phase::Messages => Phase::Messages,
             };
-            let input = self.phase == Phase::Messages && matches!(chunk.first(), Some(4..=6)) && need > 1;
+            let input = self.drop_input && self.phase == Phase::Messages && matches!(chunk.first(), Some(4..=6)) && need > 1;
             if !input {
                 out.extend(chunk);
             }
@@ -108,22 +118,39 @@ pub async fn handler(State(state): State<AppState>, Query(t): Query<Ticket>, ws:
         Ok(mut conn) => repo::take_relay(&mut conn, &ticket_hash(&t.token), now_ms()).await,
         Err(e) => Err(e),
     };
-    let upstream = match upstream {
-        Ok(Some(u)) => u,
+    let relay = match upstream {
+        Ok(Some(r)) => r,
         Ok(None) => return (StatusCode::FORBIDDEN, "This console link is not valid: unknown, used or expired.").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "reading a console relay ticket");
             return (StatusCode::SERVICE_UNAVAILABLE, "The console is unavailable right now.").into_response();
         }
     };
+    let db = state.db.clone();
     ws.protocols(["binary"]).on_upgrade(move |browser| async move {
-        if let Err(why) = relay(browser, &upstream).await {
-            tracing::info!(%why, "view-only console relay ended");
+        let support_ended = async {
+            loop {
+                tokio::time::sleep(SUPPORT_CHECK).await;
+                let open = match db.pool.acquire().await {
+                    Ok(mut conn) => repo::support_open(&mut conn, &relay.impersonation_id, now_ms()).await.unwrap_or(true),
+                    Err(_) => true,
+                };
+                if !open {
+                    return;
+                }
+            }
+        };
+        let read_only = relay.mode == SupportMode::ReadOnly;
+        tokio::select! {
+            r = pump(browser, &relay.upstream, read_only) => if let Err(why) = r {
+                tracing::info!(%why, "support console relay ended");
+            },
+            () = support_ended => tracing::info!("support console relay ended with its support session"),
         }
     })
 }
 
-async fn relay(browser: WebSocket, upstream: &str) -> Result<(), String> {
+async fn pump(browser: WebSocket, upstream: &str, read_only: bool) -> Result<(), String> {
     let mut req = upstream.into_client_request().map_err(|e| e.to_string())?;
     req.headers_mut().insert("Sec-WebSocket-Protocol", "binary".parse().map_err(|_| "a header")?);
     let (cloud, _) = tokio_tungstenite::connect_async(req).await.map_err(|e| format!("the console proxy: {e}"))?;
@@ -140,7 +167,7 @@ async fn relay(browser: WebSocket, upstream: &str) -> Result<(), String> {
         Ok::<(), String>(())
     };
     let up = async {
-        let mut filter = InputFilter::default();
+        let mut filter = InputFilter::new(read_only);
         while let Some(m) = from_browser.next().await {
             match m.map_err(|e| e.to_string())? {
                 Message::Binary(b) => {
@@ -190,6 +217,14 @@ mod tests {
             let got: Vec<u8> = stream.chunks(cut).flat_map(|c| f.feed(c).unwrap()).collect();
             assert_eq!(got, want, "cut into pieces of {cut}");
         }
+    }
+
+    #[test]
+    fn an_acting_sessions_keys_pass_through() {
+        let mut f = InputFilter::new(false);
+        let mut stream = b"RFB 003.008\n\x01\x01".to_vec();
+        stream.extend([4, 1, 0, 0, 0, 0, 0, b'x']);
+        assert_eq!(f.feed(&stream).unwrap(), stream);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The `deploy_requests` table: a deploy's idempotency key, recorded before the cloud is called.
 
 use crate::db::{now_ms, Conn};
-use app::model::{CustomerId, IdempotencyKey, InstanceId, JobId, ZoneId};
+use app::model::support::SupportMode;
+use app::model::{CustomerId, IdempotencyKey, ImpersonationId, InstanceId, JobId, ZoneId};
 
 /// Where a deploy request stands (the `state` column's words; read with `#[sqlx(try_from = "String")]`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,24 +155,55 @@ pub async fn forget(conn: &mut Conn, customer: &CustomerId, key: &IdempotencyKey
     Ok(())
 }
 
-/// A view-only console's ticket (its SHA-256) and the cloud URL it opens, until `expires_at`.
-pub async fn insert_relay(conn: &mut Conn, ticket_hash: &str, upstream: &str, expires_at: i64) -> Result<(), sqlx::Error> {
+/// A support session's console ticket (its SHA-256), the cloud URL it opens until `expires_at`, and the
+/// support session it belongs to.
+pub struct NewRelay<'a> {
+    pub ticket_hash: &'a str,
+    pub upstream: &'a str,
+    pub expires_at: i64,
+    pub support: &'a ImpersonationId,
+    pub mode: SupportMode,
+}
+
+pub async fn insert_relay(conn: &mut Conn, r: &NewRelay<'_>) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM console_relays WHERE expires_at < $1").bind(now_ms()).execute(&mut *conn).await?;
-    sqlx::query("INSERT INTO console_relays (ticket_hash, upstream, expires_at) VALUES ($1, $2, $3)")
-        .bind(ticket_hash)
-        .bind(upstream)
-        .bind(expires_at)
+    sqlx::query("INSERT INTO console_relays (ticket_hash, upstream, expires_at, impersonation_id, mode) VALUES ($1, $2, $3, $4, $5)")
+        .bind(r.ticket_hash)
+        .bind(r.upstream)
+        .bind(r.expires_at)
+        .bind(r.support)
+        .bind(r.mode)
         .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
-/// Uses a ticket: the URL it opens if it is known and unexpired. Deleted either way: it works once.
-pub async fn take_relay(conn: &mut Conn, ticket_hash: &str, now: i64) -> Result<Option<String>, sqlx::Error> {
-    let row: Option<(String, i64)> = sqlx::query_as("SELECT upstream, expires_at FROM console_relays WHERE ticket_hash = $1")
-        .bind(ticket_hash)
-        .fetch_optional(&mut *conn)
-        .await?;
+/// A relay ticket as taken.
+#[derive(sqlx::FromRow)]
+pub struct Relay {
+    pub upstream: String,
+    pub expires_at: i64,
+    pub impersonation_id: ImpersonationId,
+    pub mode: SupportMode,
+}
+
+/// Uses a ticket: the relay it opens if it is known and unexpired. Deleted either way: it works once.
+pub async fn take_relay(conn: &mut Conn, ticket_hash: &str, now: i64) -> Result<Option<Relay>, sqlx::Error> {
+    let row: Option<Relay> =
+        sqlx::query_as("SELECT upstream, expires_at, impersonation_id, mode FROM console_relays WHERE ticket_hash = $1")
+            .bind(ticket_hash)
+            .fetch_optional(&mut *conn)
+            .await?;
     let n = sqlx::query("DELETE FROM console_relays WHERE ticket_hash = $1").bind(ticket_hash).execute(&mut *conn).await?.rows_affected();
-    Ok(row.filter(|(_, expires)| *expires > now && n == 1).map(|(u, _)| u))
+    Ok(row.filter(|r| r.expires_at > now && n == 1))
+}
+
+/// Whether a support session is still open.
+pub async fn support_open(conn: &mut Conn, id: &ImpersonationId, now: i64) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM impersonations WHERE id = $1 AND ended_at IS NULL AND expires_at > $2")
+        .bind(id)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n == 1)
 }

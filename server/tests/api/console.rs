@@ -78,6 +78,19 @@ impl Rfb {
         rects
     }
 
+    /// Whether the server ends the session within `secs` (nothing else arrives meanwhile).
+    pub(crate) async fn ended_within(&mut self, secs: u64) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match tokio::time::timeout(left, self.ws.next()).await {
+                Err(_) => return false,
+                Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => {}
+            }
+        }
+    }
+
     pub(crate) async fn key(&mut self, keysym: u32) {
         for down in [1u8, 0] {
             let mut m = vec![4, down, 0, 0];

@@ -13,6 +13,7 @@ use server::instances::InstanceError;
 crate::on_both_databases!(
     the_customer_types_on_the_console_of_a_running_instance_and_nobody_else_opens_it,
     a_read_only_support_session_sees_the_screen_and_its_keys_never_arrive,
+    an_acting_session_types_through_the_panel_and_its_console_ends_with_the_support_session,
 );
 
 async fn console(c: &Client, id: &InstanceId) -> Resp {
@@ -103,4 +104,26 @@ async fn a_cloud_without_consoles_is_named_once_and_not_asked_again() {
         assert!(r.error_message().contains("CloudStack 4.18 or later"), "{}", r.body);
     }
     assert_eq!(asked().await, 1, "detected once, from the cloud's answer");
+}
+
+async fn an_acting_session_types_through_the_panel_and_its_console_ends_with_the_support_session(store: Store) {
+    let app = TestApp::spawn_with(Options::new(store).arg("--staff-require-2fa", "false")).await;
+    let sim = app.sim_base.clone().unwrap();
+    let c = app.customer("helped@example.com").await;
+    let cat = catalog(&c).await;
+    let (id, _) = deploy(&c, &zone_id(&cat, "Amsterdam"), Tier::Agile, "fixme").await;
+    let admin = staff_as(&app, "admin@support.example.net", app::model::Role::Admin).await;
+    open_view(&admin, &customer_id(&app, "helped@example.com").await, "acting").await;
+    let access: ConsoleAccess = serde_json::from_value(console(&admin, &id).await.body).unwrap();
+    assert!(!access.view_only && access.websocket_url.contains("/console/relay?token="), "{access:?}");
+    let mut rfb = Rfb::connect(&access.websocket_url).await.expect("the relay opens");
+    let (w, h, _) = rfb.handshake().await;
+    for ch in "root".chars() {
+        rfb.key(ch as u32).await;
+    }
+    rfb.request(false, w, h).await;
+    rfb.update().await;
+    assert!(screen_text(&sim, id.as_str()).await.ends_with("fixme login: root"), "an acting session types");
+    assert_eq!(admin.post("/api/support/impersonate/stop", json!({})).await.status, 200);
+    assert!(rfb.ended_within(10).await, "the console ends with the support session");
 }
