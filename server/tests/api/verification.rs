@@ -151,3 +151,32 @@ async fn staff_confirm_their_address_and_reset_their_password_alike_and_two_fact
     assert_eq!(again.login("sam@support.example.net", new).await.body["two_factor_required"], true, "two-factor stays");
     assert_eq!(again.post("/api/auth/login/2fa", json!({"code": code_at(&secret, 1)})).await.status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mailed_links_never_reach_the_logs_even_through_the_plain_form_pages() {
+    let smtp = Smtp::start();
+    let app = smtp_app(Store::Sqlite, &smtp).await;
+    app.customer("quiet@example.com").await;
+    let verify = smtp.wait_link("quiet@example.com", "verify", 1).await;
+    app.client().post("/api/auth/password_reset/request", json!({"email": "quiet@example.com"})).await;
+    let reset = smtp.wait_link("quiet@example.com", "reset", 1).await;
+    let anon = app.client();
+    // The pages themselves, and the no-JavaScript forms (a refusal sends the browser back with its token).
+    assert_eq!(anon.get(&format!("/reset?token={reset}")).await.status, 200);
+    let form = |path: &str, body: String| {
+        anon.http
+            .post(format!("{}{path}", anon.base))
+            .header("origin", &anon.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let weak = form("/reset", format!("token={reset}&password=short")).await.unwrap();
+    assert_eq!(weak.status().as_u16(), 303, "back to the page");
+    assert!(weak.headers()["location"].to_str().unwrap().starts_with("/reset?token="));
+    assert_eq!(form("/verify", format!("token={verify}")).await.unwrap().status().as_u16(), 303);
+    let logs = captured_logs();
+    for secret in [&verify, &reset] {
+        assert!(!logs.contains(secret.as_str()), "a link's token is a credential: never logged");
+    }
+}
