@@ -4,7 +4,7 @@
 //! address it was sent to.
 
 use super::repo::{self, User};
-use crate::db::{now_ms, Conn};
+use crate::db::{now_ms, Conn, Db};
 use app::model::{Email, UserId};
 use sha2::{Digest, Sha256};
 
@@ -113,4 +113,9 @@ pub async fn find(conn: &mut Conn, token: &str, purposes: &[Purpose]) -> anyhow:
 /// outdated since [`find`], so of two racing uses exactly one wins.
 pub async fn take(conn: &mut Conn, link: &Live) -> Result<bool, sqlx::Error> {
     repo::use_token(conn, &link.hash, &link.user, link.purpose == Purpose::PasswordReset, now_ms()).await
+}
+
+/// Deletes links a day after they expired (an unknown token is refused like an expired one).
+pub async fn prune(db: &Db) -> anyhow::Result<u64> {
+    Ok(repo::prune_tokens(&mut *db.pool.acquire().await?, now_ms() - 24 * 3_600_000).await?)
 }

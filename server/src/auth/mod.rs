@@ -9,7 +9,7 @@
 mod account;
 pub mod device;
 mod error;
-mod links;
+pub mod links;
 pub mod password;
 pub mod repo;
 mod reset;

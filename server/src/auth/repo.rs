@@ -384,6 +384,11 @@ pub async fn supersede_tokens(conn: &mut Conn, user: &UserId, purpose: &str, now
     Ok(())
 }
 
+/// Deletes links that expired before `before`: an unknown token is refused like an expired one.
+pub async fn prune_tokens(conn: &mut Conn, before: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM account_tokens WHERE expires_at < $1").bind(before).execute(&mut *conn).await?.rows_affected())
+}
+
 /// A new link's row.
 pub struct NewToken<'a> {
     pub hash: &'a str,

@@ -106,3 +106,8 @@ pub async fn open(svc: &Instances, p: &Principal, id: &InstanceId) -> Result<Con
     relay.query_pairs_mut().append_pair("token", &ticket);
     Ok(ConsoleAccess { websocket_url: relay.to_string(), token: ticket, expires_at: Timestamp::from_unix_ms(expires_at), view_only })
 }
+
+/// Deletes console tickets that expired unused.
+pub async fn prune(db: &crate::db::Db) -> anyhow::Result<u64> {
+    Ok(repo::prune_relays(&mut *db.pool.acquire().await?, now_ms()).await?)
+}

@@ -165,8 +165,12 @@ pub struct NewRelay<'a> {
     pub mode: SupportMode,
 }
 
+pub async fn prune_relays(conn: &mut Conn, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM console_relays WHERE expires_at < $1").bind(now).execute(&mut *conn).await?.rows_affected())
+}
+
 pub async fn insert_relay(conn: &mut Conn, r: &NewRelay<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM console_relays WHERE expires_at < $1").bind(now_ms()).execute(&mut *conn).await?;
+    prune_relays(conn, now_ms()).await?;
     sqlx::query("INSERT INTO console_relays (ticket_hash, upstream, expires_at, impersonation_id, mode) VALUES ($1, $2, $3, $4, $5)")
         .bind(r.ticket_hash)
         .bind(r.upstream)

@@ -65,6 +65,11 @@ impl MailKind {
         }
     }
 
+    /// Whether messages of the kind named `word` carry a link that signs in or changes the account.
+    pub fn holds_link(word: &str) -> bool {
+        [MailKind::PasswordReset, MailKind::ConfirmEmail, MailKind::ChangeEmail].iter().any(|k| k.as_str() == word)
+    }
+
     /// The templates (`templates/<name>.txt` and `.html`) a message of this kind is made from.
     fn template(self) -> &'static str {
         match self {

@@ -63,7 +63,7 @@ pub async fn deliver_due(db: &Db, mail: &MailSettings) -> anyhow::Result<Deliver
         let at = now_ms();
         match attempt {
             Ok(()) => {
-                repo::mark_sent(&mut conn, &m.id, at).await?;
+                repo::mark_sent(&mut conn, &m.id, at, MailKind::holds_link(&m.kind)).await?;
                 metrics::counter!(crate::telemetry::metrics::MAIL_SENT, "kind" => m.kind.clone()).increment(1);
                 tracing::info!(mail = %m.id, kind = %m.kind, "mail delivered");
                 if mail.announce_links {
@@ -92,6 +92,14 @@ fn announce(mail: &MailSettings, m: &repo::Queued) {
     for link in m.body_text.split_whitespace().filter(|w| w.starts_with(&prefix)) {
         println!("demo mail to {} ({}): {link}", m.to_address, m.subject);
     }
+}
+
+/// How long delivered and given-up messages stay for `zenith mail list`.
+const KEEP_MS: i64 = 30 * 24 * 3_600_000;
+
+/// Deletes what is past [`KEEP_MS`] (housekeeping, on every server: one conditional statement).
+pub async fn prune(db: &Db) -> anyhow::Result<u64> {
+    Ok(repo::prune(&mut *db.pool.acquire().await?, now_ms() - KEEP_MS).await?)
 }
 
 /// Reads a stored message for the CLI.

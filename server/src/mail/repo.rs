@@ -77,13 +77,27 @@ pub async fn claim(conn: &mut Conn, id: &str, now: i64, until: i64) -> Result<bo
     Ok(n == 1)
 }
 
-pub async fn mark_sent(conn: &mut Conn, id: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE mail_outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL, claimed_until = 0 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+/// Delivered. A message whose link signs in (`forget_body`) keeps no body from then on: the link is
+/// a credential, and only its recipient should hold it.
+pub async fn mark_sent(conn: &mut Conn, id: &str, now: i64, forget_body: bool) -> Result<(), sqlx::Error> {
+    let q = match forget_body {
+        true => {
+            "UPDATE mail_outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL, claimed_until = 0,
+             body_text = '(delivered; not kept: it held a link that works like a password)', body_html = '' WHERE id = $2"
+        }
+        false => "UPDATE mail_outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL, claimed_until = 0 WHERE id = $2",
+    };
+    sqlx::query(q).bind(now).bind(id).execute(&mut *conn).await?;
     Ok(())
+}
+
+/// Deletes messages delivered or given up before `before` (the admin's list keeps a month).
+pub async fn prune(conn: &mut Conn, before: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM mail_outbox WHERE COALESCE(sent_at, gave_up_at) < $1")
+        .bind(before)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected())
 }
 
 /// A failed attempt: tried again at `next`, or given up (`give_up`).

@@ -124,8 +124,17 @@ async fn deploy_reconciler(instances: crate::instances::Instances, mut stop: wat
     }
 }
 
-/// Ends support sessions whose time is up (every 30 s); prunes old throttle rows and expired
-/// sessions (every 5 minutes). Each is a conditional statement, safe on several servers at once.
+/// Delivered mail after a month, emailed links a day after they expired, console tickets once expired.
+pub async fn prune_mail_and_links(db: &Db) -> anyhow::Result<()> {
+    crate::mail::outbox::prune(db).await?;
+    crate::auth::links::prune(db).await?;
+    crate::instances::console::prune(db).await?;
+    Ok(())
+}
+
+/// Ends support sessions whose time is up (every 30 s); prunes old throttle rows, expired sessions,
+/// old mail, dead links and console tickets (every 5 minutes). Each is a conditional statement, safe
+/// on several servers at once.
 async fn housekeeping(db: Db, mut stop: watch::Receiver<bool>) {
     use tower_sessions::session_store::ExpiredDeletion;
     for round in 0u64.. {
@@ -138,6 +147,9 @@ async fn housekeeping(db: Db, mut stop: watch::Receiver<bool>) {
             }
             if let Err(e) = db.sessions.delete_expired().await {
                 tracing::warn!(error = %e, "deleting expired sessions");
+            }
+            if let Err(e) = prune_mail_and_links(&db).await {
+                tracing::warn!(error = %format!("{e:#}"), "pruning old mail, links and console tickets");
             }
         }
         tokio::select! {

@@ -246,3 +246,30 @@ async fn a_used_made_up_superseded_or_expired_link_is_refused(store: Store) {
     let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM account_tokens").fetch_all(&app.db.pool).await.unwrap();
     assert!(stored.iter().all(|h| h.len() == 64), "only digests are stored");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivered_link_is_not_kept_and_old_mail_and_dead_links_are_pruned() {
+    let smtp = Smtp::start();
+    let app = TestApp::spawn_with(Options::new(Store::Sqlite).arg("--smtp-url", &smtp.url())).await;
+    app.customer("kept@example.com").await;
+    let token = smtp.wait_link("kept@example.com", "verify", 1).await;
+    let bodies: Vec<(String, String)> =
+        sqlx::query_as("SELECT body_text, body_html FROM mail_outbox WHERE kind = 'confirm_email'").fetch_all(&app.db.pool).await.unwrap();
+    assert_eq!(bodies.len(), 1);
+    assert!(!bodies[0].0.contains(&token) && !bodies[0].1.contains(&token), "the link went to its recipient only: {bodies:?}");
+    // A notice keeps its body for the admin.
+    let notice = queue(&app, "kept@example.com", "A notice", true).await;
+    smtp.wait_for(2).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(state(&app, &notice).await.2);
+
+    // A month on, delivered mail goes; links expired more than a day ago go.
+    let long_ago = server::db::now_ms() - 31 * 24 * 3_600_000;
+    sqlx::query("UPDATE mail_outbox SET sent_at = $1 WHERE id = $2").bind(long_ago).bind(&notice).execute(&app.db.pool).await.unwrap();
+    sqlx::query("UPDATE account_tokens SET expires_at = $1").bind(long_ago).execute(&app.db.pool).await.unwrap();
+    server::worker::prune_mail_and_links(&app.db).await.unwrap();
+    let left: Vec<String> = sqlx::query_scalar("SELECT id FROM mail_outbox").fetch_all(&app.db.pool).await.unwrap();
+    assert!(!left.contains(&notice) && left.len() == 1, "the month-old message is gone, the recent one stays: {left:?}");
+    let tokens: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM account_tokens").fetch_one(&app.db.pool).await.unwrap();
+    assert_eq!(tokens, 0);
+}
