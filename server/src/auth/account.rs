@@ -17,7 +17,7 @@ const SECURITY: &[AuditCategory] = &[AuditCategory::Auth, AuditCategory::Account
 
 impl AuthService {
     async fn change_password(&self, o: &Owner<'_>, ctx: &RequestCtx, current: &str, new: NewPassword) -> Result<(), AuthError> {
-        let user = self.user(&o.principal().user_id).await?.ok_or(AuthError::SignedOut)?;
+        let user = self.owner_user(o).await?;
         let scope = super::throttle::Scope::new(&format!("password:user:{}", user.id), super::throttle::ACCOUNT);
         let attempt = self.attempt(std::slice::from_ref(&scope)).await?;
         let ok = current.len() <= MAX_PASSWORD_BYTES

@@ -20,7 +20,7 @@ fn code_scope(user: &UserId) -> Scope {
 
 impl AuthService {
     /// The owner's own row (a support session never gets here: it has no `Owner`).
-    async fn owner_user(&self, o: &Owner<'_>) -> Result<repo::User, AuthError> {
+    pub(super) async fn owner_user(&self, o: &Owner<'_>) -> Result<repo::User, AuthError> {
         self.user(&o.principal().user_id).await?.ok_or(AuthError::SignedOut)
     }
 

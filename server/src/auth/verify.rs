@@ -70,7 +70,7 @@ impl AuthService {
 
     pub(super) async fn resend_verification(&self, o: &Owner<'_>) -> Result<(), AuthError> {
         let p = o.principal();
-        let user = self.user(&p.user_id).await?.ok_or(AuthError::SignedOut)?;
+        let user = self.owner_user(o).await?;
         if user.email_verified_at.is_some() {
             return Err(AuthError::EmailAlreadyVerified);
         }
@@ -94,7 +94,7 @@ impl AuthService {
 
     pub(super) async fn change_email(&self, o: &Owner<'_>, email: Email, password: &str) -> Result<(), AuthError> {
         let p = o.principal();
-        let user = self.user(&p.user_id).await?.ok_or(AuthError::SignedOut)?;
+        let user = self.owner_user(o).await?;
         self.confirm_password(&user, password, AuditEvent::EmailChangeRequested.into(), &p.client).await?;
         if email == user.email {
             return Err(AuthError::EmailUnchanged);
