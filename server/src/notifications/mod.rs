@@ -135,41 +135,58 @@ pub async fn action_failed(
 pub async fn after_ingest(db: &Db, mail: &Arc<MailSettings>, billing: &Billing, month: Month) -> anyhow::Result<usize> {
     let mut told = 0;
     let last = month.previous();
-    let billed = repo::billed_in(&mut *db.pool.acquire().await?, last).await?;
-    for user in billed {
-        let customer = CustomerId::of_user(&user);
-        let mut tx = db.begin_write().await?;
-        if !repo::wants(&mut tx, &user, repo::STATEMENT_READY).await? || !repo::mark_statement_told(&mut tx, &user, last).await? {
-            continue;
-        }
-        let Some(to) = email_of(&mut tx, &user).await? else { continue };
-        let statement = billing.statement(&customer, last).await?;
+    // Only who is still owed a notice: a pass after everyone was told reads two short lists and
+    // computes no statement. Each statement is computed before the write that records the notice.
+    let owed = repo::owed_statements(&mut *db.pool.acquire().await?, last).await?;
+    for user in owed {
+        let statement = billing.statement(&CustomerId::of_user(&user), last).await?;
         let link = format!("{}/billing?month={last}", mail.public_url);
         let notice = Notice::StatementReady { month: &last.label(), total: &plain(statement.total), link: &link };
-        outbox::enqueue(&mut tx, &notice.render(mail, &to, Timestamp::from_unix_ms(now_ms()))?).await?;
-        tx.commit().await?;
-        told += 1;
+        told += tell_once(db, mail, &user, &notice, Once::Statement(last)).await? as usize;
     }
-    let thresholds = repo::all_thresholds(&mut *db.pool.acquire().await?).await?;
-    let mut users: Vec<&UserId> = thresholds.iter().map(|(u, _)| u).collect();
-    users.dedup();
-    for user in users {
-        let statement = billing.statement(&CustomerId::of_user(user), month).await?;
-        let crossed = thresholds.iter().filter(|(u, m)| u == user && statement.total.minor >= *m);
-        for (_, minor) in crossed {
-            let mut tx = db.begin_write().await?;
-            if !repo::mark_spend_told(&mut tx, user, month, *minor).await? {
-                continue;
-            }
-            let Some(to) = email_of(&mut tx, user).await? else { continue };
-            let threshold = plain(Money::new(*minor, statement.total.currency));
+    let pending = repo::untold_thresholds(&mut *db.pool.acquire().await?, month).await?;
+    for (user, minors) in group_by_user(pending) {
+        let statement = billing.statement(&CustomerId::of_user(&user), month).await?;
+        for minor in minors.into_iter().filter(|m| statement.total.minor >= *m) {
+            let threshold = plain(Money::new(minor, statement.total.currency));
             let so_far = plain(statement.total);
             let link = format!("{}/billing", mail.public_url);
             let notice = Notice::SpendCrossed { month: &month.label(), threshold: &threshold, so_far: &so_far, link: &link };
-            outbox::enqueue(&mut tx, &notice.render(mail, &to, Timestamp::from_unix_ms(now_ms()))?).await?;
-            tx.commit().await?;
-            told += 1;
+            told += tell_once(db, mail, &user, &notice, Once::Spend(month, minor)).await? as usize;
         }
     }
     Ok(told)
+}
+
+/// What a notice tells once (its row in `statement_notices` or `spend_notices`).
+#[derive(Clone, Copy)]
+enum Once {
+    Statement(Month),
+    Spend(Month, i64),
+}
+
+/// Records `once` and queues `notice` to `user`, in one transaction; false when another pass
+/// recorded it first or the account is gone.
+async fn tell_once(db: &Db, mail: &MailSettings, user: &UserId, notice: &Notice<'_>, once: Once) -> anyhow::Result<bool> {
+    let mut tx = db.begin_write().await?;
+    let first = match once {
+        Once::Statement(m) => repo::mark_statement_told(&mut tx, user, m).await?,
+        Once::Spend(m, minor) => repo::mark_spend_told(&mut tx, user, m, minor).await?,
+    };
+    let Some(to) = email_of(&mut tx, user).await?.filter(|_| first) else { return Ok(false) };
+    outbox::enqueue(&mut tx, &notice.render(mail, &to, Timestamp::from_unix_ms(now_ms()))?).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// `(user, amount)` rows sorted by user, as one list of amounts per user.
+fn group_by_user(rows: Vec<(UserId, i64)>) -> Vec<(UserId, Vec<i64>)> {
+    let mut out: Vec<(UserId, Vec<i64>)> = Vec::new();
+    for (user, minor) in rows {
+        match out.last_mut() {
+            Some((u, minors)) if *u == user => minors.push(minor),
+            _ => out.push((user, vec![minor])),
+        }
+    }
+    out
 }

@@ -45,9 +45,16 @@ pub async fn replace_thresholds(conn: &mut Conn, user: &UserId, minors: &[i64]) 
     Ok(())
 }
 
-/// Every account with a threshold, and its thresholds.
-pub async fn all_thresholds(conn: &mut Conn) -> Result<Vec<(UserId, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT user_id, amount_minor FROM spend_thresholds ORDER BY user_id, amount_minor").fetch_all(&mut *conn).await
+/// The thresholds not yet told for `month`, by account (sorted by account, then amount).
+pub async fn untold_thresholds(conn: &mut Conn, month: Month) -> Result<Vec<(UserId, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT t.user_id, t.amount_minor FROM spend_thresholds t
+         WHERE NOT EXISTS (SELECT 1 FROM spend_notices n WHERE n.user_id = t.user_id AND n.month = $1 AND n.amount_minor = t.amount_minor)
+         ORDER BY t.user_id, t.amount_minor",
+    )
+    .bind(month.to_string())
+    .fetch_all(&mut *conn)
+    .await
 }
 
 /// Records that `user` was told of crossing `minor` in `month`; false when they already were.
@@ -73,10 +80,16 @@ pub async fn mark_statement_told(conn: &mut Conn, user: &UserId, month: Month) -
     Ok(n == 1)
 }
 
-/// The accounts with something on their statement for `month`.
-pub async fn billed_in(conn: &mut Conn, month: Month) -> Result<Vec<UserId>, sqlx::Error> {
-    sqlx::query_scalar("SELECT DISTINCT customer_id FROM statement_lines WHERE month = $1")
-        .bind(month.to_string())
-        .fetch_all(&mut *conn)
-        .await
+/// The accounts billed in `month` that want its statement and have not been told yet.
+pub async fn owed_statements(conn: &mut Conn, month: Month) -> Result<Vec<UserId>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT l.customer_id FROM statement_lines l
+         WHERE l.month = $1
+           AND NOT EXISTS (SELECT 1 FROM statement_notices n WHERE n.user_id = l.customer_id AND n.month = $1)
+           AND NOT EXISTS (SELECT 1 FROM notification_opt_outs o WHERE o.user_id = l.customer_id AND o.kind = $2)",
+    )
+    .bind(month.to_string())
+    .bind(STATEMENT_READY)
+    .fetch_all(&mut *conn)
+    .await
 }
