@@ -13,14 +13,14 @@ pub use port::NotificationsPort;
 #[cfg(feature = "ssr")]
 mod port {
     use crate::error::AppError;
-    use crate::model::notifications::Notifications;
+    use crate::model::notifications::{NotificationChoices, Notifications};
     use crate::ports::{Owner, Principal};
 
     #[async_trait::async_trait]
     pub trait NotificationsPort: Send + Sync {
         async fn get(&self, p: &Principal) -> Result<Notifications, AppError>;
         /// Replaces every setting; answers what is now stored.
-        async fn set(&self, o: &Owner<'_>, n: Notifications) -> Result<Notifications, AppError>;
+        async fn set(&self, o: &Owner<'_>, n: NotificationChoices) -> Result<Notifications, AppError>;
     }
 }
 
@@ -42,7 +42,6 @@ pub async fn set_notifications(
     if spend_thresholds.len() > 64 {
         return Err(AppError::invalid("spend_thresholds", "Set at most 5 spend thresholds."));
     }
-    // The currency is the panel's; each threshold names its own, checked against it.
-    let currency = spend_thresholds.first().map(|m| m.currency).unwrap_or(crate::model::Currency::Eur);
-    ports.notifications.set(&o, Notifications { action_failed, statement_ready, spend_thresholds, currency }).await
+    let choices = crate::model::notifications::NotificationChoices { action_failed, statement_ready, spend_thresholds };
+    ports.notifications.set(&o, choices).await
 }

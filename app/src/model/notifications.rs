@@ -22,6 +22,15 @@ pub struct Notifications {
     pub currency: super::Currency,
 }
 
+/// `/api/account/notifications/set`: what the customer chose (the currency is the panel's, not theirs
+/// to choose; each amount names its own and is checked against it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationChoices {
+    pub action_failed: bool,
+    pub statement_ready: bool,
+    pub spend_thresholds: Vec<Money>,
+}
+
 /// Spend thresholds as typed: at most [`MAX_SPEND_THRESHOLDS`], each above zero and at most
 /// [`MAX_THRESHOLD_MINOR`], all in `currency`; sorted, duplicates dropped.
 pub fn spend_thresholds(given: &[Money], currency: super::Currency) -> Result<Vec<Money>, String> {

@@ -11,7 +11,7 @@ use crate::mail::{outbox, MailSettings, Notice};
 use app::error::AppError;
 use app::model::audit::{AuditCategory, AuditEvent, AuditOutcome};
 use app::model::billing::Month;
-use app::model::notifications::{spend_thresholds, Notifications};
+use app::model::notifications::{spend_thresholds, NotificationChoices, Notifications};
 use app::model::{Currency, CustomerId, Email, InstanceId, JobKind, Money, Timestamp, UserId};
 use app::ports::{Owner, Principal};
 use std::sync::Arc;
@@ -58,7 +58,7 @@ impl NotificationsService {
         })
     }
 
-    async fn write(&self, o: &Owner<'_>, n: Notifications) -> Result<Notifications, NotificationsError> {
+    async fn write(&self, o: &Owner<'_>, n: NotificationChoices) -> Result<Notifications, NotificationsError> {
         let p = o.principal();
         let thresholds = spend_thresholds(&n.spend_thresholds, self.currency).map_err(NotificationsError::Thresholds)?;
         let minors: Vec<i64> = thresholds.iter().map(|m| m.minor).collect();
@@ -95,7 +95,7 @@ impl app::api::notifications::NotificationsPort for NotificationsService {
         Ok(self.read(&p.account_user()).await?)
     }
 
-    async fn set(&self, o: &Owner<'_>, n: Notifications) -> Result<Notifications, AppError> {
+    async fn set(&self, o: &Owner<'_>, n: NotificationChoices) -> Result<Notifications, AppError> {
         Ok(self.write(o, n).await?)
     }
 }
