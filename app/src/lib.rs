@@ -95,6 +95,7 @@ fn routes() -> impl IntoView {
                 // Every other page's code loads on demand (see `pages::lazy`).
                 <Route path=path!("instances/new") view={Lazy::<lazy::Deploy>::new()}/>
                 <Route path=path!("instances/:id") view={Lazy::<lazy::Instance>::new()}/>
+                <Route path=path!("instances/:id/console") view={Lazy::<lazy::Console>::new()}/>
                 <Route path=path!("firewall") view={Lazy::<lazy::Firewall>::new()}/>
                 <Route path=path!("firewall/:id") view={Lazy::<lazy::Group>::new()}/>
                 <Route path=path!("keys") view={Lazy::<lazy::Keys>::new()}/>

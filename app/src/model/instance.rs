@@ -180,6 +180,18 @@ pub struct ConsoleAccess {
     pub view_only: bool,
 }
 
+/// The origin (`ws://host:port`) of a console's WebSocket address, for the console page's content
+/// security policy; `None` unless it is a `ws:`/`wss:` address whose host is a name or an address.
+pub fn websocket_origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if scheme != "ws" && scheme != "wss" {
+        return None;
+    }
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']');
+    (!authority.is_empty() && !authority.contains('@') && authority.chars().all(plain)).then(|| format!("{scheme}://{authority}"))
+}
+
 /// `/api/instances/deploy` → where to follow the deploy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeployAccepted {
@@ -344,6 +356,18 @@ impl ActionInput {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_console_page_may_connect_to_the_origin_of_its_websocket_and_nothing_else() {
+        use super::websocket_origin as o;
+        assert_eq!(o("wss://console.ams.example.net/websockify?token=abc").as_deref(), Some("wss://console.ams.example.net"));
+        assert_eq!(o("ws://127.0.0.1:8081/websockify?token=a").as_deref(), Some("ws://127.0.0.1:8081"));
+        assert_eq!(o("ws://[2001:db8::1]:443?token=a").as_deref(), Some("ws://[2001:db8::1]:443"));
+        assert_eq!(o("https://example.net/"), None);
+        assert_eq!(o("ws://a; script-src *"), None);
+        assert_eq!(o("ws://user@host/"), None);
+        assert_eq!(o("ws:///path"), None);
+    }
+
     use super::*;
 
     #[test]

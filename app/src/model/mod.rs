@@ -140,6 +140,7 @@ pub mod hostname;
 pub mod ids;
 pub mod instance;
 pub mod job;
+pub mod keyboard;
 pub mod keys;
 pub mod money;
 pub mod notifications;

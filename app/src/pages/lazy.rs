@@ -9,7 +9,7 @@
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
-use super::{account, billing, deploy, firewall, instance, keys, support};
+use super::{account, billing, console, deploy, firewall, instance, keys, support};
 
 /// One lazy route per page: `Route(module::Data => Page)` makes `Route`, whose `data()` is
 /// `Data::start()` and whose view is `<Page data/>`, and lists it for [`prefetch`] (in the order the
@@ -49,6 +49,20 @@ lazy_pages! {
     Support(support::SupportData => SupportPage);
     Customer(support::CustomerData => CustomerPage);
     Audit(support::AuditData => AuditPage);
+}
+
+/// The console: on demand like the rest, but never prefetched (it is a document of its own, opened
+/// by a full load, and few visits need it).
+pub struct Console(console::ConsoleData);
+
+#[lazy_route]
+impl LazyRoute for Console {
+    fn data() -> Self {
+        Console(console::ConsoleData::start())
+    }
+    fn view(this: Self) -> AnyView {
+        view! { <console::ConsolePage data=this.0/> }.into_any()
+    }
 }
 
 /// Fetches every on-demand page's code, one after the other (see `bundle::prefetch`): the first

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod auth;
 pub mod billing;
+pub mod console;
 pub mod deploy;
 pub mod firewall;
 pub mod instance;

@@ -26,11 +26,22 @@ pub fn provide_request_nonce() {
     }
 }
 
-pub fn csp(nonce: &str) -> String {
+/// The policy, with `connect_to` (an origin a page asked for: the console's proxy) added to the
+/// sources it may connect to.
+pub fn csp(nonce: &str, connect_to: Option<&str>) -> String {
+    let extra = connect_to.map(|o| format!(" {o}")).unwrap_or_default();
     format!(
         "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
-         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+         connect-src 'self'{extra}; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
+}
+
+/// The origin a page asked to connect to (`app::pages::console::CONNECT_SRC_HEADER`), taken out of
+/// the response; only a `ws:`/`wss:` origin is kept.
+fn take_connect_src(h: &mut axum::http::HeaderMap) -> Option<String> {
+    let asked = h.remove(app::pages::console::CONNECT_SRC_HEADER)?;
+    let asked = asked.to_str().ok()?;
+    app::model::instance::websocket_origin(asked).filter(|o| o == asked)
 }
 
 pub async fn security_headers(State(settings): State<Arc<HttpSettings>>, mut req: Request, next: Next) -> Response {
@@ -38,12 +49,14 @@ pub async fn security_headers(State(settings): State<Arc<HttpSettings>>, mut req
     rand::Rng::fill(&mut rand::thread_rng(), &mut bytes);
     let nonce = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     req.extensions_mut().insert(CspNonce(nonce.clone()));
-    let is_static = req.uri().path().starts_with("/pkg/") || req.uri().path().starts_with("/assets/") || req.uri().path() == "/favicon.ico";
+    let path = req.uri().path();
+    let is_static = ["/pkg/", "/assets/", "/novnc/"].iter().any(|p| path.starts_with(p)) || path == "/favicon.ico";
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    let connect_to = take_connect_src(h);
     let is_html = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.starts_with("text/html"));
     if is_html {
-        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&csp(&nonce)).expect("ascii"));
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&csp(&nonce, connect_to.as_deref())).expect("ascii"));
     }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

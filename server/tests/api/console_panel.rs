@@ -14,10 +14,17 @@ crate::on_both_databases!(
     the_customer_types_on_the_console_of_a_running_instance_and_nobody_else_opens_it,
     a_read_only_support_session_sees_the_screen_and_its_keys_never_arrive,
     an_acting_session_types_through_the_panel_and_its_console_ends_with_the_support_session,
+    the_console_page_opens_a_session_whose_proxy_alone_its_policy_lets_it_reach,
 );
 
 async fn console(c: &Client, id: &InstanceId) -> Resp {
     c.post("/api/instances/console", json!({"id": id})).await
+}
+
+/// `connect-src` of a page's content security policy.
+fn connect_src(r: &Resp) -> String {
+    let csp = r.headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    csp.split(';').map(str::trim).find(|d| d.starts_with("connect-src")).unwrap_or_default().to_string()
 }
 
 async fn typed_on(url: &str, text: &str) {
@@ -126,4 +133,39 @@ async fn an_acting_session_types_through_the_panel_and_its_console_ends_with_the
     assert!(screen_text(&sim, id.as_str()).await.ends_with("fixme login: root"), "an acting session types");
     assert_eq!(admin.post("/api/support/impersonate/stop", json!({})).await.status, 200);
     assert!(rfb.ended_within(10).await, "the console ends with the support session");
+}
+
+async fn the_console_page_opens_a_session_whose_proxy_alone_its_policy_lets_it_reach(store: Store) {
+    let app = TestApp::spawn_on(store).await;
+    let c = app.customer("paged@example.com").await;
+    let cat = catalog(&c).await;
+    let (id, _) = deploy(&c, &zone_id(&cat, "Amsterdam"), Tier::Agile, "paged").await;
+
+    let page = c.get(&format!("/instances/{id}/console")).await;
+    assert_eq!(page.status, 200);
+    let html = page.body.as_str().unwrap_or_default().to_string();
+    assert!(html.contains("Console: ") && html.contains("paged"), "the page names the instance");
+    // The session was opened for this page: its proxy is the one origin beyond the panel's own.
+    let token_at = html.find("token=").expect("the session's address travels in the page");
+    let url_start = html[..token_at].rfind("ws://").expect("a WebSocket address");
+    let origin = app::model::instance::websocket_origin(&html[url_start..token_at]).unwrap();
+    assert_eq!(connect_src(&page), format!("connect-src 'self' {origin}"));
+    assert!(page.headers.get(app::pages::console::CONNECT_SRC_HEADER).is_none(), "the page's note to the server stays on the server");
+    let detail = c.post("/api/instances/get", json!({"id": id})).await.body;
+    let opened = detail["activity"].as_array().unwrap().iter().filter(|a| a["action"] == "console_opened").count();
+    assert_eq!(opened, 1, "opening the page is one audited console opening");
+
+    // Every other page, the instance's own included, connects to the panel only.
+    assert_eq!(connect_src(&c.get(&format!("/instances/{id}")).await), "connect-src 'self'");
+    assert_eq!(connect_src(&c.get("/").await), "connect-src 'self'");
+
+    // A stopped instance's console page says why, and lets nothing more through.
+    act(&c, &id, &Action::Stop).await;
+    let stopped = c.get(&format!("/instances/{id}/console")).await;
+    assert!(stopped.body.as_str().unwrap_or_default().contains("running"), "{}", stopped.body);
+    assert_eq!(connect_src(&stopped), "connect-src 'self'");
+    let stranger = app.customer("outsider@example.com").await;
+    let theirs = stranger.get(&format!("/instances/{id}/console")).await;
+    assert!(theirs.body.as_str().unwrap_or_default().contains("Instance not found"));
+    assert_eq!(connect_src(&theirs), "connect-src 'self'");
 }

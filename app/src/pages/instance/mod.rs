@@ -18,7 +18,7 @@ use crate::api::codec::{later, Call, Later};
 use crate::api::instances::GetInstance;
 use crate::components::{ErrorView, Loading};
 use crate::error::AppError;
-use crate::model::{InstanceDetail, JobId, JobKind};
+use crate::model::{InstanceDetail, InstanceState, JobId, JobKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -101,6 +101,12 @@ fn Detail(d: InstanceDetail, tracker: Tracker) -> impl IntoView {
                     " " {i.zone_name.clone()} " · " {i.offering_name.clone()} " " <crate::components::TierBadge tier=i.tier/>
                 </p>
             </div>
+            // The console is a document of its own (its policy allows the console's proxy): a full load.
+            {(i.state == InstanceState::Running).then(|| view! {
+                <div class="actions">
+                    <a class="button" rel="external" href=format!("/instances/{}/console", i.id.as_str())>"Console"</a>
+                </div>
+            })}
         </div>
         <progress::ProgressView tracker/>
         <details::AddressPanels d=d.clone()/>
