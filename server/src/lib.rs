@@ -19,6 +19,7 @@ pub mod data_dir;
 pub mod db;
 pub mod demo;
 pub mod directory;
+pub mod dns;
 pub mod error;
 pub mod firewall;
 pub mod http;

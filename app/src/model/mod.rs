@@ -145,6 +145,7 @@ pub mod keys;
 pub mod money;
 pub mod notifications;
 pub mod password;
+pub mod ptr;
 pub mod support;
 pub mod text;
 pub mod time;
