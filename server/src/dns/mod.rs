@@ -5,4 +5,5 @@
 //! PowerDNS through its HTTP API (`ZENITH_PDNS_URL`) or serve them from Zenith itself with
 //! hickory-server (`ZENITH_DNS_ADDR`), check names forward with hickory-resolver, and reconcile.
 
+pub mod pdns;
 pub mod reverse;

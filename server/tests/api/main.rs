@@ -17,6 +17,7 @@ mod mail;
 mod notices;
 mod notifications;
 mod operations;
+mod reverse_dns;
 mod security;
 mod simulator;
 mod support;

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod instances;
+pub mod pdns;
 pub mod smtp;
 pub mod support;
 
