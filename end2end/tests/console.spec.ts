@@ -89,6 +89,14 @@ for (const device of [
     await page.getByRole("link", { name: "Reconnect" }).click();
     await expect(page.getByRole("status").filter({ hasText: "Connected" })).toBeVisible();
     await expect(page.getByLabel("Instance keyboard")).toHaveValue("jp");
+    // Back to the instance inside the app, then the browser's Back: the console comes back as a
+    // document of its own (its policy allows the proxy), and connects.
+    await page.getByRole("link", { name: "Back to the instance" }).click();
+    await expect(page.getByRole("heading", { name, exact: true })).toBeVisible();
+    await page.goBack();
+    await expect(page.getByRole("heading", { name: `Console: ${name}` })).toBeVisible();
+    await expect(page.getByRole("status").filter({ hasText: "Connected" })).toBeVisible();
+    await screenShows(id, new RegExp(`${name} login: $`));
     expect(errors).toEqual([]);
     await context.close();
   });

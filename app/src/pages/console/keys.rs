@@ -119,14 +119,15 @@ pub fn Paste(screen: Screen) -> impl IntoView {
         progress.set(Some((0, all)));
         // Local work (keys to the open session), not a call to the server.
         leptos::task::spawn_local(async move {
+            // `try_`: the page may be left while it types, and then typing stops.
             for (i, g) in groups.iter().enumerate() {
-                if stop.get_untracked() || !screen.connected.get_untracked() {
-                    progress.set(Some((i, i)));
+                if stop.try_get_untracked() != Some(false) || screen.connected.try_get_untracked() != Some(true) {
+                    progress.try_set(Some((i, i)));
                     return;
                 }
                 screen.send(g);
                 if (i + 1) % BURST == 0 || i + 1 == all {
-                    progress.set(Some((i + 1, all)));
+                    progress.try_set(Some((i + 1, all)));
                     sleep(PAUSE_MS).await;
                 }
             }

@@ -167,7 +167,7 @@ impl Screen {
     /// Sends keystrokes as they are.
     pub fn send(&self, strokes: &[Stroke]) {
         #[cfg(feature = "hydrate")]
-        self.session.with_value(|s| {
+        self.session.try_with_value(|s| {
             if let Some(s) = s {
                 for k in strokes {
                     s.key(k.keysym, &k.code, k.down);
@@ -180,12 +180,12 @@ impl Screen {
 
     pub fn ctrl_alt_del(&self) {
         #[cfg(feature = "hydrate")]
-        self.session.with_value(|s| s.as_ref().map(|s| s.ctrl_alt_del()));
+        self.session.try_with_value(|s| s.as_ref().map(|s| s.ctrl_alt_del()));
     }
 
     fn set_scaled(&self, on: bool) {
         #[cfg(feature = "hydrate")]
-        self.session.with_value(|s| s.as_ref().map(|s| s.set_scaled(on)));
+        self.session.try_with_value(|s| s.as_ref().map(|s| s.set_scaled(on)));
         #[cfg(not(feature = "hydrate"))]
         let _ = on;
     }
@@ -193,7 +193,7 @@ impl Screen {
     /// Gives the keyboard back to the screen (after a button took it).
     pub fn focus(&self) {
         #[cfg(feature = "hydrate")]
-        self.session.with_value(|s| s.as_ref().map(|s| s.focus()));
+        self.session.try_with_value(|s| s.as_ref().map(|s| s.focus()));
     }
 }
 
@@ -220,7 +220,7 @@ fn Console(d: InstanceDetail, access: ConsoleAccess, back: String) -> impl IntoV
             true
         });
         on_cleanup(move || {
-            screen.session.with_value(|s| s.as_ref().map(|s| s.close()));
+            screen.session.try_with_value(|s| s.as_ref().map(|s| s.close()));
         });
     }
     #[cfg(not(feature = "hydrate"))]
@@ -259,20 +259,25 @@ fn Console(d: InstanceDetail, access: ConsoleAccess, back: String) -> impl IntoV
 #[cfg(feature = "hydrate")]
 async fn connect(el: web_sys::HtmlElement, url: String, view_only: bool, screen: Screen, connection: RwSignal<Connection>) {
     if let Err(why) = novnc::load().await {
-        connection.set(Connection::Failed(why));
+        connection.try_set(Connection::Failed(why));
         return;
     }
-    connection.set(Connection::Connecting);
+    // The page may have been left while the code loaded.
+    if connection.try_set(Connection::Connecting).is_some() {
+        return;
+    }
+    // noVNC reports after the page is gone too (closing the session on leaving ends it with a
+    // "disconnect"): every signal is reached with `try_`, which does nothing once it is disposed.
     let on_event = move |e: novnc::Event| match e {
         novnc::Event::Connected => {
-            connection.set(Connection::Connected);
-            screen.connected.set(true);
+            connection.try_set(Connection::Connected);
+            screen.connected.try_set(true);
         }
         novnc::Event::Disconnected { clean } => {
-            screen.connected.set(false);
+            screen.connected.try_set(false);
             // A session that never connected was refused (an expired or used token, say).
-            let was = connection.get_untracked();
-            connection.set(match was {
+            let Some(was) = connection.try_get_untracked() else { return };
+            connection.try_set(match was {
                 Connection::Connecting => Connection::Failed(
                     "The console's proxy did not open a session (its link is valid for a minute and opens once). Reconnect to get a new one.".into(),
                 ),
@@ -282,20 +287,27 @@ async fn connect(el: web_sys::HtmlElement, url: String, view_only: bool, screen:
         }
         novnc::Event::Refused(why) => {
             let why = if why.is_empty() { "no reason given".to_string() } else { why };
-            connection.set(Connection::Failed(format!("The console's proxy refused the session: {why}. Reconnect to try again.")));
+            connection.try_set(Connection::Failed(format!("The console's proxy refused the session: {why}. Reconnect to try again.")));
         }
         novnc::Event::Name(_) => {}
     };
     let on_key: Option<Box<dyn Fn(u32, String, bool)>> = (!view_only).then(|| {
-        let typist = std::cell::RefCell::new(crate::model::keyboard::Typist::new(screen.layout.get_untracked()));
+        let typist = std::cell::RefCell::new(crate::model::keyboard::Typist::new(screen.layout.try_get_untracked().unwrap_or(Layout::Us)));
         Box::new(move |keysym: u32, code: String, down: bool| {
             let mut t = typist.borrow_mut();
-            t.layout = screen.layout.get_untracked();
+            t.layout = screen.layout.try_get_untracked().unwrap_or(t.layout);
             screen.send(&t.key(keysym, &code, down));
         }) as Box<dyn Fn(u32, String, bool)>
     });
+    if screen.session.try_with_value(|_| ()).is_none() {
+        return;
+    }
     match novnc::open(&el, &url, view_only, on_event, on_key) {
-        Ok(s) => screen.session.set_value(Some(s)),
-        Err(why) => connection.set(Connection::Failed(why)),
+        Ok(s) => {
+            if let Some(Some(s)) = screen.session.try_update_value(|slot| slot.replace(s)) {
+                s.close();
+            }
+        }
+        Err(why) => _ = connection.try_set(Connection::Failed(why)),
     }
 }
