@@ -11,30 +11,24 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The reverse name of an address, with its trailing dot.
 pub fn reverse_name(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, c, d] = v4.octets();
-            format!("{d}.{c}.{b}.{a}.in-addr.arpa.")
-        }
-        IpAddr::V6(v6) => format!("{}ip6.arpa.", nibbles(&v6, 32)),
-    }
-}
-
-/// The first `n` nibbles of an IPv6 address, least significant first, each followed by a dot.
-fn nibbles(v6: &Ipv6Addr, n: usize) -> String {
-    let all: Vec<u8> = v6.octets().iter().flat_map(|b| [b >> 4, b & 0xf]).collect();
-    all[..n].iter().rev().map(|x| format!("{x:x}.")).collect()
+    arpa(ip, 4, 32)
 }
 
 /// The reverse zone that holds an address's PTR: its /24 (IPv4) or its /64 (IPv6).
 pub fn zone_of(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, c, _] = v4.octets();
-            format!("{c}.{b}.{a}.in-addr.arpa.")
+    arpa(ip, 3, 16)
+}
+
+/// The name under `in-addr.arpa.` of an IPv4 address's first `octets`, or under `ip6.arpa.` of an
+/// IPv6 address's first `nibbles`: most significant last, each followed by a dot.
+fn arpa(ip: IpAddr, octets: usize, nibbles: usize) -> String {
+    let (digits, root): (Vec<String>, &str) = match ip {
+        IpAddr::V4(v4) => (v4.octets()[..octets].iter().map(u8::to_string).collect(), "in-addr.arpa."),
+        IpAddr::V6(v6) => {
+            (v6.octets().iter().flat_map(|b| [b >> 4, b & 0xf]).take(nibbles).map(|x| format!("{x:x}")).collect(), "ip6.arpa.")
         }
-        IpAddr::V6(v6) => format!("{}ip6.arpa.", nibbles(&v6, 16)),
-    }
+    };
+    digits.iter().rev().map(|d| format!("{d}.")).collect::<String>() + root
 }
 
 /// The provider's pattern for default names, one for both families: `{ipv4_dashed}`,

@@ -169,8 +169,9 @@ pub async fn prune_relays(conn: &mut Conn, now: i64) -> Result<u64, sqlx::Error>
     Ok(sqlx::query("DELETE FROM console_relays WHERE expires_at < $1").bind(now).execute(&mut *conn).await?.rows_affected())
 }
 
+/// A new ticket (expired ones are pruned by housekeeping, `worker::prune_mail_and_links`; an expired
+/// ticket never opens a relay either way, `take_relay`).
 pub async fn insert_relay(conn: &mut Conn, r: &NewRelay<'_>) -> Result<(), sqlx::Error> {
-    prune_relays(conn, now_ms()).await?;
     sqlx::query("INSERT INTO console_relays (ticket_hash, upstream, expires_at, impersonation_id, mode) VALUES ($1, $2, $3, $4, $5)")
         .bind(r.ticket_hash)
         .bind(r.upstream)

@@ -145,14 +145,16 @@ pub async fn after_ingest(db: &Db, mail: &Arc<MailSettings>, billing: &Billing, 
         told += tell_once(db, mail, &user, &notice, Once::Statement(last)).await? as usize;
     }
     let pending = repo::untold_thresholds(&mut *db.pool.acquire().await?, month).await?;
-    for (user, minors) in group_by_user(pending) {
-        let statement = billing.statement(&CustomerId::of_user(&user), month).await?;
-        for minor in minors.into_iter().filter(|m| statement.total.minor >= *m) {
+    // Sorted by account: one statement per account, for all its thresholds.
+    for rows in pending.chunk_by(|a, b| a.0 == b.0) {
+        let user = &rows[0].0;
+        let statement = billing.statement(&CustomerId::of_user(user), month).await?;
+        for minor in rows.iter().map(|(_, m)| *m).filter(|m| statement.total.minor >= *m) {
             let threshold = plain(Money::new(minor, statement.total.currency));
             let so_far = plain(statement.total);
             let link = format!("{}/billing", mail.public_url);
             let notice = Notice::SpendCrossed { month: &month.label(), threshold: &threshold, so_far: &so_far, link: &link };
-            told += tell_once(db, mail, &user, &notice, Once::Spend(month, minor)).await? as usize;
+            told += tell_once(db, mail, user, &notice, Once::Spend(month, minor)).await? as usize;
         }
     }
     Ok(told)
@@ -177,16 +179,4 @@ async fn tell_once(db: &Db, mail: &MailSettings, user: &UserId, notice: &Notice<
     outbox::enqueue(&mut tx, &notice.render(mail, &to, Timestamp::from_unix_ms(now_ms()))?).await?;
     tx.commit().await?;
     Ok(true)
-}
-
-/// `(user, amount)` rows sorted by user, as one list of amounts per user.
-fn group_by_user(rows: Vec<(UserId, i64)>) -> Vec<(UserId, Vec<i64>)> {
-    let mut out: Vec<(UserId, Vec<i64>)> = Vec::new();
-    for (user, minor) in rows {
-        match out.last_mut() {
-            Some((u, minors)) if *u == user => minors.push(minor),
-            _ => out.push((user, vec![minor])),
-        }
-    }
-    out
 }
