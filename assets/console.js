@@ -16,7 +16,6 @@ function open(target, url, viewOnly, onState, onKey) {
     rfb.addEventListener('disconnect', (e) => onState('disconnected', e.detail && e.detail.clean ? 'clean' : 'lost'));
     rfb.addEventListener('securityfailure', (e) => onState('refused', (e.detail && e.detail.reason) || ''));
     rfb.addEventListener('credentialsrequired', () => { onState('refused', 'the console asked for a password'); rfb.disconnect(); });
-    rfb.addEventListener('desktopname', (e) => onState('name', (e.detail && e.detail.name) || ''));
     // Every key the customer presses goes through the page first, which types it as the keys that
     // make the same character on the instance's layout (app/src/model/keyboard.rs). noVNC has no
     // public hook for this; `_keyboard.onkeyevent` is where its own handler is attached.
@@ -25,7 +24,6 @@ function open(target, url, viewOnly, onState, onKey) {
     }
     return {
         key(keysym, code, down) { rfb.sendKey(keysym, code, down); },
-        ctrlAltDel() { rfb.sendCtrlAltDel(); },
         setScaled(on) { rfb.scaleViewport = on; },
         focus() { rfb.focus(); },
         close() { rfb.disconnect(); },

@@ -178,6 +178,8 @@ pub struct ConsoleAccess {
     pub expires_at: super::Timestamp,
     /// Keystrokes do not reach the instance (a read-only support session).
     pub view_only: bool,
+    /// The instance's name, so the console page needs no other load.
+    pub instance_name: String,
 }
 
 /// The origin (`ws://host:port`) of a console's WebSocket address, for the console page's content

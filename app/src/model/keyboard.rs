@@ -306,21 +306,22 @@ fn modifiers(level: Level) -> &'static [(u32, &'static str)] {
     }
 }
 
-fn strokes(p: Press, out: &mut Vec<Stroke>) {
-    let mods = modifiers(p.level);
-    out.extend(mods.iter().map(|&(k, c)| Stroke::new(k, c, true)));
-    out.push(Stroke::new(p.keysym, p.code, true));
-    out.push(Stroke::new(p.keysym, p.code, false));
-    out.extend(mods.iter().rev().map(|&(k, c)| Stroke::new(k, c, false)));
+/// A key (keysym, physical key) tapped with `modifiers` held: they go down in order, the key down
+/// and up, they come up in reverse. A character's keys, and the page's Ctrl-C and Ctrl-Alt-Del.
+pub fn chord(modifiers: &[(u32, &str)], (keysym, code): (u32, &str)) -> Vec<Stroke> {
+    let mut out: Vec<Stroke> = modifiers.iter().map(|&(k, c)| Stroke::new(k, c, true)).collect();
+    out.push(Stroke::new(keysym, code, true));
+    out.push(Stroke::new(keysym, code, false));
+    out.extend(modifiers.iter().rev().map(|&(k, c)| Stroke::new(k, c, false)));
+    out
 }
+
+pub const CTRL: (u32, &str) = (XK_CONTROL_L, "ControlLeft");
+pub const ALT: (u32, &str) = (XK_ALT_L, "AltLeft");
 
 /// The keystrokes that type `c`, or `None` if the layout has no way to type it.
 pub fn type_char(layout: Layout, c: char) -> Option<Vec<Stroke>> {
-    let mut out = Vec::new();
-    for p in layout.presses(c)? {
-        strokes(p, &mut out);
-    }
-    Some(out)
+    Some(layout.presses(c)?.into_iter().flat_map(|p| chord(modifiers(p.level), (p.keysym, p.code))).collect())
 }
 
 /// The longest text pasted as keystrokes (a config file's worth; each character is several key
@@ -531,6 +532,15 @@ mod tests {
         assert_eq!(t.key('"' as u32, "Digit2", false), vec![]);
         // A German customer's Z key (code KeyY) types z on the guest's Z.
         assert_eq!(t.key('z' as u32, "KeyY", true).iter().find(|s| s.down).map(|s| s.code.as_str()), Some("KeyZ"));
+    }
+
+    #[test]
+    fn ctrl_alt_del_holds_both_modifiers_around_delete() {
+        let keys: Vec<(u32, bool)> = chord(&[CTRL, ALT], (XK_DELETE, "Delete")).iter().map(|s| (s.keysym, s.down)).collect();
+        assert_eq!(
+            keys,
+            [(XK_CONTROL_L, true), (XK_ALT_L, true), (XK_DELETE, true), (XK_DELETE, false), (XK_ALT_L, false), (XK_CONTROL_L, false)]
+        );
     }
 
     #[test]

@@ -96,7 +96,13 @@ pub async fn open(svc: &Instances, p: &Principal, id: &InstanceId) -> Result<Con
     // The customer's own console goes straight to the cloud; support's goes through the panel, which
     // ends it with the support session (and, read-only, drops every key).
     let Some(s) = support else {
-        return Ok(ConsoleAccess { websocket_url: upstream, token: ws.token, expires_at: Timestamp::from_unix_ms(expires_at), view_only });
+        return Ok(ConsoleAccess {
+            websocket_url: upstream,
+            token: ws.token,
+            expires_at: Timestamp::from_unix_ms(expires_at),
+            view_only,
+            instance_name: vm.name,
+        });
     };
     let ticket = crate::crypto::random_token(43);
     let mut conn = svc.db.pool.acquire().await?;
@@ -104,7 +110,13 @@ pub async fn open(svc: &Instances, p: &Principal, id: &InstanceId) -> Result<Con
     repo::insert_relay(&mut conn, &relay).await?;
     let mut relay = url::Url::parse(&svc.console_relay).map_err(|e| InstanceError::Unexpected(anyhow::anyhow!("the relay URL: {e}")))?;
     relay.query_pairs_mut().append_pair("token", &ticket);
-    Ok(ConsoleAccess { websocket_url: relay.to_string(), token: ticket, expires_at: Timestamp::from_unix_ms(expires_at), view_only })
+    Ok(ConsoleAccess {
+        websocket_url: relay.to_string(),
+        token: ticket,
+        expires_at: Timestamp::from_unix_ms(expires_at),
+        view_only,
+        instance_name: vm.name,
+    })
 }
 
 /// Deletes console tickets that expired unused.

@@ -3,7 +3,7 @@
 
 use super::Screen;
 use crate::components::{sleep, ConfirmButton};
-use crate::model::keyboard::{self, Layout, Stroke, MAX_PASTE_CHARS};
+use crate::model::keyboard::{self, chord, Layout, Stroke, ALT, CTRL, MAX_PASTE_CHARS};
 use leptos::prelude::*;
 
 const STORED_LAYOUT: &str = "zenith.console.layout";
@@ -43,21 +43,9 @@ pub fn LayoutChoice(screen: Screen) -> impl IntoView {
     }
 }
 
-/// A key tapped with modifiers held (keysym, physical key).
-fn chord(modifiers: &[(u32, &str)], key: (u32, &str)) -> Vec<Stroke> {
-    let s = |(keysym, code): (u32, &str), down| Stroke { keysym, code: code.to_string(), down };
-    let mut out: Vec<Stroke> = modifiers.iter().map(|&m| s(m, true)).collect();
-    out.push(s(key, true));
-    out.push(s(key, false));
-    out.extend(modifiers.iter().rev().map(|&m| s(m, false)));
-    out
-}
-
-const CTRL: (u32, &str) = (keyboard::XK_CONTROL_L, "ControlLeft");
-
 #[component]
 pub fn KeyButtons(screen: Screen) -> impl IntoView {
-    let disabled = Signal::derive(move || !screen.connected.get());
+    let disabled = Signal::derive(move || !screen.connected());
     let tap = move |strokes: Vec<Stroke>| {
         screen.send(&strokes);
         screen.focus();
@@ -67,7 +55,7 @@ pub fn KeyButtons(screen: Screen) -> impl IntoView {
         <div class="console-keys" role="group" aria-label="Keys the browser keeps for itself">
             <ConfirmButton label="Ctrl-Alt-Del" confirm="Send Ctrl-Alt-Del" disabled
                 warning="Most systems restart at once when they get Ctrl-Alt-Del."
-                on_confirm=Callback::new(move |_| { screen.ctrl_alt_del(); screen.focus(); })/>
+                on_confirm=Callback::new(move |_| tap(chord(&[CTRL, ALT], (keyboard::XK_DELETE, "Delete"))))/>
             <button type="button" class="button" disabled=disabled aria-label="Send Ctrl-C"
                 on:click=move |_| tap(chord(&[CTRL], ('c' as u32, "KeyC")))>"Ctrl-C"</button>
             <button type="button" class="button" disabled=disabled aria-label="Send Tab"
@@ -105,7 +93,7 @@ pub fn Paste(screen: Screen) -> impl IntoView {
     let typing = move || progress.get().is_some_and(|(done, all)| done < all);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if typing() || !screen.connected.get_untracked() {
+        if typing() || !screen.connected_untracked() {
             return;
         }
         let groups = match keyboard::plan(screen.layout.get_untracked(), &text.get_untracked()) {
@@ -121,7 +109,7 @@ pub fn Paste(screen: Screen) -> impl IntoView {
         leptos::task::spawn_local(async move {
             // `try_`: the page may be left while it types, and then typing stops.
             for (i, g) in groups.iter().enumerate() {
-                if stop.try_get_untracked() != Some(false) || screen.connected.try_get_untracked() != Some(true) {
+                if stop.try_get_untracked() != Some(false) || !screen.connected_untracked() {
                     progress.try_set(Some((i, i)));
                     return;
                 }
@@ -157,7 +145,7 @@ pub fn Paste(screen: Screen) -> impl IntoView {
                 </p>
                 {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
                 <div class="action-row">
-                    <button type="submit" class="button primary" disabled=move || typing() || !screen.connected.get()>"Type it"</button>
+                    <button type="submit" class="button primary" disabled=move || typing() || !screen.connected()>"Type it"</button>
                     <Show when=typing>
                         <button type="button" class="button" on:click=move |_| stop.set(true)>"Stop"</button>
                     </Show>

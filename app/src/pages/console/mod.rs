@@ -14,20 +14,18 @@ mod keys;
 mod novnc;
 
 use crate::api::codec::{later, Call, Later};
-use crate::api::instances::{GetInstance, OpenConsole};
+use crate::api::instances::OpenConsole;
 use crate::components::{ErrorView, Loading};
 use crate::error::AppError;
 use crate::model::instance::ConsoleAccess;
 use crate::model::keyboard::{Layout, Stroke};
-use crate::model::InstanceDetail;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// What the page loads: the instance (its name) and, in the document the server renders, the
-/// console session.
+/// What the page loads: in the document the server renders, the console session (which names the
+/// instance); nothing otherwise (the page then loads itself as such a document).
 #[derive(Clone, Copy)]
 pub struct ConsoleData {
-    instance: Later<InstanceDetail>,
     access: Later<Option<ConsoleAccess>>,
 }
 
@@ -35,10 +33,7 @@ impl ConsoleData {
     pub fn start() -> ConsoleData {
         let id = crate::components::path_id();
         let own_document = own_document();
-        ConsoleData {
-            instance: later(move || Call::to(GetInstance { id: id.get() })),
-            access: later(move || if own_document { Call::to(OpenConsole { id: id.get() }).some() } else { Call::none() }),
-        }
+        ConsoleData { access: later(move || if own_document { Call::to(OpenConsole { id: id.get() }).some() } else { Call::none() }) }
     }
 }
 
@@ -75,32 +70,29 @@ fn reload() {
 
 #[component]
 pub fn ConsolePage(data: ConsoleData) -> impl IntoView {
-    let ConsoleData { instance, access } = data;
     let id = crate::components::path_id();
     view! {
         <Transition fallback=|| view! { <Loading what="Opening the console…"/> }>
             {move || Suspend::new(async move {
-                let (detail, access) = (instance.await, access.await);
                 let back = format!("/instances/{}", id.get_untracked());
-                match (detail, access) {
-                    (Err(AppError::NotFound), _) | (_, Err(AppError::NotFound)) => view! {
+                match data.access.await {
+                    Err(AppError::NotFound) => view! {
                         <Title text="Not found"/>
                         <h1>"Instance not found"</h1>
                         <p>"It does not exist, or it was destroyed. " <a href="/">"Back to your instances"</a></p>
                     }.into_any(),
-                    (Err(error), _) => view! { <ErrorView error/> }.into_any(),
-                    (Ok(d), Ok(Some(access))) => {
+                    Ok(Some(access)) => {
                         #[cfg(feature = "ssr")]
                         allow_connecting_to(&access.websocket_url);
-                        view! { <Console d access back/> }.into_any()
+                        view! { <Console access back/> }.into_any()
                     }
-                    (Ok(_), Ok(None)) => {
+                    Ok(None) => {
                         reload();
                         view! { <Loading what="Opening the console…"/> }.into_any()
                     }
-                    (Ok(d), Err(error)) => view! {
-                        <Title text=format!("Console · {}", d.instance.name)/>
-                        <Head name=d.instance.name.clone() back/>
+                    Err(error) => view! {
+                        <Title text="Console"/>
+                        <Head title="Console".into() back/>
                         <ErrorView error/>
                         <p><a href="" rel="external" class="button">"Try again"</a></p>
                     }.into_any(),
@@ -111,10 +103,10 @@ pub fn ConsolePage(data: ConsoleData) -> impl IntoView {
 }
 
 #[component]
-fn Head(name: String, back: String) -> impl IntoView {
+fn Head(title: String, back: String) -> impl IntoView {
     view! {
         <div class="page-head">
-            <h1>"Console: " {name}</h1>
+            <h1>{title}</h1>
             <a href=back class="button">"Back to the instance"</a>
         </div>
     }
@@ -145,12 +137,12 @@ impl Connection {
     }
 }
 
-/// The open session, for the buttons and the paste (nothing while rendering on the server).
+/// The session, for the buttons and the paste (no session while rendering on the server).
 #[derive(Clone, Copy)]
 pub struct Screen {
     #[cfg(feature = "hydrate")]
     session: StoredValue<Option<novnc::Session>, LocalStorage>,
-    pub connected: RwSignal<bool>,
+    connection: RwSignal<Connection>,
     pub layout: RwSignal<Layout>,
 }
 
@@ -159,9 +151,19 @@ impl Screen {
         Screen {
             #[cfg(feature = "hydrate")]
             session: StoredValue::new_local(None),
-            connected: RwSignal::new(false),
+            connection: RwSignal::new(Connection::LoadingCode),
             layout: RwSignal::new(Layout::Us),
         }
+    }
+
+    /// Keys reach the instance now (tracked).
+    pub fn connected(&self) -> bool {
+        self.connection.with(|c| *c == Connection::Connected)
+    }
+
+    /// The same, untracked; false once the page is gone.
+    pub fn connected_untracked(&self) -> bool {
+        self.connection.try_with_untracked(|c| *c == Connection::Connected).unwrap_or(false)
     }
 
     /// Sends keystrokes as they are.
@@ -176,11 +178,6 @@ impl Screen {
         });
         #[cfg(not(feature = "hydrate"))]
         let _ = strokes;
-    }
-
-    pub fn ctrl_alt_del(&self) {
-        #[cfg(feature = "hydrate")]
-        self.session.try_with_value(|s| s.as_ref().map(|s| s.ctrl_alt_del()));
     }
 
     fn set_scaled(&self, on: bool) {
@@ -198,11 +195,11 @@ impl Screen {
 }
 
 #[component]
-fn Console(d: InstanceDetail, access: ConsoleAccess, back: String) -> impl IntoView {
-    let name = d.instance.name.clone();
+fn Console(access: ConsoleAccess, back: String) -> impl IntoView {
+    let name = access.instance_name.clone();
     let view_only = access.view_only;
-    let connection = RwSignal::new(Connection::LoadingCode);
     let screen = Screen::new();
+    let connection = screen.connection;
     let scaled = RwSignal::new(true);
     let frame = NodeRef::<leptos::html::Div>::new();
     let target = NodeRef::<leptos::html::Div>::new();
@@ -216,7 +213,7 @@ fn Console(d: InstanceDetail, access: ConsoleAccess, back: String) -> impl IntoV
             }
             let Some(el) = target.get() else { return false };
             let url = url.clone();
-            leptos::task::spawn_local(connect(el.into(), url, view_only, screen, connection));
+            leptos::task::spawn_local(connect(el.into(), url, view_only, screen));
             true
         });
         on_cleanup(move || {
@@ -232,7 +229,7 @@ fn Console(d: InstanceDetail, access: ConsoleAccess, back: String) -> impl IntoV
     let ended = move || matches!(connection.get(), Connection::Ended { .. } | Connection::Failed(_));
     view! {
         <Title text=format!("Console · {name}")/>
-        <Head name=name.clone() back/>
+        <Head title=format!("Console: {name}") back/>
         <p class=move || if ended() { "console-state alert alert-warning" } else { "console-state" } role="status" aria-live="polite">{words}</p>
         {view_only.then(|| view! {
             <p class="hint">"This read-only support session shows the screen only: the panel drops every key and click before it reaches the instance."</p>
@@ -257,7 +254,8 @@ fn Console(d: InstanceDetail, access: ConsoleAccess, back: String) -> impl IntoV
 }
 
 #[cfg(feature = "hydrate")]
-async fn connect(el: web_sys::HtmlElement, url: String, view_only: bool, screen: Screen, connection: RwSignal<Connection>) {
+async fn connect(el: web_sys::HtmlElement, url: String, view_only: bool, screen: Screen) {
+    let connection = screen.connection;
     if let Err(why) = novnc::load().await {
         connection.try_set(Connection::Failed(why));
         return;
@@ -269,12 +267,8 @@ async fn connect(el: web_sys::HtmlElement, url: String, view_only: bool, screen:
     // noVNC reports after the page is gone too (closing the session on leaving ends it with a
     // "disconnect"): every signal is reached with `try_`, which does nothing once it is disposed.
     let on_event = move |e: novnc::Event| match e {
-        novnc::Event::Connected => {
-            connection.try_set(Connection::Connected);
-            screen.connected.try_set(true);
-        }
+        novnc::Event::Connected => _ = connection.try_set(Connection::Connected),
         novnc::Event::Disconnected { clean } => {
-            screen.connected.try_set(false);
             // A session that never connected was refused (an expired or used token, say).
             let Some(was) = connection.try_get_untracked() else { return };
             connection.try_set(match was {
@@ -289,7 +283,6 @@ async fn connect(el: web_sys::HtmlElement, url: String, view_only: bool, screen:
             let why = if why.is_empty() { "no reason given".to_string() } else { why };
             connection.try_set(Connection::Failed(format!("The console's proxy refused the session: {why}. Reconnect to try again.")));
         }
-        novnc::Event::Name(_) => {}
     };
     let on_key: Option<Box<dyn Fn(u32, String, bool)>> = (!view_only).then(|| {
         let typist = std::cell::RefCell::new(crate::model::keyboard::Typist::new(screen.layout.try_get_untracked().unwrap_or(Layout::Us)));

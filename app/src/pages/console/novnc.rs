@@ -21,8 +21,6 @@ extern "C" {
 
     #[wasm_bindgen(method)]
     pub fn key(this: &Session, keysym: u32, code: &str, down: bool);
-    #[wasm_bindgen(method, js_name = ctrlAltDel)]
-    pub fn ctrl_alt_del(this: &Session);
     #[wasm_bindgen(method, js_name = setScaled)]
     pub fn set_scaled(this: &Session, on: bool);
     #[wasm_bindgen(method)]
@@ -40,7 +38,6 @@ pub enum Event {
         clean: bool,
     },
     Refused(String),
-    Name(String),
 }
 
 /// Adds `/console.js` once and waits until it has run (it sets `window.ZenithConsole`; a module
@@ -83,7 +80,6 @@ pub fn open(
         on_event(match state.as_str() {
             "connected" => Event::Connected,
             "disconnected" => Event::Disconnected { clean: detail == "clean" },
-            "name" => Event::Name(detail),
             _ => Event::Refused(detail),
         })
     });
