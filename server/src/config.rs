@@ -89,6 +89,48 @@ pub struct MailArgs {
     pub email_verification: Option<EmailVerification>,
 }
 
+/// Reverse DNS: PowerDNS when configured, else Zenith's own DNS server.
+#[derive(Args, Debug, Clone)]
+pub struct DnsArgs {
+    /// PowerDNS Authoritative's API base URL (`http://127.0.0.1:8081`; Zenith adds `/api/v1/…`).
+    /// Unset: Zenith answers for its reverse zones itself on ZENITH_DNS_ADDR.
+    #[arg(long, env = "ZENITH_PDNS_URL")]
+    pub pdns_url: Option<String>,
+    /// PowerDNS's API key (its `api-key`).
+    #[arg(long, env = "ZENITH_PDNS_API_KEY", hide_env_values = true)]
+    pub pdns_api_key: Option<String>,
+    /// PowerDNS's server id in API paths.
+    #[arg(long, env = "ZENITH_PDNS_SERVER_ID", default_value = "localhost")]
+    pub pdns_server_id: String,
+    /// Where the embedded DNS server listens (UDP and TCP) when no PowerDNS is configured; `off` for none.
+    #[arg(long, env = "ZENITH_DNS_ADDR", default_value = "127.0.0.1:5353")]
+    pub dns_addr: String,
+    /// The resolver that confirms customers' names forward (`ip:port`) [default: the system's].
+    #[arg(long, env = "ZENITH_DNS_RESOLVER")]
+    pub dns_resolver: Option<SocketAddr>,
+    /// Seconds between reverse DNS reconciliations (one server at a time): PTRs lost or changed in
+    /// PowerDNS are put back, records of addresses nobody holds removed.
+    #[arg(long, env = "ZENITH_DNS_RECONCILE_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub dns_reconcile_secs: u64,
+    /// Every address's default PTR: `{address}` (or `{ipv4_dashed}`/`{ipv6_dashed}`) is the address
+    /// with dashes, `{zone}` the cloud zone's name as a label.
+    #[arg(long, env = "ZENITH_PTR_DEFAULT", default_value = crate::dns::reverse::DefaultPattern::DEFAULT)]
+    pub ptr_default: String,
+    /// The reverse zones' name servers (comma-separated host names), in their NS and SOA records.
+    #[arg(long, env = "ZENITH_DNS_NAMESERVERS", value_delimiter = ',', default_value = "ns1.zenith.test")]
+    pub dns_nameservers: Vec<String>,
+}
+
+impl DnsArgs {
+    /// The embedded server's address, unless it is `off` or PowerDNS serves the zones.
+    pub fn embedded_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
+        if self.pdns_url.as_deref().is_some_and(|u| !u.trim().is_empty()) || self.dns_addr.trim().eq_ignore_ascii_case("off") {
+            return Ok(None);
+        }
+        self.dns_addr.trim().parse().map(Some).map_err(|_| anyhow::anyhow!("ZENITH_DNS_ADDR {:?} is not ip:port (or off)", self.dns_addr))
+    }
+}
+
 /// `ZENITH_EMAIL_VERIFICATION`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EmailVerification {
@@ -197,6 +239,8 @@ pub struct ServeArgs {
     pub sim_addr: Option<SocketAddr>,
     #[command(flatten)]
     pub mail: MailArgs,
+    #[command(flatten)]
+    pub dns: DnsArgs,
     #[command(flatten)]
     pub sim: SimTuning,
     /// Proxies whose X-Forwarded-For is trusted for the client address (comma-separated IPs).

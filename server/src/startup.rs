@@ -40,6 +40,11 @@ pub struct Application {
     directory_sweep: Duration,
     pub billing: Arc<crate::billing::Billing>,
     usage_ingest: Duration,
+    /// Reverse DNS records, and the embedded DNS server answering for them (when it runs).
+    pub ptrs: crate::dns::records::Records,
+    dns_server: Option<crate::dns::authority::Running>,
+    pub dns_addr: Option<SocketAddr>,
+    dns_reconcile: Duration,
     /// Where mail goes (tests read the `.eml` files or point it at their SMTP server).
     pub mail: Arc<crate::mail::MailSettings>,
     pub open_connections: serve::OpenConnections,
@@ -150,7 +155,16 @@ impl Application {
             tenancy.clone(),
             mail.clone(),
         );
-        let jobs = Jobs::new(db.clone(), tenancy.clone(), catalog.clone(), mail.clone());
+        let pattern = crate::dns::reverse::DefaultPattern::parse(&args.dns.ptr_default).map_err(anyhow::Error::msg)?;
+        let pdns = match args.dns.pdns_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            Some(url) => {
+                let key = args.dns.pdns_api_key.clone().context("ZENITH_PDNS_API_KEY is required with ZENITH_PDNS_URL")?;
+                Some(crate::dns::pdns::PowerDns::new(url, &SecretString::from(key), &args.dns.pdns_server_id)?)
+            }
+            None => None,
+        };
+        let ptrs = crate::dns::records::Records::new(db.clone(), catalog.clone(), pdns, &args.dns.dns_nameservers, pattern);
+        let jobs = Jobs::new(db.clone(), tenancy.clone(), catalog.clone(), mail.clone(), ptrs.clone());
         let instances = Instances::new(
             db.clone(),
             tenancy.clone(),
@@ -171,6 +185,26 @@ impl Application {
         let billing =
             Arc::new(crate::billing::Billing::new(db.clone(), tenancy.clone(), catalog.catalog.clone(), currency, vat, mail.clone()));
         let firewall = crate::firewall::Firewall::new(db.clone(), tenancy.clone());
+        let reverse_dns =
+            crate::dns::ReverseDns::new(ptrs.clone(), instances.clone(), crate::dns::forward::Forward::new(args.dns.dns_resolver)?);
+        let dns_server = match args.dns.embedded_addr()? {
+            None => None,
+            Some(at) => {
+                let authority = crate::dns::authority::Authority::new(db.clone(), &args.dns.dns_nameservers)?;
+                match crate::dns::authority::listen(authority, at).await {
+                    Ok(running) => {
+                        tracing::info!(addr = %running.addr, "embedded DNS server answering for the reverse zones");
+                        Some(running)
+                    }
+                    // Another server on this host answers already (two panels behind one balancer):
+                    // the records are the same, so this one serves the panel without it.
+                    Err(e) => {
+                        tracing::warn!(error = %e, addr = %at, "the embedded DNS server could not listen; set ZENITH_DNS_ADDR (or ZENITH_PDNS_URL)");
+                        None
+                    }
+                }
+            }
+        };
         let keys = crate::keys::Keys::new(db.clone(), tenancy.clone());
         let ports = Ports {
             auth: Arc::new(auth.clone()),
@@ -182,6 +216,7 @@ impl Application {
             support: support.clone(),
             billing: billing.clone(),
             notifications: Arc::new(crate::notifications::NotificationsService::new(db.clone(), currency)),
+            dns: Arc::new(reverse_dns),
         };
 
         let settings = Arc::new(HttpSettings {
@@ -234,6 +269,10 @@ impl Application {
             directory_sweep: Duration::from_secs(args.directory_sweep_secs),
             billing,
             usage_ingest: Duration::from_secs(args.usage_ingest_secs),
+            dns_addr: dns_server.as_ref().map(|d| d.addr),
+            dns_server,
+            ptrs,
+            dns_reconcile: Duration::from_secs(args.dns.dns_reconcile_secs),
             mail,
             open_connections,
             draining,
@@ -260,17 +299,23 @@ impl Application {
             billing,
             usage_ingest,
             mail,
+            ptrs,
+            dns_server,
+            dns_reconcile,
             shutdown,
             open_connections,
             draining,
             ..
         } = self;
         let workers = crate::worker::spawn(
-            crate::worker::Work { db, jobs, instances, directory, directory_sweep, billing, usage_ingest, mail },
+            crate::worker::Work { db, jobs, instances, directory, directory_sweep, billing, usage_ingest, mail, ptrs, dns_reconcile },
             &shutdown,
         );
         serve::serve(listener, router, limits, open_connections, draining, stop).await?;
         let _ = shutdown.send(true);
+        if let Some(dns) = dns_server {
+            dns.stop().await;
+        }
         for w in workers {
             if let Err(e) = w.await {
                 tracing::warn!(error = %e, "a background task ended badly");

@@ -48,7 +48,7 @@ mod port {
 
 /// An id that is not even well-formed cannot be anyone's: it answers like any other unknown id.
 #[cfg(feature = "ssr")]
-fn known<T>(parsed: Result<T, String>) -> Result<T, AppError> {
+pub(crate) fn known<T>(parsed: Result<T, String>) -> Result<T, AppError> {
     parsed.map_err(|_| AppError::NotFound)
 }
 

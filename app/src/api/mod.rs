@@ -13,6 +13,7 @@ pub mod auth;
 pub mod billing;
 pub mod catalog;
 pub mod codec;
+pub mod dns;
 pub mod firewall;
 pub mod instances;
 pub mod keys;
@@ -33,6 +34,7 @@ pub struct Ports {
     pub support: std::sync::Arc<dyn support::SupportPort>,
     pub billing: std::sync::Arc<dyn billing::BillingPort>,
     pub notifications: std::sync::Arc<dyn notifications::NotificationsPort>,
+    pub dns: std::sync::Arc<dyn dns::DnsPort>,
 }
 
 /// What an endpoint needs from its caller.
@@ -99,6 +101,9 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     ep("/api/instances/action", Access::Write, r#"{"id":"i-1","action":"stop"}"#),
     ep("/api/instances/console", Access::SignedIn, r#"{"id":"i-1"}"#),
+    ep("/api/instances/ptr", Access::SignedIn, r#"{"id":"i-1"}"#),
+    ep("/api/instances/ptr/set", Access::Write, r#"{"id":"i-1","family":"ipv6","name":"mail.example.com"}"#),
+    ep("/api/instances/ptr/reset", Access::Write, r#"{"id":"i-1","family":"ipv6"}"#),
     ep("/api/jobs/get", Access::SignedIn, r#"{"id":"j-1"}"#),
     ep("/api/account/email/change", Access::Owner, r#"{"email":"new@example.com","password":"plum orbit falcon ninety3 kettle"}"#),
     ep("/api/account/notifications", Access::SignedIn, "{}"),

@@ -47,6 +47,8 @@ text_enum! {
         NotificationsChanged = "notifications_changed",
         /// The instance's console was opened (who, from where; view-only for read-only support).
         ConsoleOpened = "console_opened",
+        /// An address's reverse DNS name was changed or reset (old → new, in the detail).
+        PtrChanged = "ptr_changed",
         GroupCreated = "group_created",
         GroupDeleted = "group_deleted",
         RulesAdded = "rules_added",

@@ -26,6 +26,23 @@ impl Family {
         }
     }
 
+    /// The wire word (`ipv4`, `ipv6`).
+    pub fn parse(raw: &str) -> Result<Family, String> {
+        match raw.trim() {
+            "ipv4" => Ok(Family::Ipv4),
+            "ipv6" => Ok(Family::Ipv6),
+            other => Err(format!("family is \"ipv4\" or \"ipv6\", not {:?}.", other.chars().take(20).collect::<String>())),
+        }
+    }
+
+    /// How the panel names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Family::Ipv4 => "IPv4",
+            Family::Ipv6 => "IPv6",
+        }
+    }
+
     /// The forward record that must name the address back: A for IPv4, AAAA for IPv6.
     pub fn forward_type(self) -> &'static str {
         match self {

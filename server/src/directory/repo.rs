@@ -91,3 +91,23 @@ pub async fn by_name(conn: &mut Conn, pattern: &str, limit: i64) -> anyhow::Resu
         .await
         .context("searching the directory by name")
 }
+
+/// An instance the last sweep saw, with its addresses.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Live {
+    pub instance_id: String,
+    pub zone_id: String,
+    pub ipv4: Option<String>,
+    pub ipv6: Option<String>,
+}
+
+/// Every instance that exists now (not gone, not being destroyed), with its addresses.
+pub async fn live(conn: &mut Conn) -> anyhow::Result<Vec<Live>> {
+    sqlx::query_as(
+        "SELECT instance_id, zone_id, ipv4, ipv6 FROM instance_directory
+         WHERE gone_at IS NULL AND state NOT IN ('Destroyed', 'Expunging', 'Error')",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("listing live instances")
+}

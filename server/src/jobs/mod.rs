@@ -53,6 +53,8 @@ pub struct Jobs {
     tenancy: Arc<Tenancy>,
     catalog: CatalogService,
     mail: Arc<crate::mail::MailSettings>,
+    /// Reverse DNS follows deploys and destroys as they end.
+    ptrs: crate::dns::records::Records,
 }
 
 /// The password in a finished job's result, if the cloud put one there.
@@ -67,8 +69,14 @@ fn observe(job: &Job, outcome: &'static str) {
 }
 
 impl Jobs {
-    pub fn new(db: Db, tenancy: Arc<Tenancy>, catalog: CatalogService, mail: Arc<crate::mail::MailSettings>) -> Jobs {
-        Jobs { db, tenancy, catalog, mail }
+    pub fn new(
+        db: Db,
+        tenancy: Arc<Tenancy>,
+        catalog: CatalogService,
+        mail: Arc<crate::mail::MailSettings>,
+        ptrs: crate::dns::records::Records,
+    ) -> Jobs {
+        Jobs { db, tenancy, catalog, mail, ptrs }
     }
 
     /// Ends `job` as failed with the customer's sentence `why`, and queues its notice with it (unless
@@ -115,6 +123,10 @@ impl Jobs {
                 let vm_state = v.get("virtualmachine").and_then(|vm| vm.get("state")).and_then(|s| s.as_str()).map(str::to_string);
                 if repo::finish(&mut conn, &job.id, JobStatus::Succeeded, None, vm_state.as_deref()).await? {
                     observe(job, "succeeded");
+                    drop(conn);
+                    if let Some(instance) = &job.instance_id {
+                        self.ptrs.after_job(job.kind, instance.as_str(), job.zone_id.as_ref(), &v).await;
+                    }
                 }
                 Ok(password_in(&v))
             }

@@ -20,6 +20,8 @@ pub struct Work {
     pub billing: Arc<crate::billing::Billing>,
     pub usage_ingest: Duration,
     pub mail: Arc<crate::mail::MailSettings>,
+    pub ptrs: crate::dns::records::Records,
+    pub dns_reconcile: Duration,
 }
 
 /// Starts every loop; they end when `stop` turns true.
@@ -28,7 +30,8 @@ pub fn spawn(w: Work, stop: &watch::Sender<bool>) -> Vec<tokio::task::JoinHandle
         tokio::spawn(job_poller(w.jobs, stop.subscribe())),
         tokio::spawn(deploy_reconciler(w.instances, stop.subscribe())),
         tokio::spawn(housekeeping(w.db.clone(), stop.subscribe())),
-        tokio::spawn(directory_sweeper(w.db.clone(), w.directory, w.directory_sweep, stop.subscribe())),
+        tokio::spawn(directory_sweeper(w.db.clone(), w.directory.clone(), w.directory_sweep, stop.subscribe())),
+        tokio::spawn(reverse_dns_reconciler(w.db.clone(), w.ptrs, w.directory, w.dns_reconcile, stop.subscribe())),
         tokio::spawn(mail_deliverer(w.db.clone(), w.mail, stop.subscribe())),
         tokio::spawn(usage_ingester(w.db, w.billing, w.usage_ingest, stop.subscribe())),
     ]
@@ -75,6 +78,34 @@ async fn directory_sweeper(db: Db, directory: Arc<Directory>, every: Duration, m
             _ = tokio::time::sleep(every) => {}
             _ = stop.changed() => {
                 crate::error::log_failed_write(lease::release(&db, crate::directory::LEASE).await, "releasing the directory lease");
+                return;
+            }
+        }
+    }
+}
+
+/// Keeps reverse DNS equal to what Zenith means (see `dns::records`): one server at a time.
+async fn reverse_dns_reconciler(
+    db: Db,
+    ptrs: crate::dns::records::Records,
+    directory: Arc<Directory>,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        match lease::take(&db, crate::dns::records::LEASE, every + every / 2).await {
+            Ok(true) => match ptrs.reconcile(&directory).await {
+                Ok(r) if r == Default::default() => {}
+                Ok(r) => tracing::info!(?r, "reverse DNS reconciled"),
+                Err(e) => tracing::warn!(error = %format!("{e:#}"), "reverse DNS reconciliation failed; next pass"),
+            },
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "could not take the reverse DNS lease"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => {
+                crate::error::log_failed_write(lease::release(&db, crate::dns::records::LEASE).await, "releasing the reverse DNS lease");
                 return;
             }
         }

@@ -20,6 +20,7 @@ pub fn AddressPanels(d: InstanceDetail) -> impl IntoView {
                     <dt>"IPv6 prefix"</dt><dd>{d.ipv6_prefix.clone()}</dd>
                     <dt>"IPv6 gateway"</dt><dd>{d.ipv6_gateway.clone()}</dd>
                 </dl>
+                <super::reverse_dns::ReverseDns id=i.id.clone()/>
             </section>
             <section class="panel" aria-labelledby="det-h">
                 <h2 id="det-h">"Details"</h2>

@@ -1,4 +1,4 @@
-//! `/instances/{id}`: state, addresses (IPv4, IPv6 with prefix and gateway), details, actions with
+//! `/instances/{id}`: state, addresses (IPv4, IPv6 with prefix and gateway, reverse DNS), details, actions with
 //! progress, the once-only password, and who did what to it.
 //!
 //! An action is followed to its end here (the badge says what is happening meanwhile); a job that was
@@ -13,6 +13,7 @@ mod groups;
 mod progress;
 mod reinstall;
 mod resize;
+mod reverse_dns;
 
 use crate::api::codec::{later, Call, Later};
 use crate::api::instances::GetInstance;

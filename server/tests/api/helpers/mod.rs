@@ -110,6 +110,8 @@ pub struct TestApp {
     pub sim_base: Option<String>,
     pub db: server::db::Db,
     pub mail: Arc<server::mail::MailSettings>,
+    /// The embedded DNS server (when no PowerDNS is configured).
+    pub dns_addr: Option<std::net::SocketAddr>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     cleanup: bool,
@@ -151,7 +153,9 @@ impl TestApp {
         };
         // The tests build the application without a site (no wasm): they opt out of the site check.
         let mut args: Vec<String> = vec!["zenith".into(), "--no-site-check".into()];
-        for (flag, default) in [("--addr", "127.0.0.1:0"), ("--sim-job-ms", "0"), ("--hash-concurrency", "2")] {
+        for (flag, default) in
+            [("--addr", "127.0.0.1:0"), ("--sim-job-ms", "0"), ("--hash-concurrency", "2"), ("--dns-addr", "127.0.0.1:0")]
+        {
             if !opts.args.iter().any(|a| a == flag) {
                 args.push(flag.into());
                 args.push(default.into());
@@ -171,6 +175,7 @@ impl TestApp {
         let sim_base = app.sim.as_ref().map(|s| format!("http://{}", s.addr));
         let db = app.db.clone();
         let mail = app.mail.clone();
+        let dns_addr = app.dns_addr;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(app.run_with_shutdown(async move {
             let _ = rx.await;
@@ -183,6 +188,7 @@ impl TestApp {
             sim_base,
             db,
             mail,
+            dns_addr,
             stop: Some(tx),
             task: Some(task),
             cleanup,

@@ -92,10 +92,21 @@ impl Drop for Pdns {
     }
 }
 
-/// What `dig -x address` answers from the server on `port`: PTR names, lower case, without the dot.
+/// What `dig -x address` answers from the server on `port` (UDP): PTR names, lower case, without the dot.
 pub fn dig_x(port: u16, address: &str) -> Vec<String> {
+    dig_ptr(port, address, &[])
+}
+
+/// [`dig_x`] over TCP.
+pub fn dig_x_tcp(port: u16, address: &str) -> Vec<String> {
+    dig_ptr(port, address, &["+tcp"])
+}
+
+fn dig_ptr(port: u16, address: &str, extra: &[&str]) -> Vec<String> {
     let out = Command::new("dig")
-        .args(["+short", "+time=2", "+tries=2", "-p", &port.to_string(), "@127.0.0.1", "-x", address])
+        .args(["+short", "+time=2", "+tries=2", "-p", &port.to_string(), "@127.0.0.1"])
+        .args(extra)
+        .args(["-x", address])
         .output()
         .expect("dig (apt-get install bind9-dnsutils, as .ci/setup does)");
     let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
@@ -105,4 +116,39 @@ pub fn dig_x(port: u16, address: &str) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+impl Pdns {
+    async fn api(&self, method: reqwest::Method, path: &str, body: serde_json::Value) -> u16 {
+        reqwest::Client::new()
+            .request(method, format!("{}/api/v1/servers/localhost{path}", self.url))
+            .header("x-api-key", API_KEY)
+            .json(&body)
+            .send()
+            .await
+            .expect("PowerDNS answers")
+            .status()
+            .as_u16()
+    }
+
+    /// A forward zone the customer's names live in (this PowerDNS is then also the resolver).
+    pub async fn forward_zone(&self, zone: &str) {
+        let st = self
+            .api(reqwest::Method::POST, "/zones", serde_json::json!({"name": zone, "kind": "Native", "nameservers": ["ns1.example.test."]}))
+            .await;
+        assert_eq!(st, 201, "creating {zone}");
+    }
+
+    /// Makes `name` (fully qualified, with its dot) in `zone` answer `content` for `rtype`.
+    pub async fn record(&self, zone: &str, name: &str, rtype: &str, content: &str) {
+        let body = serde_json::json!({"rrsets": [{"name": name, "type": rtype, "ttl": 60, "changetype": "REPLACE",
+            "records": [{"content": content, "disabled": false}]}]});
+        assert_eq!(self.api(reqwest::Method::PATCH, &format!("/zones/{zone}"), body).await, 204, "writing {name} {rtype}");
+    }
+
+    /// Removes a PTR behind Zenith's back.
+    pub async fn delete_ptr(&self, zone: &str, name: &str) {
+        let body = serde_json::json!({"rrsets": [{"name": name, "type": "PTR", "changetype": "DELETE"}]});
+        assert_eq!(self.api(reqwest::Method::PATCH, &format!("/zones/{zone}"), body).await, 204);
+    }
 }
