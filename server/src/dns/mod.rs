@@ -26,8 +26,8 @@ use forward::{Forward, Unconfirmed};
 use records::Records;
 use std::net::IpAddr;
 
-/// Changes a customer may make per hour (sets and resets together): plenty for setting up a fleet's
-/// mail servers, not a way to make PowerDNS churn.
+/// Attempts a customer may make per hour (sets, refused names and resets together): plenty for
+/// setting up a fleet's mail servers, not a way to make PowerDNS churn or Zenith look names up.
 pub const CHANGES_PER_HOUR: u32 = 60;
 
 crate::feature_error! {
@@ -154,8 +154,9 @@ impl ReverseDns {
         let (target, custom) = match name {
             Some(n) => {
                 if n != default {
+                    // A refused name counts: each one is a lookup made for the customer.
                     if let Err(u) = self.forward.confirm(&n, h.ip).await {
-                        attempt.forget(&self.records_db()).await?;
+                        attempt.keep();
                         return Err(DnsError::Unconfirmed(u));
                     }
                 }

@@ -5,7 +5,7 @@
 //!   name. An address that comes to another instance (given back to the pool, handed out again)
 //!   starts over from the default, so the next tenant never inherits the last one's name.
 //! - When the instance lets go of it (destroyed, or gone from the directory), the name returns to the
-//!   default at once; the reconciler then removes the record of an address nobody holds.
+//!   default at once; the next reconciliation removes the record of an address nobody holds.
 //! - The reconciler (one server at a time, under a lease) puts back what was changed or lost in
 //!   PowerDNS behind Zenith's back, and removes PTRs in Zenith's zones that no row accounts for.
 
@@ -212,8 +212,9 @@ impl Records {
         for i in gone {
             done.released += self.release(i).await?;
         }
+        // Given back before this pass (it answered the default meanwhile): nobody holds it, remove it.
         let rows = repo::all(&mut *self.db.pool.acquire().await?).await?;
-        for r in rows.iter().filter(|r| r.instance_id.is_none()) {
+        for r in rows.iter().filter(|r| r.instance_id.is_none() && r.updated_at < started) {
             if let Some(pdns) = &self.pdns {
                 if let Err(e) = pdns.delete_ptr(&r.zone, &r.reverse_name).await {
                     tracing::warn!(error = %e, address = %r.address, "could not remove a PTR nobody holds; next pass");

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 crate::on_both_databases!(
     a_mail_server_gets_a_forward_confirmed_reverse_name_on_powerdns,
     without_powerdns_zenith_answers_for_the_reverse_zones_itself,
+    an_instance_gone_behind_zeniths_back_gives_its_addresses_back,
 );
 
 const PATTERN: &str = "{address}.{zone}.cloud.example.net";
@@ -184,6 +185,42 @@ async fn without_powerdns_zenith_answers_for_the_reverse_zones_itself(store: Sto
     let job = act(&c, &id, &Action::Destroy).await;
     assert_eq!(job.status, JobStatus::Succeeded, "{job:?}");
     assert_eq!(dig_until(port, &v6, &[&d6], Duration::from_secs(10)).await, vec![d6.clone()], "destroyed: the default again");
+}
+
+async fn an_instance_gone_behind_zeniths_back_gives_its_addresses_back(store: Store) {
+    let pdns = Pdns::start().await;
+    pdns.forward_zone("example.test.").await;
+    let app = TestApp::spawn_with(
+        Options::new(store)
+            .arg("--dns-resolver", &format!("127.0.0.1:{}", pdns.port))
+            .arg("--ptr-default", PATTERN)
+            .arg("--dns-reconcile-secs", "10"),
+    )
+    .await;
+    let port = app.dns_addr.unwrap().port();
+    let c = app.customer("vanishing@example.com").await;
+    let cat = catalog(&c).await;
+    let (id, _) = deploy(&c, &zone_id(&cat, "Barcelona"), Tier::Agile, "mx3").await;
+    let (_, v6) = addresses(&c, &id).await;
+    let d6 = default_of(&v6, "Barcelona");
+    pdns.record("example.test.", "mail.example.test.", "AAAA", &v6).await;
+    assert_eq!(set(&c, &id, "ipv6", MAIL).await.status, 200);
+    assert_eq!(dig_x(port, &v6), vec![MAIL]);
+
+    // The operator expunges it in CloudStack, not through the panel.
+    let admin = server::cloud::CloudStack::new(
+        server::cloud::client::http_client(&server::cloud::ClientConfig::default()),
+        &format!("{}/client/api", app.sim_base.as_ref().unwrap()),
+        {
+            let (k, s) = app.sim().admin_credentials();
+            server::cloud::Credentials { api_key: k, secret_key: s.into() }
+        },
+        std::sync::Arc::new(server::cloud::ClientConfig::default()),
+    );
+    admin.destroy_virtual_machine(&id, true).await.unwrap();
+    // The reconciler finds it gone: the default at once, then no record for an address nobody holds.
+    assert_eq!(dig_until(port, &v6, &[&d6], Duration::from_secs(40)).await, vec![d6.clone()], "the name went with the instance");
+    assert_eq!(dig_until(port, &v6, &[], Duration::from_secs(40)).await, Vec::<String>::new(), "then the record is removed");
 }
 
 #[tokio::test]

@@ -17,7 +17,7 @@ pub fn ReverseDns(id: InstanceId) -> impl IntoView {
     let id = StoredValue::new(id);
     let ptrs = load(move || id.get_value().to_string(), get_ptrs);
     view! {
-        <h3 id="ptr-h">"Reverse DNS"</h3>
+        <h3 id="ptr-h" class="ptr-heading">"Reverse DNS"</h3>
         <Transition fallback=|| view! { <Loading what="Asking DNS for its names…"/> }>
             {move || Suspend::new(async move {
                 loaded(ptrs.await, |p| {
@@ -123,7 +123,7 @@ fn PtrLine(id: InstanceId, family: Family, ptr: Ptr) -> impl IntoView {
                         <p class="field-error" id=error_id.clone() role="alert">{field_error}</p>
                         <div class="actions">
                             <button type="submit" class="button primary" disabled=move || change.pending().get()>
-                                {move || if change.pending().get() { "Checking…" } else { "Save" }}</button>
+                                {move || if change.pending().get() { "Checking…" } else { "Save name" }}</button>
                             <button type="button" class="button" on:click=move |_| { change.clear(); editing.set(false) }>"Cancel"</button>
                         </div>
                     </form>
