@@ -207,6 +207,11 @@ pub struct InstanceBrief {
     pub state: InstanceState,
     pub ipv4: Option<String>,
     pub ipv6: Option<String>,
+    /// The addresses' reverse DNS names, as Zenith keeps them (read-only here; the customer sets them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ptr_ipv4: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ptr_ipv6: Option<String>,
 }
 
 /// `/api/account/support_access`: the customer's setting and every support session of their account.

@@ -1,5 +1,6 @@
 //! A customer as support first sees them: the account (sign-up, last sign-in, two-factor, support
-//! access), their instances per zone as the cloud lists them now, and the latest activity. Reading it
+//! access), their instances per zone as the cloud lists them now (with their addresses' reverse DNS
+//! names), and the latest activity. Reading it
 //! changes nothing of the customer's.
 
 use super::{repo, Support, SupportError};
@@ -13,12 +14,20 @@ use app::model::CustomerId;
 /// How many activity entries the summary shows.
 const ACTIVITY: i64 = 20;
 
+/// An address's reverse DNS name as Zenith keeps it.
+async fn ptr_of(conn: &mut crate::db::Conn, address: &Option<String>) -> Result<Option<String>, sqlx::Error> {
+    let Some(ip) = address.as_deref().and_then(|a| a.parse().ok()) else { return Ok(None) };
+    Ok(crate::dns::repo::get(conn, &crate::dns::records::canonical(ip)).await?.map(|r| r.name))
+}
+
 pub async fn summary(svc: &Support, id: &CustomerId) -> Result<CustomerSummary, SupportError> {
     let facts = repo::account_facts(&mut *svc.conn().await?, id).await?.ok_or(SupportError::NotFound)?;
     let list = svc.instances.list_for(id).await?;
     let mut zones: Vec<ZoneInstances> = Vec::new();
+    let mut conn = svc.conn().await?;
     for i in list.instances {
-        let brief = InstanceBrief { id: i.id, name: i.name, state: i.state, ipv4: i.ipv4, ipv6: i.ipv6 };
+        let (ptr_ipv4, ptr_ipv6) = (ptr_of(&mut *conn, &i.ipv4).await?, ptr_of(&mut *conn, &i.ipv6).await?);
+        let brief = InstanceBrief { id: i.id, name: i.name, state: i.state, ipv4: i.ipv4, ipv6: i.ipv6, ptr_ipv4, ptr_ipv6 };
         match zones.iter_mut().find(|z| z.zone_id == i.zone_id) {
             Some(z) => z.instances.push(brief),
             None => zones.push(ZoneInstances { zone_id: i.zone_id, zone_name: i.zone_name, instances: vec![brief], error: None }),

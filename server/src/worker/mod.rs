@@ -37,79 +37,69 @@ pub fn spawn(w: Work, stop: &watch::Sender<bool>) -> Vec<tokio::task::JoinHandle
     ]
 }
 
-/// Pulls the cloud's usage records into statements. One server at a time under a lease; a pass
-/// that another server runs at the same moment (an admin's) waits for the ingestion lock instead
-/// of counting anything twice (see `billing::ingest`).
-async fn usage_ingester(db: Db, billing: Arc<crate::billing::Billing>, every: Duration, mut stop: watch::Receiver<bool>) {
-    const LEASE: &str = "usage-ingest";
+/// Runs `pass` every `every` on one server at a time: under the lease `name`, held a little longer
+/// than the interval and renewed each round, so the others stand by and take over if its holder stops
+/// renewing; given back on shutdown, so another server need not wait for it to lapse.
+async fn leased<F, Fut>(db: Db, name: &'static str, every: Duration, mut stop: watch::Receiver<bool>, mut pass: F)
+where
+    F: FnMut() -> Fut + Send,
+    Fut: std::future::Future<Output = ()> + Send,
+{
     loop {
-        match lease::take(&db, LEASE, every + every / 2).await {
-            Ok(true) => {
-                if let Err(e) = billing.ingest().await {
-                    tracing::warn!(error = %format!("{e:#}"), "usage ingestion failed; the next pass catches up");
-                }
-            }
+        match lease::take(&db, name, every + every / 2).await {
+            Ok(true) => pass().await,
             Ok(false) => {}
-            Err(e) => tracing::warn!(error = %format!("{e:#}"), "could not take the ingestion lease"),
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), lease = name, "could not take a lease"),
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = stop.changed() => {
-                crate::error::log_failed_write(lease::release(&db, LEASE).await, "releasing the ingestion lease");
+                crate::error::log_failed_write(lease::release(&db, name).await, "releasing a lease");
                 return;
             }
         }
     }
 }
 
-/// Keeps the instance directory fresh: one server sweeps (under a lease a little longer than the
-/// interval, renewed each round); the others stand by and take over if it stops renewing.
-async fn directory_sweeper(db: Db, directory: Arc<Directory>, every: Duration, mut stop: watch::Receiver<bool>) {
-    loop {
-        match lease::take(&db, crate::directory::LEASE, every + every / 2).await {
-            Ok(true) => match directory.sweep().await {
-                Ok(s) => tracing::debug!(instances = s.instances, zones_failed = s.zones_failed, "directory swept"),
-                Err(e) => tracing::warn!(error = %format!("{e:#}"), "directory sweep failed"),
-            },
-            Ok(false) => {}
-            Err(e) => tracing::warn!(error = %format!("{e:#}"), "could not take the directory lease"),
+/// Pulls the cloud's usage records into statements. A pass that another server runs at the same
+/// moment (an admin's) waits for the ingestion lock instead of counting anything twice (see
+/// `billing::ingest`).
+async fn usage_ingester(db: Db, billing: Arc<crate::billing::Billing>, every: Duration, stop: watch::Receiver<bool>) {
+    leased(db, "usage-ingest", every, stop, || async {
+        if let Err(e) = billing.ingest().await {
+            tracing::warn!(error = %format!("{e:#}"), "usage ingestion failed; the next pass catches up");
         }
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stop.changed() => {
-                crate::error::log_failed_write(lease::release(&db, crate::directory::LEASE).await, "releasing the directory lease");
-                return;
-            }
-        }
-    }
+    })
+    .await
 }
 
-/// Keeps reverse DNS equal to what Zenith means (see `dns::records`): one server at a time.
+/// Keeps the instance directory fresh.
+async fn directory_sweeper(db: Db, directory: Arc<Directory>, every: Duration, stop: watch::Receiver<bool>) {
+    leased(db, crate::directory::LEASE, every, stop, || async {
+        match directory.sweep().await {
+            Ok(s) => tracing::debug!(instances = s.instances, zones_failed = s.zones_failed, "directory swept"),
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "directory sweep failed"),
+        }
+    })
+    .await
+}
+
+/// Keeps reverse DNS equal to what Zenith means (see `dns::records`).
 async fn reverse_dns_reconciler(
     db: Db,
     ptrs: crate::dns::records::Records,
     directory: Arc<Directory>,
     every: Duration,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
-    loop {
-        match lease::take(&db, crate::dns::records::LEASE, every + every / 2).await {
-            Ok(true) => match ptrs.reconcile(&directory).await {
-                Ok(r) if r == Default::default() => {}
-                Ok(r) => tracing::info!(?r, "reverse DNS reconciled"),
-                Err(e) => tracing::warn!(error = %format!("{e:#}"), "reverse DNS reconciliation failed; next pass"),
-            },
-            Ok(false) => {}
-            Err(e) => tracing::warn!(error = %format!("{e:#}"), "could not take the reverse DNS lease"),
+    leased(db, crate::dns::records::LEASE, every, stop, || async {
+        match ptrs.reconcile(&directory).await {
+            Ok(r) if r == Default::default() => {}
+            Ok(r) => tracing::info!(?r, "reverse DNS reconciled"),
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "reverse DNS reconciliation failed; next pass"),
         }
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stop.changed() => {
-                crate::error::log_failed_write(lease::release(&db, crate::dns::records::LEASE).await, "releasing the reverse DNS lease");
-                return;
-            }
-        }
-    }
+    })
+    .await
 }
 
 /// Delivers the outbox. Every server runs it; each message is claimed before it is sent (see

@@ -315,15 +315,7 @@ async fn a_sign_up_while_the_cloud_is_down_is_finished_by_the_next_sign_in_with_
     let id: (String,) =
         sqlx::query_as("SELECT id FROM users WHERE email = $1").bind("early@example.com").fetch_one(&app.db.pool).await.unwrap();
     let name = server::tenancy::account_name(&app::model::CustomerId::parse(&id.0).unwrap());
-    let admin = server::cloud::CloudStack::new(
-        server::cloud::client::http_client(&server::cloud::ClientConfig::default()),
-        &format!("{}/client/api", app.sim_base.as_ref().unwrap()),
-        {
-            let (k, s) = app.sim().admin_credentials();
-            server::cloud::Credentials { api_key: k, secret_key: s.into() }
-        },
-        std::sync::Arc::new(server::cloud::ClientConfig::default()),
-    );
+    let admin = app.admin_cloud();
     let domain = admin.list_domains(Some("customers")).await.unwrap().remove(0);
     assert_eq!(admin.list_accounts(&name, &domain.id).await.unwrap().len(), 1, "exactly one cloud account");
 }

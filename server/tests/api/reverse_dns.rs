@@ -208,15 +208,7 @@ async fn an_instance_gone_behind_zeniths_back_gives_its_addresses_back(store: St
     assert_eq!(dig_x(port, &v6), vec![MAIL]);
 
     // The operator expunges it in CloudStack, not through the panel.
-    let admin = server::cloud::CloudStack::new(
-        server::cloud::client::http_client(&server::cloud::ClientConfig::default()),
-        &format!("{}/client/api", app.sim_base.as_ref().unwrap()),
-        {
-            let (k, s) = app.sim().admin_credentials();
-            server::cloud::Credentials { api_key: k, secret_key: s.into() }
-        },
-        std::sync::Arc::new(server::cloud::ClientConfig::default()),
-    );
+    let admin = app.admin_cloud();
     admin.destroy_virtual_machine(&id, true).await.unwrap();
     // The reconciler finds it gone: the default at once, then no record for an address nobody holds.
     assert_eq!(dig_until(port, &v6, &[&d6], Duration::from_secs(40)).await, vec![d6.clone()], "the name went with the instance");

@@ -88,6 +88,10 @@ async fn staff_find_a_customer_by_email_account_instance_name_id_and_any_notatio
     let tokyo = s.body["zones"].as_array().unwrap().iter().find(|z| z["zone_name"] == "Tokyo").unwrap();
     assert_eq!(tokyo["instances"][0]["name"], "abuse-report");
     assert_eq!(tokyo["instances"][0]["state"], "Running");
+    // Its addresses' reverse DNS names (the default pattern's, given at deploy), read-only here.
+    let dashed6 = v6.parse::<std::net::Ipv6Addr>().unwrap().segments().iter().map(|s| format!("{s:x}")).collect::<Vec<_>>().join("-");
+    assert_eq!(tokyo["instances"][0]["ptr_ipv6"], format!("{dashed6}.tokyo.cloud.zenith.test"));
+    assert_eq!(tokyo["instances"][0]["ptr_ipv4"], format!("{}.tokyo.cloud.zenith.test", v4.replace('.', "-")));
     assert!(s.body["activity"].as_array().unwrap().iter().any(|a| a["action"] == "deploy"), "{}", s.body["activity"]);
     assert_eq!(helper.post("/api/support/customers/get", json!({"id": uuid::Uuid::new_v4().to_string()})).await.status, 404);
     let staff_id = customer_id(&app, "finder@example.com").await;

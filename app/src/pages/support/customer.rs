@@ -69,8 +69,10 @@ fn Summary(s: CustomerSummary) -> impl IntoView {
                             <tr>
                                 <td data-label="Name">{i.name}</td>
                                 <td data-label="State"><span class=format!("state state-{}", i.state.as_str().to_ascii_lowercase())>{i.state.as_str()}</span></td>
-                                <td data-label="IPv4"><code>{i.ipv4.unwrap_or_default()}</code></td>
-                                <td data-label="IPv6"><code>{i.ipv6.unwrap_or_default()}</code></td>
+                                <td data-label="IPv4"><code>{i.ipv4.unwrap_or_default()}</code>
+                                    {i.ptr_ipv4.map(|n| view! { <br/><span class="muted">"PTR "<code>{n}</code></span> })}</td>
+                                <td data-label="IPv6"><code>{i.ipv6.unwrap_or_default()}</code>
+                                    {i.ptr_ipv6.map(|n| view! { <br/><span class="muted">"PTR "<code>{n}</code></span> })}</td>
                             </tr>
                         }).collect_view()}
                     </StackTable>

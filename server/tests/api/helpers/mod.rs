@@ -234,6 +234,17 @@ impl TestApp {
         self.sim.as_deref().expect("embedded simulator")
     }
 
+    /// The embedded cloud as its operator reaches it: the root admin's keys, behind Zenith's back.
+    pub fn admin_cloud(&self) -> server::cloud::CloudStack {
+        let (api_key, secret) = self.sim().admin_credentials();
+        server::cloud::CloudStack::new(
+            server::cloud::client::http_client(&server::cloud::ClientConfig::default()),
+            &format!("{}/client/api", self.sim_base.as_ref().expect("embedded simulator")),
+            server::cloud::Credentials { api_key, secret_key: secret.into() },
+            Arc::new(server::cloud::ClientConfig::default()),
+        )
+    }
+
     pub async fn set_faults(&self, patch: Value) {
         let r = reqwest::Client::new().post(format!("{}/sim/faults", self.sim_base.as_ref().unwrap())).json(&patch).send().await.unwrap();
         assert!(r.status().is_success());
