@@ -24,8 +24,7 @@ async fn main() -> anyhow::Result<()> {
             let running = server::sim::spawn(sim.clone(), listener).await?;
             println!("CloudStack simulator listening on {}", running.endpoint());
             server::startup::shutdown_signal().await;
-            running.task.abort();
-            sim.save()?;
+            running.stop()?;
             Ok(())
         }
         Some(Command::Migrate(db)) => {

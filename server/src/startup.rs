@@ -322,7 +322,7 @@ impl Application {
             }
         }
         if let Some(s) = sim {
-            s.sim.save().context("saving the simulator's state")?;
+            s.stop().context("saving the simulator's state")?;
         }
         tracing::info!("stopped");
         Ok(())

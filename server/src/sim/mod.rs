@@ -214,14 +214,19 @@ impl Simulator {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let tmp = path.with_extension("json.tmp");
+        // A name of its own: two simulators saving into one data dir (a server restarting while the
+        // old one's saver still runs) must never rename each other's half-written file away.
+        let tmp = path.with_extension(format!("json.{}.tmp", uuid::Uuid::new_v4().simple()));
         {
             use std::io::Write;
             let mut f = std::fs::File::create(&tmp)?;
             f.write_all(&text)?;
             f.sync_all()?;
         }
-        std::fs::rename(&tmp, path).inspect_err(|_| self.dirty.store(true, Ordering::SeqCst))
+        std::fs::rename(&tmp, path).inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+            self.dirty.store(true, Ordering::SeqCst);
+        })
     }
 
     /// Saves changed state every quarter second until the process ends.
@@ -473,12 +478,21 @@ pub struct RunningSim {
     pub sim: Arc<Simulator>,
     pub addr: std::net::SocketAddr,
     pub task: tokio::task::JoinHandle<()>,
+    saver: tokio::task::JoinHandle<()>,
 }
 
 impl RunningSim {
     /// The API endpoint URL.
     pub fn endpoint(&self) -> String {
         format!("http://{}/client/api", self.addr)
+    }
+
+    /// Stops serving and saving, then saves what changed last: nothing of this simulator runs on
+    /// after it (a server restarted on the same data dir opens the state alone).
+    pub fn stop(self) -> std::io::Result<()> {
+        self.task.abort();
+        self.saver.abort();
+        self.sim.save()
     }
 }
 
@@ -487,13 +501,13 @@ pub async fn spawn(sim: Arc<Simulator>, listener: tokio::net::TcpListener) -> st
     let addr = listener.local_addr()?;
     let _ = sim.console_addr.set(addr);
     let app = sim.router();
-    sim.spawn_saver();
+    let saver = sim.spawn_saver();
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "simulator stopped");
         }
     });
-    Ok(RunningSim { sim, addr, task })
+    Ok(RunningSim { sim, addr, task, saver })
 }
 
 /// Parses `ZENITH_SIM_DOWN_ZONES`-style lists.
