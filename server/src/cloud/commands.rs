@@ -195,6 +195,36 @@ impl CloudStack {
         self.call_object("updateVirtualMachine", "virtualmachine", &[("id", id.to_string()), ("securitygroupids", ids)]).await
     }
 
+    // ---- volumes and snapshots ------------------------------------------------------------------
+
+    /// A VM's ROOT volume(s).
+    pub async fn list_volumes(&self, vm: &InstanceId) -> R<Vec<Volume>> {
+        self.list("listVolumes", "volume", &[("virtualmachineid", vm.to_string()), ("type", "ROOT".into())]).await
+    }
+
+    /// Async, create-style: `id` is the new snapshot's.
+    pub async fn create_snapshot(&self, volume_id: &str, name: Option<&str>) -> R<AsyncAccepted> {
+        let mut p: Params = vec![("volumeid", volume_id.to_string())];
+        opt(&mut p, "name", name);
+        self.call("createSnapshot", &p).await
+    }
+
+    pub async fn list_snapshots(&self, volume_id: Option<&str>, id: Option<&str>) -> R<Vec<Snapshot>> {
+        let mut p = Params::new();
+        opt(&mut p, "volumeid", volume_id);
+        opt(&mut p, "id", id);
+        self.list("listSnapshots", "snapshot", &p).await
+    }
+
+    pub async fn delete_snapshot(&self, id: &str) -> R<AsyncAccepted> {
+        self.call("deleteSnapshot", &[("id", id.to_string())]).await
+    }
+
+    /// The volume back to the snapshot; its VM must be stopped.
+    pub async fn revert_snapshot(&self, id: &str) -> R<AsyncAccepted> {
+        self.call("revertSnapshot", &[("id", id.to_string())]).await
+    }
+
     // ---- security groups ------------------------------------------------------------------------
 
     pub async fn list_security_groups(&self, id: Option<&SecurityGroupId>) -> R<Vec<SecurityGroup>> {

@@ -301,6 +301,49 @@ pub struct UsageRecord {
     pub cpunumber: Option<i64>,
     #[serde(default, deserialize_with = "opt_i64")]
     pub memory: Option<i64>,
+    /// A snapshot's bytes on storage (type 9).
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub size: Option<i64>,
+}
+
+/// `listVolumes` item: a VM's disk (Zenith's instances have their ROOT volume only).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Volume {
+    #[serde(deserialize_with = "id_string")]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub size: Option<i64>,
+    #[serde(default)]
+    pub storagetype: String,
+}
+
+/// `listSnapshots` item, `createSnapshot`'s result: CloudStack's state names (`Creating`,
+/// `BackingUp`, `BackedUp`, …) and sizes as it reports them.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Snapshot {
+    #[serde(deserialize_with = "id_string")]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub volumeid: Option<String>,
+    #[serde(default, deserialize_with = "opt_date")]
+    pub created: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub state: String,
+    /// `MANUAL`, or the schedule's interval for a recurring one.
+    #[serde(default)]
+    pub snapshottype: String,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub physicalsize: Option<i64>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub virtualsize: Option<i64>,
+    #[serde(default, deserialize_with = "flexible_bool")]
+    pub revertable: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -180,6 +180,26 @@ impl World {
                 }
                 json!({"success": true})
             }
+            JobAction::Snapshot { snapshot } => {
+                let s = self.snapshots.iter().find(|s| &s.id == snapshot).ok_or("the snapshot vanished")?;
+                json!({"snapshot": self.snapshot_json(s)})
+            }
+            JobAction::DeleteSnapshot { snapshot } => {
+                let now = self.now();
+                if let Some(s) = self.snapshots.iter_mut().find(|s| &s.id == snapshot) {
+                    s.removed.get_or_insert(now);
+                }
+                json!({"success": true})
+            }
+            JobAction::RevertSnapshot { snapshot } => {
+                let s = self.snapshots.iter().find(|s| &s.id == snapshot).ok_or("the snapshot vanished")?;
+                // A revert under a running VM has no effect in CloudStack (#4356): refused here.
+                match self.vm(&s.vm_id).map(|v| v.state.as_str()) {
+                    Some("Stopped") => json!({"snapshot": self.snapshot_json(s)}),
+                    Some(state) => return Err(format!("The VM must be stopped to revert its volume to a snapshot; it is {state}")),
+                    None => return Err("The snapshot's volume is gone".into()),
+                }
+            }
         })
     }
 

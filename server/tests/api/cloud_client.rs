@@ -22,7 +22,6 @@ pub trait TestCommands {
     async fn list_capabilities(&self) -> Result<Value, CloudError>;
     async fn list_usage_types(&self) -> Result<Vec<Value>, CloudError>;
     async fn list_nics(&self, vm: &InstanceId) -> Result<Vec<Value>, CloudError>;
-    async fn list_volumes(&self, vm: &InstanceId) -> Result<Vec<Value>, CloudError>;
     async fn list_service_offerings_for_vm(&self, vm: &InstanceId) -> Result<Vec<ServiceOffering>, CloudError>;
     async fn scale_virtual_machine(&self, vm: &InstanceId, offering: &OfferingId) -> Result<AsyncAccepted, CloudError>;
     async fn update_virtual_machine_display_name(&self, vm: &InstanceId, name: &str) -> Result<VirtualMachine, CloudError>;
@@ -47,9 +46,6 @@ impl TestCommands for CloudStack {
     }
     async fn list_nics(&self, vm: &InstanceId) -> Result<Vec<Value>, CloudError> {
         self.list("listNics", "nic", &[("virtualmachineid", vm.to_string())]).await
-    }
-    async fn list_volumes(&self, vm: &InstanceId) -> Result<Vec<Value>, CloudError> {
-        self.list("listVolumes", "volume", &[("virtualmachineid", vm.to_string())]).await
     }
     async fn list_service_offerings_for_vm(&self, vm: &InstanceId) -> Result<Vec<ServiceOffering>, CloudError> {
         self.list("listServiceOfferings", "serviceoffering", &[("virtualmachineid", vm.to_string())]).await
@@ -210,7 +206,7 @@ async fn vm_commands_walk_the_whole_lifecycle() {
     assert_eq!(c.list_virtual_machines(&VmQuery::default()).await.unwrap().len(), 1);
     assert_eq!(c.list_nics(&vm.id).await.unwrap().len(), 1);
     let volumes = c.list_volumes(&vm.id).await.unwrap();
-    assert_eq!((volumes[0]["type"].as_str(), volumes[0]["storagetype"].as_str()), (Some("ROOT"), Some("local")));
+    assert_eq!((volumes[0].kind.as_str(), volumes[0].storagetype.as_str()), ("ROOT", "local"));
 
     let stopped = c.wait_vm(&c.stop_virtual_machine(&vm.id, false).await.unwrap().jobid).await.unwrap();
     assert_eq!(stopped.state, "Stopped");
@@ -452,4 +448,70 @@ async fn many_concurrent_catalogue_readers_cause_one_cloud_call() {
         assert_eq!(r.await.unwrap(), 5);
     }
     assert_eq!(sim.sim.stats().by_command["listZones"], 1);
+}
+
+/// Snapshots as CloudStack has them: taken of a ROOT volume (Stamina's in place and quick, Agile's
+/// copied to secondary storage and slower, through `Creating` and `BackingUp` to `BackedUp`), listed
+/// only to their owner, reverted only under a stopped VM, deleted; usage type 9 bills each hour kept,
+/// with the size on storage.
+#[tokio::test]
+async fn snapshot_commands_take_list_revert_and_delete_and_usage_bills_their_size() {
+    use server::cloud::types::UsageType;
+    let sim = start_sim(|cfg| cfg.job_ms = 1000).await;
+    let a = admin(&sim);
+    let c = customer(&a, "snaps").await;
+    let (zone, local, template) = first_zone_offering_template(&c, "local").await;
+    let (_, shared, _) = first_zone_offering_template(&c, "shared").await;
+    let agile = c.wait_vm(&c.deploy_virtual_machine(&deploy_spec(&zone, &local, &template, "agile-1")).await.unwrap().jobid).await.unwrap();
+    let stamina =
+        c.wait_vm(&c.deploy_virtual_machine(&deploy_spec(&zone, &shared, &template, "stamina-1")).await.unwrap().jobid).await.unwrap();
+    let vol_a = c.list_volumes(&agile.id).await.unwrap().remove(0);
+    let vol_s = c.list_volumes(&stamina.id).await.unwrap().remove(0);
+
+    let job_s = c.create_snapshot(&vol_s.id, Some("before-upgrade")).await.unwrap();
+    let job_a = c.create_snapshot(&vol_a.id, None).await.unwrap();
+    let taking = c.list_snapshots(None, job_a.id.as_deref()).await.unwrap();
+    assert_eq!(taking[0].state, "Creating", "listed at once, not ready");
+    c.wait_job(&job_s.jobid, JOB_DEADLINE).await.unwrap();
+    let s = c.list_snapshots(Some(&vol_s.id), None).await.unwrap().remove(0);
+    assert_eq!((s.name.as_str(), s.state.as_str(), s.snapshottype.as_str()), ("before-upgrade", "BackedUp", "MANUAL"));
+    let (physical, virtual_size) = (s.physicalsize.unwrap(), s.virtualsize.unwrap());
+    assert!(physical * 100 >= virtual_size * 15 && physical * 100 <= virtual_size * 31, "{physical} of {virtual_size}");
+    assert_eq!(c.list_snapshots(Some(&vol_a.id), None).await.unwrap()[0].state, "BackingUp", "Agile's copy takes longer");
+    let done = c.wait_job(&job_a.jobid, JOB_DEADLINE).await.unwrap();
+    assert_eq!(done["snapshot"]["state"], "BackedUp");
+    assert!(done["snapshot"]["name"].as_str().unwrap().starts_with("agile-1_ROOT-"), "{done}");
+
+    // Another account neither sees nor deletes it.
+    let other = customer(&a, "other-snaps").await;
+    assert!(other.list_snapshots(None, Some(&s.id)).await.unwrap().is_empty());
+    assert!(other.delete_snapshot(&s.id).await.is_err());
+
+    // Revert: refused under a running VM, done under a stopped one.
+    let refused = c.revert_snapshot(&s.id).await.unwrap_err();
+    assert!(refused.to_string().contains("Stop VM stamina-1"), "{refused}");
+    c.wait_vm(&c.stop_virtual_machine(&stamina.id, false).await.unwrap().jobid).await.unwrap();
+    let reverted = c.wait_job(&c.revert_snapshot(&s.id).await.unwrap().jobid, JOB_DEADLINE).await.unwrap();
+    assert_eq!(reverted["snapshot"]["id"], s.id.as_str());
+
+    // Two hours later: type 9 records for the hours it was kept, with its size.
+    let now = reqwest::Client::new()
+        .post(format!("http://{}/sim/clock", sim.addr))
+        .json(&serde_json::json!({"advance_hours": 2}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let today = chrono::DateTime::parse_from_rfc3339(now["now"].as_str().unwrap()).unwrap().date_naive();
+    let records = a.list_usage_records(today.pred_opt().unwrap(), today, Some(UsageType::Snapshot)).await.unwrap();
+    let kept: Vec<_> = records.iter().filter(|r| r.usageid.as_deref() == Some(s.id.as_str())).collect();
+    assert!(!kept.is_empty() && kept.iter().all(|r| r.usagetype == 9 && r.size == Some(physical)), "{kept:?}");
+    let hours: f64 = kept.iter().map(|r| r.rawusage.as_deref().unwrap().parse::<f64>().unwrap()).sum();
+    assert!(hours > 1.0 && hours <= 2.0, "{hours} hours of the two that passed (the first hour counts from the snapshot)");
+
+    // Deleted: gone from the list.
+    c.wait_job(&c.delete_snapshot(&s.id).await.unwrap().jobid, JOB_DEADLINE).await.unwrap();
+    assert!(c.list_snapshots(None, Some(&s.id)).await.unwrap().is_empty());
 }

@@ -9,6 +9,7 @@ mod catalog;
 mod console;
 mod groups;
 mod keys;
+mod snapshots;
 mod usage;
 mod vms;
 
@@ -71,6 +72,10 @@ pub const COMMANDS: &[&str] = &[
     "updateVirtualMachine",
     "listNics",
     "listVolumes",
+    "createSnapshot",
+    "listSnapshots",
+    "deleteSnapshot",
+    "revertSnapshot",
     "listSecurityGroups",
     "createSecurityGroup",
     "deleteSecurityGroup",
@@ -131,6 +136,10 @@ pub fn dispatch(w: &mut World, c: &mut Call) -> Answer {
         "updateVirtualMachine" => vms::update(w, c),
         "listNics" => vms::list_nics(w, c),
         "listVolumes" => vms::list_volumes(w, c),
+        "createSnapshot" => snapshots::create(w, c),
+        "listSnapshots" => snapshots::list(w, c),
+        "deleteSnapshot" => snapshots::delete(w, c),
+        "revertSnapshot" => snapshots::revert(w, c),
         "listSecurityGroups" => groups::list(w, c),
         "createSecurityGroup" => groups::create(w, c),
         "deleteSecurityGroup" => groups::delete(w, c),

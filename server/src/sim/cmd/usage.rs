@@ -2,8 +2,9 @@
 //!
 //! Records are produced per VM and per whole hour that has already passed on the simulated clock, as
 //! the usage server aggregates them: RUNNING_VM (type 1) for the time it ran, per service offering,
-//! and ALLOCATED_VM (type 2) for the time it existed. `rawusage` is hours; dates use the usage
-//! service's quoted-T format.
+//! and ALLOCATED_VM (type 2) for the time it existed; per snapshot, SNAPSHOT (type 9) for the time
+//! it was kept, with its `size` on storage. `rawusage` is hours; dates use the usage service's quoted-T
+//! format.
 
 use super::{Answer, Call};
 use crate::cloud::types::UsageType;
@@ -15,6 +16,7 @@ use serde_json::{json, Value};
 
 pub const RUNNING_VM: i64 = UsageType::RunningVm as i64;
 pub const ALLOCATED_VM: i64 = UsageType::AllocatedVm as i64;
+pub const SNAPSHOT: i64 = UsageType::Snapshot as i64;
 
 fn parse_bound(c: &Call, name: &str, end: bool) -> Result<DateTime<Utc>, ApiError> {
     let raw = c.required(name)?;
@@ -117,6 +119,32 @@ pub fn list_records(w: &mut World, c: &mut Call) -> Answer {
                 }
             }
             h += Duration::hours(1);
+        }
+    }
+    if want_type.is_none_or(|t| t == SNAPSHOT) {
+        for snap in &w.snapshots {
+            if account_filter.as_ref().is_some_and(|a| a != &snap.account_id) {
+                continue;
+            }
+            let Some(account) = w.account(&snap.account_id) else {
+                continue;
+            };
+            let life = (snap.created, snap.removed.unwrap_or(horizon).min(horizon));
+            let mut h = from.max(life.0).duration_trunc(Duration::hours(1)).expect("hour truncation");
+            while h < to && h < life.1 {
+                let bucket = (h.max(from), (h + Duration::hours(1)).min(to));
+                let kept = hours(overlap(life, bucket));
+                if kept > 0.0 {
+                    items.push(json!({
+                        "account": account.name, "accountid": account.id, "domainid": account.domain_id, "zoneid": snap.zone_id,
+                        "description": format!("{} (Id: {}) size: {} bytes", snap.name, snap.id, snap.physical_size),
+                        "usage": format!("{} Hrs", fmt_hours(kept)), "usagetype": SNAPSHOT, "rawusage": fmt_hours(kept),
+                        "usageid": snap.id, "name": snap.name, "size": snap.physical_size, "virtualsize": snap.virtual_size,
+                        "startdate": format_usage_date(bucket.0), "enddate": format_usage_date(bucket.1), "tags": []
+                    }));
+                }
+                h += Duration::hours(1);
+            }
         }
     }
     c.list("usagerecord", items)

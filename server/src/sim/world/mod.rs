@@ -234,6 +234,41 @@ pub struct KeyPair {
     pub public_key: String,
 }
 
+/// A ROOT volume's snapshot. On Stamina (Ceph) it is taken in place and quick; on Agile (local SSD) it
+/// is copied to secondary storage and takes longer: `ready_at` is when it is `BackedUp`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub id: String,
+    pub name: String,
+    pub account_id: String,
+    pub volume_id: String,
+    pub vm_id: String,
+    pub zone_id: String,
+    /// `MANUAL`, or the schedule's interval (`DAILY`, `WEEKLY`, …) for a recurring one.
+    pub snapshot_type: String,
+    pub created: DateTime<Utc>,
+    pub ready_at: DateTime<Utc>,
+    /// Bytes it takes on storage (what usage bills), and the volume's size.
+    pub physical_size: i64,
+    pub virtual_size: i64,
+    pub removed: Option<DateTime<Utc>>,
+}
+
+impl Snapshot {
+    /// CloudStack's state name at `now`: `Creating`, `BackingUp` (the copy), `BackedUp` when ready.
+    pub fn state(&self, now: DateTime<Utc>) -> &'static str {
+        if self.removed.is_some() {
+            "Destroyed"
+        } else if now >= self.ready_at {
+            "BackedUp"
+        } else if now < self.created + (self.ready_at - self.created) / 4 {
+            "Creating"
+        } else {
+            "BackingUp"
+        }
+    }
+}
+
 /// What finishing a job does.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum JobAction {
@@ -248,6 +283,9 @@ pub enum JobAction {
     ResetPassword { vm: String, password: String },
     Authorize { group: String, ingress: bool, rules: Vec<Rule> },
     Revoke { group: String, ingress: bool, rule: String },
+    Snapshot { snapshot: String },
+    DeleteSnapshot { snapshot: String },
+    RevertSnapshot { snapshot: String },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -288,6 +326,9 @@ pub struct World {
     pub key_pairs: Vec<KeyPair>,
     pub jobs: Vec<Job>,
     pub mac_counter: u64,
+    /// Volume snapshots, kept after deletion (`removed`) for their usage records.
+    #[serde(default)]
+    pub snapshots: Vec<Snapshot>,
 }
 
 /// The five cities, in the order `listZones` returns them.

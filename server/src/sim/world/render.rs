@@ -135,6 +135,20 @@ impl World {
         })
     }
 
+    pub fn snapshot_json(&self, s: &Snapshot) -> Value {
+        let (account, domainid, domain) = self.owner_fields(&s.account_id);
+        let vol = self.volumes.iter().find(|v| v.id == s.volume_id);
+        let zone = self.zone(&s.zone_id);
+        json!({
+            "id": s.id, "name": s.name, "account": account, "domainid": domainid, "domain": domain,
+            "snapshottype": s.snapshot_type, "intervaltype": s.snapshot_type, "volumeid": s.volume_id,
+            "volumename": vol.map(|v| v.name.clone()), "volumetype": "ROOT", "created": format_date(s.created),
+            "state": s.state(self.now()), "physicalsize": s.physical_size, "virtualsize": s.virtual_size,
+            "zoneid": s.zone_id, "zonename": zone.map(|z| z.name.clone()), "revertable": s.removed.is_none(),
+            "locationtype": "PRIMARY", "tags": []
+        })
+    }
+
     pub fn key_pair_json(&self, k: &KeyPair) -> Value {
         let (account, domainid, domain) = self.owner_fields(&k.account_id);
         json!({"id": k.id, "name": k.name, "fingerprint": k.fingerprint, "account": account, "domainid": domainid, "domain": domain})
