@@ -225,6 +225,34 @@ impl CloudStack {
         self.call("revertSnapshot", &[("id", id.to_string())]).await
     }
 
+    /// Sync. `interval_type` HOURLY/DAILY/WEEKLY/MONTHLY, `schedule` as CloudStack writes it
+    /// (`MM:HH` daily, `MM:HH:D` weekly), read in `timezone`; keeps the newest `max_snaps`.
+    pub async fn create_snapshot_policy(
+        &self,
+        volume_id: &str,
+        interval_type: &str,
+        schedule: &str,
+        max_snaps: u32,
+        timezone: &str,
+    ) -> R<SnapshotPolicy> {
+        let p: Params = vec![
+            ("volumeid", volume_id.to_string()),
+            ("intervaltype", interval_type.to_string()),
+            ("schedule", schedule.to_string()),
+            ("maxsnaps", max_snaps.to_string()),
+            ("timezone", timezone.to_string()),
+        ];
+        self.call_object("createSnapshotPolicy", "snapshotpolicy", &p).await
+    }
+
+    pub async fn list_snapshot_policies(&self, volume_id: &str) -> R<Vec<SnapshotPolicy>> {
+        self.list("listSnapshotPolicies", "snapshotpolicy", &[("volumeid", volume_id.to_string())]).await
+    }
+
+    pub async fn delete_snapshot_policy(&self, id: &str) -> R<Success> {
+        self.call("deleteSnapshotPolicies", &[("id", id.to_string())]).await
+    }
+
     // ---- security groups ------------------------------------------------------------------------
 
     pub async fn list_security_groups(&self, id: Option<&SecurityGroupId>) -> R<Vec<SecurityGroup>> {

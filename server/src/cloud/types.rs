@@ -321,6 +321,24 @@ pub struct Volume {
     pub storagetype: String,
 }
 
+/// `listSnapshotPolicies` item, `createSnapshotPolicy`'s answer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SnapshotPolicy {
+    #[serde(deserialize_with = "id_string")]
+    pub id: String,
+    #[serde(default)]
+    pub volumeid: Option<String>,
+    /// CloudStack's number: 0 hourly, 1 daily, 2 weekly, 3 monthly.
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub intervaltype: Option<i64>,
+    #[serde(default)]
+    pub schedule: String,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub maxsnaps: Option<i64>,
+    #[serde(default)]
+    pub timezone: String,
+}
+
 /// `listSnapshots` item, `createSnapshot`'s result: CloudStack's state names (`Creating`,
 /// `BackingUp`, `BackedUp`, …) and sizes as it reports them.
 #[derive(Debug, Clone, Deserialize)]

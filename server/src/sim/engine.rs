@@ -29,6 +29,53 @@ impl World {
         for id in stale {
             self.expunge(&id);
         }
+        self.fire_snapshot_policies(now);
+    }
+
+    /// Takes every scheduled snapshot whose time has come (several, when the clock jumped), each as
+    /// of its own time, and prunes its policy to `max_snaps`, oldest first.
+    fn fire_snapshot_policies(&mut self, now: DateTime<Utc>) {
+        for i in 0..self.snapshot_policies.len() {
+            let p = self.snapshot_policies[i].clone();
+            let (Ok(schedule), Ok(tz)) = (schedule::Schedule::parse(&p.interval_type, &p.schedule), p.timezone.parse::<chrono_tz::Tz>())
+            else {
+                continue;
+            };
+            let Some(vol) = self.volumes.iter().find(|v| v.id == p.volume_id).cloned() else { continue };
+            let vm = self.vm(&vol.vm_id).map(|v| v.name.clone()).unwrap_or_default();
+            let mut at = p.checked_until;
+            // A clock moved years ahead takes the last occurrences only: the older ones would be pruned.
+            for _ in 0..10_000 {
+                let next = schedule.next_after(at, tz);
+                if next > now {
+                    break;
+                }
+                at = next;
+                self.snapshots.push(Snapshot {
+                    id: new_id(),
+                    name: format!("{vm}_{}_{}", vol.name, next.format("%Y%m%d%H%M%S")),
+                    account_id: vol.account_id.clone(),
+                    volume_id: vol.id.clone(),
+                    vm_id: vol.vm_id.clone(),
+                    zone_id: vol.zone_id.clone(),
+                    snapshot_type: p.interval_type.clone(),
+                    created: next,
+                    ready_at: next + Duration::minutes(if vol.storage_type == "local" { 4 } else { 1 }),
+                    physical_size: vol.snapshot_size(),
+                    virtual_size: vol.size_bytes,
+                    removed: None,
+                    policy_id: Some(p.id.clone()),
+                });
+                let mut kept: Vec<usize> = (0..self.snapshots.len())
+                    .filter(|&j| self.snapshots[j].policy_id.as_deref() == Some(p.id.as_str()) && self.snapshots[j].removed.is_none())
+                    .collect();
+                kept.sort_by_key(|&j| std::cmp::Reverse(self.snapshots[j].created));
+                for &j in kept.iter().skip(p.max_snaps as usize) {
+                    self.snapshots[j].removed = Some(next);
+                }
+            }
+            self.snapshot_policies[i].checked_until = at.max(p.checked_until);
+        }
     }
 
     fn complete_job(&mut self, i: usize) {
@@ -90,6 +137,8 @@ impl World {
             v.expunged = true;
             v.pending_job = None;
         }
+        let gone: Vec<String> = self.volumes.iter().filter(|vol| vol.vm_id == id).map(|vol| vol.id.clone()).collect();
+        self.snapshot_policies.retain(|p| !gone.contains(&p.volume_id));
         self.volumes.retain(|vol| vol.vm_id != id);
     }
 

@@ -515,3 +515,55 @@ async fn snapshot_commands_take_list_revert_and_delete_and_usage_bills_their_siz
     c.wait_job(&c.delete_snapshot(&s.id).await.unwrap().jobid, JOB_DEADLINE).await.unwrap();
     assert!(c.list_snapshots(None, Some(&s.id)).await.unwrap().is_empty());
 }
+
+/// A daily schedule fires on the simulator's clock in its own time zone, each snapshot as of its time,
+/// marked with its interval, and the oldest go once there are more than `maxsnaps`; a new policy of
+/// the same interval replaces it; another account neither sees nor deletes it; a bad schedule is
+/// refused saying why.
+#[tokio::test]
+async fn a_daily_snapshot_policy_fires_on_the_clock_and_keeps_the_newest_maxsnaps() {
+    let sim = start_sim(|cfg| cfg.job_ms = 0).await;
+    let a = admin(&sim);
+    let c = customer(&a, "scheduled").await;
+    let (zone, shared, template) = first_zone_offering_template(&c, "shared").await;
+    let vm = c.wait_vm(&c.deploy_virtual_machine(&deploy_spec(&zone, &shared, &template, "db-1")).await.unwrap().jobid).await.unwrap();
+    let vol = c.list_volumes(&vm.id).await.unwrap().remove(0);
+
+    let refused = c.create_snapshot_policy(&vol.id, "DAILY", "00:25", 2, "Europe/Amsterdam").await.unwrap_err();
+    assert!(refused.to_string().contains("Invalid hour 25"), "{refused}");
+    let refused = c.create_snapshot_policy(&vol.id, "DAILY", "00:03", 2, "Mars/Olympus").await.unwrap_err();
+    assert!(refused.to_string().contains("Invalid timezone"), "{refused}");
+    c.create_snapshot_policy(&vol.id, "DAILY", "00:04", 5, "Europe/Amsterdam").await.unwrap();
+    let p = c.create_snapshot_policy(&vol.id, "DAILY", "00:03", 2, "Europe/Amsterdam").await.unwrap();
+    let listed = c.list_snapshot_policies(&vol.id).await.unwrap();
+    assert_eq!(listed.len(), 1, "the same interval replaces the old policy");
+    assert_eq!(
+        (listed[0].schedule.as_str(), listed[0].maxsnaps, listed[0].intervaltype, listed[0].timezone.as_str()),
+        ("00:03", Some(2), Some(1), "Europe/Amsterdam")
+    );
+    let other = customer(&a, "not-scheduled").await;
+    assert!(other.list_snapshot_policies(&vol.id).await.is_err(), "another account's volume is not found");
+    assert!(other.delete_snapshot_policy(&p.id).await.is_err());
+
+    // Three and a half days on: one each night (three or four), the newest two kept.
+    let clock = |hours: i64| {
+        let url = format!("http://{}/sim/clock", sim.addr);
+        async move { reqwest::Client::new().post(url).json(&serde_json::json!({"advance_hours": hours})).send().await.unwrap() }
+    };
+    clock(84).await;
+    let snaps = c.list_snapshots(Some(&vol.id), None).await.unwrap();
+    assert_eq!(snaps.len(), 2, "{snaps:?}");
+    assert!(snaps.iter().all(|s| s.snapshottype == "DAILY" && s.state == "BackedUp"), "{snaps:?}");
+    for s in &snaps {
+        // 03:00 in Amsterdam is 02:00 UTC in winter (01:00 in summer).
+        let at = s.created.unwrap();
+        assert!(
+            at.format("%M:%S").to_string() == "00:00" && (at.format("%H").to_string() == "02" || at.format("%H").to_string() == "01"),
+            "{at}"
+        );
+    }
+    // Deleted: nothing more is taken.
+    c.delete_snapshot_policy(&p.id).await.unwrap();
+    clock(48).await;
+    assert_eq!(c.list_snapshots(Some(&vol.id), None).await.unwrap().len(), 2);
+}

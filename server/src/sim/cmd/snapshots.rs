@@ -6,6 +6,7 @@
 
 use super::{Answer, Call};
 use crate::sim::protocol::{object_body, ApiError};
+use crate::sim::world::schedule::Schedule;
 use crate::sim::world::*;
 use serde_json::{json, Value};
 
@@ -25,12 +26,6 @@ fn owned<'w>(w: &'w World, c: &Call, param: &str) -> Result<&'w Snapshot, ApiErr
     let s = w.snapshots.iter().find(|s| s.id == id && s.removed.is_none()).ok_or_else(|| ApiError::no_entity(c.command, param, id))?;
     c.check_owner(&s.account_id, "the snapshot")?;
     Ok(s)
-}
-
-/// The share of the volume a snapshot takes: 15 to 30 %, fixed by the volume's id.
-fn physical_size(volume: &Volume) -> i64 {
-    let spread = volume.id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) % 16;
-    volume.size_bytes / 100 * (15 + spread as i64)
 }
 
 pub fn create(w: &mut World, c: &mut Call) -> Answer {
@@ -66,9 +61,10 @@ pub fn create(w: &mut World, c: &mut Call) -> Answer {
         snapshot_type: "MANUAL".into(),
         created: now,
         ready_at,
-        physical_size: physical_size(&vol),
+        physical_size: vol.snapshot_size(),
         virtual_size: vol.size_bytes,
         removed: None,
+        policy_id: None,
     });
     Ok(async_answer(c.command, &job, Some(&id)))
 }
@@ -113,4 +109,85 @@ pub fn revert(w: &mut World, c: &mut Call) -> Answer {
     }
     let job = c.start_job(w, "snapshot.RevertSnapshotCmd", "Snapshot", None, JobAction::RevertSnapshot { snapshot: s.id.clone() });
     Ok(async_answer(c.command, &job, Some(&s.id)))
+}
+
+/// CloudStack's numbers for interval types in a policy's JSON.
+fn interval_number(t: &str) -> i64 {
+    match t {
+        "HOURLY" => 0,
+        "DAILY" => 1,
+        "WEEKLY" => 2,
+        _ => 3,
+    }
+}
+
+fn policy_json(p: &SnapshotPolicy) -> Value {
+    json!({"id": p.id, "volumeid": p.volume_id, "intervaltype": interval_number(&p.interval_type), "schedule": p.schedule,
+        "maxsnaps": p.max_snaps, "timezone": p.timezone, "fordisplay": true})
+}
+
+/// Sync. A volume has one policy per interval type: a new one replaces it.
+pub fn create_policy(w: &mut World, c: &mut Call) -> Answer {
+    let volume_id = c.required("volumeid")?.to_string();
+    let vol =
+        w.volumes.iter().find(|v| v.id == volume_id).cloned().ok_or_else(|| ApiError::no_entity(c.command, "volumeid", &volume_id))?;
+    c.check_owner(&vol.account_id, "the volume")?;
+    let interval_type = c.required("intervaltype")?.to_ascii_uppercase();
+    let schedule = c.required("schedule")?.to_string();
+    Schedule::parse(&interval_type, &schedule).map_err(ApiError::param)?;
+    let max_snaps: u32 = c
+        .required("maxsnaps")?
+        .parse()
+        .ok()
+        .filter(|n| (1..=100).contains(n))
+        .ok_or_else(|| ApiError::param("maxsnaps must be a number from 1 to 100"))?;
+    let timezone = c.required("timezone")?.to_string();
+    timezone.parse::<chrono_tz::Tz>().map_err(|_| ApiError::param(format!("Invalid timezone {timezone:?}")))?;
+    let now = w.now();
+    w.snapshot_policies.retain(|p| !(p.volume_id == vol.id && p.interval_type == interval_type));
+    let p = SnapshotPolicy {
+        id: new_id(),
+        account_id: vol.account_id.clone(),
+        volume_id: vol.id.clone(),
+        interval_type,
+        schedule,
+        max_snaps,
+        timezone,
+        checked_until: now,
+    };
+    let body = policy_json(&p);
+    w.snapshot_policies.push(p);
+    Ok(object_body(c.command, json!({"snapshotpolicy": body})))
+}
+
+pub fn list_policies(w: &mut World, c: &mut Call) -> Answer {
+    if let Some(v) = c.p.value("volumeid") {
+        let vol = w.volumes.iter().find(|x| x.id == v).ok_or_else(|| ApiError::no_entity(c.command, "volumeid", v))?;
+        c.check_owner(&vol.account_id, "the volume")?;
+    }
+    let scope = c.scope(w)?;
+    let items = w
+        .snapshot_policies
+        .iter()
+        .filter(|p| scope.includes(&p.account_id))
+        .filter(|p| c.p.value("volumeid").is_none_or(|v| v == p.volume_id))
+        .filter(|p| c.p.value("id").is_none_or(|id| id == p.id))
+        .map(policy_json)
+        .collect();
+    c.list("snapshotpolicy", items)
+}
+
+/// Sync: `id`, or `ids` (comma-separated).
+pub fn delete_policies(w: &mut World, c: &mut Call) -> Answer {
+    let ids: Vec<String> = match (c.p.value("id"), c.p.value("ids")) {
+        (Some(id), _) => vec![id.to_string()],
+        (None, Some(ids)) => ids.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        _ => return Err(ApiError::param("Either id or ids is required")),
+    };
+    for id in &ids {
+        let p = w.snapshot_policies.iter().find(|p| &p.id == id).ok_or_else(|| ApiError::no_entity(c.command, "id", id))?;
+        c.check_owner(&p.account_id, "the snapshot policy")?;
+    }
+    w.snapshot_policies.retain(|p| !ids.contains(&p.id));
+    Ok(object_body(c.command, json!({"success": true})))
 }

@@ -6,6 +6,7 @@
 //! shown in CloudStack's JSON is `render`, one place, so every command shows an object the same way.
 
 mod render;
+pub mod schedule;
 
 pub use render::rule_json;
 
@@ -252,6 +253,33 @@ pub struct Snapshot {
     pub physical_size: i64,
     pub virtual_size: i64,
     pub removed: Option<DateTime<Utc>>,
+    /// The schedule that took it (`None`: taken by hand).
+    #[serde(default)]
+    pub policy_id: Option<String>,
+}
+
+impl Volume {
+    /// The share of the volume a snapshot of it takes: 15 to 30 %, fixed by the volume's id.
+    pub fn snapshot_size(&self) -> i64 {
+        let spread = self.id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) % 16;
+        self.size_bytes / 100 * (15 + spread as i64)
+    }
+}
+
+/// A recurring snapshot schedule of a volume (`createSnapshotPolicy`): CloudStack's `schedule` is
+/// `MM` (HOURLY), `MM:HH` (DAILY), `MM:HH:D` (WEEKLY, 1 = Sunday) or `MM:HH:DD` (MONTHLY), read in
+/// `timezone`; it keeps the newest `max_snaps` of its snapshots.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SnapshotPolicy {
+    pub id: String,
+    pub account_id: String,
+    pub volume_id: String,
+    pub interval_type: String,
+    pub schedule: String,
+    pub max_snaps: u32,
+    pub timezone: String,
+    /// Occurrences up to here have been taken.
+    pub checked_until: DateTime<Utc>,
 }
 
 impl Snapshot {
@@ -329,6 +357,8 @@ pub struct World {
     /// Volume snapshots, kept after deletion (`removed`) for their usage records.
     #[serde(default)]
     pub snapshots: Vec<Snapshot>,
+    #[serde(default)]
+    pub snapshot_policies: Vec<SnapshotPolicy>,
 }
 
 /// The five cities, in the order `listZones` returns them.
