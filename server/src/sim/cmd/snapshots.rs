@@ -4,6 +4,7 @@
 //! times as long, passing through `Creating` and `BackingUp` on the way. Its size on storage is a
 //! deterministic share of the volume (what usage type 9 bills).
 
+use super::vms::async_answer;
 use super::{Answer, Call};
 use crate::sim::protocol::{object_body, ApiError};
 use crate::sim::world::schedule::Schedule;
@@ -12,13 +13,6 @@ use serde_json::{json, Value};
 
 /// How much longer an Agile snapshot takes than a Stamina one (the copy to secondary storage).
 pub const AGILE_SLOWER: i32 = 4;
-
-fn async_answer(command: &str, job: &str, id: Option<&str>) -> Value {
-    match id {
-        Some(id) => object_body(command, json!({"id": id, "jobid": job})),
-        None => object_body(command, json!({"jobid": job})),
-    }
-}
 
 /// The snapshot named by `param`, if it exists, is not deleted and is the caller's.
 fn owned<'w>(w: &'w World, c: &Call, param: &str) -> Result<&'w Snapshot, ApiError> {

@@ -30,7 +30,8 @@ fn idle(vm: &Vm) -> Result<(), ApiError> {
     }
 }
 
-fn async_answer(command: &str, job: &str, id: Option<&str>) -> Value {
+/// An async command's answer: the job, and for a create-style command the new object's id.
+pub(super) fn async_answer(command: &str, job: &str, id: Option<&str>) -> Value {
     match id {
         Some(id) => object_body(command, json!({"id": id, "jobid": job})),
         None => object_body(command, json!({"jobid": job})),
