@@ -253,6 +253,12 @@ impl CloudStack {
         self.call("deleteSnapshotPolicies", &[("id", id.to_string())]).await
     }
 
+    /// Async, create-style: a template of the account's own from a snapshot (a new instance from it).
+    pub async fn create_template_from_snapshot(&self, snapshot_id: &str, name: &str) -> R<AsyncAccepted> {
+        let p: Params = vec![("snapshotid", snapshot_id.to_string()), ("name", name.to_string()), ("displaytext", name.to_string())];
+        self.call("createTemplate", &p).await
+    }
+
     // ---- security groups ------------------------------------------------------------------------
 
     pub async fn list_security_groups(&self, id: Option<&SecurityGroupId>) -> R<Vec<SecurityGroup>> {

@@ -233,6 +233,11 @@ impl World {
                 let s = self.snapshots.iter().find(|s| &s.id == snapshot).ok_or("the snapshot vanished")?;
                 json!({"snapshot": self.snapshot_json(s)})
             }
+            JobAction::CreateTemplate { template } => {
+                self.templates.push(template.clone());
+                let zone = template.zone_id.as_deref().and_then(|z| self.zone(z)).cloned().ok_or("the template's zone vanished")?;
+                json!({"template": self.template_json(template, &zone)})
+            }
             JobAction::DeleteSnapshot { snapshot } => {
                 let now = self.now();
                 if let Some(s) = self.snapshots.iter_mut().find(|s| &s.id == snapshot) {

@@ -567,3 +567,37 @@ async fn a_daily_snapshot_policy_fires_on_the_clock_and_keeps_the_newest_maxsnap
     clock(48).await;
     assert_eq!(c.list_snapshots(Some(&vol.id), None).await.unwrap().len(), 2);
 }
+
+/// A new instance from a snapshot: a template of the account's own made from it (in its zone),
+/// listed as the account's, deployed from; another account neither lists nor deploys it, and the
+/// public catalogue (what Zenith's admin key lists) does not show it.
+#[tokio::test]
+async fn a_template_made_from_a_snapshot_starts_new_instances_for_its_owner_only() {
+    let sim = start_sim(|cfg| cfg.job_ms = 0).await;
+    let a = admin(&sim);
+    let c = customer(&a, "cloner").await;
+    let (zone, shared, template) = first_zone_offering_template(&c, "shared").await;
+    let vm = c.wait_vm(&c.deploy_virtual_machine(&deploy_spec(&zone, &shared, &template, "golden")).await.unwrap().jobid).await.unwrap();
+    let vol = c.list_volumes(&vm.id).await.unwrap().remove(0);
+    let snap = c.create_snapshot(&vol.id, Some("golden-1")).await.unwrap();
+    c.wait_job(&snap.jobid, JOB_DEADLINE).await.unwrap();
+    let made = c.create_template_from_snapshot(snap.id.as_deref().unwrap(), "golden image").await.unwrap();
+    let done = c.wait_job(&made.jobid, JOB_DEADLINE).await.unwrap();
+    assert_eq!((done["template"]["name"].as_str(), done["template"]["ispublic"].as_bool()), (Some("golden image"), Some(false)));
+    let own = c.list_templates("self", Some(&zone)).await.unwrap();
+    assert_eq!(own.len(), 1);
+    let tid = own[0].id.clone();
+    assert_eq!(tid.as_str(), made.id.as_deref().unwrap());
+    assert!(c.list_templates("executable", Some(&zone)).await.unwrap().iter().any(|t| t.id == tid));
+    assert!(!a.list_templates("executable", Some(&zone)).await.unwrap().iter().any(|t| t.id == tid), "not in the public catalogue");
+
+    let clone = c.wait_vm(&c.deploy_virtual_machine(&deploy_spec(&zone, &shared, &tid, "golden-2")).await.unwrap().jobid).await.unwrap();
+    assert_eq!((clone.templateid.as_str(), clone.state.as_str()), (tid.as_str(), "Running"));
+
+    let other = customer(&a, "not-a-cloner").await;
+    assert!(other.list_templates("executable", Some(&zone)).await.unwrap().iter().all(|t| t.id != tid));
+    let refused = other.deploy_virtual_machine(&deploy_spec(&zone, &shared, &tid, "stolen")).await.unwrap_err();
+    assert!(refused.to_string().contains("templateid"), "{refused}");
+    let elsewhere = c.list_zones().await.unwrap().into_iter().find(|z| z.id != zone).unwrap().id;
+    assert!(c.deploy_virtual_machine(&deploy_spec(&elsewhere, &shared, &tid, "far")).await.is_err(), "only in its own zone");
+}

@@ -66,10 +66,18 @@ pub fn list_templates(w: &mut World, c: &mut Call) -> Answer {
             "Unable to execute API command listtemplates due to invalid value. Invalid parameter templatefilter value={filter}"
         )));
     }
-    // The seeded templates are public and featured; nobody owns any.
-    if matches!(filter, "self" | "selfexecutable" | "sharedexecutable" | "community") {
+    // The seeded templates are public and featured; a customer's own (from a snapshot) are theirs alone:
+    // `self` lists only those, `executable` both, `featured` the public ones, `all` (admin) everything.
+    if matches!(filter, "sharedexecutable" | "community") {
         return c.list("template", vec![]);
     }
+    let own = |t: &crate::sim::world::Template| t.account_id.as_deref() == Some(c.caller.account_id.as_str());
+    let shown = |t: &crate::sim::world::Template| match filter {
+        "self" | "selfexecutable" => own(t),
+        "featured" => t.account_id.is_none(),
+        "all" if c.caller.is_admin => true,
+        _ => t.account_id.is_none() || own(t),
+    };
     if let Some(z) = c.p.value("zoneid") {
         if w.zone(z).is_none() {
             return Err(ApiError::no_entity(c.command, "zoneid", z));
@@ -77,7 +85,7 @@ pub fn list_templates(w: &mut World, c: &mut Call) -> Answer {
     }
     let mut items = Vec::new();
     for z in w.zones.iter().filter(|z| c.p.value("zoneid").is_none_or(|id| id == z.id)) {
-        for t in w.templates.iter() {
+        for t in w.templates.iter().filter(|t| shown(t) && t.zone_id.as_deref().is_none_or(|tz| tz == z.id)) {
             if c.p.value("id").is_some_and(|id| id != t.id)
                 || c.p.value("name").is_some_and(|n| n != t.name)
                 || !matches_keyword(&t.name, c)

@@ -185,3 +185,36 @@ pub fn delete_policies(w: &mut World, c: &mut Call) -> Answer {
     w.snapshot_policies.retain(|p| !ids.contains(&p.id));
     Ok(object_body(c.command, json!({"success": true})))
 }
+
+/// Async: a template of the customer's own from a `BackedUp` snapshot (`snapshotid`), in the
+/// snapshot's zone, usable by that account only: how a new instance starts from a snapshot.
+pub fn create_template(w: &mut World, c: &mut Call) -> Answer {
+    if c.p.value("volumeid").is_some() && c.p.value("snapshotid").is_none() {
+        return Err(ApiError::param("This cloud makes templates from snapshots only: give snapshotid"));
+    }
+    let s = owned(w, c, "snapshotid")?.clone();
+    if s.state(w.now()) != "BackedUp" {
+        return Err(ApiError::param(format!("Snapshot {} is {}: a template needs a BackedUp snapshot", s.name, s.state(w.now()))));
+    }
+    let name = c.required("name")?.trim().to_string();
+    if name.is_empty() || name.len() > 255 {
+        return Err(ApiError::param("The template name must be 1 to 255 characters"));
+    }
+    let display_text = c.p.value("displaytext").map(str::to_string).unwrap_or_else(|| name.clone());
+    // The snapshot's system is the one its VM was deployed from.
+    let base = w.vm(&s.vm_id).and_then(|v| w.template(&v.template_id)).cloned();
+    let template = Template {
+        id: new_id(),
+        name,
+        display_text,
+        os_type: base.as_ref().map(|t| t.os_type.clone()).unwrap_or_else(|| "Other Linux (64-bit)".into()),
+        size_bytes: s.virtual_size,
+        password_enabled: base.is_some_and(|t| t.password_enabled),
+        created: w.now(),
+        account_id: Some(s.account_id.clone()),
+        zone_id: Some(s.zone_id.clone()),
+    };
+    let id = template.id.clone();
+    let job = c.start_job(w, "template.CreateTemplateCmd", "Template", None, JobAction::CreateTemplate { template });
+    Ok(async_answer(c.command, &job, Some(&id)))
+}

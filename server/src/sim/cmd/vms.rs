@@ -116,6 +116,10 @@ pub fn deploy(w: &mut World, c: &mut Call) -> Answer {
     }
     let owner = c.owner(w)?;
     let account = w.account(&owner).cloned().ok_or_else(|| ApiError::param("account not found"))?;
+    // Another account's own template, or one in another zone, is not there for this deploy.
+    if !template.usable_by(&owner, &zone_id) {
+        return Err(ApiError::no_entity(c.command, "templateid", &template_id));
+    }
     let name = c.p.value("name").map(str::to_string).unwrap_or_else(|| format!("VM-{}", new_id()));
     if !valid_hostname(&name) {
         return Err(ApiError::param(
@@ -369,8 +373,10 @@ pub fn restore(w: &mut World, c: &mut Call) -> Answer {
         Some(t) => Some(w.template(t).cloned().ok_or_else(|| ApiError::no_entity(c.command, "templateid", t))?),
         None => None,
     };
-    let current_template = owned_vm(w, c, "virtualmachineid")?.template_id.clone();
+    let vm = owned_vm(w, c, "virtualmachineid")?;
+    let (current_template, vm_account, vm_zone) = (vm.template_id.clone(), vm.account_id.clone(), vm.zone_id.clone());
     let template = match template {
+        Some(t) if !t.usable_by(&vm_account, &vm_zone) => return Err(ApiError::no_entity(c.command, "templateid", &t.id)),
         Some(t) => t,
         None => w.template(&current_template).cloned().ok_or_else(|| ApiError::internal("template gone"))?,
     };

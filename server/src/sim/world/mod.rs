@@ -98,6 +98,19 @@ pub struct Template {
     pub size_bytes: i64,
     pub password_enabled: bool,
     pub created: DateTime<Utc>,
+    /// A customer's own template (made from a snapshot), usable by that account only and in its
+    /// zone only; `None` for the public catalogue.
+    #[serde(default)]
+    pub account_id: Option<String>,
+    #[serde(default)]
+    pub zone_id: Option<String>,
+}
+
+impl Template {
+    /// May `account` deploy from it in `zone`?
+    pub fn usable_by(&self, account: &str, zone: &str) -> bool {
+        self.account_id.as_deref().is_none_or(|a| a == account) && self.zone_id.as_deref().is_none_or(|z| z == zone)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -312,6 +325,7 @@ pub enum JobAction {
     Authorize { group: String, ingress: bool, rules: Vec<Rule> },
     Revoke { group: String, ingress: bool, rule: String },
     Snapshot { snapshot: String },
+    CreateTemplate { template: Template },
     DeleteSnapshot { snapshot: String },
     RevertSnapshot { snapshot: String },
 }
@@ -450,6 +464,8 @@ impl World {
                 size_bytes: 10 * 1024 * 1024 * 1024,
                 password_enabled: true,
                 created: now,
+                account_id: None,
+                zone_id: None,
             });
         }
         w

@@ -35,12 +35,17 @@ impl World {
     }
 
     pub fn template_json(&self, t: &Template, z: &Zone) -> Value {
+        let (account, domainid, domain) = match &t.account_id {
+            Some(a) => self.owner_fields(a),
+            None => ("system".into(), String::new(), "ROOT".into()),
+        };
+        let public = t.account_id.is_none();
         json!({
-            "id": t.id, "name": t.name, "displaytext": t.display_text, "ispublic": true, "isfeatured": true,
+            "id": t.id, "name": t.name, "displaytext": t.display_text, "ispublic": public, "isfeatured": public,
             "isready": true, "status": "Download Complete", "created": format_date(t.created), "passwordenabled": t.password_enabled,
             "sshkeyenabled": true, "isdynamicallyscalable": false, "format": "QCOW2", "hypervisor": "KVM",
             "ostypeid": uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, t.os_type.as_bytes()).to_string(), "ostypename": t.os_type,
-            "account": "system", "domain": "ROOT", "zoneid": z.id, "zonename": z.name, "size": t.size_bytes,
+            "account": account, "domain": domain, "domainid": domainid, "zoneid": z.id, "zonename": z.name, "size": t.size_bytes,
             "templatetype": "USER", "crossZones": false, "isextractable": false, "bootable": true, "tags": []
         })
     }
