@@ -106,6 +106,7 @@ impl PtrName {
 }
 
 text_newtype!(PtrName, display);
+database_word!(PtrName, |s| PtrName::parse(s), |v| v.as_str());
 
 /// One address's reverse name, as `/api/instances/ptr` answers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

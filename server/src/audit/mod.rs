@@ -50,6 +50,31 @@ pub struct Entry<'a> {
     pub ip: Option<IpAddr>,
 }
 
+/// Records what `p` did to a customer's instance (the customer, or staff in a support session: the
+/// actor is who asked, the subject is whose instance it is), as the instance's activity shows it.
+pub async fn on_instance(
+    db: &Db,
+    p: &Principal,
+    subject: &UserId,
+    action: AuditAction,
+    instance: &str,
+    outcome: AuditOutcome,
+    detail: Option<&str>,
+) -> Option<String> {
+    let actor = Actor::from_principal(p);
+    let e = Entry {
+        actor: Some(&actor),
+        subject: Some(subject),
+        category: app::model::audit::AuditCategory::Instance,
+        action,
+        target_id: Some(instance),
+        outcome,
+        detail,
+        ip: p.client.ip,
+    };
+    record_or_log(db, e).await
+}
+
 /// Records an entry; a failure is logged rather than failing the user's request, because the action
 /// itself already happened. Returns the entry's id when it was written.
 pub async fn record_or_log(db: &Db, e: Entry<'_>) -> Option<String> {

@@ -94,30 +94,29 @@ impl Authority {
             return Ok(Answer::refused());
         };
         let mut conn = self.db.pool.acquire().await?;
+        // The common question (a PTR that exists) is one read; the zone's SOA only when it is needed.
+        let row = if qname == zone { None } else { repo::by_reverse_name(&mut conn, &qname).await? };
+        if let Some(row) = row.as_ref().filter(|_| matches!(qtype, RecordType::PTR | RecordType::ANY)) {
+            let target = Name::from_ascii(row.name.fqdn())?;
+            let ptr = Record::from_rdata(name.clone(), super::pdns::PTR_TTL, RData::PTR(PTR(target)));
+            return Ok(Answer { code: ResponseCode::NoError, authoritative: true, answers: vec![ptr], soa: vec![] });
+        }
         let Some(changed_at) = repo::zone_changed_at(&mut conn, &zone).await? else {
             return Ok(Answer::refused());
         };
         let zone_name = Name::from_ascii(&zone)?;
         let soa = self.soa(&zone_name, changed_at);
         let mut a = Answer { code: ResponseCode::NoError, authoritative: true, answers: vec![], soa: vec![] };
-        if qname == zone {
-            match qtype {
-                RecordType::SOA => a.answers.push(soa),
-                RecordType::NS => {
-                    a.answers =
-                        self.nameservers.iter().map(|ns| Record::from_rdata(zone_name.clone(), 3600, RData::NS(NS(ns.clone())))).collect()
-                }
-                _ => a.soa.push(soa),
+        match (qname == zone, qtype) {
+            (true, RecordType::SOA) => a.answers.push(soa),
+            (true, RecordType::NS) => {
+                a.answers =
+                    self.nameservers.iter().map(|ns| Record::from_rdata(zone_name.clone(), 3600, RData::NS(NS(ns.clone())))).collect()
             }
-            return Ok(a);
-        }
-        match repo::by_reverse_name(&mut conn, &qname).await? {
-            Some(row) if matches!(qtype, RecordType::PTR | RecordType::ANY) => {
-                let target = Name::from_ascii(format!("{}.", row.name))?;
-                a.answers.push(Record::from_rdata(name.clone(), super::pdns::PTR_TTL, RData::PTR(PTR(target))));
-            }
-            Some(_) => a.soa.push(soa),
-            None => {
+            // A name that exists with no record of that type: NODATA; one that does not: NXDOMAIN.
+            (true, _) => a.soa.push(soa),
+            (false, _) if row.is_some() => a.soa.push(soa),
+            (false, _) => {
                 a.code = ResponseCode::NXDomain;
                 a.soa.push(soa);
             }

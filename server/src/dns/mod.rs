@@ -13,12 +13,12 @@ pub mod records;
 pub mod repo;
 pub mod reverse;
 
-use crate::audit::{self, Actor};
+use crate::audit;
 use crate::auth::throttle::{self, Scope};
 use crate::instances::{InstanceError, Instances};
 use app::api::dns::DnsPort;
 use app::error::AppError;
-use app::model::audit::{AuditCategory, AuditEvent, AuditOutcome};
+use app::model::audit::{AuditEvent, AuditOutcome};
 use app::model::ptr::{Family, InstancePtrs, Ptr, PtrName};
 use app::model::InstanceId;
 use app::ports::{Principal, Writer};
@@ -64,6 +64,7 @@ impl From<DnsError> for AppError {
 
 /// The customer's side of reverse DNS.
 pub struct ReverseDns {
+    db: crate::db::Db,
     records: Records,
     instances: Instances,
     forward: Forward,
@@ -77,7 +78,7 @@ struct Held {
 
 impl ReverseDns {
     pub fn new(records: Records, instances: Instances, forward: Forward) -> ReverseDns {
-        ReverseDns { records, instances, forward }
+        ReverseDns { db: instances.db.clone(), records, instances, forward }
     }
 
     /// The instance's addresses (IPv4 first), checked to be the caller's; their rows made when missing.
@@ -97,7 +98,7 @@ impl ReverseDns {
             }
         }
         let ips: Vec<IpAddr> = held.iter().map(|(_, h)| h.ip).collect();
-        let rows = self.records.adopt(vm.id.as_str(), &cloud_zone, &ips).await?;
+        let (rows, _) = self.records.adopt(vm.id.as_str(), &cloud_zone, &ips).await?;
         Ok((held, rows))
     }
 
@@ -105,7 +106,7 @@ impl ReverseDns {
     /// which are what the embedded server answers.
     async fn answering(&self, rows: &[repo::PtrRow]) -> Result<Vec<Option<PtrName>>, DnsError> {
         let Some(pdns) = self.records.powerdns() else {
-            return Ok(rows.iter().map(|r| PtrName::parse(&r.name).ok()).collect());
+            return Ok(rows.iter().map(|r| Some(r.name.clone())).collect());
         };
         let mut zones = std::collections::HashMap::new();
         let mut out = Vec::new();
@@ -146,7 +147,7 @@ impl ReverseDns {
         let (h, old) =
             held.iter().zip(&rows).find(|((f, _), _)| *f == family).map(|((_, h), r)| (h, r)).ok_or(DnsError::NoAddress { family })?;
         let scope = Scope::new(&format!("ptr:customer:{customer}"), throttle::per_hour(CHANGES_PER_HOUR));
-        let attempt = match throttle::attempt(&self.records_db(), std::slice::from_ref(&scope)).await? {
+        let attempt = match throttle::attempt(&self.db, std::slice::from_ref(&scope)).await? {
             Ok(a) => a,
             Err(seconds) => return Err(DnsError::Throttled { seconds }),
         };
@@ -167,32 +168,15 @@ impl ReverseDns {
         };
         let row = self.records.row(h.ip, target.clone(), custom, old.instance_id.as_deref(), &h.cloud_zone);
         if let Err(e) = self.records.publish(&row).await {
-            attempt.forget(&self.records_db()).await?;
+            attempt.forget(&self.db).await?;
             return Err(DnsError::NotPublished(e));
         }
-        repo::put(&mut *self.records_db().pool.acquire().await?, &row).await?;
+        repo::put(&mut *self.db.pool.acquire().await?, &row).await?;
         attempt.keep();
         let detail = format!("{} {}: {} → {}{}", family.label(), row.address, old.name, row.name, if custom { "" } else { " (default)" });
-        let p = w.principal();
-        audit::record_or_log(
-            &self.records_db(),
-            audit::Entry {
-                actor: Some(&Actor::from_principal(p)),
-                subject: Some(&customer.user()),
-                category: AuditCategory::Instance,
-                action: AuditEvent::PtrChanged.into(),
-                target_id: Some(id.as_str()),
-                outcome: AuditOutcome::Succeeded,
-                detail: Some(&detail),
-                ip: p.client.ip,
-            },
-        )
-        .await;
+        let action = AuditEvent::PtrChanged.into();
+        audit::on_instance(&self.db, w.principal(), &customer.user(), action, id.as_str(), AuditOutcome::Succeeded, Some(&detail)).await;
         self.ptr(h, Some(target))
-    }
-
-    fn records_db(&self) -> crate::db::Db {
-        self.instances.db.clone()
     }
 }
 

@@ -13,10 +13,12 @@ use super::pdns::{PdnsError, PowerDns};
 use super::repo::{self, PtrRow};
 use super::reverse::{reverse_name, zone_of, DefaultPattern};
 use crate::catalog::CatalogService;
+use crate::cloud::types::VirtualMachine;
 use crate::db::{now_ms, Db, Flag};
 use crate::directory::Directory;
 use app::model::ptr::PtrName;
 use app::model::ZoneId;
+use serde::Deserialize as _;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 
@@ -54,6 +56,16 @@ impl std::fmt::Debug for Records {
     }
 }
 
+/// The addresses a VM holds (its primary NIC's IPv4 and IPv6), as the cloud reports them.
+pub fn addresses_of(vm: &VirtualMachine) -> Vec<IpAddr> {
+    let nic = vm.primary_nic();
+    [nic.and_then(|n| n.ipaddress.as_deref()), nic.and_then(|n| n.ip6address.as_deref())]
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.trim().parse().ok())
+        .collect()
+}
+
 /// The canonical text of an address (one row per address, whatever notation it came in).
 pub fn canonical(ip: IpAddr) -> String {
     app::model::firewall::canonical_ip(ip).to_string()
@@ -79,7 +91,7 @@ impl Records {
             address: canonical(ip),
             reverse_name: reverse_name(ip),
             zone: zone_of(ip),
-            name: name.to_string(),
+            name,
             custom: Flag(custom),
             instance_id: instance_id.map(str::to_string),
             cloud_zone: cloud_zone.to_string(),
@@ -92,8 +104,7 @@ impl Records {
     pub async fn publish(&self, row: &PtrRow) -> Result<(), PdnsError> {
         let Some(pdns) = &self.pdns else { return Ok(()) };
         self.ensure_zone(pdns, &row.zone).await?;
-        let name = PtrName::parse(&row.name).map_err(|e| PdnsError::Refused { what: row.name.clone(), status: 0, message: e })?;
-        pdns.set_ptr(&row.zone, &row.reverse_name, &name).await
+        pdns.set_ptr(&row.zone, &row.reverse_name, &row.name).await
     }
 
     async fn ensure_zone(&self, pdns: &PowerDns, zone: &str) -> Result<(), PdnsError> {
@@ -115,10 +126,11 @@ impl Records {
         Ok(())
     }
 
-    /// The rows of the addresses `instance_id` holds now (see the module doc), made when missing.
+    /// The rows of the addresses `instance_id` holds now (see the module doc), made when missing;
+    /// and how many it had to make.
     #[tracing::instrument(skip(self))]
-    pub async fn adopt(&self, instance_id: &str, cloud_zone: &str, addresses: &[IpAddr]) -> anyhow::Result<Vec<PtrRow>> {
-        let mut rows = Vec::new();
+    pub async fn adopt(&self, instance_id: &str, cloud_zone: &str, addresses: &[IpAddr]) -> anyhow::Result<(Vec<PtrRow>, usize)> {
+        let (mut rows, mut made) = (Vec::new(), 0);
         for &ip in addresses {
             let existing = repo::get(&mut *self.db.pool.acquire().await?, &canonical(ip)).await?;
             match existing {
@@ -127,10 +139,11 @@ impl Records {
                     let row = self.row(ip, self.default_name(ip, cloud_zone)?, false, Some(instance_id), cloud_zone);
                     self.store(&row).await?;
                     rows.push(row);
+                    made += 1;
                 }
             }
         }
-        Ok(rows)
+        Ok((rows, made))
     }
 
     /// Every address `instance_id` held gets its default name back and no holder.
@@ -151,19 +164,13 @@ impl Records {
         use app::model::JobKind;
         let outcome = match kind {
             JobKind::Deploy => {
-                let vm = &result["virtualmachine"];
-                let nic = &vm["nic"][0];
-                let addresses: Vec<IpAddr> = [&nic["ipaddress"], &nic["ip6address"]]
-                    .iter()
-                    .filter_map(|a| a.as_str())
-                    .filter_map(|a| a.trim().parse().ok())
-                    .collect();
-                let cloud_zone = match (vm["zonename"].as_str(), zone) {
-                    (Some(n), _) if !n.is_empty() => n.to_string(),
-                    (_, Some(z)) => self.catalog.zone_name(z).await,
-                    _ => return,
+                let Ok(vm) = VirtualMachine::deserialize(&result["virtualmachine"]) else { return };
+                let cloud_zone = match zone {
+                    _ if !vm.zonename.is_empty() => vm.zonename.clone(),
+                    Some(z) => self.catalog.zone_name(z).await,
+                    None => return,
                 };
-                self.adopt(instance_id, &cloud_zone, &addresses).await.map(|_| ())
+                self.adopt(instance_id, &cloud_zone, &addresses_of(&vm)).await.map(|_| ())
             }
             JobKind::Destroy => self.release(instance_id).await.map(|_| ()),
             _ => return,
@@ -196,9 +203,7 @@ impl Records {
             };
             let addresses: Vec<IpAddr> = [&e.ipv4, &e.ipv6].into_iter().flatten().filter_map(|a| a.parse().ok()).collect();
             held.insert(e.instance_id.clone());
-            let before = repo::of_instance(&mut *self.db.pool.acquire().await?, &e.instance_id).await?.len();
-            let rows = self.adopt(&e.instance_id, &cloud_zone, &addresses).await?;
-            done.adopted += rows.len().saturating_sub(before);
+            done.adopted += self.adopt(&e.instance_id, &cloud_zone, &addresses).await?.1;
         }
         let rows = repo::all(&mut *self.db.pool.acquire().await?).await?;
         // An instance the sweep did not see is gone; a row written since the sweep began is left to
@@ -235,7 +240,7 @@ impl Records {
                 self.ensure_zone(pdns, zone).await?;
                 let have = pdns.ptrs(zone).await?;
                 for r in &want {
-                    let target = format!("{}.", r.name);
+                    let target = r.name.fqdn();
                     if have.get(&r.reverse_name).map(|t| t.to_ascii_lowercase()) != Some(target) {
                         tracing::info!(address = %r.address, "putting back a PTR that PowerDNS lost or changed");
                         self.publish(r).await?;

@@ -1,6 +1,7 @@
 //! The `ptr_records` table.
 
 use crate::db::{now_ms, Conn, Flag};
+use app::model::ptr::PtrName;
 
 /// One address's PTR as Zenith means it to be.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -8,8 +9,8 @@ pub struct PtrRow {
     pub address: String,
     pub reverse_name: String,
     pub zone: String,
-    /// The target, lower case, without its trailing dot.
-    pub name: String,
+    /// The target (lower case, without its trailing dot).
+    pub name: PtrName,
     #[sqlx(try_from = "i64")]
     pub custom: Flag,
     pub instance_id: Option<String>,
@@ -55,7 +56,7 @@ pub async fn put(conn: &mut Conn, row: &PtrRow) -> Result<(), sqlx::Error> {
     .bind(&row.address)
     .bind(&row.reverse_name)
     .bind(&row.zone)
-    .bind(&row.name)
+    .bind(row.name.as_str())
     .bind(row.custom.0 as i64)
     .bind(row.instance_id.as_deref())
     .bind(&row.cloud_zone)

@@ -5,11 +5,11 @@
 //! server, where the staff member's browser cannot undo it. Every opening is audited on the instance.
 
 use super::{repo, InstanceError, Instances};
-use crate::audit::{self, Actor};
+use crate::audit;
 use crate::cloud::types::ConsoleWebsocket;
 use crate::cloud::InZone;
 use crate::db::now_ms;
-use app::model::audit::{AuditCategory, AuditEvent, AuditOutcome};
+use app::model::audit::{AuditEvent, AuditOutcome};
 use app::model::instance::ConsoleAccess;
 use app::model::support::SupportMode;
 use app::model::{InstanceId, InstanceState, Timestamp};
@@ -79,20 +79,8 @@ pub async fn open(svc: &Instances, p: &Principal, id: &InstanceId) -> Result<Con
         if view_only { "view-only (read-only support session)" } else { "keyboard and screen" },
         p.client.ip.map(|ip| format!(" · from {ip}")).unwrap_or_default()
     );
-    audit::record_or_log(
-        &svc.db,
-        audit::Entry {
-            actor: Some(&Actor::from_principal(p)),
-            subject: Some(&customer.user()),
-            category: AuditCategory::Instance,
-            action: AuditEvent::ConsoleOpened.into(),
-            target_id: Some(id.as_str()),
-            outcome: AuditOutcome::Succeeded,
-            detail: Some(&detail),
-            ip: p.client.ip,
-        },
-    )
-    .await;
+    audit::on_instance(&svc.db, p, &customer.user(), AuditEvent::ConsoleOpened.into(), id.as_str(), AuditOutcome::Succeeded, Some(&detail))
+        .await;
     // The customer's own console goes straight to the cloud; support's goes through the panel, which
     // ends it with the support session (and, read-only, drops every key).
     let Some(s) = support else {

@@ -11,7 +11,7 @@ pub mod relay;
 mod repo;
 pub mod view;
 
-use crate::audit::{self, Actor};
+use crate::audit;
 use crate::catalog::CatalogService;
 use crate::cloud::commands::VmQuery;
 use crate::cloud::types::VirtualMachine;
@@ -22,7 +22,7 @@ use crate::jobs::{self, Jobs};
 use crate::tenancy::{CustomerCloud, Tenancy, TenancyError};
 use app::api::instances::{DeploySpec, InstancesPort};
 use app::error::AppError;
-use app::model::audit::{AuditCategory, AuditOutcome};
+use app::model::audit::AuditOutcome;
 use app::model::instance::{ActivityEntry, Busy, SecurityGroupRef};
 use app::model::*;
 use app::ports::{Creator, Principal, Writer};
@@ -157,23 +157,8 @@ impl Instances {
 
     /// Records an instance action as requested; its job will say how it ended.
     pub(crate) async fn audit_instance(&self, w: &Writer<'_>, kind: JobKind, target: &InstanceId, detail: Option<&str>) -> Option<String> {
-        let p = w.principal();
-        let actor = Actor::from_principal(p);
-        let subject = p.customer_id.as_ref().map(|c| c.user());
-        audit::record_or_log(
-            &self.db,
-            audit::Entry {
-                actor: Some(&actor),
-                subject: subject.as_ref(),
-                category: AuditCategory::Instance,
-                action: kind.into(),
-                target_id: Some(target.as_str()),
-                outcome: AuditOutcome::Requested,
-                detail,
-                ip: p.client.ip,
-            },
-        )
-        .await
+        let subject = w.customer().ok()?.user();
+        audit::on_instance(&self.db, w.principal(), &subject, kind.into(), target.as_str(), AuditOutcome::Requested, detail).await
     }
 
     /// The jobs running on the customer's instances, by instance.

@@ -51,21 +51,9 @@ impl World {
                     break;
                 }
                 at = next;
-                self.snapshots.push(Snapshot {
-                    id: new_id(),
-                    name: format!("{vm}_{}_{}", vol.name, next.format("%Y%m%d%H%M%S")),
-                    account_id: vol.account_id.clone(),
-                    volume_id: vol.id.clone(),
-                    vm_id: vol.vm_id.clone(),
-                    zone_id: vol.zone_id.clone(),
-                    snapshot_type: p.interval_type.clone(),
-                    created: next,
-                    ready_at: next + Duration::minutes(if vol.storage_type == "local" { 4 } else { 1 }),
-                    physical_size: vol.snapshot_size(),
-                    virtual_size: vol.size_bytes,
-                    removed: None,
-                    policy_id: Some(p.id.clone()),
-                });
+                let ready_at = next + Duration::minutes(if vol.storage_type == "local" { 4 } else { 1 });
+                let name = Snapshot::default_name(&vm, &vol, next);
+                self.snapshots.push(Snapshot::of(&vol, name, &p.interval_type, next, ready_at, Some(p.id.clone())));
                 let mut kept: Vec<usize> = (0..self.snapshots.len())
                     .filter(|&j| self.snapshots[j].policy_id.as_deref() == Some(p.id.as_str()) && self.snapshots[j].removed.is_none())
                     .collect();

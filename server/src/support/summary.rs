@@ -17,7 +17,7 @@ const ACTIVITY: i64 = 20;
 /// An address's reverse DNS name as Zenith keeps it.
 async fn ptr_of(conn: &mut crate::db::Conn, address: &Option<String>) -> Result<Option<String>, sqlx::Error> {
     let Some(ip) = address.as_deref().and_then(|a| a.parse().ok()) else { return Ok(None) };
-    Ok(crate::dns::repo::get(conn, &crate::dns::records::canonical(ip)).await?.map(|r| r.name))
+    Ok(crate::dns::repo::get(conn, &crate::dns::records::canonical(ip)).await?.map(|r| r.name.to_string()))
 }
 
 pub async fn summary(svc: &Support, id: &CustomerId) -> Result<CustomerSummary, SupportError> {

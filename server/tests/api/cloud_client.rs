@@ -450,6 +450,15 @@ async fn many_concurrent_catalogue_readers_cause_one_cloud_call() {
     assert_eq!(sim.sim.stats().by_command["listZones"], 1);
 }
 
+/// A running VM of the first size of `storage` (`local`: Agile, `shared`: Stamina) in the first zone,
+/// and its ROOT volume.
+async fn running_with_volume(c: &CloudStack, storage: &str, name: &str) -> (VirtualMachine, server::cloud::types::Volume) {
+    let (zone, offering, template) = first_zone_offering_template(c, storage).await;
+    let vm = c.wait_vm(&c.deploy_virtual_machine(&deploy_spec(&zone, &offering, &template, name)).await.unwrap().jobid).await.unwrap();
+    let volume = c.list_volumes(&vm.id).await.unwrap().remove(0);
+    (vm, volume)
+}
+
 /// Snapshots as CloudStack has them: taken of a ROOT volume (Stamina's in place and quick, Agile's
 /// copied to secondary storage and slower, through `Creating` and `BackingUp` to `BackedUp`), listed
 /// only to their owner, reverted only under a stopped VM, deleted; usage type 9 bills each hour kept,
@@ -460,13 +469,8 @@ async fn snapshot_commands_take_list_revert_and_delete_and_usage_bills_their_siz
     let sim = start_sim(|cfg| cfg.job_ms = 1000).await;
     let a = admin(&sim);
     let c = customer(&a, "snaps").await;
-    let (zone, local, template) = first_zone_offering_template(&c, "local").await;
-    let (_, shared, _) = first_zone_offering_template(&c, "shared").await;
-    let agile = c.wait_vm(&c.deploy_virtual_machine(&deploy_spec(&zone, &local, &template, "agile-1")).await.unwrap().jobid).await.unwrap();
-    let stamina =
-        c.wait_vm(&c.deploy_virtual_machine(&deploy_spec(&zone, &shared, &template, "stamina-1")).await.unwrap().jobid).await.unwrap();
-    let vol_a = c.list_volumes(&agile.id).await.unwrap().remove(0);
-    let vol_s = c.list_volumes(&stamina.id).await.unwrap().remove(0);
+    let (_, vol_a) = running_with_volume(&c, "local", "agile-1").await;
+    let (stamina, vol_s) = running_with_volume(&c, "shared", "stamina-1").await;
 
     let job_s = c.create_snapshot(&vol_s.id, Some("before-upgrade")).await.unwrap();
     let job_a = c.create_snapshot(&vol_a.id, None).await.unwrap();
@@ -525,9 +529,7 @@ async fn a_daily_snapshot_policy_fires_on_the_clock_and_keeps_the_newest_maxsnap
     let sim = start_sim(|cfg| cfg.job_ms = 0).await;
     let a = admin(&sim);
     let c = customer(&a, "scheduled").await;
-    let (zone, shared, template) = first_zone_offering_template(&c, "shared").await;
-    let vm = c.wait_vm(&c.deploy_virtual_machine(&deploy_spec(&zone, &shared, &template, "db-1")).await.unwrap().jobid).await.unwrap();
-    let vol = c.list_volumes(&vm.id).await.unwrap().remove(0);
+    let (_, vol) = running_with_volume(&c, "shared", "db-1").await;
 
     let refused = c.create_snapshot_policy(&vol.id, "DAILY", "00:25", 2, "Europe/Amsterdam").await.unwrap_err();
     assert!(refused.to_string().contains("Invalid hour 25"), "{refused}");
@@ -576,9 +578,8 @@ async fn a_template_made_from_a_snapshot_starts_new_instances_for_its_owner_only
     let sim = start_sim(|cfg| cfg.job_ms = 0).await;
     let a = admin(&sim);
     let c = customer(&a, "cloner").await;
-    let (zone, shared, template) = first_zone_offering_template(&c, "shared").await;
-    let vm = c.wait_vm(&c.deploy_virtual_machine(&deploy_spec(&zone, &shared, &template, "golden")).await.unwrap().jobid).await.unwrap();
-    let vol = c.list_volumes(&vm.id).await.unwrap().remove(0);
+    let (zone, shared, _) = first_zone_offering_template(&c, "shared").await;
+    let (_, vol) = running_with_volume(&c, "shared", "golden").await;
     let snap = c.create_snapshot(&vol.id, Some("golden-1")).await.unwrap();
     c.wait_job(&snap.jobid, JOB_DEADLINE).await.unwrap();
     let made = c.create_template_from_snapshot(snap.id.as_deref().unwrap(), "golden image").await.unwrap();

@@ -35,31 +35,18 @@ pub fn create(w: &mut World, c: &mut Call) -> Answer {
     let name = match c.p.value("name").map(str::trim).filter(|n| !n.is_empty()) {
         Some(n) if n.len() > 255 => return Err(ApiError::param("The snapshot name is longer than 255 characters")),
         Some(n) => n.to_string(),
-        None => format!("{}_{}_{}", vm.name, vol.name, now.format("%Y%m%d%H%M%S")),
+        None => Snapshot::default_name(&vm.name, &vol, now),
     };
-    let id = new_id();
+    let mut snap = Snapshot::of(&vol, name, "MANUAL", now, now, None);
+    let id = snap.id.clone();
     let job = c.start_job(w, "snapshot.CreateSnapshotCmd", "Snapshot", None, JobAction::Snapshot { snapshot: id.clone() });
     let job_entry = w.jobs.iter_mut().find(|j| j.id == job).expect("just started");
     if vol.storage_type == "local" {
         job_entry.due = now + (job_entry.due - now) * AGILE_SLOWER;
     }
     job_entry.instance_id = Some(id.clone());
-    let ready_at = job_entry.due;
-    w.snapshots.push(Snapshot {
-        id: id.clone(),
-        name,
-        account_id: vol.account_id.clone(),
-        volume_id: vol.id.clone(),
-        vm_id: vm.id.clone(),
-        zone_id: vol.zone_id.clone(),
-        snapshot_type: "MANUAL".into(),
-        created: now,
-        ready_at,
-        physical_size: vol.snapshot_size(),
-        virtual_size: vol.size_bytes,
-        removed: None,
-        policy_id: None,
-    });
+    snap.ready_at = job_entry.due;
+    w.snapshots.push(snap);
     Ok(async_answer(c.command, &job, Some(&id)))
 }
 

@@ -296,6 +296,37 @@ pub struct SnapshotPolicy {
 }
 
 impl Snapshot {
+    /// A snapshot of `vol` taken at `at` (`BackedUp` at `ready_at`), by hand or by a schedule.
+    pub fn of(
+        vol: &Volume,
+        name: String,
+        snapshot_type: &str,
+        at: DateTime<Utc>,
+        ready_at: DateTime<Utc>,
+        policy_id: Option<String>,
+    ) -> Snapshot {
+        Snapshot {
+            id: new_id(),
+            name,
+            account_id: vol.account_id.clone(),
+            volume_id: vol.id.clone(),
+            vm_id: vol.vm_id.clone(),
+            zone_id: vol.zone_id.clone(),
+            snapshot_type: snapshot_type.to_string(),
+            created: at,
+            ready_at,
+            physical_size: vol.snapshot_size(),
+            virtual_size: vol.size_bytes,
+            removed: None,
+            policy_id,
+        }
+    }
+
+    /// CloudStack's name for a snapshot nobody named: `<vm>_<volume>_<yyyyMMddHHmmss>`.
+    pub fn default_name(vm: &str, vol: &Volume, at: DateTime<Utc>) -> String {
+        format!("{vm}_{}_{}", vol.name, at.format("%Y%m%d%H%M%S"))
+    }
+
     /// CloudStack's state name at `now`: `Creating`, `BackingUp` (the copy), `BackedUp` when ready.
     pub fn state(&self, now: DateTime<Utc>) -> &'static str {
         if self.removed.is_some() {
