@@ -126,6 +126,10 @@ pub enum Denied {
         "Confirm your email address before deploying: follow the link we emailed you, or send it again from the notice at the top of the page."
     )]
     EmailUnverified,
+    #[error(
+        "Support staff cannot delete a customer's snapshots or revert an instance to one, not even in an acting session: only the customer can throw data away."
+    )]
+    CustomerOnly,
     /// A tool over every customer at once, named as the sentence's subject.
     #[error("{0} is for staff, outside a support session.")]
     OutsideSupportOnly(&'static str),
@@ -237,6 +241,27 @@ impl<'a> Writer<'a> {
             return Err(Denied::EmailUnverified);
         }
         Ok(Creator { writer: *self })
+    }
+
+    /// May throw data away for good (delete a snapshot, revert a disk to one): the customer only.
+    /// An acting support session may take a snapshot but not undo a customer's past this way.
+    pub fn discarder(&self) -> Result<Discarder<'a>, Denied> {
+        match &self.principal.support {
+            Some(_) => Err(Denied::CustomerOnly),
+            None => Ok(Discarder { writer: *self }),
+        }
+    }
+}
+
+/// Permission to throw the customer's data away. See [`Writer::discarder`].
+#[derive(Debug, Clone, Copy)]
+pub struct Discarder<'a> {
+    writer: Writer<'a>,
+}
+
+impl<'a> Discarder<'a> {
+    pub fn writer(&self) -> &Writer<'a> {
+        &self.writer
     }
 }
 

@@ -95,7 +95,7 @@ async fn deploy_examples(app: &Application, p: &Principal) -> anyhow::Result<()>
         let spec = DeploySpec {
             zone_id: zone.id.clone(),
             offering_id: o.id,
-            template_id: t.id,
+            image: app::api::instances::Image::Template(t.id),
             name: Hostname::parse(name).map_err(msg)?,
             ssh_key_name: None,
             security_group_ids: vec![],

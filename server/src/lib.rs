@@ -30,6 +30,7 @@ pub mod keys;
 pub mod mail;
 pub mod notifications;
 pub mod sim;
+pub mod snapshots;
 pub mod sshkey;
 pub mod startup;
 pub mod support;

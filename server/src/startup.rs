@@ -165,11 +165,13 @@ impl Application {
         };
         let ptrs = crate::dns::records::Records::new(db.clone(), catalog.clone(), pdns, &args.dns.dns_nameservers, pattern);
         let jobs = Jobs::new(db.clone(), tenancy.clone(), catalog.clone(), mail.clone(), ptrs.clone());
+        let snapshots = crate::snapshots::Snapshots::new(db.clone(), tenancy.clone(), catalog.clone());
         let instances = Instances::new(
             db.clone(),
             tenancy.clone(),
             catalog.clone(),
             jobs.clone(),
+            snapshots.clone(),
             Duration::from_millis(args.cloud.zone_deadline_ms),
             {
                 // The relay is the panel's own address, as a WebSocket.
@@ -217,6 +219,7 @@ impl Application {
             billing: billing.clone(),
             notifications: Arc::new(crate::notifications::NotificationsService::new(db.clone(), currency)),
             dns: Arc::new(reverse_dns),
+            snapshots: Arc::new(snapshots),
         };
 
         let settings = Arc::new(HttpSettings {

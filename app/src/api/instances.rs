@@ -10,7 +10,7 @@ use crate::model::{Action, DeployAccepted, InstanceDetail, InstanceId, InstanceL
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-pub use port::{DeploySpec, InstancesPort};
+pub use port::{DeploySpec, Image, InstancesPort};
 
 #[cfg(feature = "ssr")]
 mod port {
@@ -20,12 +20,20 @@ mod port {
     use crate::ports::{Creator, Principal, Writer};
     use serde::Serialize;
 
+    /// What a new instance starts from: an image of the catalogue, or one of the customer's snapshots.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Image {
+        Template(TemplateId),
+        Snapshot(SnapshotId),
+    }
+
     /// `/api/instances/deploy`, parsed.
     #[derive(Clone, Debug, Serialize)]
     pub struct DeploySpec {
         pub zone_id: ZoneId,
         pub offering_id: OfferingId,
-        pub template_id: TemplateId,
+        pub image: Image,
         pub name: Hostname,
         pub ssh_key_name: Option<SshKeyName>,
         pub security_group_ids: Vec<SecurityGroupId>,
@@ -75,7 +83,8 @@ pub async fn get_instance(id: String) -> Result<InstanceDetail, AppError> {
 pub async fn deploy(
     zone_id: String,
     offering_id: String,
-    template_id: String,
+    #[server(default)] template_id: Option<String>,
+    #[server(default)] snapshot_id: Option<String>,
     name: String,
     #[server(default)] ssh_key_name: Option<String>,
     #[server(default)] security_group_ids: Option<Vec<String>>,
@@ -94,7 +103,17 @@ pub async fn deploy(
     let spec = DeploySpec {
         zone_id: field("zone_id", ZoneId::parse(&zone_id))?,
         offering_id: field("offering_id", OfferingId::parse(&offering_id))?,
-        template_id: field("template_id", TemplateId::parse(&template_id))?,
+        image: match (template_id.filter(|t| !t.trim().is_empty()), snapshot_id.filter(|s| !s.trim().is_empty())) {
+            (Some(t), None) => Image::Template(field("template_id", TemplateId::parse(&t))?),
+            // Someone else's snapshot id, or one that is not even an id, is not found (404).
+            (None, Some(s)) => Image::Snapshot(known(SnapshotId::parse(&s))?),
+            (Some(_), Some(_)) => {
+                return Err(AppError::invalid("snapshot_id", "Start from an image (template_id) or a snapshot (snapshot_id), not both."))
+            }
+            (None, None) => {
+                return Err(AppError::invalid("template_id", "Choose an image (template_id) or a snapshot (snapshot_id) to start from."))
+            }
+        },
         name: field("name", Hostname::parse(&name))?,
         ssh_key_name: ssh_key_name.filter(|s| !s.trim().is_empty()).map(|s| field("ssh_key_name", SshKeyName::parse(&s))).transpose()?,
         security_group_ids: groups.iter().map(|g| field("security_group_ids", SecurityGroupId::parse(g))).collect::<Result<_, _>>()?,

@@ -18,6 +18,7 @@ pub mod firewall;
 pub mod instances;
 pub mod keys;
 pub mod notifications;
+pub mod snapshots;
 pub mod support;
 
 /// Everything the server functions can reach, one port per feature (each trait is defined in its
@@ -35,6 +36,7 @@ pub struct Ports {
     pub billing: std::sync::Arc<dyn billing::BillingPort>,
     pub notifications: std::sync::Arc<dyn notifications::NotificationsPort>,
     pub dns: std::sync::Arc<dyn dns::DnsPort>,
+    pub snapshots: std::sync::Arc<dyn snapshots::SnapshotsPort>,
 }
 
 /// What an endpoint needs from its caller.
@@ -46,6 +48,9 @@ pub enum Access {
     SignedIn,
     /// Changes the customer's cloud resources: refused in a read-only support session.
     Write,
+    /// Throws the customer's data away (deletes a snapshot, reverts to one): refused in every
+    /// support session, read-only ones as any write.
+    Discard,
     /// Changes the account itself: refused in every support session.
     Owner,
     /// Support staff.
@@ -56,7 +61,7 @@ pub enum Access {
 
 impl Access {
     pub fn mutates(self) -> bool {
-        matches!(self, Access::Write | Access::Owner)
+        matches!(self, Access::Write | Access::Discard | Access::Owner)
     }
 }
 
@@ -104,6 +109,16 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("/api/instances/ptr", Access::SignedIn, r#"{"id":"i-1"}"#),
     ep("/api/instances/ptr/set", Access::Write, r#"{"id":"i-1","family":"ipv6","name":"mail.example.com"}"#),
     ep("/api/instances/ptr/reset", Access::Write, r#"{"id":"i-1","family":"ipv6"}"#),
+    ep("/api/snapshots/list", Access::SignedIn, r#"{"instance_id":"i-1"}"#),
+    ep("/api/snapshots/create", Access::Write, r#"{"instance_id":"i-1","name":"before-upgrade"}"#),
+    ep("/api/snapshots/delete", Access::Discard, r#"{"id":"s-1"}"#),
+    ep("/api/snapshots/revert", Access::Discard, r#"{"id":"s-1"}"#),
+    ep("/api/snapshots/schedule", Access::SignedIn, r#"{"instance_id":"i-1"}"#),
+    ep(
+        "/api/snapshots/schedule/set",
+        Access::Write,
+        r#"{"instance_id":"i-1","schedule":{"every":"day","at":"03:00","time_zone":"Europe/Amsterdam","keep":7}}"#,
+    ),
     ep("/api/jobs/get", Access::SignedIn, r#"{"id":"j-1"}"#),
     ep("/api/account/email/change", Access::Owner, r#"{"email":"new@example.com","password":"plum orbit falcon ninety3 kettle"}"#),
     ep("/api/account/notifications", Access::SignedIn, "{}"),
@@ -205,6 +220,7 @@ pub(crate) mod ssr {
     pub enum Target<'a> {
         Instance(&'a str),
         Group(&'a str),
+        Snapshot(&'a str),
     }
 
     /// What the audit log may say a refused change was aimed at: the id, once it parses as that kind
@@ -219,6 +235,10 @@ pub(crate) mod ssr {
             },
             Target::Group(raw) => match crate::model::SecurityGroupId::parse(raw) {
                 Ok(id) => ports.firewall.get(p, &id).await.ok().map(|_| id.to_string()),
+                Err(_) => None,
+            },
+            Target::Snapshot(raw) => match crate::model::SnapshotId::parse(raw) {
+                Ok(id) => ports.snapshots.get(p, &id).await.ok().map(|_| id.to_string()),
                 Err(_) => None,
             },
         };
@@ -241,6 +261,26 @@ pub(crate) mod ssr {
                     _ => None,
                 };
                 ports.support.refused(p, action.into(), target.as_deref()).await;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// As [`writer`], for the capability to throw data away (the customer's alone): a support
+    /// session's attempt, read-only or acting, is on the customer's record.
+    pub async fn discarder<'a>(
+        ports: &Ports,
+        p: &'a Principal,
+        action: impl Into<crate::model::audit::AuditAction>,
+        target: Target<'_>,
+    ) -> Result<crate::ports::Discarder<'a>, AppError> {
+        let action = action.into();
+        let w = writer(ports, p, action, Some(target)).await?;
+        match w.discarder() {
+            Ok(d) => Ok(d),
+            Err(e) => {
+                let target = on_record(ports, p, target).await;
+                ports.support.refused(p, action, Some(&target)).await;
                 Err(e.into())
             }
         }

@@ -49,6 +49,8 @@ text_enum! {
         ConsoleOpened = "console_opened",
         /// An address's reverse DNS name was changed or reset (old → new, in the detail).
         PtrChanged = "ptr_changed",
+        /// An instance's snapshot schedule was set, changed or removed (old → new, in the detail).
+        SnapshotScheduleChanged = "snapshot_schedule_changed",
         GroupCreated = "group_created",
         GroupDeleted = "group_deleted",
         RulesAdded = "rules_added",

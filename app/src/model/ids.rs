@@ -65,6 +65,8 @@ id_type! {
     AuditEntryId;
     /// One line of a statement: the same in every export of it.
     LineId;
+    /// A CloudStack volume snapshot.
+    SnapshotId;
 }
 
 impl CustomerId {

@@ -62,6 +62,8 @@ impl InstanceState {
             JobKind::ResetPassword | JobKind::Resize | JobKind::SetGroups => self == Stopped,
             JobKind::Reinstall => matches!(self, Running | Stopped),
             JobKind::Destroy => !matches!(self, Destroyed | Expunging),
+            JobKind::TakeSnapshot | JobKind::RevertSnapshot => matches!(self, Running | Stopped),
+            JobKind::DeleteSnapshot => true,
             JobKind::Deploy => false,
         }
     }
@@ -322,7 +324,7 @@ impl ActionInput {
     pub fn kind(&self) -> Result<JobKind, (&'static str, String)> {
         let action = self.action.trim();
         match JobKind::parse(action) {
-            Some(k) if !matches!(k, JobKind::Deploy | JobKind::SetGroups) => Ok(k),
+            Some(k) if k.is_action() => Ok(k),
             _ => Err((
                 "action",
                 format!("Unknown action {action:?}: use start, stop, force_stop, reboot, reset_password, reinstall, resize or destroy."),
@@ -349,9 +351,7 @@ impl ActionInput {
             JobKind::Resize => {
                 Action::Resize { offering_id: OfferingId::parse(&need(&self.offering_id, "offering_id")?).map_err(|m| ("offering_id", m))? }
             }
-            JobKind::Deploy | JobKind::SetGroups => {
-                return Err(("action", "Deploying and changing groups are not instance actions.".into()))
-            }
+            _ => return Err(("action", "Deploying, changing groups and snapshots are not instance actions.".into())),
         })
     }
 }

@@ -27,10 +27,20 @@ text_enum! {
         Destroy = "destroy",
         /// Stop, change the security groups, start again.
         SetGroups = "set_groups",
+        /// A snapshot of the instance's disk.
+        TakeSnapshot = "take_snapshot",
+        DeleteSnapshot = "delete_snapshot",
+        /// Stop, put the disk back to a snapshot, start again.
+        RevertSnapshot = "revert_snapshot",
     }
 }
 
 impl JobKind {
+    /// The lifecycle actions `/api/instances/action` takes (the rest have endpoints of their own).
+    pub fn is_action(self) -> bool {
+        !matches!(self, JobKind::Deploy | JobKind::SetGroups | JobKind::TakeSnapshot | JobKind::DeleteSnapshot | JobKind::RevertSnapshot)
+    }
+
     /// Kinds whose successful result carries a generated root password.
     pub fn carries_password(self) -> bool {
         matches!(self, JobKind::Deploy | JobKind::ResetPassword | JobKind::Reinstall)
@@ -48,6 +58,9 @@ impl JobKind {
             JobKind::Resize => "Resizing",
             JobKind::Destroy => "Destroying",
             JobKind::SetGroups => "Changing security groups",
+            JobKind::TakeSnapshot => "Taking a snapshot",
+            JobKind::DeleteSnapshot => "Deleting a snapshot",
+            JobKind::RevertSnapshot => "Reverting to a snapshot",
         }
     }
 }

@@ -146,6 +146,7 @@ pub mod money;
 pub mod notifications;
 pub mod password;
 pub mod ptr;
+pub mod snapshot;
 pub mod support;
 pub mod text;
 pub mod time;

@@ -202,6 +202,11 @@ impl CloudStack {
         self.list("listVolumes", "volume", &[("virtualmachineid", vm.to_string()), ("type", "ROOT".into())]).await
     }
 
+    /// One volume by id (any type), if the caller may see it.
+    pub async fn volume(&self, id: &str) -> R<Option<Volume>> {
+        Ok(self.list("listVolumes", "volume", &[("id", id.to_string())]).await?.into_iter().find(|v: &Volume| v.id == id))
+    }
+
     /// Async, create-style: `id` is the new snapshot's.
     pub async fn create_snapshot(&self, volume_id: &str, name: Option<&str>) -> R<AsyncAccepted> {
         let mut p: Params = vec![("volumeid", volume_id.to_string())];

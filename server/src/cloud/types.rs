@@ -319,6 +319,9 @@ pub struct Volume {
     pub size: Option<i64>,
     #[serde(default)]
     pub storagetype: String,
+    /// The VM it is attached to.
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub virtualmachineid: Option<String>,
 }
 
 /// `listSnapshotPolicies` item, `createSnapshotPolicy`'s answer.
@@ -347,8 +350,12 @@ pub struct Snapshot {
     pub id: String,
     #[serde(default)]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "opt_id_string")]
     pub volumeid: Option<String>,
+    #[serde(default, deserialize_with = "opt_id_string")]
+    pub zoneid: Option<String>,
+    #[serde(default)]
+    pub account: Option<String>,
     #[serde(default, deserialize_with = "opt_date")]
     pub created: Option<DateTime<Utc>>,
     #[serde(default)]

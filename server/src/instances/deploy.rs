@@ -15,7 +15,7 @@ use crate::cloud::InZone;
 use crate::db::now_ms;
 use crate::jobs::{self, NewJob};
 use anyhow::Context as _;
-use app::api::instances::DeploySpec;
+use app::api::instances::{DeploySpec, Image};
 use app::model::{CustomerId, DeployAccepted, IdempotencyKey, InstanceId, JobKind, ZoneId};
 use app::ports::Creator;
 use base64::Engine as _;
@@ -161,11 +161,23 @@ pub async fn deploy(svc: &Instances, c: &Creator<'_>, spec: DeploySpec) -> Resul
     let catalog = &svc.catalog.catalog;
     let zone = catalog.zone(&spec.zone_id).await.in_zone(None)?.ok_or(crate::catalog::CatalogError::NoSuchZone)?;
     let offering = catalog.offering(&spec.offering_id).await.in_zone(None)?.ok_or(InstanceError::NoSuchSize)?;
-    let templates = catalog.templates(&zone.id).await.in_zone(Some(&zone.name))?;
-    if !templates.iter().any(|t| t.id == spec.template_id) {
-        return Err(InstanceError::ImageNotInZone { zone: zone.name });
-    }
     let cloud = svc.cloud_for(customer).await?;
+    let template_id = match &spec.image {
+        Image::Template(t) => {
+            let templates = catalog.templates(&zone.id).await.in_zone(Some(&zone.name))?;
+            if !templates.iter().any(|x| &x.id == t) {
+                return Err(InstanceError::ImageNotInZone { zone: zone.name });
+            }
+            t.clone()
+        }
+        Image::Snapshot(s) => {
+            let (template, home) = svc.snapshots.template_of(&cloud, w.principal(), s).await?;
+            if home != zone.id {
+                return Err(InstanceError::SnapshotInOtherZone { zone: svc.catalog.zone_name(&home).await });
+            }
+            template
+        }
+    };
     if !spec.security_group_ids.is_empty() {
         // Only the caller's own groups; anyone else's id answers like an id that does not exist.
         let own = cloud.client.list_security_groups(None).await.in_zone(None)?;
@@ -195,7 +207,7 @@ pub async fn deploy(svc: &Instances, c: &Creator<'_>, spec: DeploySpec) -> Resul
     let request = DeployVm {
         zone_id: zone.id.clone(),
         service_offering_id: offering.id.clone(),
-        template_id: spec.template_id.clone(),
+        template_id: template_id.clone(),
         name: spec.name.to_string(),
         key_pair: spec.ssh_key_name.clone(),
         security_group_ids: spec.security_group_ids.clone(),
@@ -210,7 +222,11 @@ pub async fn deploy(svc: &Instances, c: &Creator<'_>, spec: DeploySpec) -> Resul
                 repo::mark_unknown(&mut conn, customer, key).await?;
                 return Err(InstanceError::DeployUnnamed);
             };
-            let detail = format!("{} in {} ({}), image {}", spec.name, zone.name, offering.name, spec.template_id);
+            let image = match &spec.image {
+                Image::Template(t) => format!("image {t}"),
+                Image::Snapshot(s) => format!("from snapshot {s}"),
+            };
+            let detail = format!("{} in {} ({}), {image}", spec.name, zone.name, offering.name);
             let audit_id = svc.audit_instance(w, JobKind::Deploy, &instance, Some(&detail)).await;
             record_accepted(svc, customer, key, &instance, &zone.id, Some(&accepted.jobid), audit_id.as_deref()).await
         }

@@ -53,6 +53,8 @@ crate::feature_error! {
         NoPasswordReset,
         #[error("That image is not available in {zone}.")]
         ImageNotInZone { zone: String },
+        #[error("This snapshot is kept in {zone}, so a new instance from it starts there: choose {zone}.")]
+        SnapshotInOtherZone { zone: String },
         #[error("There is no such size.")]
         NoSuchSize,
         #[error(
@@ -77,7 +79,13 @@ crate::feature_error! {
         #[error("The cloud accepted the deploy but did not say which instance it is; it will appear in your list.")]
         DeployUnnamed,
     }
-    causes { Denied(app::ports::Denied), Catalog(crate::catalog::CatalogError), Cloud(CloudFailure), Tenancy(TenancyError) }
+    causes {
+        Denied(app::ports::Denied),
+        Catalog(crate::catalog::CatalogError),
+        Cloud(CloudFailure),
+        Tenancy(TenancyError),
+        Snapshot(crate::snapshots::SnapshotError),
+    }
 }
 
 impl From<InstanceError> for AppError {
@@ -98,6 +106,7 @@ impl From<InstanceError> for AppError {
             | ConsoleNeedsRunning { .. } => AppError::Conflict(sentence),
             ConsoleUnsupported | ConsoleRefused { .. } => AppError::Cloud(sentence),
             ImageNotInZone { .. } => AppError::invalid("template_id", sentence),
+            SnapshotInOtherZone { .. } => AppError::invalid("zone_id", sentence),
             NoSuchSize | OtherFamily | SameSize => AppError::invalid("offering_id", sentence),
             NoSuchKey => AppError::invalid("ssh_key_name", sentence),
             DeployUnnamed => AppError::Cloud(sentence),
@@ -105,6 +114,7 @@ impl From<InstanceError> for AppError {
             Catalog(c) => c.into(),
             Cloud(f) => f.into(),
             Tenancy(t) => t.into(),
+            Snapshot(s) => s.into(),
             Unexpected(e) => crate::error::unexpected(&e),
         }
     }
@@ -116,6 +126,8 @@ pub struct Instances {
     pub(crate) tenancy: Arc<Tenancy>,
     pub(crate) catalog: CatalogService,
     pub(crate) jobs: Jobs,
+    /// A new instance from a snapshot starts from a template made of it.
+    pub(crate) snapshots: crate::snapshots::Snapshots,
     pub(crate) zone_deadline: Duration,
     /// The panel's view-only console relay (`ws(s)://…/console/relay`).
     pub(crate) console_relay: String,
@@ -130,10 +142,11 @@ impl Instances {
         tenancy: Arc<Tenancy>,
         catalog: CatalogService,
         jobs: Jobs,
+        snapshots: crate::snapshots::Snapshots,
         zone_deadline: Duration,
         console_relay: String,
     ) -> Instances {
-        Instances { db, tenancy, catalog, jobs, zone_deadline, console_relay, console_missing: Arc::default() }
+        Instances { db, tenancy, catalog, jobs, snapshots, zone_deadline, console_relay, console_missing: Arc::default() }
     }
 
     /// Finishes deploys a dead server left pending (see `deploy::reconcile`); how many it finished.

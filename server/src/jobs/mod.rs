@@ -7,6 +7,7 @@
 //! asked for and handed out exactly once; Zenith never stores it.
 
 pub mod repo;
+pub mod steps;
 
 use crate::catalog::CatalogService;
 use crate::cloud::jobs::JobState;

@@ -20,5 +20,6 @@ mod operations;
 mod reverse_dns;
 mod security;
 mod simulator;
+mod snapshots;
 mod support;
 mod verification;

@@ -88,7 +88,8 @@ impl Form {
         Deploy {
             zone_id: text(self.zone.get_untracked().map(|z| z.to_string())),
             offering_id: text(self.offering.get_untracked().map(|o| o.to_string())),
-            template_id: text(self.template.get_untracked().map(|t| t.to_string())),
+            template_id: Some(text(self.template.get_untracked().map(|t| t.to_string()))),
+            snapshot_id: None,
             name: self.name.get_untracked(),
             ssh_key_name: (self.access.get_untracked() == AccessChoice::SshKey).then(|| self.ssh_key.get_untracked()),
             security_group_ids: Some(self.groups.get_untracked().iter().map(|g| g.to_string()).collect()),
