@@ -4,6 +4,20 @@ use super::{Day, InstanceId, LineId, Money, Tier, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+text_enum! {
+    /// What a statement line bills.
+    pub enum ResourceType {
+        Instance = "instance",
+        Snapshot = "snapshot",
+    }
+}
+
+impl Default for ResourceType {
+    fn default() -> ResourceType {
+        ResourceType::Instance
+    }
+}
+
 /// A calendar month, `YYYY-MM` (UTC): what a statement covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Month {
@@ -79,6 +93,10 @@ impl<'de> Deserialize<'de> for Month {
 pub struct StatementLine {
     /// Stable: the same line has the same id in every export.
     pub line_id: LineId,
+    /// What is billed: an instance's hours at a size, or a snapshot's storage (then `instance_id` and
+    /// `instance_name` are the snapshot's, `hours` are GiB-hours and `unit_price` is per GiB-month).
+    #[serde(default)]
+    pub resource_type: ResourceType,
     pub instance_id: InstanceId,
     /// The names as the cloud's usage records give them (an instance may be gone since).
     pub instance_name: String,
@@ -139,6 +157,9 @@ pub struct InstanceCost {
     /// At this rate, in how many days the cap is reached (when it is still this month).
     pub cap_in_days: Option<i64>,
     pub counted_until: Option<Timestamp>,
+    /// This month's cost of the instance's snapshots (kept or deleted since), when it has any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshots: Option<Money>,
 }
 
 /// `/api/admin/billing/ingest`.

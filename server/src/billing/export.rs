@@ -27,6 +27,7 @@ const STEP: i64 = 5000;
 
 pub const COLUMNS: &[&str] = &[
     "line_id",
+    "resource_type",
     "customer_email",
     "account",
     "billing_period_start",
@@ -45,6 +46,7 @@ pub const COLUMNS: &[&str] = &[
     "amount",
     "currency",
     "source_usage_ids",
+    "parent_instance_id",
 ];
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -59,12 +61,15 @@ pub fn write_lines(out: &mut String, lines: &[LineRow], cur: app::model::Currenc
     let (mut start, mut end) = (Stamp::default(), Stamp::default());
     for r in lines {
         let (hourly, cap) = r.price().unwrap_or((0, 0));
+        // Storage: `hours` are GiB-hours, `unit_price` per GiB-month, no cap.
+        let (hourly, cap) = if r.is_snapshot() { (cap, 0) } else { (hourly, cap) };
         let (amount, capped) = r.amount();
         let (start, end) = (start.of(r.usage_start), end.of(r.usage_end));
         csv::row(
             out,
             &[
                 Cell::Text(&r.id),
+                Cell::Text(&r.resource_type),
                 Cell::Text(&r.customer_email),
                 Cell::Text(&r.account),
                 Cell::Text(period.0),
@@ -83,6 +88,7 @@ pub fn write_lines(out: &mut String, lines: &[LineRow], cur: app::model::Currenc
                 Cell::Money(Money::new(amount, cur)),
                 Cell::Text(cur.code()),
                 Cell::Text(&r.source_usage_ids),
+                r.parent_instance_id.as_deref().into(),
             ],
         );
     }

@@ -14,7 +14,7 @@ use super::Billing;
 use crate::cloud::types::{UsageRecord, UsageType};
 use crate::db::DbKind;
 use anyhow::Context as _;
-use app::model::billing::Month;
+use app::model::billing::{Month, ResourceType};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use std::collections::{BTreeSet, HashMap};
 
@@ -133,13 +133,23 @@ impl Billing {
     }
 
     async fn ingest_day(&self, day: NaiveDate, completed: DateTime<Utc>) -> anyhow::Result<(u64, u64)> {
-        let records = self
-            .admin
-            .list_usage_records(day, day, Some(UsageType::AllocatedVm))
-            .await
-            .with_context(|| format!("listing usage for {day}"))?;
+        let mut records = Vec::new();
+        for kind in [UsageType::AllocatedVm, UsageType::Snapshot] {
+            records.extend(self.admin.list_usage_records(day, day, Some(kind)).await.with_context(|| format!("listing usage for {day}"))?);
+        }
         let offerings = self.catalog.offerings().await.context("listing offerings for usage")?;
         let zones = self.catalog.zones().await.context("listing zones for usage")?;
+        // Which instance each snapshot is of, asked before the transaction (no cloud call inside it).
+        let mut parents: HashMap<String, Option<app::model::InstanceId>> = HashMap::new();
+        for r in records.iter().filter(|r| UsageType::from_number(r.usagetype) == Some(UsageType::Snapshot)) {
+            if let Some(id) = r.usageid.as_deref().filter(|id| !parents.contains_key(*id)) {
+                let vm = self.admin.snapshot_vm(id).await.unwrap_or_else(|e| {
+                    tracing::debug!(error = %e, "could not ask which instance a snapshot is of");
+                    None
+                });
+                parents.insert(id.to_string(), vm);
+            }
+        }
         let mut tx = self.db.begin_write().await?;
         if self.db.kind == DbKind::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -151,13 +161,19 @@ impl Billing {
         let mut owners: HashMap<String, Option<String>> = HashMap::new();
         let mut touched: BTreeSet<LineKey> = BTreeSet::new();
         let (mut added, mut skipped) = (0u64, 0u64);
+        let snapshot_offering = app::model::OfferingId::parse(repo::SNAPSHOT_OFFERING).map_err(anyhow::Error::msg)?;
         for r in &records {
-            if UsageType::from_number(r.usagetype) != Some(UsageType::AllocatedVm) {
+            let Some(kind) = UsageType::from_number(r.usagetype).filter(|k| *k != UsageType::RunningVm) else {
                 continue;
-            }
-            let (Some(start), Some(end), Some(vm), Some(offering)) =
-                (r.startdate, r.enddate, r.virtualmachineid.as_ref(), r.offeringid.as_ref())
-            else {
+            };
+            // What the record bills: an instance at a size, or a snapshot's storage.
+            let billed = match kind {
+                UsageType::Snapshot => {
+                    r.usageid.as_deref().and_then(|s| app::model::InstanceId::parse(s).ok()).map(|s| (s, snapshot_offering.clone()))
+                }
+                _ => r.virtualmachineid.clone().zip(r.offeringid.clone()),
+            };
+            let (Some(start), Some(end), Some((resource, offering))) = (r.startdate, r.enddate, billed) else {
                 tracing::warn!(record = ?r.description, "a usage record without its dates, instance or offering is not billable; skipped");
                 continue;
             };
@@ -176,23 +192,29 @@ impl Billing {
                 skipped += 1;
                 continue;
             };
-            let off = offerings.iter().find(|o| &o.id == offering);
+            let off = offerings.iter().find(|o| o.id == offering);
             let zone_id = r.zoneid.as_ref().map(|z| z.to_string()).unwrap_or_default();
+            let snapshot = kind == UsageType::Snapshot;
             let rec = NewRecord {
                 key: key(r),
                 customer: app::model::CustomerId::parse(customer).map_err(anyhow::Error::msg)?,
-                usage_type: UsageType::AllocatedVm,
-                usage_id: r.usageid.clone().unwrap_or_else(|| vm.to_string()),
-                instance_id: vm.to_string(),
+                usage_type: kind,
+                usage_id: r.usageid.clone().unwrap_or_else(|| resource.to_string()),
+                instance_id: resource.to_string(),
                 instance_name: r.name.clone().unwrap_or_default(),
                 zone_name: zones.iter().find(|z| z.id.as_str() == zone_id).map(|z| z.name.clone()).unwrap_or_else(|| zone_id.clone()),
                 zone_id,
                 offering_id: offering.to_string(),
-                offering_name: off.map(|o| o.name.clone()).unwrap_or_else(|| offering.to_string()),
+                offering_name: match (snapshot, off) {
+                    (true, _) => repo::SNAPSHOT_PRICE.to_string(),
+                    (false, Some(o)) => o.name.clone(),
+                    (false, None) => offering.to_string(),
+                },
                 tier: off.and_then(|o| app::model::Tier::from_storage_type(&o.storagetype)).map(|t| t.slug().to_string()),
                 start_ms: start.timestamp_millis(),
                 end_ms: end.timestamp_millis(),
                 micro_hours: micro,
+                size_bytes: if snapshot { r.size.unwrap_or(0).max(0) } else { 0 },
             };
             if repo::insert_record(&mut tx, &rec).await? {
                 added += 1;
@@ -200,8 +222,10 @@ impl Billing {
             touched.insert(LineKey {
                 customer: rec.customer,
                 month: Month { year: start.year(), month: start.month() },
-                instance_id: vm.clone(),
-                offering_id: offering.clone(),
+                parent: if snapshot { parents.get(resource.as_str()).cloned().flatten() } else { None },
+                instance_id: resource,
+                offering_id: offering,
+                resource: if snapshot { ResourceType::Snapshot } else { ResourceType::Instance },
             });
         }
         for k in &touched {

@@ -1,6 +1,7 @@
 //! The price list: per CloudStack service offering (by name), an hourly price and a monthly cap in
-//! integer minor units. Loaded with `zenith prices import FILE`, a CSV file
-//! (`offering,hourly_minor,monthly_cap_minor[,currency]`) or a TOML file:
+//! integer minor units, and snapshot storage's price per GiB-month (the row `Snapshot storage`, its
+//! price in `gib_month_minor`). Loaded with `zenith prices import FILE`, a CSV file
+//! (`offering,hourly_minor,monthly_cap_minor[,gib_month_minor][,currency]`) or a TOML file:
 //!
 //! ```toml
 //! currency = "EUR"
@@ -8,6 +9,9 @@
 //! offering = "Agile S"
 //! hourly_minor = 2
 //! monthly_cap_minor = 700
+//! [[price]]
+//! offering = "Snapshot storage"
+//! gib_month_minor = 5
 //! ```
 //!
 //! A file is checked whole before anything is written, and written in one transaction: a bad line
@@ -19,8 +23,13 @@ use app::model::Currency;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct Price {
     pub offering: String,
+    #[serde(default)]
     pub hourly_minor: i64,
+    #[serde(default)]
     pub monthly_cap_minor: i64,
+    /// Storage's price per GiB-month (the `Snapshot storage` row only).
+    #[serde(default)]
+    pub gib_month_minor: Option<i64>,
 }
 
 #[derive(serde::Deserialize)]
@@ -57,6 +66,7 @@ fn parse_csv(name: &str, text: &str) -> Result<(Option<String>, Vec<Price>), Str
         return Err(format!("{name}: the header must name offering, hourly_minor and monthly_cap_minor (and may name currency)"));
     };
     let c = col("currency");
+    let g = col("gib_month_minor");
     let mut currency: Option<String> = None;
     let mut prices = Vec::new();
     for (i, r) in rows.enumerate() {
@@ -72,10 +82,13 @@ fn parse_csv(name: &str, text: &str) -> Result<(Option<String>, Vec<Price>), Str
             }
             currency = Some(this);
         }
+        let gib_month_minor = g.filter(|g| !get(*g).is_empty()).map(|g| num(g, "gib_month_minor")).transpose()?;
+        let maybe = |k: usize, what: &str| if gib_month_minor.is_some() && get(k).is_empty() { Ok(0) } else { num(k, what) };
         prices.push(Price {
             offering: get(o).to_string(),
-            hourly_minor: num(h, "hourly_minor")?,
-            monthly_cap_minor: num(m, "monthly_cap_minor")?,
+            hourly_minor: maybe(h, "hourly_minor")?,
+            monthly_cap_minor: maybe(m, "monthly_cap_minor")?,
+            gib_month_minor,
         });
     }
     Ok((currency, prices))
@@ -96,6 +109,21 @@ fn check(name: &str, prices: &[Price]) -> Result<(), String> {
         if p.hourly_minor > 100_000_000 || p.monthly_cap_minor > 100_000_000_000 {
             return Err(format!("{name}: {}'s price is beyond any plausible price; minor units are cents", p.offering));
         }
+        let storage = p.offering.trim() == super::repo::SNAPSHOT_PRICE;
+        match p.gib_month_minor {
+            Some(_) if !storage => {
+                return Err(format!("{name}: only {} is priced per GiB-month, not {}", super::repo::SNAPSHOT_PRICE, p.offering))
+            }
+            None if storage => return Err(format!("{name}: {} needs its price per GiB-month in gib_month_minor", p.offering)),
+            Some(g) if g < 0 || g > 100_000_000 => return Err(format!("{name}: {}'s price per GiB-month is out of range", p.offering)),
+            Some(_) if p.hourly_minor != 0 || p.monthly_cap_minor != 0 => {
+                return Err(format!(
+                    "{name}: {} has a price per GiB-month only; leave hourly_minor and monthly_cap_minor empty",
+                    p.offering
+                ))
+            }
+            _ => {}
+        }
         if !seen.insert(p.offering.trim()) {
             return Err(format!("{name}: {} is priced twice", p.offering));
         }
@@ -107,13 +135,19 @@ fn check(name: &str, prices: &[Price]) -> Result<(), String> {
 pub async fn import(db: &crate::db::Db, prices: &[Price]) -> anyhow::Result<usize> {
     let mut tx = db.begin_write().await?;
     for p in prices {
+        // Storage is stored as its unit says: the GiB-month price where a size keeps its cap.
+        let (hourly, monthly, unit) = match p.gib_month_minor {
+            Some(g) => (0, g, "gib_month"),
+            None => (p.hourly_minor, p.monthly_cap_minor, "hour"),
+        };
         sqlx::query(
-            "INSERT INTO prices (offering_name, hourly_minor, monthly_minor) VALUES ($1, $2, $3)
-             ON CONFLICT (offering_name) DO UPDATE SET hourly_minor = $2, monthly_minor = $3",
+            "INSERT INTO prices (offering_name, hourly_minor, monthly_minor, unit) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (offering_name) DO UPDATE SET hourly_minor = $2, monthly_minor = $3, unit = $4",
         )
         .bind(p.offering.trim())
-        .bind(p.hourly_minor)
-        .bind(p.monthly_cap_minor)
+        .bind(hourly)
+        .bind(monthly)
+        .bind(unit)
         .execute(&mut *tx)
         .await
         .with_context(|| format!("storing the price of {}", p.offering))?;
@@ -132,7 +166,20 @@ mod tests {
         let toml = "currency = \"EUR\"\n[[price]]\noffering = \"Agile S\"\nhourly_minor = 2\nmonthly_cap_minor = 700\n[[price]]\noffering = \"Stamina S\"\nhourly_minor = 3\nmonthly_cap_minor = 1000\n";
         let a = parse("p.csv", csv, Currency::Eur).unwrap();
         assert_eq!(a, parse("p.toml", toml, Currency::Eur).unwrap());
-        assert_eq!(a[1], Price { offering: "Stamina S".into(), hourly_minor: 3, monthly_cap_minor: 1000 });
+        assert_eq!(a[1], Price { offering: "Stamina S".into(), hourly_minor: 3, monthly_cap_minor: 1000, gib_month_minor: None });
+    }
+
+    #[test]
+    fn snapshot_storage_is_priced_per_gib_month_in_either_format() {
+        let csv = "offering,hourly_minor,monthly_cap_minor,gib_month_minor\nAgile S,2,700,\nSnapshot storage,,,6\n";
+        let toml = "[[price]]\noffering = \"Agile S\"\nhourly_minor = 2\nmonthly_cap_minor = 700\n[[price]]\noffering = \"Snapshot storage\"\ngib_month_minor = 6\n";
+        let a = parse("p.csv", csv, Currency::Eur).unwrap();
+        assert_eq!(a, parse("p.toml", toml, Currency::Eur).unwrap());
+        assert_eq!(a[1].gib_month_minor, Some(6));
+        let e = |t: &str| parse("p.csv", t, Currency::Eur).unwrap_err();
+        assert!(e("offering,hourly_minor,monthly_cap_minor,gib_month_minor\nAgile S,2,700,5\n").contains("only Snapshot storage"));
+        assert!(e("offering,hourly_minor,monthly_cap_minor\nSnapshot storage,0,5\n").contains("gib_month_minor"));
+        assert!(e("offering,hourly_minor,monthly_cap_minor,gib_month_minor\nSnapshot storage,1,,5\n").contains("leave hourly_minor"));
     }
 
     #[test]

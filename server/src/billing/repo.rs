@@ -6,7 +6,7 @@ use super::rule;
 use crate::cloud::types::UsageType;
 use crate::db::{now_ms, Conn, Db, Typed};
 use anyhow::Context as _;
-use app::model::billing::Month;
+use app::model::billing::{Month, ResourceType};
 use app::model::{CustomerId, InstanceId, OfferingId};
 use std::collections::HashMap;
 
@@ -28,14 +28,16 @@ pub struct NewRecord {
     pub start_ms: i64,
     pub end_ms: i64,
     pub micro_hours: i64,
+    /// A snapshot's bytes on storage (type 9); 0 for an instance's record.
+    pub size_bytes: i64,
 }
 
 /// Stores a record unless it is already there; `true` when it was new.
 pub async fn insert_record(conn: &mut Conn, r: &NewRecord) -> Result<bool, sqlx::Error> {
     let n = sqlx::query(
         "INSERT INTO usage_records (id, customer_id, usage_type, usage_id, instance_id, instance_name, zone_id, zone_name, offering_id,
-             offering_name, tier, start_ms, end_ms, micro_hours, ingested_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (id) DO NOTHING",
+             offering_name, tier, start_ms, end_ms, micro_hours, ingested_at, size_bytes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (id) DO NOTHING",
     )
     .bind(&r.key)
     .bind(r.customer.as_str())
@@ -52,6 +54,7 @@ pub async fn insert_record(conn: &mut Conn, r: &NewRecord) -> Result<bool, sqlx:
     .bind(r.end_ms)
     .bind(r.micro_hours)
     .bind(now_ms())
+    .bind(r.size_bytes)
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -63,9 +66,19 @@ pub async fn insert_record(conn: &mut Conn, r: &NewRecord) -> Result<bool, sqlx:
 pub struct LineKey {
     pub customer: CustomerId,
     pub month: Month,
+    /// The instance, or for a snapshot's storage the snapshot.
     pub instance_id: InstanceId,
+    /// The size, or `snapshot` for a snapshot's storage.
     pub offering_id: OfferingId,
+    pub resource: ResourceType,
+    /// For a snapshot, the instance whose disk it is, when the cloud could say.
+    pub parent: Option<InstanceId>,
 }
+
+/// The offering id a snapshot's storage is billed under.
+pub const SNAPSHOT_OFFERING: &str = "snapshot";
+/// The price list's name for snapshot storage (per GiB-month).
+pub const SNAPSHOT_PRICE: &str = "Snapshot storage";
 
 impl LineKey {
     /// Stable across re-exports and re-ingestion: derived from what the line is, never from when.
@@ -87,19 +100,23 @@ struct GroupRow {
     start_ms: i64,
     end_ms: i64,
     micro_hours: i64,
+    size_bytes: i64,
 }
 
 /// Recomputes one line from every record it has (idempotent: the same records give the same line).
 pub async fn recompute_line(conn: &mut Conn, k: &LineKey, month_start: i64, month_end: i64) -> anyhow::Result<()> {
     let rows: Vec<GroupRow> = sqlx::query_as(
-        "SELECT usage_id, instance_name, zone_id, zone_name, offering_name, tier, start_ms, end_ms, micro_hours FROM usage_records
+        "SELECT usage_id, instance_name, zone_id, zone_name, offering_name, tier, start_ms, end_ms, micro_hours, size_bytes FROM usage_records
          WHERE customer_id = $1 AND instance_id = $2 AND offering_id = $3 AND usage_type = $4 AND start_ms >= $5 AND start_ms < $6
          ORDER BY start_ms",
     )
     .bind(&k.customer)
     .bind(&k.instance_id)
     .bind(&k.offering_id)
-    .bind(UsageType::AllocatedVm)
+    .bind(match k.resource {
+        ResourceType::Instance => UsageType::AllocatedVm,
+        ResourceType::Snapshot => UsageType::Snapshot,
+    })
     .bind(month_start)
     .bind(month_end)
     .fetch_all(&mut *conn)
@@ -107,16 +124,22 @@ pub async fn recompute_line(conn: &mut Conn, k: &LineKey, month_start: i64, mont
     .context("reading a line's records")?;
     let (Some(first), Some(last)) = (rows.first(), rows.last()) else { return Ok(()) };
     let micro: i64 = rows.iter().map(|r| r.micro_hours).sum();
+    // An instance's line counts hours; a snapshot's, GiB-hours of what it takes on storage.
+    let billed = match k.resource {
+        ResourceType::Instance => rule::billed_hours(micro),
+        ResourceType::Snapshot => rule::gib_hours(rows.iter().map(|r| r.size_bytes as i128 * r.micro_hours as i128).sum()),
+    };
     let mut sources: Vec<&str> = rows.iter().map(|r| r.usage_id.as_str()).collect();
     sources.sort_unstable();
     sources.dedup();
     let end = rows.iter().map(|r| r.end_ms).max().unwrap_or(last.end_ms);
     sqlx::query(
         "INSERT INTO statement_lines (id, customer_id, month, instance_id, offering_id, instance_name, zone_id, zone_name, offering_name,
-             tier, usage_start, usage_end, micro_hours, hours, records, source_usage_ids, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+             tier, usage_start, usage_end, micro_hours, hours, records, source_usage_ids, updated_at, resource_type, parent_instance_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
          ON CONFLICT (id) DO UPDATE SET instance_name = $6, zone_id = $7, zone_name = $8, offering_name = $9, tier = $10,
-             usage_start = $11, usage_end = $12, micro_hours = $13, hours = $14, records = $15, source_usage_ids = $16, updated_at = $17",
+             usage_start = $11, usage_end = $12, micro_hours = $13, hours = $14, records = $15, source_usage_ids = $16, updated_at = $17,
+             parent_instance_id = COALESCE($19, statement_lines.parent_instance_id)",
     )
     .bind(k.line_id())
     .bind(&k.customer)
@@ -131,10 +154,12 @@ pub async fn recompute_line(conn: &mut Conn, k: &LineKey, month_start: i64, mont
     .bind(first.start_ms)
     .bind(end)
     .bind(micro)
-    .bind(rule::billed_hours(micro))
+    .bind(billed)
     .bind(rows.len() as i64)
     .bind(sources.join(" "))
     .bind(now_ms())
+    .bind(k.resource)
+    .bind(k.parent.as_ref())
     .execute(&mut *conn)
     .await
     .context("writing a statement line")?;
@@ -184,11 +209,18 @@ pub struct LineRow {
     pub usage_end: i64,
     pub hours: i64,
     pub source_usage_ids: String,
+    /// `instance` or `snapshot`, as stored.
+    pub resource_type: String,
+    pub parent_instance_id: Option<String>,
     pub hourly_minor: Option<i64>,
     pub monthly_minor: Option<i64>,
 }
 
 impl LineRow {
+    pub fn is_snapshot(&self) -> bool {
+        self.resource_type == ResourceType::Snapshot.as_str()
+    }
+
     /// (hourly, cap) for the line's size, or `None` when the price list has no price for it (then
     /// it is billed at zero, and statements say so).
     pub fn price(&self) -> Option<(i64, i64)> {
@@ -198,6 +230,10 @@ impl LineRow {
     /// (amount, whether the cap applied), by the rule.
     pub fn amount(&self) -> (i64, bool) {
         let (hourly, cap) = self.price().unwrap_or((0, 0));
+        if self.is_snapshot() {
+            // Storage: `hours` are GiB-hours and the list's monthly price is per GiB-month, no cap.
+            return (super::rule::storage_amount(self.hours, cap), false);
+        }
         let (amount, capped) = super::rule::amount(self.hours, hourly, cap);
         (amount, capped && self.price().is_some())
     }
@@ -208,7 +244,7 @@ impl LineRow {
 /// `sqlite3 -csv` read exactly these rows to compare against.
 pub const LINES_SQL: &str = "SELECT l.id, l.customer_id, u.email AS customer_email, c.cs_account_name AS account, l.month, l.instance_id,
         l.instance_name, l.zone_name, l.offering_id, l.offering_name, l.tier, l.usage_start, l.usage_end, l.hours, l.source_usage_ids,
-        p.hourly_minor, p.monthly_minor
+        l.resource_type, l.parent_instance_id, p.hourly_minor, p.monthly_minor
     FROM statement_lines l JOIN users u ON u.id = l.customer_id JOIN customers c ON c.user_id = l.customer_id
     LEFT JOIN prices p ON p.offering_name = l.offering_name";
 
@@ -227,6 +263,8 @@ const LINE_COLUMNS: &[&str] = &[
     "usage_end",
     "hours",
     "source_usage_ids",
+    "resource_type",
+    "parent_instance_id",
 ];
 
 /// A line as `statement_lines` holds it, before its customer and price are joined. Read by sqlx on
@@ -247,6 +285,8 @@ struct PlainLine {
     usage_end: i64,
     hours: i64,
     source_usage_ids: String,
+    resource_type: String,
+    parent_instance_id: Option<String>,
 }
 
 /// Up to `limit` lines of `month` after `(customer, line id)`, in export order; `customer` narrows
@@ -337,6 +377,8 @@ pub async fn lines_page(
                 usage_end: l.usage_end,
                 hours: l.hours,
                 source_usage_ids: l.source_usage_ids,
+                resource_type: l.resource_type,
+                parent_instance_id: l.parent_instance_id,
                 hourly_minor: price.map(|p| p.0),
                 monthly_minor: price.map(|p| p.1),
             })
@@ -368,6 +410,27 @@ pub async fn daily(
     q.fetch_all(db).await.context("reading daily usage")
 }
 
+/// Snapshot storage per snapshot and UTC day: (snapshot id, day, Σ bytes × micro-hours).
+pub async fn daily_storage(
+    db: &sqlx::AnyPool,
+    customer: &str,
+    month_start: i64,
+    month_end: i64,
+) -> anyhow::Result<Vec<(String, i64, i64)>> {
+    sqlx::query_as::<_, (String, i64, i64)>(
+        "SELECT instance_id, start_ms / 86400000 AS day, CAST(SUM(size_bytes * micro_hours) AS BIGINT) FROM usage_records
+         WHERE customer_id = $1 AND usage_type = $2 AND start_ms >= $3 AND start_ms < $4
+         GROUP BY instance_id, start_ms / 86400000 ORDER BY day",
+    )
+    .bind(customer)
+    .bind(UsageType::Snapshot)
+    .bind(month_start)
+    .bind(month_end)
+    .fetch_all(db)
+    .await
+    .context("reading daily snapshot storage")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,8 +443,9 @@ mod tests {
         let sql = format!(
             "SELECT json_group_array(json_array({columns})) FROM (SELECT 'L1' AS id, 'c:1' AS customer_id, '2026-12' AS month,
              'i-1' AS instance_id, 'név \"q\" \\ -12:x' AS instance_name, '東京' AS zone_name, 'o' AS offering_id, '' AS offering_name,
-             NULL AS tier, 0 AS usage_start, -5 AS usage_end, 744 AS hours, 'a b' AS source_usage_ids
-             UNION ALL SELECT 'L2', 'c', 'm', 'i', 'n', 'z', 'o', 'O', 'agile', 1, 2, 3, '')"
+             NULL AS tier, 0 AS usage_start, -5 AS usage_end, 744 AS hours, 'a b' AS source_usage_ids, 'instance' AS resource_type,
+             NULL AS parent_instance_id
+             UNION ALL SELECT 'L2', 'c', 'm', 'i', 'n', 'z', 'o', 'O', 'agile', 1, 2, 3, '', 'snapshot', 'i-1')"
         );
         let text: String = sqlx::query_scalar(&sql).fetch_one(&pool).await.unwrap();
         let got: Vec<PlainLine> = serde_json::from_str(&text).unwrap();
@@ -394,6 +458,10 @@ mod tests {
         assert_eq!((got[0].usage_start, got[0].usage_end, got[0].hours), (0, -5, 744));
         assert_eq!(got[1].tier.as_deref(), Some("agile"));
         assert_eq!(got[1].source_usage_ids, "");
+        assert_eq!(
+            (got[0].parent_instance_id.as_deref(), got[1].resource_type.as_str(), got[1].parent_instance_id.as_deref()),
+            (None, "snapshot", Some("i-1"))
+        );
         assert!(serde_json::from_str::<Vec<PlainLine>>(r#"[["L1","c"]]"#).is_err(), "a short row is an error, not a guess");
     }
 }

@@ -7,6 +7,24 @@
 /// One hour, in micro-hours.
 pub const HOUR: i64 = 1_000_000;
 
+/// Snapshot storage is priced per GiB-month, a month being the average month's hours (8,760 ÷ 12),
+/// as storage is priced across the industry: a GiB kept for 730 hours costs the GiB-month price.
+pub const GIB_MONTH_HOURS: i64 = 730;
+const GIB: i128 = 1 << 30;
+
+/// Billed GiB-hours for `byte_micro_hours` (Σ size in bytes × micro-hours kept): partial GiB-hours
+/// rounded up, once per line.
+pub fn gib_hours(byte_micro_hours: i128) -> i64 {
+    let per = GIB * HOUR as i128;
+    i64::try_from((byte_micro_hours.max(0) + per - 1) / per).unwrap_or(i64::MAX)
+}
+
+/// What `gib_hours` of storage cost at `per_gib_month` minor units: rounded up to the minor unit.
+pub fn storage_amount(gib_hours: i64, per_gib_month: i64) -> i64 {
+    let cost = gib_hours as i128 * per_gib_month as i128;
+    i64::try_from((cost + GIB_MONTH_HOURS as i128 - 1) / GIB_MONTH_HOURS as i128).unwrap_or(i64::MAX)
+}
+
 /// Rounding slack: the cloud writes each record's hours to six decimals, so a sum of many records
 /// can land a few micro-hours above a whole hour that was really whole (a tenth of a second).
 const SLACK: i64 = 100;
@@ -91,6 +109,19 @@ mod tests {
         assert_eq!(hours_to_cap(2, 700), Some(350));
         assert_eq!(hours_to_cap(3, 1000), Some(334));
         assert_eq!(hours_to_cap(0, 1000), None);
+    }
+
+    #[test]
+    fn snapshot_storage_is_gib_hours_at_a_730_hour_month_rounded_up_once() {
+        // 1.5 GiB kept 10 hours: 15 GiB-hours.
+        assert_eq!(gib_hours(3 * GIB / 2 * 10 * HOUR as i128), 15);
+        assert_eq!(gib_hours(1), 1, "any storage at all is a GiB-hour");
+        assert_eq!(gib_hours(0), 0);
+        // A GiB for the 730-hour month is the GiB-month price; for a 744-hour December a little more.
+        assert_eq!(storage_amount(730, 5), 5);
+        assert_eq!(storage_amount(744, 5), 6);
+        assert_eq!(storage_amount(15, 5), 1, "a cent's fraction is a cent");
+        assert_eq!(storage_amount(0, 5), 0);
     }
 
     proptest! {

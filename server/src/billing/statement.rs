@@ -3,7 +3,7 @@
 use super::ingest::{month_bounds, COMPLETED};
 use super::repo::{self, LineRow};
 use super::{rule, Billing, BillingError};
-use app::model::billing::{DailyCost, InstanceCost, Month, Statement, StatementLine};
+use app::model::billing::{DailyCost, InstanceCost, Month, ResourceType, Statement, StatementLine};
 use app::model::{CustomerId, InstanceId, Money};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use std::collections::BTreeMap;
@@ -35,8 +35,12 @@ pub fn priced(r: &LineRow, currency: app::model::Currency) -> anyhow::Result<Sta
     let (amount, capped) = r.amount();
     let priced = r.price().is_some();
     let word = |what: &str, v: &str| anyhow::anyhow!("a statement line with {what} {v:?}");
+    let resource_type = ResourceType::parse(&r.resource_type).ok_or_else(|| word("resource type", &r.resource_type))?;
+    // Storage has one price, per GiB-month, and no cap.
+    let (unit, cap) = if resource_type == ResourceType::Snapshot { (cap, 0) } else { (hourly, cap) };
     Ok(StatementLine {
         line_id: app::model::LineId::parse(&r.id).map_err(|_| word("id", &r.id))?,
+        resource_type,
         instance_id: app::model::InstanceId::parse(&r.instance_id).map_err(|_| word("instance id", &r.instance_id))?,
         instance_name: r.instance_name.clone(),
         zone: r.zone_name.clone(),
@@ -45,7 +49,7 @@ pub fn priced(r: &LineRow, currency: app::model::Currency) -> anyhow::Result<Sta
         usage_start: app::model::Timestamp::from_unix_ms(r.usage_start),
         usage_end: app::model::Timestamp::from_unix_ms(r.usage_end),
         hours: r.hours,
-        unit_price: Money::new(hourly, currency),
+        unit_price: Money::new(unit, currency),
         monthly_cap: Money::new(cap, currency),
         cap_applied: capped,
         amount: Money::new(amount, currency),
@@ -115,6 +119,21 @@ impl Billing {
                 before = to_date;
             }
         }
+        // A snapshot's storage, the same way: GiB-hours to each day's end, priced, minus the day before.
+        let mut per_snapshot: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
+        for (snapshot, day, byte_micro) in repo::daily_storage(&self.db.pool, customer.as_str(), start, end).await? {
+            per_snapshot.entry(snapshot).or_default().push((day, byte_micro));
+        }
+        for (snapshot, ds) in &per_snapshot {
+            let Some(r) = rows.iter().find(|r| r.is_snapshot() && &r.instance_id == snapshot) else { continue };
+            let (mut byte_micro, mut before) = (0i128, 0i64);
+            for (day, b) in ds {
+                byte_micro += *b as i128;
+                let to_date = rule::storage_amount(rule::gib_hours(byte_micro), r.monthly_minor.unwrap_or(0));
+                *daily.entry(*day).or_default() += to_date - before;
+                before = to_date;
+            }
+        }
         let forecast = match (preview, counted) {
             (true, Some(c)) => {
                 let left_hours = ((end - c.timestamp_millis()).max(0) + HOUR_MS - 1) / HOUR_MS;
@@ -123,7 +142,8 @@ impl Billing {
                     .zip(&lines)
                     .map(|(r, l)| {
                         let still_there = r.usage_end >= c.timestamp_millis() - HOUR_MS;
-                        if still_there {
+                        // Storage is forecast as what it cost so far (its size may change any day).
+                        if still_there && !r.is_snapshot() {
                             rule::amount(r.hours + left_hours, l.unit_price.minor, l.monthly_cap.minor).0
                         } else {
                             l.amount.minor
@@ -185,6 +205,9 @@ impl Billing {
         if price.is_none() && line.is_none() {
             return Err(BillingError::NotFound);
         }
+        let snapshots: i64 =
+            rows.iter().filter(|r| r.is_snapshot() && r.parent_instance_id.as_deref() == Some(id.as_str())).map(|r| r.amount().0).sum();
+        let has_snapshots = rows.iter().any(|r| r.is_snapshot() && r.parent_instance_id.as_deref() == Some(id.as_str()));
         Ok(InstanceCost {
             month,
             offering: offering.to_string(),
@@ -195,6 +218,7 @@ impl Billing {
             cap_reached_on,
             cap_in_days,
             counted_until: counted.map(|c| app::model::Timestamp::from_unix_ms(c.timestamp_millis())),
+            snapshots: has_snapshots.then(|| Money::new(snapshots, self.currency)),
         })
     }
 }

@@ -321,6 +321,16 @@ impl CloudStack {
         self.list("listUsageRecords", "usagerecord", &p).await
     }
 
+    /// Admin: the VM whose disk a snapshot is of, while the cloud still has both (a usage record
+    /// names only the snapshot).
+    pub async fn snapshot_vm(&self, snapshot_id: &str) -> R<Option<InstanceId>> {
+        let all = ("listall", "true".to_string());
+        let snaps: Vec<Snapshot> = self.list("listSnapshots", "snapshot", &[("id", snapshot_id.to_string()), all.clone()]).await?;
+        let Some(volume) = snaps.into_iter().find(|s| s.id == snapshot_id).and_then(|s| s.volumeid) else { return Ok(None) };
+        let vols: Vec<Volume> = self.list("listVolumes", "volume", &[("id", volume.clone()), all]).await?;
+        Ok(vols.into_iter().find(|v| v.id == volume).and_then(|v| v.virtualmachineid).and_then(|i| InstanceId::parse(&i).ok()))
+    }
+
     /// How far the usage server has aggregated (admin, 4.17+).
     pub async fn usage_server_metrics(&self) -> R<UsageServerMetrics> {
         self.call_object("listUsageServerMetrics", "usageMetrics", &[]).await

@@ -71,6 +71,24 @@ pub(crate) struct Month {
     pub(crate) vm2: InstanceId,
     pub(crate) vm3: InstanceId,
     pub(crate) admin: Client,
+    /// A's snapshot of vm2, and its size on storage.
+    pub(crate) snap: String,
+    pub(crate) snap_bytes: i64,
+}
+
+/// What A's snapshot of db-a costs: kept from +48 h to the month's end, its size × hours in GiB-hours
+/// (rounded up once), at 0.05 a GiB-month of 730 hours (rounded up to the cent once).
+/// A's month with 21 % VAT (rounded half up to the cent): 4.02 + 10.00 + the snapshot, plus VAT.
+pub(crate) fn a_total(m: &Month) -> i64 {
+    let subtotal = 1402 + snapshot_by_hand(m).1;
+    subtotal + (subtotal * 21 + 50) / 100
+}
+
+fn snapshot_by_hand(m: &Month) -> (i64, i64) {
+    let byte_hours = m.snap_bytes as i128 * (m.days * 24 - 48) as i128;
+    let gib = 1i128 << 30;
+    let gib_hours = ((byte_hours + gib - 1) / gib) as i64;
+    (gib_hours, (gib_hours * 5 + 729) / 730)
 }
 
 /// The month, as a story with known times:
@@ -80,6 +98,8 @@ pub(crate) struct Month {
 ///   more than its cap: 10.00.
 /// - B: vm3 Agile S in Miami from 0:00; at +48 h stopped, resized to Agile M, started → 48 h at 0.02
 ///   = 0.96, then (days × 24 − 48) h at 0.03, capped at 13.00.
+/// - A's total with 21 % VAT: see [`a_total`].
+/// - A: a snapshot of vm2 taken at +48 h and kept: its own line, see [`snapshot_by_hand`].
 pub(crate) async fn a_month(app: &TestApp) -> Month {
     let t0 = month_ahead();
     let days = days_in(t0);
@@ -94,6 +114,12 @@ pub(crate) async fn a_month(app: &TestApp) -> Month {
     advance(app, 10, 0).await;
     let vm2 = deploy_sized(&a, &amsterdam, &size(&a, &amsterdam, "Stamina S").await, "db-a").await.0;
     advance(app, 38, 0).await;
+    let r = a.post("/api/snapshots/create", json!({"instance_id": vm2, "name": "db-before-upgrade"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    wait_job(&a, r.body["job_id"].as_str().unwrap()).await;
+    let snap = r.body["snapshot_id"].as_str().unwrap().to_string();
+    let snap_bytes = a.post("/api/snapshots/list", json!({"instance_id": vm2})).await.body["snapshots"][0]["size_bytes"].as_i64().unwrap();
+    assert!(snap_bytes > 1 << 30, "a snapshot of a few GiB: {snap_bytes}");
     act(&b, &vm3, &Action::Stop).await;
     let m = size(&b, &miami, "Agile M").await;
     act(&b, &vm3, &Action::Resize { offering_id: m.id.clone() }).await;
@@ -107,7 +133,7 @@ pub(crate) async fn a_month(app: &TestApp) -> Month {
     // Two hours into the next month: the whole month has been aggregated.
     let end = clock(app, json!({"to": (t0 + Duration::days(days) + Duration::hours(2)).to_rfc3339()})).await;
     assert_eq!(end, t0 + Duration::days(days) + Duration::hours(2));
-    Month { t0, days, a, b, vm1, vm2, vm3, admin }
+    Month { t0, days, a, b, vm1, vm2, vm3, admin, snap, snap_bytes }
 }
 
 fn line<'a>(s: &'a Value, instance: &str, offering: &str) -> &'a Value {
@@ -128,7 +154,7 @@ async fn a_month_of_deploys_stops_a_resize_and_a_destroy_bills_exactly_what_was_
     let s = m.a.post("/api/billing/statement", json!({"month": month})).await;
     assert_eq!(s.status, 200, "{}", s.body);
     let s = s.body;
-    assert_eq!(s["lines"].as_array().unwrap().len(), 2, "{s}");
+    assert_eq!(s["lines"].as_array().unwrap().len(), 3, "{s}");
     let l1 = line(&s, m.vm1.as_str(), "Agile S");
     assert_eq!(
         (l1["hours"].as_i64(), l1["amount"]["minor"].as_i64(), l1["cap_applied"].as_bool()),
@@ -142,14 +168,25 @@ async fn a_month_of_deploys_stops_a_resize_and_a_destroy_bills_exactly_what_was_
         (l2["hours"].as_i64(), l2["amount"]["minor"].as_i64(), l2["cap_applied"].as_bool()),
         (Some(m.days * 24 - 10), Some(1000), Some(true))
     );
-    // 4.02 + 10.00 = 14.02; VAT 21 % = 2.9442 → 2.94; total 16.96.
+    let (gib_hours, snapshot) = snapshot_by_hand(&m);
+    let l3 = line(&s, &m.snap, "Snapshot storage");
+    assert_eq!(
+        (l3["resource_type"].as_str(), l3["instance_name"].as_str(), l3["hours"].as_i64(), l3["amount"]["minor"].as_i64()),
+        (Some("snapshot"), Some("db-before-upgrade"), Some(gib_hours), Some(snapshot)),
+        "{l3}"
+    );
+    assert_eq!((l3["unit_price"]["minor"].as_i64(), l3["monthly_cap"]["minor"].as_i64()), (Some(5), Some(0)), "per GiB-month, no cap");
+    assert!(snapshot > 0, "{gib_hours} GiB-hours cost something");
+    // 4.02 + 10.00 + the snapshot; VAT 21 %, rounded half up to the cent.
+    let subtotal = 1402 + snapshot;
+    let vat = (subtotal * 21 + 50) / 100;
     assert_eq!(
         (s["subtotal"]["minor"].as_i64(), s["vat"]["minor"].as_i64(), s["total"]["minor"].as_i64()),
-        (Some(1402), Some(294), Some(1696))
+        (Some(subtotal), Some(vat), Some(a_total(&m)))
     );
     assert_eq!(s["preview"], false, "the month is over");
     let daily: i64 = s["daily"].as_array().unwrap().iter().map(|d| d["amount"]["minor"].as_i64().unwrap()).sum();
-    assert_eq!(daily, 1402, "the days add up to the month");
+    assert_eq!(daily, subtotal, "the days add up to the month, the snapshot's storage included");
     assert_eq!(s["daily"][0]["day"], m.t0.format("%Y-%m-%d").to_string());
 
     let sb = m.b.post("/api/billing/statement", json!({"month": month})).await.body;
@@ -207,6 +244,10 @@ async fn a_month_of_deploys_stops_a_resize_and_a_destroy_bills_exactly_what_was_
     assert_eq!(cost.body["cap_in_days"], (1300 / 3 + 1 - 2 + 23) / 24, "434 hours to the cap, 432 to go: 18 days");
     assert_eq!(m.a.post("/api/billing/instance", json!({"id": m.vm3})).await.status, 404, "not A's instance");
     assert_eq!(m.a.post("/api/billing/instance", json!({"id": m.vm1})).await.status, 404, "destroyed");
+    // db-a's panel: its snapshot kept on into this month, two hours so far.
+    let cost = m.a.post("/api/billing/instance", json!({"id": m.vm2})).await.body;
+    let gib_hours = ((m.snap_bytes as i128 * 2 + (1 << 30) - 1) >> 30) as i64;
+    assert_eq!(cost["snapshots"]["minor"].as_i64(), Some((gib_hours * 5 + 729) / 730), "{cost}");
     drop(second);
 }
 
@@ -221,10 +262,17 @@ async fn exports_are_rfc4180_the_customers_own_and_the_finance_one_for_staff(sto
     let (status, text) = get_csv(&m.a, &format!("/billing/export.csv?month={month}")).await;
     assert_eq!(status, 200);
     assert!(text.starts_with(
-        "line_id,customer_email,account,billing_period_start,billing_period_end,resource_id,resource_name,zone,offering,tier,usage_start,usage_end,hours,unit_price,monthly_cap,cap_applied,amount,currency,source_usage_ids\r\n"
+        "line_id,resource_type,customer_email,account,billing_period_start,billing_period_end,resource_id,resource_name,zone,offering,tier,usage_start,usage_end,hours,unit_price,monthly_cap,cap_applied,amount,currency,source_usage_ids,parent_instance_id\r\n"
     ));
     let rows = csv_rows(&text);
-    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.len(), 3);
+    let snap = rows.iter().find(|r| r["resource_type"] == "snapshot").expect("the snapshot's line");
+    let (gib_hours, cents) = snapshot_by_hand(&m);
+    assert_eq!(
+        [&snap["resource_id"], &snap["resource_name"], &snap["offering"], &snap["hours"], &snap["unit_price"], &snap["parent_instance_id"]],
+        [m.snap.as_str(), "db-before-upgrade", "Snapshot storage", gib_hours.to_string().as_str(), "0.05", m.vm2.as_str()]
+    );
+    assert_eq!(snap["amount"], format!("{}.{:02}", cents / 100, cents % 100));
     assert!(rows.iter().all(|r| r["customer_email"] == "payer-a@example.com"), "only A's lines");
     let web = rows.iter().find(|r| r["resource_id"] == m.vm1.as_str()).unwrap();
     let last_day = (m.t0 + Duration::days(m.days) - Duration::days(1)).format("%Y-%m-%d").to_string();
@@ -262,8 +310,8 @@ async fn exports_are_rfc4180_the_customers_own_and_the_finance_one_for_staff(sto
     );
     let db = rows.iter().find(|r| r["resource_id"] == m.vm2.as_str()).unwrap();
     assert_eq!((db["amount"].as_str(), db["cap_applied"].as_str(), db["tier"].as_str()), ("10.00", "true", "stamina"));
-    // Hours, price and amount agree for every line: amount = min(hours × price, cap).
-    for r in &rows {
+    // Hours, price and amount agree for every instance line: amount = min(hours × price, cap).
+    for r in rows.iter().filter(|r| r["resource_type"] == "instance") {
         let cents = |s: &str| (s.parse::<f64>().unwrap() * 100.0).round() as i64;
         let hours: i64 = r["hours"].parse().unwrap();
         assert_eq!(cents(&r["amount"]), (hours * cents(&r["unit_price"])).min(cents(&r["monthly_cap"])));
@@ -293,7 +341,7 @@ async fn exports_are_rfc4180_the_customers_own_and_the_finance_one_for_staff(sto
     let all_rows = csv_rows(&all);
     let emails: std::collections::BTreeSet<&str> = all_rows.iter().map(|r| r["customer_email"].as_str()).collect();
     assert!(emails.contains("payer-a@example.com") && emails.contains("payer-b@example.com"), "{emails:?}");
-    assert_eq!(all_rows.len(), 4);
+    assert_eq!(all_rows.len(), 5);
     // The formula-looking address has no usage this month; next month it has an instance.
     let cat = catalog(&formula).await;
     let tokyo = zone_id(&cat, "Tokyo");
