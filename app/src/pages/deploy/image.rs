@@ -10,6 +10,14 @@ pub(super) fn ImageStep(form: Form, choices: Choices) -> impl IntoView {
     view! {
         <fieldset>
             <legend>"4. Image"</legend>
+            {move || form.snapshot.get().map(|(_, name)| view! {
+                <p class="alert alert-info" role="status">
+                    "Starting from the snapshot " <strong>{name}</strong>
+                    ": the new instance gets a copy of its disk, in the snapshot's zone. "
+                    <button type="button" class="button subtle" on:click=move |_| form.snapshot.set(None)>"Use an image instead"</button>
+                </p>
+            })}
+            <div hidden=move || form.snapshot.get().is_some()>
             <Transition fallback=|| view! { <Loading what="Loading images…"/> }>
                 {move || Suspend::new(async move {
                     loaded(choices.templates.await, |ts| {
@@ -30,6 +38,7 @@ pub(super) fn ImageStep(form: Form, choices: Choices) -> impl IntoView {
                     })
                 })}
             </Transition>
+            </div>
         </fieldset>
     }
 }

@@ -15,7 +15,7 @@ use crate::api::codec::{later, Act, Call, Later};
 use crate::api::instances::Deploy;
 use crate::components::new_idempotency_key;
 use crate::model::instance::{AccessChoice, UserData};
-use crate::model::{Hostname, Offering, OfferingId, SecurityGroupId, Template, TemplateId, Tier, Zone, ZoneId};
+use crate::model::{Hostname, Offering, OfferingId, SecurityGroupId, SnapshotId, Template, TemplateId, Tier, Zone, ZoneId};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
@@ -27,6 +27,9 @@ pub(super) struct Form {
     pub tier: RwSignal<Tier>,
     pub offering: RwSignal<Option<OfferingId>>,
     pub template: RwSignal<Option<TemplateId>>,
+    /// Starting from one of the customer's snapshots instead of an image (`?snapshot=…&from=…`,
+    /// from the instance page's Snapshots panel): its id and name.
+    pub snapshot: RwSignal<Option<(SnapshotId, String)>>,
     pub access: RwSignal<AccessChoice>,
     pub ssh_key: RwSignal<String>,
     pub groups: RwSignal<Vec<SecurityGroupId>>,
@@ -49,6 +52,7 @@ impl Form {
             tier: RwSignal::new(Tier::Agile),
             offering: RwSignal::new(None),
             template: RwSignal::new(None),
+            snapshot: RwSignal::new(None),
             access: RwSignal::new(AccessChoice::Password),
             ssh_key: RwSignal::new(String::new()),
             groups: RwSignal::new(Vec::new()),
@@ -65,7 +69,7 @@ impl Form {
         if self.offering.get().is_none() {
             return Some("Choose a size (step 3).");
         }
-        if self.template.get().is_none() {
+        if self.template.get().is_none() && self.snapshot.get().is_none() {
             return Some("Choose an image (step 4).");
         }
         if self.access.get() == AccessChoice::SshKey && self.ssh_key.get().trim().is_empty() {
@@ -88,8 +92,8 @@ impl Form {
         Deploy {
             zone_id: text(self.zone.get_untracked().map(|z| z.to_string())),
             offering_id: text(self.offering.get_untracked().map(|o| o.to_string())),
-            template_id: Some(text(self.template.get_untracked().map(|t| t.to_string()))),
-            snapshot_id: None,
+            template_id: self.snapshot.get_untracked().is_none().then(|| text(self.template.get_untracked().map(|t| t.to_string()))),
+            snapshot_id: self.snapshot.get_untracked().map(|(s, _)| s.to_string()),
             name: self.name.get_untracked(),
             ssh_key_name: (self.access.get_untracked() == AccessChoice::SshKey).then(|| self.ssh_key.get_untracked()),
             security_group_ids: Some(self.groups.get_untracked().iter().map(|g| g.to_string()).collect()),
@@ -109,6 +113,15 @@ pub struct DeployData {
 impl DeployData {
     pub fn start() -> DeployData {
         let form = Form::new();
+        // A new instance from a snapshot: its zone and the snapshot come preset from the link.
+        let query = leptos_router::hooks::use_query_map();
+        query.with_untracked(|q| {
+            if let Some(s) = q.get("snapshot").and_then(|s| SnapshotId::parse(&s).ok()) {
+                let name = q.get("from").unwrap_or_default().chars().take(64).collect::<String>();
+                form.snapshot.set(Some((s, name)));
+                form.zone.set(q.get("zone").and_then(|z| ZoneId::parse(&z).ok()));
+            }
+        });
         // The zone's sizes and images load together, the moment a zone is chosen.
         let zone = move || form.zone.get().map(|z| z.to_string());
         let choices = Choices {
@@ -126,7 +139,7 @@ pub fn DeployPage(data: DeployData) -> impl IntoView {
     let key = RwSignal::new(new_idempotency_key());
     // A changed form is a new intent: it gets a new idempotency key.
     Effect::new(move |prev: Option<()>| {
-        let _ = (form.zone.get(), form.tier.get(), form.offering.get(), form.template.get(), form.access.get());
+        let _ = (form.zone.get(), form.tier.get(), form.offering.get(), form.template.get(), form.snapshot.get(), form.access.get());
         let _ = (form.ssh_key.get(), form.groups.get(), form.name.get(), form.user_data.get());
         if prev.is_some() {
             key.set(new_idempotency_key());

@@ -30,6 +30,7 @@ pub fn CostPanel(id: InstanceId) -> impl IntoView {
                                     <dt>"Hours billed"</dt><dd>{format!("{} at {}", c.hours, c.offering)}</dd>
                                     <dt>"Rate"</dt><dd>{format!("{} per hour", c.rate)}</dd>
                                     <dt>"Monthly cap"</dt><dd>{c.cap.to_string()}</dd>
+                                    {c.snapshots.map(|m| view! { <dt>"Snapshots"</dt><dd>{format!("{m} this month (storage, billed apart)")}</dd> })}
                                 </dl>
                                 <p>{cap_line}</p>
                                 <p class="muted">

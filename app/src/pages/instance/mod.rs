@@ -1,5 +1,5 @@
 //! `/instances/{id}`: state, addresses (IPv4, IPv6 with prefix and gateway, reverse DNS), details, actions with
-//! progress, the once-only password, and who did what to it.
+//! progress, the once-only password, snapshots and their schedule, and who did what to it.
 //!
 //! An action is followed to its end here (the badge says what is happening meanwhile); a job that was
 //! already running when the page opened, or the deploy the customer arrives from, is followed too.
@@ -14,6 +14,7 @@ mod progress;
 mod reinstall;
 mod resize;
 mod reverse_dns;
+mod snapshots;
 
 use crate::api::codec::{later, Call, Later};
 use crate::api::instances::GetInstance;
@@ -114,6 +115,7 @@ fn Detail(d: InstanceDetail, tracker: Tracker) -> impl IntoView {
         <cost::CostPanel id=d.instance.id.clone()/>
         <actions::ActionsPanel d=d.clone() tracker/>
         <groups::GroupsPanel id=d.instance.id.clone() state=d.instance.state groups=d.security_groups.clone() tracker/>
+        <snapshots::SnapshotsPanel id=d.instance.id.clone() name=d.instance.name.clone() zone=d.instance.zone_id.clone() state=d.instance.state tracker/>
         <activity::Activity entries=d.activity.clone()/>
     }
 }
