@@ -296,6 +296,11 @@ pub struct ServeArgs {
     /// pass at once from the API).
     #[arg(long, env = "ZENITH_USAGE_INGEST_SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub usage_ingest_secs: u64,
+    /// Seconds between the panel's own samples of every running instance's counters, for the graphs
+    /// on clouds without `listVirtualMachinesUsageHistory` (before CloudStack 4.18; one server
+    /// samples at a time; kept 30 days).
+    #[arg(long, env = "ZENITH_METRICS_SAMPLE_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(10..=3_600))]
+    pub metrics_sample_secs: u64,
     /// Networks that may read `/metrics` (comma-separated CIDRs, as the client address is resolved:
     /// through `ZENITH_TRUSTED_PROXIES`). Everyone else gets 404.
     #[arg(long, env = "ZENITH_METRICS_ALLOW", value_delimiter = ',', default_value = "127.0.0.0/8,::1/128", value_parser = parse_cidr)]

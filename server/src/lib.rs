@@ -28,6 +28,7 @@ pub mod instances;
 pub mod jobs;
 pub mod keys;
 pub mod mail;
+pub mod metrics;
 pub mod notifications;
 pub mod sim;
 pub mod snapshots;

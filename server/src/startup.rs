@@ -45,6 +45,8 @@ pub struct Application {
     dns_server: Option<crate::dns::authority::Running>,
     pub dns_addr: Option<SocketAddr>,
     dns_reconcile: Duration,
+    sampler: crate::metrics::sampler::Sampler,
+    metrics_sample: Duration,
     /// Where mail goes (tests read the `.eml` files or point it at their SMTP server).
     pub mail: Arc<crate::mail::MailSettings>,
     pub open_connections: serve::OpenConnections,
@@ -166,6 +168,8 @@ impl Application {
         let ptrs = crate::dns::records::Records::new(db.clone(), catalog.clone(), pdns, &args.dns.dns_nameservers, pattern);
         let jobs = Jobs::new(db.clone(), tenancy.clone(), catalog.clone(), mail.clone(), ptrs.clone());
         let snapshots = crate::snapshots::Snapshots::new(db.clone(), tenancy.clone(), catalog.clone());
+        let history = crate::metrics::HistorySupport::default();
+        let sampler = crate::metrics::sampler::Sampler::new(db.clone(), tenancy.admin().clone(), catalog.clone(), history.clone());
         let instances = Instances::new(
             db.clone(),
             tenancy.clone(),
@@ -220,6 +224,7 @@ impl Application {
             notifications: Arc::new(crate::notifications::NotificationsService::new(db.clone(), currency)),
             dns: Arc::new(reverse_dns),
             snapshots: Arc::new(snapshots),
+            metrics: Arc::new(crate::metrics::Metrics::new(db.clone(), tenancy.clone(), history.clone(), args.metrics_sample_secs)),
         };
 
         let settings = Arc::new(HttpSettings {
@@ -276,6 +281,8 @@ impl Application {
             dns_server,
             ptrs,
             dns_reconcile: Duration::from_secs(args.dns.dns_reconcile_secs),
+            sampler,
+            metrics_sample: Duration::from_secs(args.metrics_sample_secs),
             mail,
             open_connections,
             draining,
@@ -305,13 +312,28 @@ impl Application {
             ptrs,
             dns_server,
             dns_reconcile,
+            sampler,
+            metrics_sample,
             shutdown,
             open_connections,
             draining,
             ..
         } = self;
         let workers = crate::worker::spawn(
-            crate::worker::Work { db, jobs, instances, directory, directory_sweep, billing, usage_ingest, mail, ptrs, dns_reconcile },
+            crate::worker::Work {
+                db,
+                jobs,
+                instances,
+                directory,
+                directory_sweep,
+                billing,
+                usage_ingest,
+                mail,
+                ptrs,
+                dns_reconcile,
+                sampler,
+                metrics_sample,
+            },
             &shutdown,
         );
         serve::serve(listener, router, limits, open_connections, draining, stop).await?;

@@ -17,6 +17,7 @@ pub mod dns;
 pub mod firewall;
 pub mod instances;
 pub mod keys;
+pub mod metrics;
 pub mod notifications;
 pub mod snapshots;
 pub mod support;
@@ -37,6 +38,7 @@ pub struct Ports {
     pub notifications: std::sync::Arc<dyn notifications::NotificationsPort>,
     pub dns: std::sync::Arc<dyn dns::DnsPort>,
     pub snapshots: std::sync::Arc<dyn snapshots::SnapshotsPort>,
+    pub metrics: std::sync::Arc<dyn metrics::MetricsPort>,
 }
 
 /// What an endpoint needs from its caller.
@@ -106,6 +108,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     ep("/api/instances/action", Access::Write, r#"{"id":"i-1","action":"stop"}"#),
     ep("/api/instances/console", Access::SignedIn, r#"{"id":"i-1"}"#),
+    ep("/api/instances/metrics", Access::SignedIn, r#"{"id":"i-1","range":"24h"}"#),
     ep("/api/instances/ptr", Access::SignedIn, r#"{"id":"i-1"}"#),
     ep("/api/instances/ptr/set", Access::Write, r#"{"id":"i-1","family":"ipv6","name":"mail.example.com"}"#),
     ep("/api/instances/ptr/reset", Access::Write, r#"{"id":"i-1","family":"ipv6"}"#),

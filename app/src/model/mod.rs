@@ -142,6 +142,7 @@ pub mod instance;
 pub mod job;
 pub mod keyboard;
 pub mod keys;
+pub mod metrics;
 pub mod money;
 pub mod notifications;
 pub mod password;

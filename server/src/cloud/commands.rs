@@ -7,7 +7,7 @@ use super::error::CloudError;
 use super::types::*;
 use app::model::firewall::Direction;
 use app::model::{InstanceId, OfferingId, RuleId, SecurityGroupId, SshKeyName, TemplateId, ZoneId};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 type R<T> = Result<T, CloudError>;
 
@@ -319,6 +319,24 @@ impl CloudStack {
         let mut p: Params = vec![("startdate", start.format("%Y-%m-%d").to_string()), ("enddate", end.format("%Y-%m-%d").to_string())];
         opt(&mut p, "type", usage_type.map(UsageType::number));
         self.list("listUsageRecords", "usagerecord", &p).await
+    }
+
+    /// A VM's stats samples between two instants (CloudStack 4.18+; older clouds answer that the
+    /// command does not exist: `is_unknown_command`).
+    pub async fn vm_usage_history(&self, id: &InstanceId, from: DateTime<Utc>, to: DateTime<Utc>) -> R<Vec<VmHistory>> {
+        let at = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+        self.list(
+            "listVirtualMachinesUsageHistory",
+            "virtualmachine",
+            &[("id", id.to_string()), ("startdate", at(from)), ("enddate", at(to)), ("listall", "true".into())],
+        )
+        .await
+    }
+
+    /// Admin: every VM in a zone with its counters (`listVirtualMachinesMetrics`), for the panel's own
+    /// samples on clouds without the history.
+    pub async fn vm_metrics_in_zone(&self, zone: &ZoneId) -> R<Vec<VirtualMachine>> {
+        self.list("listVirtualMachinesMetrics", "virtualmachine", &[("zoneid", zone.to_string()), ("listall", "true".into())]).await
     }
 
     /// Admin: the VM whose disk a snapshot is of, while the cloud still has both (a usage record

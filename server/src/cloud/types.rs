@@ -133,6 +133,14 @@ pub struct VirtualMachine {
     pub networkkbsread: Option<i64>,
     #[serde(default, deserialize_with = "opt_i64")]
     pub networkkbswrite: Option<i64>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub diskkbsread: Option<i64>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub diskkbswrite: Option<i64>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub diskioread: Option<i64>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub diskiowrite: Option<i64>,
     #[serde(default)]
     pub nic: Vec<Nic>,
     #[serde(default)]
@@ -304,6 +312,37 @@ pub struct UsageRecord {
     /// A snapshot's bytes on storage (type 9).
     #[serde(default, deserialize_with = "opt_i64")]
     pub size: Option<i64>,
+}
+
+/// `listVirtualMachinesUsageHistory` item (CloudStack 4.18+): one VM's stats samples.
+#[derive(Debug, Clone, Deserialize)]
+pub struct VmHistory {
+    #[serde(deserialize_with = "id_string")]
+    pub id: String,
+    #[serde(default)]
+    pub stats: Vec<VmStat>,
+}
+
+/// One sample of the stats collector: the CPU share then, and what moved since the previous sample
+/// (KiB, operations).
+#[derive(Debug, Clone, Deserialize)]
+pub struct VmStat {
+    #[serde(default, deserialize_with = "opt_date")]
+    pub timestamp: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "opt_f64")]
+    pub cpuused: Option<f64>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub networkkbsread: Option<i64>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub networkkbswrite: Option<i64>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub diskkbsread: Option<i64>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub diskkbswrite: Option<i64>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub diskiopsread: Option<i64>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub diskiopswrite: Option<i64>,
 }
 
 /// `listVolumes` item: a VM's disk (Zenith's instances have their ROOT volume only).

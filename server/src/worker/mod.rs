@@ -22,6 +22,8 @@ pub struct Work {
     pub mail: Arc<crate::mail::MailSettings>,
     pub ptrs: crate::dns::records::Records,
     pub dns_reconcile: Duration,
+    pub sampler: crate::metrics::sampler::Sampler,
+    pub metrics_sample: Duration,
 }
 
 /// Starts every loop; they end when `stop` turns true.
@@ -33,6 +35,7 @@ pub fn spawn(w: Work, stop: &watch::Sender<bool>) -> Vec<tokio::task::JoinHandle
         tokio::spawn(directory_sweeper(w.db.clone(), w.directory.clone(), w.directory_sweep, stop.subscribe())),
         tokio::spawn(reverse_dns_reconciler(w.db.clone(), w.ptrs, w.directory, w.dns_reconcile, stop.subscribe())),
         tokio::spawn(mail_deliverer(w.db.clone(), w.mail, stop.subscribe())),
+        tokio::spawn(metrics_sampler(w.db.clone(), w.sampler, w.metrics_sample, stop.subscribe())),
         tokio::spawn(usage_ingester(w.db, w.billing, w.usage_ingest, stop.subscribe())),
     ]
 }
@@ -97,6 +100,18 @@ async fn reverse_dns_reconciler(
             Ok(r) if r == Default::default() => {}
             Ok(r) => tracing::info!(?r, "reverse DNS reconciled"),
             Err(e) => tracing::warn!(error = %format!("{e:#}"), "reverse DNS reconciliation failed; next pass"),
+        }
+    })
+    .await
+}
+
+/// Samples running instances' counters for the graphs on clouds without their history (see
+/// `metrics::sampler`).
+async fn metrics_sampler(db: Db, mut sampler: crate::metrics::sampler::Sampler, every: Duration, stop: watch::Receiver<bool>) {
+    let sampler = tokio::sync::Mutex::new(&mut sampler);
+    leased(db, crate::metrics::sampler::LEASE, every, stop, || async {
+        if let Err(e) = sampler.lock().await.pass().await {
+            tracing::warn!(error = %format!("{e:#}"), "metrics sampling failed; next pass");
         }
     })
     .await

@@ -10,6 +10,7 @@ mod console_panel;
 mod faults;
 mod firewall;
 mod fleet;
+mod graphs;
 mod hardening;
 mod helpers;
 mod instances;

@@ -8,6 +8,7 @@ mod accounts;
 mod catalog;
 mod console;
 mod groups;
+mod history;
 mod keys;
 mod snapshots;
 mod usage;
@@ -57,6 +58,7 @@ pub const COMMANDS: &[&str] = &[
     "listOsTypes",
     "listVirtualMachines",
     "listVirtualMachinesMetrics",
+    "listVirtualMachinesUsageHistory",
     "createConsoleEndpoint",
     "deployVirtualMachine",
     "startVirtualMachine",
@@ -125,6 +127,7 @@ pub fn dispatch(w: &mut World, c: &mut Call) -> Answer {
         "listCapabilities" => catalog::list_capabilities(w, c),
         "listVirtualMachines" => vms::list(w, c, false),
         "listVirtualMachinesMetrics" => vms::list(w, c, true),
+        "listVirtualMachinesUsageHistory" => history::usage_history(w, c),
         "deployVirtualMachine" => vms::deploy(w, c),
         "createConsoleEndpoint" => console::create_console_endpoint(w, c),
         "startVirtualMachine" => vms::start(w, c),

@@ -5,8 +5,11 @@
 //! VMs with one NIC and a ROOT volume, security groups, SSH key pairs and async jobs. How each is
 //! shown in CloudStack's JSON is `render`, one place, so every command shows an object the same way.
 
+pub mod metrics;
 mod render;
 pub mod schedule;
+
+pub(crate) use render::fxhash;
 
 pub use render::rule_json;
 

@@ -79,8 +79,11 @@ impl World {
             .filter_map(|id| self.group(id))
             .map(|g| json!({"id": g.id, "name": g.name, "description": g.description, "account": account, "ingressrule": [], "egressrule": [], "tags": []}))
             .collect();
-        let running_secs: i64 = v.running.iter().map(|s| (s.end.unwrap_or_else(|| self.now()) - s.start).num_seconds().max(0)).sum();
-        let h = fxhash(&v.id);
+        let now = self.now();
+        // What the graphs' history adds up to: the counters and this minute's CPU share.
+        let c = super::metrics::counters(v, now);
+        let minute = chrono::DurationRound::duration_trunc(now, chrono::Duration::minutes(1)).unwrap_or(now);
+        let cpu = super::metrics::sample(v, minute, now).map(|s| s.cpu_percent).unwrap_or(0.0);
         let mut o = json!({
             "id": v.id, "name": v.name, "displayname": v.display_name, "account": account, "domainid": domainid,
             "domain": domain, "created": format_date(v.created), "state": v.state, "haenable": off.is_some_and(|o| o.storage_type == "shared"),
@@ -91,10 +94,10 @@ impl World {
             "serviceofferingid": v.offering_id, "serviceofferingname": off.map(|o| o.name.clone()).unwrap_or_default(),
             "cpunumber": off.map(|o| o.cpu).unwrap_or(0), "cpuspeed": off.map(|o| o.cpu_speed).unwrap_or(0),
             "memory": off.map(|o| o.memory_mb).unwrap_or(0),
-            "cpuused": if v.state == "Running" { format!("{:.2}%", (h % 3000) as f64 / 100.0 + (running_secs % 97) as f64 / 10.0) } else { "0%".into() },
-            "networkkbsread": running_secs * (3 + (h % 7) as i64), "networkkbswrite": running_secs * (1 + (h % 5) as i64),
-            "diskkbsread": running_secs * (2 + (h % 11) as i64), "diskkbswrite": running_secs * (4 + (h % 13) as i64),
-            "diskioread": running_secs / 2, "diskiowrite": running_secs / 3,
+            "cpuused": if v.state == "Running" { format!("{cpu:.2}%") } else { "0%".into() },
+            "networkkbsread": c.net_read_kib, "networkkbswrite": c.net_write_kib,
+            "diskkbsread": c.disk_read_kib, "diskkbswrite": c.disk_write_kib,
+            "diskioread": c.disk_read_ops, "diskiowrite": c.disk_write_ops,
             "guestosid": tpl.map(|t| uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, t.os_type.as_bytes()).to_string()),
             "rootdeviceid": 0, "rootdevicetype": "ROOT", "securitygroup": groups, "hypervisor": "KVM",
             "tags": [], "affinitygroup": [], "isdynamicallyscalable": false, "details": {},
@@ -234,6 +237,6 @@ pub fn rule_json(r: &Rule) -> Value {
 }
 
 /// A stable per-object number for statistics that look alive but are reproducible.
-fn fxhash(s: &str) -> u64 {
+pub(crate) fn fxhash(s: &str) -> u64 {
     s.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
 }
