@@ -1,6 +1,7 @@
 //! Small widgets the pages share: one error view, field errors, badges, copyable values, a
 //! confirmation step for disruptive actions, and the browser-only timing helpers.
 
+pub mod chart;
 mod guard;
 
 pub use guard::{refusal, use_impersonating, Guard};

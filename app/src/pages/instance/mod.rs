@@ -9,6 +9,7 @@ mod activity;
 mod cost;
 mod destroy;
 mod details;
+mod graphs;
 mod groups;
 mod progress;
 mod reinstall;
@@ -112,6 +113,7 @@ fn Detail(d: InstanceDetail, tracker: Tracker) -> impl IntoView {
         </div>
         <progress::ProgressView tracker/>
         <details::AddressPanels d=d.clone()/>
+        <graphs::GraphsPanel id=d.instance.id.clone() zone_name=d.instance.zone_name.clone()/>
         <cost::CostPanel id=d.instance.id.clone()/>
         <actions::ActionsPanel d=d.clone() tracker/>
         <groups::GroupsPanel id=d.instance.id.clone() state=d.instance.state groups=d.security_groups.clone() tracker/>
