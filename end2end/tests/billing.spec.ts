@@ -35,7 +35,7 @@ test("the billing page shows the month's total, the daily chart and the cost per
   await expect(totals).toContainText(/Month to date|Total/);
   await expect(totals).toContainText(/VAT 21%/);
   await expect(page.getByRole("img", { name: /^Cost per day, / })).toBeVisible();
-  await page.getByText("Cost per day as a table").click();
+  await page.getByText(/^Cost per day, .* as a table$/).click();
   await expect(page.getByRole("table", { name: /^Cost per day, / }).getByRole("row").nth(1)).toBeVisible();
   await expect(page.getByRole("region", { name: "How billing works" })).toContainText("never more than the size's monthly cap");
   await page.screenshot({ path: "screenshots/billing.png", fullPage: true });
@@ -44,7 +44,7 @@ test("the billing page shows the month's total, the daily chart and the cost per
   await totals.getByRole("link", { name: /Download .* as CSV/ }).click();
   const file = await (await download).path();
   const csv = readFileSync(file, "utf-8");
-  expect(csv.split("\r\n")[0]).toContain("line_id,customer_email,account,billing_period_start");
+  expect(csv.split("\r\n")[0]).toContain("line_id,resource_type,customer_email,account,billing_period_start");
   expect(csv).toContain("bill-me");
   expect(csv).toContain(`,${hours},0.02,7.00,false,${((hours * 2) / 100).toFixed(2)},EUR,`);
   expect(errors).toEqual([]);

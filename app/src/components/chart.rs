@@ -13,12 +13,15 @@ pub enum Unit {
     BitsPerSecond,
     BytesPerSecond,
     PerSecond,
+    /// Minor units of a currency, shown as money.
+    Money(crate::model::Currency),
 }
 
 /// `value` with an SI prefix: "12.3 Mb/s", "850 kB/s", "3.2 IOPS", "45 %".
 pub fn si(value: f64, unit: Unit) -> String {
     let (suffix, prefixed) = match unit {
         Unit::Percent => return format!("{} %", trim(value)),
+        Unit::Money(c) => return crate::model::Money::new(value.round() as i64, c).to_string(),
         Unit::BitsPerSecond => ("b/s", true),
         Unit::BytesPerSecond => ("B/s", true),
         Unit::PerSecond => ("IOPS", false),
@@ -129,7 +132,11 @@ pub fn parse_gmt_offset(s: &str) -> Option<i32> {
 #[component]
 pub fn TimeChart(
     /// The chart's name ("CPU"), also its accessible name.
-    title: &'static str,
+    #[prop(into)]
+    title: String,
+    /// Bars (one per step, as costs per day) instead of lines.
+    #[prop(optional)]
+    bars: bool,
     unit: Unit,
     lines: Vec<Line>,
     from: i64,
@@ -145,21 +152,28 @@ pub fn TimeChart(
     let width = RwSignal::new(640.0f64);
     let offset = RwSignal::new(None::<i32>);
     let focus = RwSignal::new(None::<usize>);
-    Effect::new(move |_| {
+    // Drawn at the width it is shown at, measured once it is laid out (a frame after it is in the
+    // document) and again when the window changes; until then, and on the server, 640.
+    // A frame or a resize may come after the chart is gone (its page re-rendered): `try_` reads.
+    let measure = move || {
         #[cfg(feature = "hydrate")]
-        if let Some(el) = holder.get() {
-            width.set((el.client_width() as f64).max(240.0));
+        if let Some(el) = holder.try_get_untracked().flatten() {
+            let w = el.client_width() as f64;
+            if w > 0.0 {
+                width.try_set(w.max(240.0));
+            }
+        }
+    };
+    Effect::new(move |_| {
+        if holder.get().is_some() {
+            request_animation_frame(measure);
         }
         if let Some(z) = zone {
             offset.set(zone_offset(z));
         }
     });
-    let _resize = window_event_listener(leptos::ev::resize, move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(el) = holder.get_untracked() {
-            width.set((el.client_width() as f64).max(240.0));
-        }
-    });
+    let resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || resize.remove());
     let lines = StoredValue::new(lines);
     let count = lines.with_value(|l| l.first().map(|l| l.points.len()).unwrap_or(0));
     let max = lines.with_value(|ls| ls.iter().flat_map(|l| l.points.iter().filter_map(|p| p.1)).fold(0.0, f64::max));
@@ -189,7 +203,8 @@ pub fn TimeChart(
             .collect::<Vec<_>>()
             .join(" ")
     });
-    let id = title.to_ascii_lowercase().replace(' ', "-");
+    let id: String = title.to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let title = StoredValue::new(title);
     let key = move |ev: leptos::ev::KeyboardEvent| {
         let n = count;
         if n == 0 {
@@ -243,13 +258,17 @@ pub fn TimeChart(
     view! {
         <figure class="chart time-chart">
             <figcaption class="chart-head">
-                <span class="chart-title" id=format!("{id}-title")>{title}</span>
+                <span class="chart-title" id=format!("{id}-title")>{title.get_value()}</span>
                 <span class="chart-legend">{lines.with_value(|ls| ls.iter().filter(|_| ls.len() > 1).map(|l| view! {
                     <span class=format!("legend {}", l.class)>{l.name}</span>
                 }).collect_view())}</span>
             </figcaption>
             <p class="readout" aria-live="polite">{move || readout().unwrap_or_else(|| "Point at the chart, or focus it and use the arrow keys, to read a value.".into())}</p>
             <div node_ref=holder class="chart-area">
+                <svg viewBox=move || format!("0 0 {} {HEIGHT}", width.get()) width=move || width.get() height=HEIGHT role="img" tabindex="0"
+                    aria-labelledby=format!("{id}-title {id}-desc") on:keydown=key on:pointermove=pointer
+                    on:pointerleave=move |_| focus.set(None)>
+                <desc id=format!("{id}-desc")>{description.clone()}</desc>
                 {move || {
                     let w = width.get();
                     let o = offset.get();
@@ -259,7 +278,7 @@ pub fn TimeChart(
                     let ticks: Vec<i64> = (0..).map(|k| first_tick + k * tstep).take_while(|t| *t <= to).collect();
                     let yticks: Vec<f64> = (0..).map(|k| k as f64 * ystep).take_while(|v| *v <= ymax + ystep / 1000.0).collect();
                     // Runs of steps where nothing was measured, shaded.
-                    let gaps: Vec<(f64, f64)> = lines.with_value(|ls| {
+                    let gaps: Vec<(f64, f64)> = if bars { vec![] } else { lines.with_value(|ls| {
                         let Some(first) = ls.first() else { return vec![] };
                         let mut out = vec![];
                         let mut start = None;
@@ -273,8 +292,8 @@ pub fn TimeChart(
                         }
                         if let Some(s) = start { out.push((x(s, w), x(to, w))); }
                         out
-                    });
-                    let paths: Vec<(String, &'static str)> = lines.with_value(|ls| ls.iter().map(|l| {
+                    }) };
+                    let paths: Vec<(String, &'static str)> = if bars { vec![] } else { lines.with_value(|ls| ls.iter().map(|l| {
                         let mut d = String::new();
                         let mut pen_up = true;
                         for (t, v) in &l.points {
@@ -288,13 +307,14 @@ pub fn TimeChart(
                             }
                         }
                         (d, l.class)
-                    }).collect());
-                    let marker = focus.get().and_then(|i| lines.with_value(|ls| ls.first().and_then(|l| l.points.get(i)).map(|p| x(p.0 + step_of / 2, w))));
+                    }).collect()) };
+                    let columns: Vec<(f64, f64, f64, String)> = if !bars { vec![] } else { lines.with_value(|ls| ls.first().map(|l| l.points.iter().filter_map(|(t, v)| {
+                        let v = (*v)?;
+                        let (a, b) = (x(*t, w), x(*t + step_of, w));
+                        let top = y(v);
+                        Some((a + (b - a) * 0.15, top, (b - a) * 0.7, format!("{}: {}", crate::model::Timestamp::from_unix_ms(t * 1000).day(), si(v, unit))))
+                    }).collect()).unwrap_or_default()) };
                     view! {
-                        <svg viewBox=format!("0 0 {w} {HEIGHT}") width=w height=HEIGHT role="img" tabindex="0"
-                            aria-labelledby=format!("{id}-title {id}-desc") on:keydown=key on:pointermove=pointer
-                            on:pointerleave=move |_| focus.set(None)>
-                            <desc id=format!("{id}-desc")>{description.clone()}</desc>
                             {gaps.into_iter().map(|(a, b)| view! {
                                 <rect class="gap" x=a y=TOP width=(b - a).max(1.0) height=plot_bottom - TOP><title>"Stopped, or nothing measured"</title></rect>
                             }).collect_view()}
@@ -313,22 +333,30 @@ pub fn TimeChart(
                                 })}
                             }).collect_view()}
                             {paths.into_iter().map(|(d, class)| view! { <path class=format!("series {class}") d=d/> }).collect_view()}
-                            {marker.map(|mx| view! { <line class="marker" x1=mx y1=TOP x2=mx y2=plot_bottom/> })}
-                        </svg>
+                            {columns.into_iter().map(|(bx, by, bw, label)| view! {
+                                <rect class="bar" x=bx y=by width=bw.max(1.0) height=(plot_bottom - by).max(1.0)><title>{label}</title></rect>
+                            }).collect_view()}
                     }
                 }}
+                // The readout's marker on its own: moving it redraws one line, not the chart (and
+                // the chart keeps the keyboard focus).
+                {move || focus.get().and_then(|i| {
+                    let w = width.get();
+                    lines.with_value(|ls| ls.first().and_then(|l| l.points.get(i)).map(|p| x(p.0 + step_of / 2, w)))
+                }).map(|mx| view! { <line class="marker" x1=mx y1=TOP x2=mx y2=HEIGHT - BOTTOM/> })}
+                </svg>
             </div>
             <p class="muted chart-note">{if long { "Dates" } else { "Times" }}" in UTC"{move || offset.get().map(|_| "; below them the zone's local time")}"."</p>
             <details class="chart-table">
-                <summary>{format!("{title} as a table")}</summary>
+                <summary>{format!("{} as a table", title.get_value())}</summary>
                 <table>
-                    <caption class="sr-only">{title}</caption>
-                    <thead><tr><th scope="col">"Time (UTC)"</th>{lines.with_value(|ls| ls.iter().map(|l| view! { <th scope="col">{l.name}</th> }).collect_view())}</tr></thead>
+                    <caption class="sr-only">{title.get_value()}</caption>
+                    <thead><tr><th scope="col">{if bars { "Day (UTC)" } else { "Time (UTC)" }}</th>{lines.with_value(|ls| ls.iter().map(|l| view! { <th scope="col">{l.name}</th> }).collect_view())}</tr></thead>
                     <tbody>{lines.with_value(|ls| {
                         let n = ls.first().map(|l| l.points.len()).unwrap_or(0);
-                        (0..n).filter(|i| ls.iter().any(|l| l.points[*i].1.is_some())).map(|i| view! {
+                        (0..n).filter(|i| ls.iter().any(|l| l.points[*i].1.is_some_and(|v| !bars || v > 0.0))).map(|i| view! {
                             <tr>
-                                <td>{crate::model::Timestamp::from_unix_ms(ls[0].points[i].0 * 1000).shown()}</td>
+                                <td>{if bars { crate::model::Timestamp::from_unix_ms(ls[0].points[i].0 * 1000).day().to_string() } else { crate::model::Timestamp::from_unix_ms(ls[0].points[i].0 * 1000).shown() }}</td>
                                 {ls.iter().map(|l| view! { <td>{l.points[i].1.map(|v| si(v, unit)).unwrap_or_else(|| "—".into())}</td> }).collect_view()}
                             </tr>
                         }).collect_view()

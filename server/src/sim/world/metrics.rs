@@ -36,9 +36,11 @@ fn noise(seed: u64, minute: i64, k: u64) -> f64 {
     (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// The run (start) that covers `t`, if the VM was running then.
-fn run_at(vm: &Vm, t: DateTime<Utc>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    vm.running.iter().find(|s| s.start <= t && t < s.end.unwrap_or(now)).map(|s| s.start)
+/// The run (its start) that covers any of the minute from `minute`, if the VM ran in it: the
+/// collector's sample of a minute the VM started in is its first.
+fn run_at(vm: &Vm, minute: DateTime<Utc>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let end = minute + Duration::minutes(1);
+    vm.running.iter().find(|s| s.start < end && minute < s.end.unwrap_or(now)).map(|s| s.start)
 }
 
 /// The sample of the minute starting at `minute` (a whole minute), `None` while it was not running.
@@ -71,9 +73,6 @@ pub fn sample(vm: &Vm, minute: DateTime<Utc>, now: DateTime<Utc>) -> Option<Samp
 pub fn samples(vm: &Vm, from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>) -> Vec<Sample> {
     let to = to.min(now);
     let mut t = from.duration_trunc(Duration::minutes(1)).unwrap_or(from);
-    if t < from {
-        t += Duration::minutes(1);
-    }
     let mut out = Vec::new();
     while t + Duration::minutes(1) <= to {
         if let Some(s) = sample(vm, t, now) {
