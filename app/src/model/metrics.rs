@@ -53,7 +53,9 @@ impl MetricsRange {
 }
 
 /// One point: unix seconds (the start of its step) and the value, `None` where nothing was measured.
-pub type Point = (i64, Option<f64>);
+/// Values are whole numbers (percent, bit/s, byte/s, operations/s): finer than any graph draws, and
+/// the browser's JSON reader reads integers only (see `api::codec::reader`).
+pub type Point = (i64, Option<i64>);
 
 /// The seven series, each one point per step.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -108,8 +110,10 @@ mod tests {
 
     #[test]
     fn points_travel_as_pairs_with_null_for_nothing_measured() {
-        let s = Series { cpu_percent: vec![(60, Some(12.5)), (120, None)], ..Default::default() };
+        let s = Series { cpu_percent: vec![(60, Some(12)), (120, None)], ..Default::default() };
         let json = serde_json::to_value(&s).unwrap();
-        assert_eq!(json["cpu_percent"], serde_json::json!([[60, 12.5], [120, null]]));
+        assert_eq!(json["cpu_percent"], serde_json::json!([[60, 12], [120, null]]));
+        let text = serde_json::to_string(&s).unwrap();
+        assert_eq!(crate::api::codec::reader::from_str::<Series>(&text).unwrap(), s, "the browser reads what the server writes");
     }
 }

@@ -111,8 +111,8 @@ pub fn to_series(rates: &[Rates], from: i64, to: i64, step: i64) -> Series {
     let one = |f: fn(&Rates) -> f64| -> Vec<Point> {
         series::downsample(rates.iter().map(|r| (r.at, f(r))), from, to, step)
             .into_iter()
-            // Two decimals are more than any graph shows; the JSON stays small.
-            .map(|(t, b)| (t, b.map(|b| (b.avg * 100.0).round() / 100.0)))
+            // Whole units are finer than any graph draws (and the browser reads integers only).
+            .map(|(t, b)| (t, b.map(|b| b.avg.round() as i64)))
             .collect()
     };
     Series {
@@ -200,8 +200,8 @@ mod tests {
         assert_eq!(rates.iter().map(|r| r.at).collect::<Vec<_>>(), [30, 90, 570]);
         assert_eq!(rates[1].net_in_bps, 60.0 * 8192.0 / 60.0);
         let s = to_series(&rates, 0, 600, 300);
-        assert_eq!(s.cpu_percent, vec![(0, Some(15.0)), (300, Some(50.0))]);
-        assert_eq!(s.disk_read_iops, vec![(0, Some(0.0)), (300, Some(0.0))]);
+        assert_eq!(s.cpu_percent, vec![(0, Some(15)), (300, Some(50))]);
+        assert_eq!(s.disk_read_iops, vec![(0, Some(0)), (300, Some(0))]);
         let empty = to_series(&[], 0, 600, 300);
         assert_eq!(empty.net_out_bps, vec![(0, None), (300, None)], "nothing measured is null");
     }

@@ -82,17 +82,18 @@ pub fn GraphsPanel(id: InstanceId, zone_name: String) -> impl IntoView {
                     loaded(metrics.await, move |m| {
                         let (from, to) = (m.from, m.to);
                         let s = m.series.clone();
+                        let f = |ps: Vec<Point>| ps.into_iter().map(|(t, v)| (t, v.map(|v| v as f64))).collect::<Vec<_>>();
                         let href = format!("data:text/csv;charset=utf-8,{}", percent_encode(&csv(&m)));
                         let file = format!("{}-{}.csv", id.get_value().as_str(), range.get_untracked().as_str());
                         view! {
                             <TimeChart title="CPU" unit=Unit::Percent top=100.0 from to zone=zone.unwrap_or("UTC")
-                                lines=vec![Line { name: "CPU", class: "line-a", points: s.cpu_percent }]/>
+                                lines=vec![Line { name: "CPU", class: "line-a", points: f(s.cpu_percent) }]/>
                             <TimeChart title="Network" unit=Unit::BitsPerSecond from to zone=zone.unwrap_or("UTC")
-                                lines=vec![Line { name: "In", class: "line-a", points: s.net_in_bps }, Line { name: "Out", class: "line-b", points: s.net_out_bps }]/>
+                                lines=vec![Line { name: "In", class: "line-a", points: f(s.net_in_bps) }, Line { name: "Out", class: "line-b", points: f(s.net_out_bps) }]/>
                             <TimeChart title="Disk throughput" unit=Unit::BytesPerSecond from to zone=zone.unwrap_or("UTC")
-                                lines=vec![Line { name: "Read", class: "line-a", points: s.disk_read_bps }, Line { name: "Write", class: "line-b", points: s.disk_write_bps }]/>
+                                lines=vec![Line { name: "Read", class: "line-a", points: f(s.disk_read_bps) }, Line { name: "Write", class: "line-b", points: f(s.disk_write_bps) }]/>
                             <TimeChart title="Disk operations" unit=Unit::PerSecond from to zone=zone.unwrap_or("UTC")
-                                lines=vec![Line { name: "Read", class: "line-a", points: s.disk_read_iops }, Line { name: "Write", class: "line-b", points: s.disk_write_iops }]/>
+                                lines=vec![Line { name: "Read", class: "line-a", points: f(s.disk_read_iops) }, Line { name: "Write", class: "line-b", points: f(s.disk_write_iops) }]/>
                             <p class="muted">
                                 "Each point is the average of its "{(m.step_seconds / 60).to_string()}" minute"{if m.step_seconds == 60 { "" } else { "s" }}
                                 "; shaded where the instance was stopped or nothing was measured. "
@@ -117,15 +118,15 @@ mod tests {
             step_seconds: 60,
             source: MetricsSource::History,
             series: Series {
-                cpu_percent: vec![(0, Some(12.5)), (60, None)],
-                net_in_bps: vec![(0, Some(8.0)), (60, None)],
+                cpu_percent: vec![(0, Some(12)), (60, None)],
+                net_in_bps: vec![(0, Some(8)), (60, None)],
                 ..Default::default()
             },
         };
         let text = super::csv(&m);
         let lines: Vec<&str> = text.split("\r\n").collect();
         assert_eq!(lines[0], "time_utc,cpu_percent,net_in_bps,net_out_bps,disk_read_bps,disk_write_bps,disk_read_iops,disk_write_iops");
-        assert_eq!(lines[1], "1970-01-01T00:00:00Z,12.5,8,,,,,");
+        assert_eq!(lines[1], "1970-01-01T00:00:00Z,12,8,,,,,");
         assert_eq!(lines[2], "1970-01-01T00:01:00Z,,,,,,,");
         assert_eq!(super::zone_of("Los Angeles"), Some("America/Los_Angeles"));
     }
