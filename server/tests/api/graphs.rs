@@ -8,7 +8,10 @@ use app::model::{InstanceId, Tier};
 use serde_json::json;
 use std::time::Duration;
 
-crate::on_both_databases!(without_the_history_the_panel_samples_the_counters_and_draws_their_differences);
+crate::on_both_databases!(
+    a_running_instances_graphs_come_from_the_clouds_history_a_point_per_step,
+    without_the_history_the_panel_samples_the_counters_and_draws_their_differences,
+);
 
 /// Asks for `range` until the CPU series has a value (the cloud measures once a minute), or gives up.
 async fn with_values(c: &Client, id: &InstanceId, range: &str, wait: Duration) -> InstanceMetrics {
@@ -42,9 +45,8 @@ fn well_formed(m: &InstanceMetrics, span: i64, step: i64) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_running_instances_graphs_come_from_the_clouds_history_a_point_per_step() {
-    let app = TestApp::spawn().await;
+async fn a_running_instances_graphs_come_from_the_clouds_history_a_point_per_step(store: Store) {
+    let app = TestApp::spawn_on(store).await;
     let c = app.customer("grapher@example.com").await;
     let cat = catalog(&c).await;
     let (id, _) = deploy(&c, &zone_id(&cat, "Tokyo"), Tier::Agile, "busy").await;
