@@ -157,17 +157,19 @@ impl Snapshots {
         Ok(())
     }
 
-    /// Records the action on the instance's activity and the job that carries it out.
+    /// Records the action on the instance's activity (on the snapshot itself when its instance is
+    /// gone) and the job that carries it out.
     async fn record(
         &self,
         w: &Writer<'_>,
         kind: JobKind,
         vm: Option<&VirtualMachine>,
+        snapshot: &str,
         follow: Follow<'_>,
         detail: &str,
     ) -> Result<app::model::JobId, SnapshotError> {
         let customer = w.customer()?;
-        let target = vm.map(|v| v.id.as_str()).unwrap_or("");
+        let target = vm.map(|v| v.id.as_str()).unwrap_or(snapshot);
         let audit_id =
             audit::on_instance(&self.db, w.principal(), &customer.user(), kind.into(), target, AuditOutcome::Requested, Some(detail)).await;
         let mut conn = self.db.pool.acquire().await?;
@@ -214,7 +216,16 @@ impl Snapshots {
         }
         let accepted = cloud.client.create_snapshot(&volume.id, Some(name.as_str())).await.in_zone(Some(&zone))?;
         let snapshot_id = accepted.id.as_deref().and_then(|i| SnapshotId::parse(i).ok());
-        let job = self.record(w, JobKind::TakeSnapshot, Some(&vm), Follow::Cloud(&accepted.jobid), name.as_str()).await?;
+        let job = self
+            .record(
+                w,
+                JobKind::TakeSnapshot,
+                Some(&vm),
+                accepted.id.as_deref().unwrap_or(""),
+                Follow::Cloud(&accepted.jobid),
+                name.as_str(),
+            )
+            .await?;
         Ok(SnapshotJob { job_id: job, snapshot_id })
     }
 
@@ -230,7 +241,7 @@ impl Snapshots {
         }
         let accepted = cloud.client.delete_snapshot(&snapshot.id).await.in_zone(None)?;
         let detail = format!("{} ({})", snapshot.name, snapshot.id);
-        let job = self.record(w, JobKind::DeleteSnapshot, vm.as_ref(), Follow::Cloud(&accepted.jobid), &detail).await?;
+        let job = self.record(w, JobKind::DeleteSnapshot, vm.as_ref(), &snapshot.id, Follow::Cloud(&accepted.jobid), &detail).await?;
         Ok(SnapshotJob { job_id: job, snapshot_id: Some(id.clone()) })
     }
 
@@ -252,7 +263,7 @@ impl Snapshots {
         }
         self.not_busy(p, &vm).await?;
         let detail = format!("to {} ({})", snapshot.name, snapshot.id);
-        let job = self.record(w, JobKind::RevertSnapshot, Some(&vm), Follow::Panel, &detail).await?;
+        let job = self.record(w, JobKind::RevertSnapshot, Some(&vm), &snapshot.id, Follow::Panel, &detail).await?;
         let change = Revert { snapshot: snapshot.id.clone() };
         jobs::steps::spawn(self.db.clone(), cloud, vm.id.clone(), job.clone(), vm_state == InstanceState::Running, change);
         Ok(SnapshotJob { job_id: job, snapshot_id: Some(id.clone()) })

@@ -41,14 +41,15 @@ pub fn usage_history(w: &mut World, c: &mut Call) -> Answer {
             let stats: Vec<_> = metrics::samples(v, from, to, now)
                 .into_iter()
                 .map(|s| {
+                    let m = s.moved;
                     json!({
                         // The collector stamps a sample when the minute it covers ends.
                         "timestamp": format_date(s.at + Duration::minutes(1)),
                         "cpuused": format!("{:.2}%", s.cpu_percent),
-                        "networkkbsread": s.net_read_kib, "networkkbswrite": s.net_write_kib,
-                        "diskkbsread": s.disk_read_kib, "diskkbswrite": s.disk_write_kib,
-                        "diskiopsread": s.disk_read_ops, "diskiopswrite": s.disk_write_ops,
-                        "diskiopstotal": s.disk_read_ops + s.disk_write_ops,
+                        "networkkbsread": m.net_read_kib, "networkkbswrite": m.net_write_kib,
+                        "diskkbsread": m.disk_read_kib, "diskkbswrite": m.disk_write_kib,
+                        "diskiopsread": m.disk_read_ops, "diskiopswrite": m.disk_write_ops,
+                        "diskiopstotal": m.disk_read_ops + m.disk_write_ops,
                         "memorykbs": 1_048_576, "memoryintfreekbs": 524_288, "memorytargetkbs": 1_048_576,
                     })
                 })

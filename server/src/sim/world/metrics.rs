@@ -11,18 +11,12 @@
 use super::{fxhash, Vm};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
-/// One minute's sample.
+/// One minute's sample: the CPU share and what moved during the minute.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sample {
     pub at: DateTime<Utc>,
     pub cpu_percent: f64,
-    /// KiB read from and written to the network during the minute.
-    pub net_read_kib: i64,
-    pub net_write_kib: i64,
-    pub disk_read_kib: i64,
-    pub disk_write_kib: i64,
-    pub disk_read_ops: i64,
-    pub disk_write_ops: i64,
+    pub moved: Counters,
 }
 
 /// A number in [0, 1) from the VM's seed, the minute and which figure it is for.
@@ -60,12 +54,14 @@ pub fn sample(vm: &Vm, minute: DateTime<Utc>, now: DateTime<Utc>) -> Option<Samp
     Some(Sample {
         at: minute,
         cpu_percent: (cpu * 100.0).round() / 100.0,
-        net_read_kib: kib(40.0, 2),
-        net_write_kib: kib(120.0, 3),
-        disk_read_kib: kib(200.0, 4),
-        disk_write_kib: kib(90.0, 5),
-        disk_read_ops: kib(0.25, 6),
-        disk_write_ops: kib(0.5, 7),
+        moved: Counters {
+            net_read_kib: kib(40.0, 2),
+            net_write_kib: kib(120.0, 3),
+            disk_read_kib: kib(200.0, 4),
+            disk_write_kib: kib(90.0, 5),
+            disk_read_ops: kib(0.25, 6),
+            disk_write_ops: kib(0.5, 7),
+        },
     })
 }
 
@@ -83,8 +79,8 @@ pub fn samples(vm: &Vm, from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Ut
     out
 }
 
-/// The cumulative counters as CloudStack's VM objects carry them: every sample's figures added up
-/// since the VM was made (KiB and operations).
+/// KiB and operations: what one minute moved, or (`counters`) every minute's added up since the VM
+/// was made, as CloudStack's VM objects carry them.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counters {
     pub net_read_kib: i64,
@@ -99,12 +95,13 @@ pub fn counters(vm: &Vm, now: DateTime<Utc>) -> Counters {
     let mut c = Counters::default();
     for run in &vm.running {
         for s in samples(vm, run.start, run.end.unwrap_or(now), now) {
-            c.net_read_kib += s.net_read_kib;
-            c.net_write_kib += s.net_write_kib;
-            c.disk_read_kib += s.disk_read_kib;
-            c.disk_write_kib += s.disk_write_kib;
-            c.disk_read_ops += s.disk_read_ops;
-            c.disk_write_ops += s.disk_write_ops;
+            let m = s.moved;
+            c.net_read_kib += m.net_read_kib;
+            c.net_write_kib += m.net_write_kib;
+            c.disk_read_kib += m.disk_read_kib;
+            c.disk_write_kib += m.disk_write_kib;
+            c.disk_read_ops += m.disk_read_ops;
+            c.disk_write_ops += m.disk_write_ops;
         }
     }
     c
